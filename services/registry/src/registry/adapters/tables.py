@@ -1,0 +1,23 @@
+"""Tables of the registry service (beside the common ones)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func
+
+metadata = MetaData()
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("uscc", String(18), nullable=False, unique=True),
+    Column("name", String(300), nullable=False),
+    Column("kind", String(50), nullable=False),
+    Column("district", String(50)),
+    Column("sector", String(50)),
+    Column("industry_code", String(20)),
+    Column("size_class", String(20)),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

