@@ -5,10 +5,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from sihua_shared.readmodels import known_organisations
-from sihua_shared.service import ServiceSpec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from sihua_shared.readmodels import known_organisations
+from sihua_shared.service import ServiceSpec
 
 CONSUMERS = ("diagnosis", "catalog", "funding", "evaluation")
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 
 from registry.main import create_app
+from sihua_shared.testing.data import make_uscc
 from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client
 
 from .helpers import CONSUMERS, organisations_seen, spec_of
 
-ORG = {"uscc": "91440101MA5CYL5X8N", "name": "广州示例制造有限公司", "kind": "enterprise", "district": "huangpu"}
+ORG = {"uscc": make_uscc(1), "name": "广州示例制造有限公司", "kind": "enterprise", "district": "huangpu"}
 
 
 async def test_organisation_registered_reaches_every_service(stack: Stack) -> None:

@@ -192,5 +192,7 @@ def ensure_owner(actor: Actor, org_id: str | None, *, district: str | None = Non
         403,
         "not_owner",
         "this resource belongs to another organisation",
-        errors=[field_error("authorization", "该资源属于其他单位，无权访问", "This resource belongs to another organisation")],
+        errors=[
+            field_error("authorization", "该资源属于其他单位，无权访问", "This resource belongs to another organisation")
+        ],
     )

@@ -81,7 +81,11 @@ def health_router(spec: ServiceSpec) -> APIRouter:
             body["checks"]["dead_letters"] = sum(figures["dead_letters"].values())
         return JSONResponse(body, status_code=200 if ok else 503)
 
-    @router.get("/metrics", summary="Prometheus metrics", description="Prometheus 指标 / outbox backlog, consumer lag, dead letters.")
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        description="Prometheus 指标 / outbox backlog, consumer lag, dead letters.",
+    )
     async def metrics(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime
         registry = CollectorRegistry()
@@ -92,13 +96,13 @@ def health_router(spec: ServiceSpec) -> APIRouter:
         nats_up.labels(spec.name).set(1 if runtime.nats is not None and runtime.nats.is_connected else 0)
         if ok:
             figures = await delivery_figures(runtime, spec)
-            Gauge("sihua_outbox_backlog", "events committed but not yet published", ["service"], registry=registry).labels(
-                spec.name
-            ).set(figures["outbox_backlog"])
-            dl = Gauge("sihua_dead_letters", "dead letters not yet replayed", ["service", "consumer"], registry=registry)
+            backlog = Gauge("sihua_outbox_backlog", "events committed, not yet published", ["service"], registry=registry)
+            backlog.labels(spec.name).set(figures["outbox_backlog"])
+            labels = ["service", "consumer"]
+            dl = Gauge("sihua_dead_letters", "dead letters not yet replayed", labels, registry=registry)
             for sub in spec.subscriptions:
                 dl.labels(spec.name, sub.durable).set(figures["dead_letters"].get(sub.durable, 0))
-            lag = Gauge("sihua_consumer_lag", "messages pending or unacknowledged", ["service", "consumer"], registry=registry)
+            lag = Gauge("sihua_consumer_lag", "messages pending or unacknowledged", labels, registry=registry)
             for name, value in figures["consumer_lag"].items():
                 if value is not None:
                     lag.labels(spec.name, name).set(value)

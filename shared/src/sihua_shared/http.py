@@ -236,7 +236,9 @@ class Idempotency:
                 422,
                 "idempotency_key_reused",
                 "this Idempotency-Key was used with a different request",
-                errors=[field_error("header.Idempotency-Key", "该幂等键已用于另一请求", "key reused with a different request")],
+                errors=[
+                    field_error("header.Idempotency-Key", "该幂等键已用于另一请求", "key reused with a different request")
+                ],
             )
         if row.status_code is None:
             raise ProblemError(

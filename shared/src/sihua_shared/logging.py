@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from contextvars import ContextVar
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -14,7 +15,7 @@ causation_id_var: ContextVar[str | None] = ContextVar("causation_id", default=No
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
-def _add_ids(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _add_ids(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for name, var in (
         ("correlation_id", correlation_id_var),
         ("causation_id", causation_id_var),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+
 from sihua_shared.app import build_app
 from sihua_shared.settings import Settings, load_settings
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+
 from sihua_shared.app import build_app
 from sihua_shared.keys import SigningKey
 from sihua_shared.settings import Settings, load_settings

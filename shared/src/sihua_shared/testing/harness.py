@@ -12,8 +12,9 @@ import os
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -91,9 +92,10 @@ class Servers:
     def prepare_templates(self, services: tuple[str, ...] = SERVICES) -> None:
         for service in services:
             name = f"sihua_t{self.run_id}_{service}_tmpl"
-            _in_thread(lambda n=name: asyncio.run(self._admin(f'CREATE DATABASE "{n}"')))
+            statement = f'CREATE DATABASE "{name}"'
+            _in_thread(partial(asyncio.run, self._admin(statement)))
             self.created.append(name)
-            _in_thread(lambda s=service, n=name: upgrade(s, self.url_for(n)))
+            _in_thread(partial(upgrade, service, self.url_for(name)))
             self.templates[service] = name
 
     async def fresh_database(self, service: str) -> str:
@@ -105,10 +107,8 @@ class Servers:
     def stop(self) -> None:
         async def drop() -> None:
             for name in reversed(self.created):
-                try:
+                with suppress(Exception):
                     await self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                except Exception:
-                    pass
 
         if self.embedded_pg is None:
             _in_thread(lambda: asyncio.run(drop()))

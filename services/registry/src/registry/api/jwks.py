@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+
 from sihua_shared.keys import SigningKey
 
 router = APIRouter(tags=["auth 认证"])

@@ -8,6 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
+
 from sihua_shared.auth import Actor, ensure_owner, require_roles
 from sihua_shared.problems import not_found
 from sihua_shared.runtime import Runtime, get_runtime
