@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
+from sqlalchemy import select
+
 from registry.main import create_app
+from sihua_shared.tables import outbox
 from sihua_shared.testing.data import make_uscc
 from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client
 
-from .helpers import CONSUMERS, organisations_seen, spec_of
+from .helpers import CONSUMERS, organisations_seen, rows, spec_of
 
 ORG = {"uscc": make_uscc(1), "name": "广州示例制造有限公司", "kind": "enterprise", "district": "huangpu"}
 
@@ -27,7 +30,11 @@ async def test_organisation_registered_reaches_every_service(stack: Stack) -> No
         response = await client.post("/api/registry/v1/organisations", json=ORG, headers=officer)
         assert response.status_code == 201, response.text
         org_id = response.json()["id"]
-        assert response.headers["x-request-id"]
+        request_id = response.headers["x-request-id"]
+        published = await rows(registry_settings.database_url, select(outbox.c.envelope))
+        assert [(e.envelope["type"], e.envelope["subject"], e.envelope["correlationid"]) for (e) in published] == [
+            ("cn.gov.sihua.registry.organisation.registered.v1", org_id, request_id)
+        ]
 
         for service, settings in consumer_settings.items():
 

@@ -37,6 +37,21 @@ def _envelope_schema(payload_ref: str) -> dict[str, Any]:
     }
 
 
+def _example_envelope(event: EventSpec[Any]) -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": "3f1e2d3c-4b5a-4697-8877-665544332211",
+        "source": f"/sihua/{event.service}",
+        "type": event.type,
+        "time": "2026-01-05T08:00:00Z",
+        "subject": "0b7f2c1e-3d4a-4e8b-9f10-2a3b4c5d6e7f",
+        "datacontenttype": "application/json",
+        "correlationid": "3f1e2d3c-4b5a-4697-8877-665544332211",
+        "causationid": "3f1e2d3c-4b5a-4697-8877-665544332211",
+        "data": event.example,
+    }
+
+
 def build_asyncapi(spec: ServiceSpec, *, nats_host: str = "localhost:4222") -> dict[str, Any]:
     sent = list(spec.publishes)
     received = [s for s in spec.consumes if s.type not in {p.type for p in sent}]
@@ -64,6 +79,8 @@ def build_asyncapi(spec: ServiceSpec, *, nats_host: str = "localhost:4222") -> d
                 },
                 "payload": _envelope_schema(_REF.format(model=event.payload.__name__)),
             }
+            if event.example is not None:
+                messages[channel_id]["examples"] = [{"name": "example", "payload": _example_envelope(event)}]
             channels[channel_id] = {
                 "address": event.subject(),
                 "title": event.type,

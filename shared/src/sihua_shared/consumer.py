@@ -23,9 +23,9 @@ from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from .aio import sleep_or_stop
 from .bus import ConsumerDecl, durable_name, ensure_consumer, stream_name
 from .events import CloudEvent, EventSpec, parse_type
-from .aio import sleep_or_stop
 from .logging import causation_id_var, correlation_id_var, get_logger
 from .tables import dead_letters, processed_messages
 

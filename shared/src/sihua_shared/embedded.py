@@ -62,9 +62,10 @@ class EmbeddedPostgres:
     def _prepare(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         if self._user is not None:
-            from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions
             import pwd
             import stat
+
+            from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions
 
             ensure_prefix_permissions(self.folder)
             ensure_prefix_permissions(self.bin)

@@ -39,6 +39,8 @@ class EventSpec(Generic[P]):
     version: int
     payload: type[P]
     summary: str = ""
+    # A valid payload, shown in the AsyncAPI document and used by the contract tests.
+    example: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         for token in (self.service, self.aggregate, self.fact):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from contextvars import ContextVar
 from collections.abc import MutableMapping
+from contextvars import ContextVar
 from typing import Any
 
 import structlog

@@ -18,9 +18,9 @@ from nats.js import JetStreamContext
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from .aio import sleep_or_stop
 from .db import asyncpg_dsn
 from .events import CloudEvent, EventPayload, EventSpec, new_event
-from .aio import sleep_or_stop
 from .logging import get_logger
 from .migrations import OUTBOX_CHANNEL
 from .tables import outbox

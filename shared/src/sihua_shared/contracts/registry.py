@@ -41,11 +41,22 @@ class OrganisationUpdated(EventPayload):
     version: int = Field(ge=1)
 
 
+_ORG_EXAMPLE = {
+    "organisation_id": "0b7f2c1e-3d4a-4e8b-9f10-2a3b4c5d6e7f",
+    "uscc": "91440101MA0000001Q",
+    "name": "广州示例制造有限公司",
+    "kind": "enterprise",
+    "district": "huangpu",
+    "sector": "custom_furniture",
+    "industry_code": "C2110",
+    "size_class": "small",
+}
+
 ORGANISATION_REGISTERED = EventSpec(
     "registry", "organisation", "registered", 1, OrganisationRegistered,
-    "An organisation was registered",
+    "An organisation was registered", example=_ORG_EXAMPLE,
 )
 ORGANISATION_UPDATED = EventSpec(
     "registry", "organisation", "updated", 1, OrganisationUpdated,
-    "An organisation's profile was updated",
+    "An organisation's profile was updated", example={**_ORG_EXAMPLE, "version": 2},
 )
