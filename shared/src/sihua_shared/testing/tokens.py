@@ -14,6 +14,8 @@ from ..keys import SigningKey, jwks_json
 
 @dataclass
 class TestIssuer:
+    __test__ = False  # not a pytest test class
+
     issuer: str = "sihua-registry"
     audience: str = "sihua"
     key: SigningKey = field(default_factory=SigningKey.generate)

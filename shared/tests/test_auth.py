@@ -1,0 +1,97 @@
+"""Token verification against a JWKS, and the role and ownership checks."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import jwt
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from sihua_shared.auth import Actor, TokenVerifier, ensure_owner
+from sihua_shared.embedded import free_port
+from sihua_shared.keys import SigningKey, jwks
+from sihua_shared.problems import ProblemError
+from sihua_shared.testing.tokens import TestIssuer
+
+
+@pytest.fixture
+async def jwks_server() -> AsyncIterator[tuple[str, SigningKey]]:
+    """A real HTTP server publishing a JWKS, as the registry does."""
+    key = SigningKey.generate()
+    app = FastAPI()
+
+    @app.get("/.well-known/jwks.json")
+    async def keys() -> dict[str, object]:
+        return jwks(key)
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}/.well-known/jwks.json", key
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def test_unknown_kid_is_fetched_from_the_jwks_url(jwks_server: tuple[str, SigningKey]) -> None:
+    url, key = jwks_server
+    issuer = TestIssuer(key=key)
+    verifier = TokenVerifier(issuer="sihua-registry", audience="sihua", jwks_url=url)
+    actor = await verifier.verify(issuer.mint(["district_officer", "made_up_role"], org="o1", district="huangpu", sub="a1"))
+    assert actor == Actor(id="a1", org="o1", roles=frozenset({"district_officer"}), district="huangpu")
+
+
+@pytest.mark.parametrize(
+    "mutation",
+    ["wrong_audience", "wrong_issuer", "expired", "other_key", "hs256", "refresh_type", "no_kid"],
+)
+async def test_bad_tokens_are_refused(mutation: str) -> None:
+    issuer = TestIssuer()
+    verifier = TokenVerifier(issuer="sihua-registry", audience="sihua", jwks_json=issuer.jwks_json)
+    now = int(time.time())
+    claims = {"iss": "sihua-registry", "aud": "sihua", "sub": "a1", "roles": ["city_officer"], "exp": now + 60}
+    headers = {"kid": issuer.key.kid}
+    key: object = issuer.key.private_pem
+    algorithm = "RS256"
+    if mutation == "wrong_audience":
+        claims["aud"] = "other"
+    elif mutation == "wrong_issuer":
+        claims["iss"] = "someone-else"
+    elif mutation == "expired":
+        claims["exp"] = now - 120
+    elif mutation == "other_key":
+        key = SigningKey.generate().private_pem
+    elif mutation == "hs256":
+        key, algorithm = "a-shared-secret-of-sufficient-length-000", "HS256"
+    elif mutation == "refresh_type":
+        claims["typ"] = "refresh"
+    elif mutation == "no_kid":
+        headers = {}
+    token = jwt.encode(claims, key, algorithm=algorithm, headers=headers)  # type: ignore[arg-type]
+    with pytest.raises(ProblemError) as caught:
+        await verifier.verify(token)
+    assert caught.value.status == 401
+    assert caught.value.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_ownership_rules() -> None:
+    owner = Actor(id="u1", org="org-a", roles=frozenset({"enterprise"}))
+    ensure_owner(owner, "org-a")
+    with pytest.raises(ProblemError):
+        ensure_owner(owner, "org-b")
+    district = Actor(id="u2", org=None, roles=frozenset({"district_officer"}), district="huangpu")
+    ensure_owner(district, "org-b", district="huangpu")
+    with pytest.raises(ProblemError):
+        ensure_owner(district, "org-b", district="tianhe")
+    city = Actor(id="u3", org=None, roles=frozenset({"city_officer"}))
+    ensure_owner(city, "org-b", district="tianhe")
+    expert = Actor(id="u4", org="org-x", roles=frozenset({"expert"}))
+    with pytest.raises(ProblemError):
+        ensure_owner(expert, "org-b", district="tianhe")
