@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 
 import jwt
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from sihua_shared.auth import Actor, TokenVerifier, ensure_owner
-from sihua_shared.embedded import free_port
 from sihua_shared.keys import SigningKey, jwks
 from sihua_shared.problems import ProblemError
+from sihua_shared.testing.harness import served_app
 from sihua_shared.testing.tokens import TestIssuer
 
 
@@ -28,16 +26,8 @@ async def jwks_server() -> AsyncIterator[tuple[str, SigningKey]]:
     async def keys() -> dict[str, object]:
         return jwks(key)
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}/.well-known/jwks.json", key
-    finally:
-        server.should_exit = True
-        await task
+    async with served_app(app) as base:
+        yield f"{base}/.well-known/jwks.json", key
 
 
 async def test_unknown_kid_is_fetched_from_the_jwks_url(jwks_server: tuple[str, SigningKey]) -> None:

@@ -160,6 +160,28 @@ async def service_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @asynccontextmanager
+async def served_app(app: Any) -> AsyncIterator[str]:
+    """Serve an ASGI app over real HTTP on a free loopback port; yields its base URL."""
+    import uvicorn
+
+    from ..embedded import free_port
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    await eventually(lambda: _started(server), timeout=20, interval=0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def _started(server: Any) -> bool:
+    return bool(server.started)
+
+
+@asynccontextmanager
 async def running_worker(
     spec: ServiceSpec, settings: Settings, **kwargs: Any
 ) -> AsyncIterator[Worker]:
