@@ -199,6 +199,19 @@ async def running_worker(
             task.cancel()
 
 
+async def delete_namespace_streams(nats_url: str, namespace: str) -> None:
+    from ..bus import connect
+
+    nc = await connect(nats_url, name="test-cleanup")
+    try:
+        js = nc.jetstream()
+        for info in await js.streams_info():
+            if info.config.name and info.config.name.startswith(f"{namespace.upper()}_"):
+                await js.delete_stream(info.config.name)
+    finally:
+        await nc.close()
+
+
 async def eventually(check: Callable[[], Any], *, timeout: float = 20.0, interval: float = 0.1) -> Any:
     """Poll an async ``check`` until it returns something truthy; fail with its last value."""
     deadline = asyncio.get_running_loop().time() + timeout
