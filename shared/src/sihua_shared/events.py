@@ -41,6 +41,8 @@ class EventSpec(Generic[P]):
     summary: str = ""
     # A valid payload, shown in the AsyncAPI document and used by the contract tests.
     example: dict[str, Any] | None = None
+    # How people read the fact (enterprise file, notifications), in Chinese.
+    title_zh: str = ""
 
     def __post_init__(self) -> None:
         for token in (self.service, self.aggregate, self.fact):

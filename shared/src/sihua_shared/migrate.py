@@ -18,7 +18,7 @@ def alembic_config(service: str, url: str) -> Config:
     return config
 
 
-def upgrade(service: str, url: str, revision: str = "head") -> None:
+def upgrade(service: str, url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(service, url), revision)
 
 
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sihua_shared.migrate")
     parser.add_argument("service", choices=SERVICES)
     parser.add_argument("--url", default="")
-    parser.add_argument("--revision", default="head")
+    parser.add_argument("--revision", default="heads")
     args = parser.parse_args(argv)
     url = args.url or os.environ.get(f"SIHUA_{args.service.upper()}_DATABASE_URL", "")
     if not url:

@@ -3,7 +3,9 @@
 from sihua_shared.contracts.registry import ORGANISATION_REGISTERED, ORGANISATION_UPDATED
 from sihua_shared.service import ServiceSpec
 
+from .api.enterprise_file import router as enterprise_file_router
 from .api.organisations import router as organisations_router
+from .application.enterprise_file import enterprise_file_subscriptions
 
 SPEC = ServiceSpec(
     name="registry",
@@ -13,6 +15,6 @@ SPEC = ServiceSpec(
         "the pilot pool and the enterprise file."
     ),
     publishes=[ORGANISATION_REGISTERED, ORGANISATION_UPDATED],
-    subscriptions=[],
-    routers=[organisations_router],
+    subscriptions=[*enterprise_file_subscriptions()],
+    routers=[organisations_router, enterprise_file_router],
 )

@@ -36,6 +36,7 @@ class VerdictIssued(EventPayload):
 
 VERDICT_ISSUED = EventSpec(
     "evaluation", "verdict", "issued", 1, VerdictIssued, "A provider's evaluation verdict was issued",
+    title_zh="评价结论已发布",
     example={
         "provider_id": "5a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
         "provider_uscc": "91440101MA0000001Q",

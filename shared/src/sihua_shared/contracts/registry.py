@@ -54,9 +54,9 @@ _ORG_EXAMPLE = {
 
 ORGANISATION_REGISTERED = EventSpec(
     "registry", "organisation", "registered", 1, OrganisationRegistered,
-    "An organisation was registered", example=_ORG_EXAMPLE,
+    "An organisation was registered", example=_ORG_EXAMPLE, title_zh="组织已登记",
 )
 ORGANISATION_UPDATED = EventSpec(
     "registry", "organisation", "updated", 1, OrganisationUpdated,
-    "An organisation's profile was updated", example={**_ORG_EXAMPLE, "version": 2},
+    "An organisation's profile was updated", example={**_ORG_EXAMPLE, "version": 2}, title_zh="组织信息已更新",
 )
