@@ -1,3 +1,115 @@
-"""Facts published by diagnosis. Payloads are added here as the diagnosis service grows its features."""
+"""Facts published by diagnosis (评估诊断): assessments, reports, diagnosis projects."""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field
+
+from ..events import EventPayload, EventSpec
+from .common import EntityId, Uscc
+
+AssessmentKind = Literal["self", "onsite"]
+AssessmentStage = Literal["baseline", "post_transformation"]
+
+
+class AssessmentSubmitted(EventPayload):
+    """An assessment was submitted with the authenticity commitment (真实性承诺). 评测已提交。"""
+
+    assessment_id: EntityId
+    enterprise_id: EntityId
+    uscc: Uscc
+    kind: AssessmentKind
+    stage: AssessmentStage
+    edition_id: str
+    submitted_by_account_id: EntityId
+    filled_by_organisation_id: EntityId | None = Field(default=None, description="provider or third party filling on behalf")
+
+
+class AssessmentCompleted(EventPayload):
+    """An assessment was scored against its edition of the index. 评测已完成。
+
+    Scores are integer milli-points (1 point = 1000); levels are 0 (below 一级) to 4 (四级).
+    """
+
+    assessment_id: EntityId
+    enterprise_id: EntityId
+    uscc: Uscc
+    kind: AssessmentKind
+    stage: AssessmentStage
+    edition_id: str
+    level: int = Field(ge=0, le=4)
+    level_by_score: int = Field(ge=0, le=4)
+    level_by_scenes: int = Field(ge=0, le=4)
+    total_milli: int = Field(ge=0)
+    dimension_milli: dict[str, int]
+    scene_levels: dict[str, int]
+    weakest_scenes: list[str]
+
+
+class ReportIssued(EventPayload):
+    """A diagnosis report (JSON and PDF) was issued for an assessment. 诊断报告已出具。"""
+
+    report_id: EntityId
+    assessment_id: EntityId
+    enterprise_id: EntityId
+    level: int = Field(ge=0, le=4)
+    pdf_sha256: str
+
+
+class DiagnosisProjectAssigned(EventPayload):
+    """Officials assigned an enterprise to a selected diagnosis provider (S0 二(四)). 诊断服务项目已派单。"""
+
+    project_id: EntityId
+    enterprise_id: EntityId
+    provider_id: EntityId
+    district: str | None = None
+    assigned_on: date
+
+
+class DiagnosisProjectCompleted(EventPayload):
+    """The provider completed the on-site diagnosis with its report and transformation plan; funding may pay
+    it under S0 三(三) (at most 20万元 per enterprise project). 诊断服务项目已完成。"""
+
+    project_id: EntityId
+    enterprise_id: EntityId
+    provider_id: EntityId
+    assessment_id: EntityId
+    report_id: EntityId
+    completed_on: date
+
+
+_ENTERPRISE = {"enterprise_id": "0b7f2c1e-3d4a-4e8b-9f10-2a3b4c5d6e7f", "uscc": "91440101MA0000001Q"}
+_ASSESSMENT = "8d9e0f1a-2b3c-4d4e-9f5a-6b7c8d9e0f1a"
+
+ASSESSMENT_SUBMITTED = EventSpec(
+    "diagnosis", "assessment", "submitted", 1, AssessmentSubmitted, "An assessment was submitted", title_zh="数字化水平评测已提交",
+    example={**_ENTERPRISE, "assessment_id": _ASSESSMENT, "kind": "self", "stage": "baseline", "edition_id": "2024",
+             "submitted_by_account_id": "9e0f1a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b"},
+)
+ASSESSMENT_COMPLETED = EventSpec(
+    "diagnosis", "assessment", "completed", 1, AssessmentCompleted, "An assessment was scored", title_zh="数字化水平评测已完成",
+    example={**_ENTERPRISE, "assessment_id": _ASSESSMENT, "kind": "self", "stage": "baseline", "edition_id": "2024",
+             "level": 1, "level_by_score": 2, "level_by_scenes": 1, "total_milli": 48500,
+             "dimension_milli": {"foundation": 15000, "operations": 12000, "management": 11500, "outcomes": 10000},
+             "scene_levels": {"S01": 2, "S02": 1}, "weakest_scenes": ["S02"]},
+)
+REPORT_ISSUED = EventSpec(
+    "diagnosis", "report", "issued", 1, ReportIssued, "A diagnosis report was issued", title_zh="诊断报告已出具",
+    example={"report_id": "0f1a2b3c-4d5e-4f6a-9b7c-8d9e0f1a2b3c", "assessment_id": _ASSESSMENT,
+             "enterprise_id": _ENTERPRISE["enterprise_id"], "level": 1, "pdf_sha256": "0" * 64},
+)
+DIAGNOSIS_PROJECT_ASSIGNED = EventSpec(
+    "diagnosis", "diagnosis_project", "assigned", 1, DiagnosisProjectAssigned, "A diagnosis project was assigned",
+    title_zh="诊断服务项目已派单",
+    example={"project_id": "1a2b3c4d-5e6f-4a7b-8c8d-9e0f1a2b3c4d", "enterprise_id": _ENTERPRISE["enterprise_id"],
+             "provider_id": "2b3c4d5e-6f7a-4b8c-9d9e-0f1a2b3c4d5e", "district": "baiyun", "assigned_on": "2026-03-02"},
+)
+DIAGNOSIS_PROJECT_COMPLETED = EventSpec(
+    "diagnosis", "diagnosis_project", "completed", 1, DiagnosisProjectCompleted, "A diagnosis project was completed",
+    title_zh="诊断服务项目已完成",
+    example={"project_id": "1a2b3c4d-5e6f-4a7b-8c8d-9e0f1a2b3c4d", "enterprise_id": _ENTERPRISE["enterprise_id"],
+             "provider_id": "2b3c4d5e-6f7a-4b8c-9d9e-0f1a2b3c4d5e", "assessment_id": _ASSESSMENT,
+             "report_id": "0f1a2b3c-4d5e-4f6a-9b7c-8d9e0f1a2b3c", "completed_on": "2026-04-20"},
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import Field
@@ -59,4 +60,227 @@ ORGANISATION_REGISTERED = EventSpec(
 ORGANISATION_UPDATED = EventSpec(
     "registry", "organisation", "updated", 1, OrganisationUpdated,
     "An organisation's profile was updated", example={**_ORG_EXAMPLE, "version": 2}, title_zh="组织信息已更新",
+)
+
+
+# ---- 征集: calls and applications -------------------------------------------------------------
+
+CallKind = Literal["key_platform", "traction_unit", "diagnosis_provider", "third_party"]
+
+
+class CallOpened(EventPayload):
+    """A call for applications opened. 征集已发布。"""
+
+    call_id: EntityId
+    kind: CallKind
+    category: str | None = Field(default=None, description="platform category (S0 二(一)) for key-platform calls")
+    sector: str | None = Field(default=None, description="pilot sector for traction-unit calls")
+    title: str
+    opens_on: date
+    closes_on: date | None = Field(default=None, description="None: open all year (常态化征集)")
+    experts_per_application: int = Field(ge=1)
+
+
+class CallClosed(EventPayload):
+    """A call stopped accepting applications. 征集已截止。"""
+
+    call_id: EntityId
+    closed_on: date
+    reason: str = ""
+
+
+class ApplicationSubmitted(EventPayload):
+    """An organisation submitted (or resubmitted) an application to a call. 申报已提交。"""
+
+    application_id: EntityId
+    call_id: EntityId
+    organisation_id: EntityId
+    uscc: Uscc
+    version: int = Field(ge=1)
+
+
+class ApplicationReturned(EventPayload):
+    """The formal check returned an application for revision. 申报已退回补正。"""
+
+    application_id: EntityId
+    call_id: EntityId
+    organisation_id: EntityId
+    reasons: list[str]
+    version: int = Field(ge=1)
+
+
+class ExpertAssigned(EventPayload):
+    """An expert was assigned to review an application. 已分配评审专家。"""
+
+    application_id: EntityId
+    call_id: EntityId
+    expert_account_id: EntityId
+    chair: bool = False
+    due_on: date | None = None
+    assignment_seed: int
+
+
+class ApplicationDecided(EventPayload):
+    """The final decision on an application after publicity. 遴选结果已确定。"""
+
+    application_id: EntityId
+    call_id: EntityId
+    organisation_id: EntityId
+    decision: Literal["selected", "rejected"]
+    final_score: str | None = Field(default=None, description="exact decimal string, e.g. '86.25'")
+    rank: int | None = None
+    version: int = Field(ge=1)
+
+
+class ObjectionFiled(EventPayload):
+    """An objection was filed during publicity. 公示期异议已提出。"""
+
+    objection_id: EntityId
+    application_id: EntityId
+    call_id: EntityId
+    organisation_id: EntityId = Field(description="the applicant the objection concerns")
+    filed_by_account_id: EntityId
+
+
+class ObjectionResolved(EventPayload):
+    """An objection was resolved. 异议已处理。"""
+
+    objection_id: EntityId
+    application_id: EntityId
+    call_id: EntityId
+    organisation_id: EntityId
+    upheld: bool
+    resolution: str
+
+
+# ---- titles -----------------------------------------------------------------------------------
+
+TitleKind = Literal["key_platform", "traction_unit", "diagnosis_provider", "third_party"]
+
+
+class TitleGranted(EventPayload):
+    """A title was granted on selection, e.g. 广州市四化赋能重点平台. 称号已授予。"""
+
+    title_id: EntityId
+    title_number: str
+    kind: TitleKind
+    title_name: str
+    organisation_id: EntityId
+    uscc: Uscc
+    call_id: EntityId | None = None
+    application_id: EntityId | None = None
+    valid_from: date
+    valid_until: date
+
+
+class TitleRevoked(EventPayload):
+    """A title was revoked by a city officer or on a failing evaluation verdict (S0 二(六)). 称号已撤销。"""
+
+    title_id: EntityId
+    title_number: str
+    kind: TitleKind
+    organisation_id: EntityId
+    uscc: Uscc
+    reason: str
+    revoked_on: date
+    revoked_by: Literal["city_officer", "evaluation"]
+    cycle_id: EntityId | None = None
+
+
+# ---- the pilot pool (诊断+改造入库名单) ----------------------------------------------------------
+
+
+class EnterpriseEnrolled(EventPayload):
+    """An SME entered the city pilot pool (S2 二, 五). 企业已入库试点名单。"""
+
+    enterprise_id: EntityId
+    uscc: Uscc
+    sector: str
+    district: str
+    size_class: Literal["medium", "small", "micro"]
+    enrolled_on: date
+
+
+class EnterpriseRemoved(EventPayload):
+    """An SME left the city pilot pool. 企业已移出试点名单。"""
+
+    enterprise_id: EntityId
+    uscc: Uscc
+    reason: str
+    removed_on: date
+
+
+_IDS = {
+    "call_id": "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+    "application_id": "2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a",
+    "organisation_id": _ORG_EXAMPLE["organisation_id"],
+}
+
+CALL_OPENED = EventSpec(
+    "registry", "call", "opened", 1, CallOpened, "A call for applications opened", title_zh="征集已发布",
+    example={"call_id": _IDS["call_id"], "kind": "key_platform", "category": "industrial_internet",
+             "title": "2026年广州市四化赋能重点平台征集", "opens_on": "2026-01-05", "closes_on": None,
+             "experts_per_application": 5},
+)
+CALL_CLOSED = EventSpec(
+    "registry", "call", "closed", 1, CallClosed, "A call closed", title_zh="征集已截止",
+    example={"call_id": _IDS["call_id"], "closed_on": "2026-06-30", "reason": "申报期结束"},
+)
+APPLICATION_SUBMITTED = EventSpec(
+    "registry", "application", "submitted", 1, ApplicationSubmitted, "An application was submitted", title_zh="申报已提交",
+    example={**_IDS, "uscc": _ORG_EXAMPLE["uscc"], "version": 2},
+)
+APPLICATION_RETURNED = EventSpec(
+    "registry", "application", "returned", 1, ApplicationReturned, "An application was returned for revision",
+    title_zh="申报已退回补正", example={**_IDS, "reasons": ["缺少近三年财务审计报告"], "version": 3},
+)
+EXPERT_ASSIGNED = EventSpec(
+    "registry", "application", "expert_assigned", 1, ExpertAssigned, "An expert was assigned to an application",
+    title_zh="已分配评审专家",
+    example={"application_id": _IDS["application_id"], "call_id": _IDS["call_id"],
+             "expert_account_id": "3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b", "chair": True, "due_on": "2026-03-01",
+             "assignment_seed": 20260105},
+)
+APPLICATION_DECIDED = EventSpec(
+    "registry", "application", "decided", 1, ApplicationDecided, "An application was decided", title_zh="遴选结果已确定",
+    example={**_IDS, "decision": "selected", "final_score": "86.25", "rank": 1, "version": 7},
+)
+OBJECTION_FILED = EventSpec(
+    "registry", "objection", "filed", 1, ObjectionFiled, "An objection was filed during publicity", title_zh="公示期异议已提出",
+    example={**_IDS, "objection_id": "4f5a6b7c-8d9e-4f0a-9b1c-2d3e4f5a6b7c",
+             "filed_by_account_id": "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d"},
+)
+OBJECTION_RESOLVED = EventSpec(
+    "registry", "objection", "resolved", 1, ObjectionResolved, "An objection was resolved", title_zh="异议已处理",
+    example={**_IDS, "objection_id": "4f5a6b7c-8d9e-4f0a-9b1c-2d3e4f5a6b7c", "upheld": False,
+             "resolution": "经核查，申报材料属实，异议不成立"},
+)
+_TITLE = {
+    "title_id": "6b7c8d9e-0f1a-4b2c-9d3e-4f5a6b7c8d9e",
+    "title_number": "GZ-SH-KP-2026-0001",
+    "kind": "key_platform",
+    "organisation_id": _ORG_EXAMPLE["organisation_id"],
+    "uscc": _ORG_EXAMPLE["uscc"],
+}
+TITLE_GRANTED = EventSpec(
+    "registry", "title", "granted", 1, TitleGranted, "A title was granted", title_zh="称号已授予",
+    example={**_TITLE, "title_name": "广州市四化赋能重点平台", "call_id": _IDS["call_id"],
+             "application_id": _IDS["application_id"], "valid_from": "2026-04-01", "valid_until": "2028-03-31"},
+)
+TITLE_REVOKED = EventSpec(
+    "registry", "title", "revoked", 1, TitleRevoked, "A title was revoked", title_zh="称号已撤销",
+    example={**_TITLE, "reason": "年度评价不合格", "revoked_on": "2027-04-15", "revoked_by": "evaluation",
+             "cycle_id": "7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f"},
+)
+ENTERPRISE_ENROLLED = EventSpec(
+    "registry", "pilot_enterprise", "enrolled", 1, EnterpriseEnrolled, "An SME entered the pilot pool",
+    title_zh="已纳入试点企业名单",
+    example={"enterprise_id": _ORG_EXAMPLE["organisation_id"], "uscc": _ORG_EXAMPLE["uscc"], "sector": "custom_furniture",
+             "district": "baiyun", "size_class": "small", "enrolled_on": "2026-02-10"},
+)
+ENTERPRISE_REMOVED = EventSpec(
+    "registry", "pilot_enterprise", "removed", 1, EnterpriseRemoved, "An SME left the pilot pool",
+    title_zh="已移出试点企业名单",
+    example={"enterprise_id": _ORG_EXAMPLE["organisation_id"], "uscc": _ORG_EXAMPLE["uscc"],
+             "reason": "企业申请退出", "removed_on": "2026-08-01"},
 )
