@@ -1,23 +1,33 @@
-"""The organisations read model every consuming service keeps from the registry's facts.
+"""Read models every consuming service keeps from the registry's facts: organisations, titles and the
+pilot pool.
 
-Upserts by organisation id, applies an update only when its version is not older than the one held
-(redelivery may reorder), and counts the facts applied so that duplicate effects are visible.
+Organisations upsert by id, apply an update only when its version is not older than the one held
+(redelivery may reorder), and count the facts applied so that duplicate effects are visible. Titles and
+pilot membership keep their latest state; a revocation or removal is never undone by a late grant.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func, select
+from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .consumer import Reaction, Subscription
 from .contracts.registry import (
+    ENTERPRISE_ENROLLED,
+    ENTERPRISE_REMOVED,
     ORGANISATION_REGISTERED,
     ORGANISATION_UPDATED,
+    TITLE_GRANTED,
+    TITLE_REVOKED,
+    EnterpriseEnrolled,
+    EnterpriseRemoved,
     OrganisationRegistered,
     OrganisationUpdated,
+    TitleGranted,
+    TitleRevoked,
 )
 from .events import CloudEvent
 
@@ -73,13 +83,127 @@ async def record_organisation(
     )
 
 
-def organisation_subscription(consumer: str) -> Subscription:
-    return Subscription(
-        consumer,
-        "registry",
-        [Reaction(ORGANISATION_REGISTERED, record_organisation), Reaction(ORGANISATION_UPDATED, record_organisation)],
+known_titles = Table(
+    "known_titles",
+    readmodel_metadata,
+    Column("title_id", String(100), primary_key=True),
+    Column("title_number", String(100), nullable=False, index=True),
+    Column("kind", String(50), nullable=False),
+    Column("organisation_id", String(100), nullable=False, index=True),
+    Column("uscc", String(18), nullable=False),
+    Column("title_name", String(200)),
+    Column("valid_from", Date),
+    Column("valid_until", Date),
+    Column("revoked_on", Date),
+    Column("revocation_reason", String(1000)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+pilot_enterprises = Table(
+    "pilot_enterprises",
+    readmodel_metadata,
+    Column("enterprise_id", String(100), primary_key=True),
+    Column("uscc", String(18), nullable=False),
+    Column("sector", String(50)),
+    Column("district", String(50)),
+    Column("size_class", String(20)),
+    Column("enrolled_on", Date),
+    Column("removed_on", Date),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+
+async def record_title_granted(session: AsyncSession, _: CloudEvent, payload: TitleGranted) -> None:
+    values = {
+        "title_id": payload.title_id,
+        "title_number": payload.title_number,
+        "kind": payload.kind,
+        "organisation_id": payload.organisation_id,
+        "uscc": payload.uscc,
+        "title_name": payload.title_name,
+        "valid_from": payload.valid_from,
+        "valid_until": payload.valid_until,
+    }
+    update = {k: v for k, v in values.items() if k != "title_id"}
+    await session.execute(
+        pg_insert(known_titles).values(**values).on_conflict_do_update(index_elements=["title_id"], set_=update)
     )
 
 
+async def record_title_revoked(session: AsyncSession, _: CloudEvent, payload: TitleRevoked) -> None:
+    values = {
+        "title_id": payload.title_id,
+        "title_number": payload.title_number,
+        "kind": payload.kind,
+        "organisation_id": payload.organisation_id,
+        "uscc": payload.uscc,
+        "revoked_on": payload.revoked_on,
+        "revocation_reason": payload.reason,
+    }
+    update = {"revoked_on": payload.revoked_on, "revocation_reason": payload.reason, "updated_at": func.now()}
+    await session.execute(
+        pg_insert(known_titles).values(**values).on_conflict_do_update(index_elements=["title_id"], set_=update)
+    )
+
+
+async def record_enrolment(session: AsyncSession, _: CloudEvent, payload: EnterpriseEnrolled) -> None:
+    values = {
+        "enterprise_id": payload.enterprise_id,
+        "uscc": payload.uscc,
+        "sector": payload.sector,
+        "district": payload.district,
+        "size_class": payload.size_class,
+        "enrolled_on": payload.enrolled_on,
+        "removed_on": None,
+    }
+    update = {k: v for k, v in values.items() if k != "enterprise_id"}
+    statement = pg_insert(pilot_enterprises).values(**values)
+    # A re-enrolment after a removal counts only when it is not older than the removal.
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["enterprise_id"],
+            set_={**update, "updated_at": func.now()},
+            where=(pilot_enterprises.c.removed_on.is_(None)) | (pilot_enterprises.c.removed_on <= payload.enrolled_on),
+        )
+    )
+
+
+async def record_removal(session: AsyncSession, _: CloudEvent, payload: EnterpriseRemoved) -> None:
+    statement = pg_insert(pilot_enterprises).values(
+        enterprise_id=payload.enterprise_id, uscc=payload.uscc, removed_on=payload.removed_on
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["enterprise_id"], set_={"removed_on": payload.removed_on, "updated_at": func.now()}
+        )
+    )
+
+
+def registry_subscription(consumer: str, *, titles: bool = True, pilot: bool = True) -> Subscription:
+    """The registry facts a consuming service keeps: organisations always, titles and the pilot pool as asked."""
+    reactions = [Reaction(ORGANISATION_REGISTERED, record_organisation), Reaction(ORGANISATION_UPDATED, record_organisation)]
+    if titles:
+        reactions += [Reaction(TITLE_GRANTED, record_title_granted), Reaction(TITLE_REVOKED, record_title_revoked)]
+    if pilot:
+        reactions += [Reaction(ENTERPRISE_ENROLLED, record_enrolment), Reaction(ENTERPRISE_REMOVED, record_removal)]
+    return Subscription(consumer, "registry", reactions)
+
+
+def organisation_subscription(consumer: str) -> Subscription:
+    return registry_subscription(consumer, titles=False, pilot=False)
+
+
 def create_readmodel_tables(op: Any) -> None:
-    readmodel_metadata.create_all(op.get_bind())
+    """First revision: the organisations read model."""
+    known_organisations.create(op.get_bind(), checkfirst=True)
+
+
+def create_title_and_pilot_readmodels(op: Any) -> None:
+    """Second revision: titles and the pilot pool."""
+    known_titles.create(op.get_bind(), checkfirst=True)
+    pilot_enterprises.create(op.get_bind(), checkfirst=True)
+
+
+def drop_title_and_pilot_readmodels(op: Any) -> None:
+    pilot_enterprises.drop(op.get_bind(), checkfirst=True)
+    known_titles.drop(op.get_bind(), checkfirst=True)

@@ -1,6 +1,6 @@
 """The catalog service declared once: routes, events published, reactions."""
 
-from sihua_shared.readmodels import organisation_subscription
+from sihua_shared.readmodels import registry_subscription
 from sihua_shared.service import ServiceSpec
 
 SPEC = ServiceSpec(
@@ -8,6 +8,6 @@ SPEC = ServiceSpec(
     title="产品供给清单 / product catalogue",
     description="小快轻准 products, admission review, adaptation records, search, matching and group purchase.",
     publishes=[],
-    subscriptions=[organisation_subscription("catalog")],
+    subscriptions=[registry_subscription("catalog")],
     routers=[],
 )

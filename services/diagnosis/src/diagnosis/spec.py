@@ -1,6 +1,6 @@
 """The diagnosis service declared once: routes, events published, reactions."""
 
-from sihua_shared.readmodels import organisation_subscription
+from sihua_shared.readmodels import registry_subscription
 from sihua_shared.service import ServiceSpec
 
 SPEC = ServiceSpec(
@@ -8,6 +8,6 @@ SPEC = ServiceSpec(
     title="评估诊断 / assessment and diagnosis",
     description="The national SME digital-level index as data, assessments, levels, reports and diagnosis projects.",
     publishes=[],
-    subscriptions=[organisation_subscription("diagnosis")],
+    subscriptions=[registry_subscription("diagnosis")],
     routers=[],
 )

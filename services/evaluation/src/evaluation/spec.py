@@ -1,6 +1,6 @@
 """The evaluation service declared once: routes, events published, reactions."""
 
-from sihua_shared.readmodels import organisation_subscription
+from sihua_shared.readmodels import registry_subscription
 from sihua_shared.service import ServiceSpec
 
 SPEC = ServiceSpec(
@@ -8,6 +8,6 @@ SPEC = ServiceSpec(
     title="平台评价 / platform evaluation",
     description="Evaluation cycles, indicators, grades, revocation verdicts and programme KPIs.",
     publishes=[],
-    subscriptions=[organisation_subscription("evaluation")],
+    subscriptions=[registry_subscription("evaluation")],
     routers=[],
 )

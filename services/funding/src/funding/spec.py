@@ -1,6 +1,6 @@
 """The funding service declared once: routes, events published, reactions."""
 
-from sihua_shared.readmodels import organisation_subscription
+from sihua_shared.readmodels import registry_subscription
 from sihua_shared.service import ServiceSpec
 
 SPEC = ServiceSpec(
@@ -8,6 +8,6 @@ SPEC = ServiceSpec(
     title="资金奖补 / funding",
     description="Policies as data, budgets, transformation projects, acceptance, subsidies, disbursement and claw-back.",
     publishes=[],
-    subscriptions=[organisation_subscription("funding")],
+    subscriptions=[registry_subscription("funding")],
     routers=[],
 )

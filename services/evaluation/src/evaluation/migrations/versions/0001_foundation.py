@@ -6,7 +6,7 @@ Revises:
 
 from alembic import op
 from sihua_shared.migrations import create_common_tables, drop_common_tables
-from sihua_shared.readmodels import create_readmodel_tables, readmodel_metadata
+from sihua_shared.readmodels import create_readmodel_tables, known_organisations
 
 revision = "0001"
 down_revision = None
@@ -20,5 +20,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    readmodel_metadata.drop_all(op.get_bind())
+    known_organisations.drop(op.get_bind())
     drop_common_tables(op)

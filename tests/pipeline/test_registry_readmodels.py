@@ -1,0 +1,51 @@
+"""The titles and pilot-pool read models kept by the consuming services, including late and repeated facts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from sihua_shared.contracts.registry import (
+    ENTERPRISE_ENROLLED,
+    ENTERPRISE_REMOVED,
+    TITLE_GRANTED,
+    TITLE_REVOKED,
+)
+from sihua_shared.events import EventSpec, new_event
+from sihua_shared.readmodels import known_titles, pilot_enterprises
+from sihua_shared.testing.harness import Stack, eventually, running_worker
+from tests.faults.kit import publish_raw
+
+from .helpers import rows, spec_of
+
+
+async def _send(stack: Stack, spec: EventSpec[Any], data: dict[str, Any] | None = None) -> None:
+    payload = spec.parse({**(spec.example or {}), **(data or {})})
+    event = new_event(spec, payload, subject="s")
+    subject = spec.subject(stack.namespace)
+    await publish_raw(stack.servers.nats_url, subject, json.dumps(event.model_dump(mode="json")).encode())
+
+
+async def test_titles_and_pilot_pool_are_kept_in_order(stack: Stack) -> None:
+    settings = await stack.settings("funding")
+    async with running_worker(spec_of("funding"), settings) as worker:
+        await _send(stack, TITLE_REVOKED)  # the revocation arrives before the grant
+        await _send(stack, TITLE_GRANTED)
+        await _send(stack, ENTERPRISE_ENROLLED)
+        await _send(stack, ENTERPRISE_REMOVED)
+        await _send(stack, ENTERPRISE_ENROLLED)  # a stale copy of the enrolment, older than the removal
+
+        async def all_handled() -> bool:
+            return bool(worker.runners) and worker.runners[0].counts["processed"] == 5
+
+        await eventually(all_handled)
+    titles = await rows(settings.database_url, select(known_titles))
+    assert [(t.title_number, t.title_name, str(t.revoked_on), t.revocation_reason) for t in titles] == [
+        ("GZ-SH-KP-2026-0001", "广州市四化赋能重点平台", "2027-04-15", "年度评价不合格")
+    ]
+    pilot = await rows(settings.database_url, select(pilot_enterprises))
+    assert [(p.sector, str(p.enrolled_on), str(p.removed_on)) for p in pilot] == [
+        ("custom_furniture", "2026-02-10", "2026-08-01")
+    ]
