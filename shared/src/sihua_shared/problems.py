@@ -214,3 +214,21 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def transition_not_allowed(entity: str, state: str, action: str, allowed: list[str]) -> ProblemError:
+    """409 for a state-machine step that is not allowed from ``state``; names the allowed ones."""
+    listed = ", ".join(allowed) or "none"
+    return ProblemError(
+        409,
+        "transition_not_allowed",
+        f"cannot {action} a {entity} that is {state}; allowed: {listed}",
+        errors=[
+            field_error(
+                "state",
+                f"当前状态（{state}）不允许执行“{action}”，允许的操作：{'、'.join(allowed) or '无'}",
+                f"{action} is not allowed in state {state}; allowed: {listed}",
+            )
+        ],
+        extra={"state": state, "allowed": allowed},
+    )

@@ -1,0 +1,148 @@
+"""Use cases on diagnosis projects. They take a session and never commit."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sihua_shared.audit import audit
+from sihua_shared.auth import Actor
+from sihua_shared.clock import today
+from sihua_shared.contracts.diagnosis import DIAGNOSIS_PROJECT_ASSIGNED, DiagnosisProjectAssigned
+from sihua_shared.outbox import record_event
+from sihua_shared.problems import ProblemError, conflict, field_error, forbidden, not_found, transition_not_allowed
+from sihua_shared.readmodels import known_organisations, known_titles
+
+from ..adapters.project_tables import diagnosis_projects
+from ..domain.projects import ProjectTransitionNotAllowed, TitleView, title_allows_assignment, transition
+
+
+async def _organisation(session: AsyncSession, organisation_id: str) -> dict[str, Any] | None:
+    row = (
+        await session.execute(select(known_organisations).where(known_organisations.c.organisation_id == organisation_id))
+    ).mappings().first()
+    return dict(row) if row else None
+
+
+async def assign_project(
+    session: AsyncSession, actor: Actor, enterprise_id: str, provider_id: str, *, namespace: str = ""
+) -> dict[str, Any]:
+    enterprise = await _organisation(session, enterprise_id)
+    if enterprise is None or enterprise["kind"] != "enterprise":
+        raise ProblemError(
+            422, "unknown_enterprise", f"no enterprise {enterprise_id} is known",
+            errors=[field_error("body.enterprise_id", "未找到该企业（需先在登记系统登记）", "unknown enterprise")],
+        )
+    if not actor.may_see_district(enterprise["district"]):
+        raise forbidden("只能为本区企业派单", "a district officer assigns enterprises of their own district only")
+    on = today()
+    titles = (
+        await session.execute(
+            select(known_titles).where(
+                known_titles.c.organisation_id == provider_id, known_titles.c.kind == "diagnosis_provider"
+            )
+        )
+    ).mappings().all()
+    valid = [
+        t for t in titles
+        if title_allows_assignment(TitleView(t["kind"], t["valid_from"], t["valid_until"], t["revoked_on"]), on)
+    ]
+    if not valid:
+        raise ProblemError(
+            422, "provider_not_selected", f"{provider_id} holds no valid diagnosis-provider title today",
+            errors=[field_error(
+                "body.provider_id",
+                "该单位不是有效的评估诊断服务项目承担单位（未入选或称号已撤销/过期）",
+                "the provider holds no valid diagnosis-provider title (not selected, revoked or expired)",
+            )],
+        )
+    open_project = (
+        await session.execute(
+            select(diagnosis_projects.c.id).where(
+                diagnosis_projects.c.enterprise_id == enterprise_id, diagnosis_projects.c.state == "assigned"
+            )
+        )
+    ).scalar_one_or_none()
+    if open_project is not None:
+        raise conflict(
+            "project_open", "该企业已有进行中的诊断服务项目", "the enterprise already has an open diagnosis project",
+            field="body.enterprise_id", project_id=open_project,
+        )
+    row = {
+        "id": str(uuid.uuid4()),
+        "enterprise_id": enterprise_id,
+        "provider_id": provider_id,
+        "title_id": valid[0]["title_id"],
+        "district": enterprise["district"],
+        "state": "assigned",
+        "assigned_on": on,
+        "assigned_by": actor.id,
+        "version": 1,
+    }
+    await session.execute(diagnosis_projects.insert().values(**row))
+    payload = DiagnosisProjectAssigned(
+        project_id=row["id"], enterprise_id=enterprise_id, provider_id=provider_id,
+        district=enterprise["district"], assigned_on=on,
+    )
+    await record_event(session, DIAGNOSIS_PROJECT_ASSIGNED, payload, subject=row["id"], aggregate_version=1, namespace=namespace)
+    await audit(session, actor, "diagnosis_project.assign", "diagnosis_project", row["id"], after=_jsonable(row))
+    return row
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+
+
+def visible_projects(actor: Actor) -> Select[Any]:
+    """The projects an actor may see: officials by district, providers and enterprises their own."""
+    query = select(diagnosis_projects)
+    if actor.has("city_officer", "auditor"):
+        return query
+    if actor.has("district_officer"):
+        return query.where(diagnosis_projects.c.district == actor.district)
+    if actor.has("provider"):
+        return query.where(diagnosis_projects.c.provider_id == actor.org)
+    return query.where(diagnosis_projects.c.enterprise_id == actor.org)
+
+
+async def list_projects(
+    session: AsyncSession, actor: Actor, *, state: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    query = visible_projects(actor)
+    if state:
+        query = query.where(diagnosis_projects.c.state == state)
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    found = (
+        await session.execute(query.order_by(diagnosis_projects.c.created_at.desc()).limit(limit).offset(offset))
+    ).mappings()
+    return [dict(r) for r in found], int(total)
+
+
+async def get_project(session: AsyncSession, actor: Actor, project_id: str) -> dict[str, Any]:
+    row = (
+        await session.execute(visible_projects(actor).where(diagnosis_projects.c.id == project_id))
+    ).mappings().first()
+    if row is None:
+        raise not_found("diagnosis project", project_id)
+    return dict(row)
+
+
+async def cancel_project(session: AsyncSession, actor: Actor, project: dict[str, Any], reason: str) -> dict[str, Any]:
+    """Cancel a loaded project (the route has checked If-Match against its version)."""
+    project_id = project["id"]
+    try:
+        state = transition(project["state"], "cancel")
+    except ProjectTransitionNotAllowed as exc:
+        raise transition_not_allowed("diagnosis project", exc.state, exc.action, exc.allowed) from exc
+    await session.execute(
+        update(diagnosis_projects)
+        .where(diagnosis_projects.c.id == project_id)
+        .values(state=state, cancel_reason=reason, version=diagnosis_projects.c.version + 1)
+    )
+    after = {**project, "state": state, "cancel_reason": reason, "version": project["version"] + 1}
+    await audit(session, actor, "diagnosis_project.cancel", "diagnosis_project", project_id,
+                before=_jsonable(project), after=_jsonable(after))
+    return after

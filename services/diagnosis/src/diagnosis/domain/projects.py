@@ -1,0 +1,51 @@
+"""Diagnosis projects (S0 二(四)): the rules of assignment, pure.
+
+A project goes ``assigned`` → ``completed`` (the provider's on-site assessment with its report) or
+``assigned`` → ``cancelled`` (by officials). Only a provider holding a valid, unrevoked diagnosis-provider
+title on the assignment date may receive new projects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+TRANSITIONS: dict[str, dict[str, str]] = {
+    "assigned": {"complete": "completed", "cancel": "cancelled"},
+    "completed": {},
+    "cancelled": {},
+}
+
+
+class ProjectTransitionNotAllowed(Exception):
+    def __init__(self, state: str, action: str) -> None:
+        super().__init__(f"cannot {action} a project that is {state}")
+        self.state = state
+        self.action = action
+        self.allowed = sorted(TRANSITIONS.get(state, {}))
+
+
+def transition(state: str, action: str) -> str:
+    target = TRANSITIONS.get(state, {}).get(action)
+    if target is None:
+        raise ProjectTransitionNotAllowed(state, action)
+    return target
+
+
+@dataclass(frozen=True)
+class TitleView:
+    kind: str
+    valid_from: date | None
+    valid_until: date | None
+    revoked_on: date | None
+
+
+def title_allows_assignment(title: TitleView, on: date) -> bool:
+    """A diagnosis-provider title counts on ``on`` when it has started, not expired and not been revoked."""
+    if title.kind != "diagnosis_provider":
+        return False
+    if title.revoked_on is not None and title.revoked_on <= on:
+        return False
+    if title.valid_from is not None and on < title.valid_from:
+        return False
+    return title.valid_until is None or on <= title.valid_until
