@@ -28,8 +28,11 @@ async def test_topology_is_declared_as_code_and_applied_idempotently(stack: Stac
         consumer = await js.consumer_info(stream_name("registry", stack.namespace), durable_name("catalog", "registry"))
         assert consumer.config.durable_name == "catalog_from_registry"
         assert sorted(consumer.config.filter_subjects or []) == [
-            f"{stack.namespace}.sihua.registry.organisation.registered.*",
-            f"{stack.namespace}.sihua.registry.organisation.updated.*",
+            f"{stack.namespace}.sihua.registry.{fact}.*"
+            for fact in (
+                "organisation.registered", "organisation.updated", "pilot_enterprise.enrolled", "pilot_enterprise.removed",
+                "title.granted", "title.revoked",
+            )
         ]
         assert consumer.config.max_deliver == settings.consumer_max_deliver
         own = await js.stream_info(stream_name("catalog", stack.namespace))
