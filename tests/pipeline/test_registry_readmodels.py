@@ -49,3 +49,20 @@ async def test_titles_and_pilot_pool_are_kept_in_order(stack: Stack) -> None:
     assert [(p.sector, str(p.enrolled_on), str(p.removed_on)) for p in pilot] == [
         ("custom_furniture", "2026-02-10", "2026-08-01")
     ]
+
+
+async def test_an_older_organisation_fact_arriving_late_changes_only_the_count(stack: Stack) -> None:
+    from sihua_shared.contracts.registry import ORGANISATION_UPDATED
+    from sihua_shared.readmodels import known_organisations
+
+    settings = await stack.settings("catalog")
+    async with running_worker(spec_of("catalog"), settings) as worker:
+        await _send(stack, ORGANISATION_UPDATED, {"name": "新名称", "version": 3})
+        await _send(stack, ORGANISATION_UPDATED, {"name": "旧名称", "version": 2})
+
+        async def both() -> bool:
+            return bool(worker.runners) and worker.runners[0].counts["processed"] == 2
+
+        await eventually(both)
+    held = await rows(settings.database_url, select(known_organisations))
+    assert [(o.name, o.version, o.facts_applied) for o in held] == [("新名称", 3, 2)]

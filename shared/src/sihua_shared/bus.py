@@ -43,7 +43,11 @@ class ConsumerDecl:
 async def connect(url: str, *, name: str, connect_timeout: float = 2.0) -> NATS:
     """Connect and retry forever; the caller decides how long to wait for the first connection."""
 
+    client: list[NATS] = []
+
     async def _disconnected() -> None:
+        if client and (client[0].is_closed or client[0].is_draining):
+            return  # closing on purpose
         log.warning("nats.disconnected", client=name)
 
     async def _reconnected() -> None:
@@ -52,7 +56,7 @@ async def connect(url: str, *, name: str, connect_timeout: float = 2.0) -> NATS:
     async def _error(exc: Exception) -> None:
         log.warning("nats.error", client=name, error=repr(exc))
 
-    return await nats.connect(
+    nc = await nats.connect(
         url,
         name=name,
         max_reconnect_attempts=-1,
@@ -63,6 +67,8 @@ async def connect(url: str, *, name: str, connect_timeout: float = 2.0) -> NATS:
         reconnected_cb=_reconnected,
         error_cb=_error,
     )
+    client.append(nc)
+    return nc
 
 
 async def ensure_stream(

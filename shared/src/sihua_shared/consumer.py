@@ -19,7 +19,7 @@ from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from pydantic import ValidationError
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -73,6 +73,13 @@ def _family_subject(spec: EventSpec[Any]) -> str:
 
 
 Outcome = str  # "processed" | "duplicate" | "dead_letter" | "retry"
+
+_RECORD_IN_INBOX = (
+    pg_insert(processed_messages)
+    .values(consumer=bindparam("consumer"), event_id=bindparam("event_id"), event_type=bindparam("event_type"))
+    .on_conflict_do_nothing()
+    .returning(processed_messages.c.event_id)
+)
 AfterCommit = Callable[[CloudEvent], Awaitable[None]]
 
 
@@ -199,10 +206,7 @@ class ConsumerRunner:
     async def _apply(self, envelope: CloudEvent, reaction: Reaction, payload: Any) -> Outcome:
         async with self._factory() as session, session.begin():
             inserted = await session.execute(
-                pg_insert(processed_messages)
-                .values(consumer=self.name, event_id=envelope.id, event_type=envelope.type)
-                .on_conflict_do_nothing()
-                .returning(processed_messages.c.event_id)
+                _RECORD_IN_INBOX, {"consumer": self.name, "event_id": envelope.id, "event_type": envelope.type}
             )
             if inserted.first() is None:
                 return "duplicate"

@@ -17,12 +17,15 @@ from sqlalchemy.ext.asyncio import (
 )
 
 
-def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(database_url: str, *, pool_size: int = 10, pre_ping: bool = True) -> AsyncEngine:
+    """The api pings connections before use; workers skip it (three round trips per event) because
+    their failures are retried anyway (the consumer naks, the relay backs off) and recycle instead."""
     return create_async_engine(
         database_url,
         pool_size=pool_size,
         max_overflow=10,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
+        pool_recycle=300,
         pool_timeout=10,
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, func, select
+from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, bindparam, case, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,36 +50,44 @@ known_organisations = Table(
 )
 
 
+_PROFILE = ("uscc", "name", "kind", "district", "sector", "industry_code", "size_class", "version")
+
+
+def _organisation_upsert() -> Any:
+    """One statement, built once: insert, or update the profile only when the fact is not older than the
+    one held (redelivery may reorder), and always count the fact."""
+    statement = pg_insert(known_organisations).values(
+        {name: bindparam(name) for name in ("organisation_id", *_PROFILE)} | {"facts_applied": 1}
+    )
+    newer = known_organisations.c.version <= statement.excluded.version
+    update: dict[str, Any] = {
+        name: case((newer, statement.excluded[name]), else_=known_organisations.c[name]) for name in _PROFILE
+    }
+    update["updated_at"] = case((newer, func.now()), else_=known_organisations.c.updated_at)
+    update["facts_applied"] = known_organisations.c.facts_applied + 1
+    return statement.on_conflict_do_update(index_elements=["organisation_id"], set_=update)
+
+
+_UPSERT_ORGANISATION = _organisation_upsert()
+
+
 async def record_organisation(
     session: AsyncSession, envelope: CloudEvent, payload: OrganisationRegistered | OrganisationUpdated
 ) -> None:
     version = getattr(payload, "version", None) or envelope.aggregateversion or 1
-    values: dict[str, Any] = {
-        "organisation_id": payload.organisation_id,
-        "uscc": payload.uscc,
-        "name": payload.name,
-        "kind": payload.kind,
-        "district": payload.district,
-        "sector": payload.sector,
-        "industry_code": payload.industry_code,
-        "size_class": payload.size_class,
-        "version": version,
-    }
-    held = (
-        await session.execute(
-            select(known_organisations.c.version).where(
-                known_organisations.c.organisation_id == payload.organisation_id
-            )
-        )
-    ).scalar_one_or_none()
-    statement = pg_insert(known_organisations).values(**values, facts_applied=1)
-    if held is not None and held > version:  # an older fact arriving late changes nothing but the count
-        update_values: dict[str, Any] = {"facts_applied": known_organisations.c.facts_applied + 1}
-    else:
-        update_values = {**values, "facts_applied": known_organisations.c.facts_applied + 1, "updated_at": func.now()}
-        update_values.pop("organisation_id")
     await session.execute(
-        statement.on_conflict_do_update(index_elements=["organisation_id"], set_=update_values)
+        _UPSERT_ORGANISATION,
+        {
+            "organisation_id": payload.organisation_id,
+            "uscc": payload.uscc,
+            "name": payload.name,
+            "kind": payload.kind,
+            "district": payload.district,
+            "sector": payload.sector,
+            "industry_code": payload.industry_code,
+            "size_class": payload.size_class,
+            "version": version,
+        },
     )
 
 

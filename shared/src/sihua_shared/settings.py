@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_sender: str = "noreply@sihua.local"
+    # Where people reach this service (for links in e-mails); http://<host>:<port> when empty. Never taken
+    # from a request's Host header, which a caller controls.
+    public_url: str = ""
+
+    @property
+    def public_base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def service_data_dir(self) -> Path:

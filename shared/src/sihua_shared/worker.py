@@ -45,7 +45,7 @@ class Worker:
 
     def _factory(self) -> async_sessionmaker[AsyncSession]:
         if self.engine is None:
-            self.engine = create_engine(self.settings.database_url)
+            self.engine = create_engine(self.settings.database_url, pre_ping=False)
         return session_factory(self.engine)
 
     async def _connect(self, stop: asyncio.Event) -> NATS | None:
