@@ -3,8 +3,11 @@
 from sihua_shared.contracts.registry import ORGANISATION_REGISTERED, ORGANISATION_UPDATED
 from sihua_shared.service import ServiceSpec
 
+from .api.accounts import router as accounts_router
 from .api.enterprise_file import router as enterprise_file_router
+from .api.oauth import router as oauth_router
 from .api.organisations import router as organisations_router
+from .api.password_reset import router as password_reset_router
 from .application.enterprise_file import enterprise_file_subscriptions
 
 SPEC = ServiceSpec(
@@ -16,5 +19,5 @@ SPEC = ServiceSpec(
     ),
     publishes=[ORGANISATION_REGISTERED, ORGANISATION_UPDATED],
     subscriptions=[*enterprise_file_subscriptions()],
-    routers=[organisations_router, enterprise_file_router],
+    routers=[organisations_router, enterprise_file_router, oauth_router, accounts_router, password_reset_router],
 )

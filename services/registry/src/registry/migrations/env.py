@@ -1,8 +1,8 @@
 """Alembic environment of the registry service."""
 
-from sihua_shared.alembic_env import run_migrations
-
-import registry.adapters.file_tables  # noqa: F401  (registers its tables on the metadata)
+import registry.adapters.account_tables  # noqa: F401  (registers its tables on the metadata)
+import registry.adapters.file_tables  # noqa: F401
 from registry.adapters.tables import metadata
+from sihua_shared.alembic_env import run_migrations
 
 run_migrations("registry", metadata)

@@ -1,0 +1,134 @@
+"""Password reset by a one-time link sent by e-mail.
+
+Asking never reveals whether an account exists; the link's token is random, stored as a digest, valid
+for ``RESET_MINUTES`` and used once. A reset ends every session of the account and lifts a lock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sihua_shared.audit import audit
+from sihua_shared.auth import Actor
+from sihua_shared.clock import now_utc
+from sihua_shared.problems import ProblemError, field_error
+
+from ..adapters.account_tables import accounts, password_reset_tokens
+from .accounts import account_actor, account_view, find_account, normalise_username, revoke_account_sessions
+from .credentials import hash_secret_async, new_opaque_token, password_problems, token_digest
+
+RESET_MINUTES = 60
+# One mail per account per minute at most, so the form cannot be used to flood someone's inbox.
+RESEND_AFTER = timedelta(minutes=1)
+ANONYMOUS = Actor(id="anonymous", org=None, roles=frozenset())
+
+
+@dataclass(frozen=True)
+class ResetMail:
+    to: str
+    username: str
+    display_name: str
+    token: str
+
+
+async def request_password_reset(session: AsyncSession, login: str) -> list[ResetMail]:
+    """One-time tokens for the active accounts named by ``login`` (a username or an e-mail address)."""
+    now = now_utc()
+    wanted = normalise_username(login)
+    found = await session.execute(
+        select(accounts)
+        .where(or_(accounts.c.username == wanted, accounts.c.email == wanted), accounts.c.active.is_(True))
+        .with_for_update()
+    )
+    mails = []
+    for account in found.mappings():
+        recent = await session.execute(
+            select(password_reset_tokens.c.id).where(
+                password_reset_tokens.c.account_id == account["id"],
+                password_reset_tokens.c.created_at > now - RESEND_AFTER,
+            )
+        )
+        if recent.first() is not None:
+            continue
+        token = new_opaque_token()
+        token_id = str(uuid.uuid4())
+        await session.execute(
+            pg_insert(password_reset_tokens).values(
+                id=token_id,
+                token_hash=token_digest(token),
+                account_id=account["id"],
+                expires_at=now + timedelta(minutes=RESET_MINUTES),
+                created_at=now,
+            )
+        )
+        await audit(session, ANONYMOUS, "password_reset.request", "account", account["id"], after={"reset_token_id": token_id})
+        mails.append(ResetMail(account["email"], account["username"], account["display_name"], token))
+    return mails
+
+
+def _invalid_token() -> ProblemError:
+    return ProblemError(
+        422,
+        "invalid_reset_token",
+        "the reset link is invalid, expired or already used",
+        errors=[field_error("body.token", "重置链接无效、已过期或已使用", "the reset link is invalid, expired or already used")],
+    )
+
+
+async def confirm_password_reset(session: AsyncSession, token: str, new_password: str) -> dict[str, Any]:
+    problems = password_problems(new_password)
+    if problems:
+        raise ProblemError(422, "weak_password", "the new password does not meet the policy", errors=problems)
+    now = now_utc()
+    query = select(password_reset_tokens).where(password_reset_tokens.c.token_hash == token_digest(token))
+    found = (await session.execute(query)).mappings().first()
+    if found is None:
+        raise _invalid_token()
+    account = await find_account(session, found["account_id"], lock=True)
+    row = (await session.execute(query.with_for_update())).mappings().one()
+    if account is None or not account["active"] or row["used_at"] is not None or row["expires_at"] <= now:
+        raise _invalid_token()
+    await session.execute(
+        update(password_reset_tokens)
+        .where(password_reset_tokens.c.account_id == account["id"], password_reset_tokens.c.used_at.is_(None))
+        .values(used_at=now)
+    )
+    changed = await session.execute(
+        update(accounts)
+        .where(accounts.c.id == account["id"])
+        .values(
+            password_hash=await hash_secret_async(new_password),
+            password_changed_at=now,
+            failed_logins=0,
+            locked_until=None,
+            version=accounts.c.version + 1,
+            updated_at=now,
+        )
+        .returning(accounts)
+    )
+    after = account_view(changed.mappings().one())
+    await revoke_account_sessions(session, account["id"], now)
+    await audit(
+        session, account_actor(account), "account.password_reset", "account", account["id"],
+        before={"version": account["version"]}, after={"version": after["version"], "reset_token_id": row["id"]},
+    )
+    return after
+
+
+def reset_mail_text(mail: ResetMail, link: str) -> tuple[str, str]:
+    subject = "四化平台：重置密码 / Sihua: reset your password"
+    text = (
+        f"{mail.display_name}（{mail.username}）：\n\n"
+        f"请在 {RESET_MINUTES} 分钟内打开以下链接设置新密码，链接只能使用一次：\n"
+        f"Open this link within {RESET_MINUTES} minutes to set a new password; it works once:\n\n"
+        f"{link}\n\n"
+        "如果不是您本人申请，请忽略本邮件。 If you did not ask for this, ignore this mail.\n"
+    )
+    return subject, text
