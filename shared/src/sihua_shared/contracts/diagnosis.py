@@ -91,8 +91,8 @@ ASSESSMENT_SUBMITTED = EventSpec(
 ASSESSMENT_COMPLETED = EventSpec(
     "diagnosis", "assessment", "completed", 1, AssessmentCompleted, "An assessment was scored", title_zh="数字化水平评测已完成",
     example={**_ENTERPRISE, "assessment_id": _ASSESSMENT, "kind": "self", "stage": "baseline", "edition_id": "2024",
-             "level": 1, "level_by_score": 2, "level_by_scenes": 1, "total_milli": 48500,
-             "dimension_milli": {"foundation": 15000, "operations": 12000, "management": 11500, "outcomes": 10000},
+             "level": 1, "level_by_score": 2, "level_by_scenes": 1, "total_milli": 36500,
+             "dimension_milli": {"foundation": 15000, "management": 11500, "outcomes": 10000},
              "scene_levels": {"S01": 2, "S02": 1}, "weakest_scenes": ["S02"]},
 )
 REPORT_ISSUED = EventSpec(
