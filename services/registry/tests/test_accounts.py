@@ -13,14 +13,13 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import jwt
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -28,12 +27,12 @@ from registry.accounts import create_city_officer
 from registry.adapters.account_tables import accounts, api_clients, password_reset_tokens, refresh_tokens
 from registry.main import create_app
 from sihua_shared.auth import TokenVerifier
-from sihua_shared.embedded import free_port
 from sihua_shared.problems import ProblemError
 from sihua_shared.settings import Settings
 from sihua_shared.tables import audit_log
 from sihua_shared.testing.data import make_uscc
 from sihua_shared.testing.harness import Stack, eventually, served_app, service_client
+from sihua_shared.testing.smtp import smtp_server
 from tests.pipeline.helpers import rows
 
 API = "/api/registry/v1"
@@ -254,29 +253,6 @@ async def test_five_failed_logins_lock_the_account_until_the_lock_lifts(stack: S
 
 
 # ---- password reset through a real SMTP server ---------------------------------------------------
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(message, email.message.EmailMessage)
-        self.messages.append(message)
-        return "250 OK"
-
-
-@contextmanager
-def smtp_server() -> Iterator[tuple[_Inbox, int]]:
-    inbox = _Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 async def test_password_reset_by_an_emailed_one_time_link(stack: Stack) -> None:

@@ -67,6 +67,20 @@ class Subscription:
         return durable_name(self.consumer, self.producer)
 
 
+def merge_subscriptions(*groups: list[Subscription]) -> list[Subscription]:
+    """One subscription per (consumer, producer): a durable consumer serves every reaction to that producer,
+    and several reactions to one event run in the same transaction."""
+    merged: dict[tuple[str, str], Subscription] = {}
+    for group in groups:
+        for sub in group:
+            key = (sub.consumer, sub.producer)
+            if key in merged:
+                merged[key].reactions.extend(sub.reactions)
+            else:
+                merged[key] = Subscription(sub.consumer, sub.producer, list(sub.reactions))
+    return list(merged.values())
+
+
 def _family_subject(spec: EventSpec[Any]) -> str:
     # Subscribe to every major version of a fact: an unknown one must reach dead letters, not vanish.
     return f"sihua.{spec.service}.{spec.aggregate}.{spec.fact}.*"
@@ -108,7 +122,10 @@ class ConsumerRunner:
         self._max_deliver = max_deliver
         self._nak_delay = nak_delay
         self._after_commit = after_commit
-        self._by_type: Mapping[str, Reaction] = {r.spec.type: r for r in subscription.reactions}
+        by_type: dict[str, list[Reaction]] = {}
+        for reaction in subscription.reactions:
+            by_type.setdefault(reaction.spec.type, []).append(reaction)
+        self._by_type: Mapping[str, list[Reaction]] = by_type
         self._families = {r.spec.family for r in subscription.reactions}
         self.counts: dict[str, int] = {"processed": 0, "duplicate": 0, "dead_letter": 0, "retry": 0}
 
@@ -153,13 +170,13 @@ class ConsumerRunner:
     async def handle(self, msg: Msg) -> Outcome:
         deliveries = msg.metadata.num_delivered if msg.metadata else 1
         try:
-            envelope, reaction, payload = self._decode(msg)
+            envelope, reactions, payload = self._decode(msg)
         except PermanentError as exc:
             return await self._dead_letter(msg, None, str(exc), deliveries)
         correlation_id_var.set(envelope.correlationid or envelope.id)
         causation_id_var.set(envelope.id)
         try:
-            outcome = await self._apply(envelope, reaction, payload)
+            outcome = await self._apply(envelope, reactions, payload)
         except (PermanentError, ValidationError) as exc:
             return await self._dead_letter(msg, envelope, f"permanent: {exc}", deliveries)
         except Exception as exc:
@@ -179,7 +196,7 @@ class ConsumerRunner:
         self.counts[outcome] += 1
         return outcome
 
-    def _decode(self, msg: Msg) -> tuple[CloudEvent, Reaction, Any]:
+    def _decode(self, msg: Msg) -> tuple[CloudEvent, list[Reaction], Any]:
         try:
             raw = json.loads(msg.data)
             envelope = CloudEvent.model_validate(raw)
@@ -187,8 +204,8 @@ class ConsumerRunner:
             raise PermanentError(f"not a CloudEvent: {exc}") from exc
         if envelope.specversion != "1.0":
             raise PermanentError(f"unsupported specversion {envelope.specversion}")
-        reaction = self._by_type.get(envelope.type)
-        if reaction is None:
+        reactions = self._by_type.get(envelope.type)
+        if not reactions:
             try:
                 service, aggregate, fact, version = parse_type(envelope.type)
             except ValueError as exc:
@@ -198,19 +215,20 @@ class ConsumerRunner:
                 raise PermanentError(f"unknown major version v{version} of {family}")
             raise PermanentError(f"no handler for {envelope.type}")
         try:
-            payload = reaction.spec.parse(envelope.data)
+            payload = reactions[0].spec.parse(envelope.data)
         except ValidationError as exc:
             raise PermanentError(f"payload does not match {envelope.type}: {exc}") from exc
-        return envelope, reaction, payload
+        return envelope, reactions, payload
 
-    async def _apply(self, envelope: CloudEvent, reaction: Reaction, payload: Any) -> Outcome:
+    async def _apply(self, envelope: CloudEvent, reactions: list[Reaction], payload: Any) -> Outcome:
         async with self._factory() as session, session.begin():
             inserted = await session.execute(
                 _RECORD_IN_INBOX, {"consumer": self.name, "event_id": envelope.id, "event_type": envelope.type}
             )
             if inserted.first() is None:
                 return "duplicate"
-            await reaction.handler(session, envelope, payload)
+            for reaction in reactions:
+                await reaction.handler(session, envelope, payload)
         return "processed"
 
     async def _dead_letter(
@@ -245,11 +263,11 @@ class ConsumerRunner:
             envelope = CloudEvent.model_validate(json.loads(raw))
         except (ValueError, ValidationError) as exc:
             raise PermanentError(f"not a CloudEvent: {exc}") from exc
-        reaction = self._by_type.get(envelope.type)
-        if reaction is None:
+        reactions = self._by_type.get(envelope.type)
+        if not reactions:
             raise PermanentError(f"no handler for {envelope.type}")
-        payload = reaction.spec.parse(envelope.data)
-        return await self._apply(envelope, reaction, payload)
+        payload = reactions[0].spec.parse(envelope.data)
+        return await self._apply(envelope, reactions, payload)
 
 
 async def consumer_lag(js: JetStreamContext, producer: str, durable: str, namespace: str = "") -> int:
