@@ -87,7 +87,8 @@ async def test_facts_notify_the_people_they_concern_once_and_mail_them(stack: St
 
             # read state is per account; nobody else can touch my notices
             first = enterprise[0]["id"]
-            other = await client.post(f"/api/registry/v1/notifications/{first}/read", headers=stack.issuer.headers(["expert"], sub=ids["expert"]))
+            expert_headers = stack.issuer.headers(["expert"], sub=ids["expert"])
+            other = await client.post(f"/api/registry/v1/notifications/{first}/read", headers=expert_headers)
             assert other.status_code == 404
             read = await client.post(f"/api/registry/v1/notifications/{first}/read",
                                      headers=stack.issuer.headers(["provider"], sub=ids["ent"], org=org_id))
