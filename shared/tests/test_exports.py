@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from openpyxl import load_workbook
+
 from sihua_shared.exports import Column, export_response, to_csv, to_xlsx
 
 COLUMNS = [Column("number", "称号编号"), Column("name", "单位名称"), Column("valid_until", "有效期至"), Column("amount", "金额（元）")]
