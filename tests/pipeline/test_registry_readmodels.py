@@ -43,7 +43,7 @@ async def test_titles_and_pilot_pool_are_kept_in_order(stack: Stack) -> None:
         await eventually(all_handled)
     titles = await rows(settings.database_url, select(known_titles))
     assert [(t.title_number, t.title_name, str(t.revoked_on), t.revocation_reason) for t in titles] == [
-        ("GZ-SH-KP-2026-0001", "广州市四化赋能重点平台", "2027-04-15", "年度评价不合格")
+        ("GZSH-KP-2026-0001", "广州市四化赋能重点平台", "2027-04-15", "年度评价不合格")
     ]
     pilot = await rows(settings.database_url, select(pilot_enterprises))
     assert [(p.sector, str(p.enrolled_on), str(p.removed_on)) for p in pilot] == [

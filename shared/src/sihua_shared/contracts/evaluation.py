@@ -41,7 +41,7 @@ VERDICT_ISSUED = EventSpec(
         "provider_id": "5a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
         "provider_uscc": "91440101MA0000001Q",
         "title_id": "6b2e3d4c-5f6a-4b7c-9d8e-0f1a2b3c4d5e",
-        "title_number": "GZ-SH-KP-2026-0001",
+        "title_number": "GZSH-KP-2026-0001",
         "cycle_id": "7c3f4e5d-6a7b-4c8d-8e9f-1a2b3c4d5e6f",
         "grade": "不合格",
         "failed": True,

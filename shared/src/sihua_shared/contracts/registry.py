@@ -257,7 +257,7 @@ OBJECTION_RESOLVED = EventSpec(
 )
 _TITLE = {
     "title_id": "6b7c8d9e-0f1a-4b2c-9d3e-4f5a6b7c8d9e",
-    "title_number": "GZ-SH-KP-2026-0001",
+    "title_number": "GZSH-KP-2026-0001",
     "kind": "key_platform",
     "organisation_id": _ORG_EXAMPLE["organisation_id"],
     "uscc": _ORG_EXAMPLE["uscc"],

@@ -1,0 +1,411 @@
+"""Calls (征集): what is being called for, when applications are taken, how they are scored and cut.
+
+* Kinds (glossary): ``key_platform`` in one of the jurisdiction's platform categories (S0 二(一): five + 其他重点领域);
+  ``traction_unit`` for one pilot sector (S2 三(一), 五(二)); ``diagnosis_provider`` (S0 二(四)); ``third_party``
+  (S2 三(九)). Categories, sectors and title names come from the jurisdiction, never from code.
+* Intake window: from ``opens_on`` to ``closes_on`` inclusive, as calendar dates in the jurisdiction's time zone;
+  ``closes_on = None`` is the year-round call of S0 二(一) (全年开放申报).
+* Rubric: criteria such as 技术能力 / 规模实力 / 服务能力 (S0 二(二)), each with a weight (integer percent, the weights
+  sum to 100) and the maximum points an expert may give. An expert's total is
+  ``Σ score_c × weight_c / max_points_c`` — a score out of 100 whatever the scales — rounded half-up to 0.01 once,
+  at the end. When ``max_points == weight`` for every criterion (the usual 评分表), that is the plain sum of points.
+* Cut rule: a pass mark (total ≥ mark), a quota (the best N), or both (the best N among those at or above the mark).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from fractions import Fraction
+from typing import cast
+from zoneinfo import ZoneInfo
+
+from sihua_shared.jurisdiction import Jurisdiction
+
+from .errors import DomainError
+
+HUNDREDTH = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+
+class CallKind(StrEnum):
+    KEY_PLATFORM = "key_platform"
+    TRACTION_UNIT = "traction_unit"
+    DIAGNOSIS_PROVIDER = "diagnosis_provider"
+    THIRD_PARTY = "third_party"
+
+
+def exact_decimal(value: object, field: str, *, places: int = 2) -> Decimal:
+    """An int or a finite ``Decimal`` with at most ``places`` decimals, as ``Decimal``; floats are refused."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise DomainError(
+            "not_exact_number", "须为精确数值（整数或定点小数）", f"must be an int or a Decimal, not {type(value).__name__}",
+            field=field,
+        )
+    number = Decimal(value)
+    if not number.is_finite():
+        raise DomainError("not_finite", "数值无效", "must be a finite number", field=field)
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -places:
+        raise DomainError(
+            "too_many_decimals", f"最多保留{places}位小数", f"at most {places} decimal places are allowed", field=field,
+        )
+    return number
+
+
+def round_hundredths(value: Fraction | Decimal) -> Decimal:
+    """Half-up (away from zero) to 0.01 — the one rounding the review does, done exactly."""
+    if isinstance(value, Decimal):
+        return value.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+    magnitude = abs(value) * 100
+    whole, rest = divmod(magnitude.numerator, magnitude.denominator)
+    if 2 * rest >= magnitude.denominator:
+        whole += 1
+    return (Decimal(whole if value >= 0 else -whole) / 100).quantize(HUNDREDTH)
+
+
+# ---- intake window ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeWindow:
+    """Dates (inclusive) on which applications are accepted; ``closes_on = None`` means year-round."""
+
+    opens_on: date
+    closes_on: date | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("opens_on", "closes_on"):
+            value = getattr(self, name)
+            if isinstance(value, datetime) or (value is not None and not isinstance(value, date)):
+                raise DomainError("window_not_a_date", "申报时间须为日期", "window bounds are calendar dates", field=f"window.{name}")
+        if self.closes_on is not None and self.closes_on < self.opens_on:
+            raise DomainError(
+                "window_inverted", "截止日期不能早于开始日期", "closes_on cannot be before opens_on", field="window.closes_on",
+            )
+
+    @property
+    def year_round(self) -> bool:
+        return self.closes_on is None
+
+    def is_open_on(self, day: date) -> bool:
+        """Open on this business date (in the jurisdiction's time zone)."""
+        return self.opens_on <= day and (self.closes_on is None or day <= self.closes_on)
+
+    def is_open_at(self, instant: datetime, zone: ZoneInfo | str) -> bool:
+        """Open at this instant, judged by the date it is in ``zone`` (e.g. 23:30 UTC is already tomorrow in Shanghai)."""
+        if instant.tzinfo is None or instant.utcoffset() is None:
+            raise ValueError("instant must be timezone-aware")
+        tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+        return self.is_open_on(instant.astimezone(tz).date())
+
+    def require_open_at(self, instant: datetime, zone: ZoneInfo | str) -> None:
+        """Raise ``call_not_open`` unless the call takes applications at ``instant``."""
+        if not self.is_open_at(instant, zone):
+            until = "长期" if self.closes_on is None else self.closes_on.isoformat()
+            raise DomainError(
+                "call_not_open",
+                f"不在申报时间内（{self.opens_on.isoformat()} 至 {until}）",
+                f"the call is not open (from {self.opens_on.isoformat()} to {self.closes_on or 'year-round'})",
+                field="call",
+                details={"opens_on": self.opens_on.isoformat(), "closes_on": self.closes_on.isoformat() if self.closes_on else None},
+            )
+
+
+# ---- rubric ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """One line of the scoring sheet: weight in percent of the total, and the points scale the expert uses."""
+
+    code: str
+    name_zh: str
+    weight: int
+    max_points: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Rubric:
+    """The scoring sheet of a call. Validated on construction: weights positive, summing to 100; max points > 0."""
+
+    criteria: tuple[Criterion, ...]
+
+    def __post_init__(self) -> None:
+        if not self.criteria:
+            raise DomainError("rubric_empty", "评分标准至少包含一项指标", "a rubric needs at least one criterion", field="rubric.criteria")
+        seen: set[str] = set()
+        for i, c in enumerate(self.criteria):
+            path = f"rubric.criteria[{i}]"
+            if not c.code or c.code in seen:
+                raise DomainError(
+                    "criterion_code_duplicate", "指标代码不能为空或重复", f"criterion code {c.code!r} is empty or repeated",
+                    field=f"{path}.code",
+                )
+            seen.add(c.code)
+            if isinstance(c.weight, bool) or not isinstance(c.weight, int) or c.weight <= 0:
+                raise DomainError(
+                    "criterion_weight_invalid", "指标权重须为正整数（百分比）", "a criterion weight is a positive integer percent",
+                    field=f"{path}.weight",
+                )
+            if exact_decimal(c.max_points, f"{path}.max_points") <= 0:
+                raise DomainError(
+                    "criterion_max_points_invalid", "指标满分须大于0", "a criterion's max points must be positive",
+                    field=f"{path}.max_points",
+                )
+        total = sum(c.weight for c in self.criteria)
+        if total != 100:
+            raise DomainError(
+                "rubric_weights_sum", f"指标权重合计应为100，实为{total}", f"criterion weights must sum to 100, got {total}",
+                field="rubric.criteria", details={"sum": total},
+            )
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.criteria)
+
+    def check_scores(self, scores: Mapping[str, object], field: str = "scores") -> dict[str, Decimal]:
+        """Every criterion scored once, each an exact number in 0..max_points (≤ 2 decimals); extras refused."""
+        extra = sorted(set(scores) - set(self.codes))
+        if extra:
+            raise DomainError(
+                "score_unknown_criterion", f"评分包含未知指标：{'、'.join(extra)}", f"scores for unknown criteria {extra}",
+                field=field, details={"criteria": extra},
+            )
+        checked: dict[str, Decimal] = {}
+        for c in self.criteria:
+            path = f"{field}.{c.code}"
+            if c.code not in scores:
+                raise DomainError("score_missing", f"缺少指标“{c.name_zh}”的评分", f"no score for criterion {c.code!r}", field=path)
+            value = exact_decimal(scores[c.code], path)
+            if not Decimal(0) <= value <= c.max_points:
+                raise DomainError(
+                    "score_out_of_range",
+                    f"指标“{c.name_zh}”的评分应在0至{c.max_points}之间",
+                    f"the score for {c.code!r} must be within 0..{c.max_points}",
+                    field=path, details={"max_points": str(c.max_points)},
+                )
+            checked[c.code] = value
+        return checked
+
+    def exact_total(self, scores: Mapping[str, object], field: str = "scores") -> Fraction:
+        """The weighted total out of 100, exactly (before the one rounding)."""
+        checked = self.check_scores(scores, field)
+        return sum(
+            (Fraction(checked[c.code]) * c.weight / Fraction(c.max_points) for c in self.criteria), start=Fraction(0)
+        )
+
+    def total(self, scores: Mapping[str, object], field: str = "scores") -> Decimal:
+        """The weighted total out of 100, rounded half-up to 0.01: the figure on the expert's sheet."""
+        return round_hundredths(self.exact_total(scores, field))
+
+
+def key_platform_rubric_template() -> Rubric:
+    """A starting sheet for key-platform calls with the three capabilities S0 二(二) names.
+
+    The seed names the criteria, not their weights: 40/30/30 here is a template the officer edits when opening
+    the call, not policy.
+    """
+    return Rubric(
+        (
+            Criterion("technical_capability", "技术能力", 40, Decimal(40)),
+            Criterion("scale_strength", "规模实力", 30, Decimal(30)),
+            Criterion("service_capability", "服务能力", 30, Decimal(30)),
+        )
+    )
+
+
+# ---- cut rule and ranking ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CutRule:
+    """Pass mark (selected only if final score ≥ mark), quota (at most N selected), or both."""
+
+    pass_mark: Decimal | None = None
+    quota: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.pass_mark is None and self.quota is None:
+            raise DomainError(
+                "cut_rule_empty", "须设定合格分数线或入选名额（或两者）", "a cut rule needs a pass mark, a quota, or both",
+                field="cut_rule",
+            )
+        if self.pass_mark is not None and not Decimal(0) <= exact_decimal(self.pass_mark, "cut_rule.pass_mark") <= HUNDRED:
+            raise DomainError(
+                "pass_mark_out_of_range", "合格分数线应在0至100之间", "the pass mark is within 0..100", field="cut_rule.pass_mark",
+            )
+        if self.quota is not None and (isinstance(self.quota, bool) or not isinstance(self.quota, int) or self.quota < 1):
+            raise DomainError("quota_invalid", "入选名额须为正整数", "the quota is a positive integer", field="cut_rule.quota")
+
+
+class CutOutcome(StrEnum):
+    SELECTED = "selected"  # proposed for selection (goes to publicity)
+    BELOW_PASS_MARK = "below_pass_mark"
+    OVER_QUOTA = "over_quota"
+    TIE_AT_CUT = "tie_at_cut"  # tied across the quota line even after tie-breaks: the panel decides
+
+    @property
+    def label_zh(self) -> str:
+        labels = {"selected": "拟入选", "below_pass_mark": "未达合格分数线", "over_quota": "超出入选名额", "tie_at_cut": "同分待定"}
+        return labels[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredApplication:
+    """An application's final score and its tie-break keys (higher is better, compared in order)."""
+
+    application_id: str
+    final_score: Decimal
+    tie_break: tuple[Decimal, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RankedApplication:
+    application_id: str
+    final_score: Decimal
+    rank: int  # competition ranking (1, 2, 2, 4) over (final score, tie-breaks)
+    outcome: CutOutcome
+    tie_break: tuple[Decimal, ...] = field(default=())
+
+
+def rank_and_cut(results: Iterable[ScoredApplication], rule: CutRule) -> list[RankedApplication]:
+    """Rank by final score, then tie-break keys (both descending), and apply the cut rule.
+
+    * Applications below the pass mark are ``below_pass_mark`` whatever their rank.
+    * Of the rest, an application is ``selected`` when it and everyone tied with it fit in the quota. A tie group
+      that straddles the quota line is ``tie_at_cut`` as a whole — neither selected nor dropped by an arbitrary
+      order; the panel chair resolves it (e.g. by a further vote) and the officer records the decision.
+    * Equal applications share a rank; the returned order is by rank, then application id (for a stable list).
+    """
+    items = list(results)
+    ids = [r.application_id for r in items]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise DomainError(
+            "duplicate_application", "同一申报出现多次", f"applications listed more than once: {duplicates}", field="results",
+        )
+    for i, item in enumerate(items):
+        exact_decimal(item.final_score, f"results[{i}].final_score")
+
+    def key(r: ScoredApplication) -> tuple[Decimal, ...]:
+        return (r.final_score, *r.tie_break)
+
+    ordered = sorted(items, key=lambda r: r.application_id)
+    ordered.sort(key=key, reverse=True)
+
+    ranks: dict[str, int] = {}
+    for position, r in enumerate(ordered, start=1):
+        previous = ordered[position - 2] if position > 1 else None
+        ranks[r.application_id] = ranks[previous.application_id] if previous and key(previous) == key(r) else position
+
+    passing = [r for r in ordered if rule.pass_mark is None or r.final_score >= rule.pass_mark]
+    outcomes: dict[str, CutOutcome] = {r.application_id: CutOutcome.BELOW_PASS_MARK for r in ordered}
+    better = 0  # passing applications strictly ahead of the current tie group
+    index = 0
+    while index < len(passing):
+        group_key = key(passing[index])
+        group = [r for r in passing[index:] if key(r) == group_key]
+        if rule.quota is None or better + len(group) <= rule.quota:
+            outcome = CutOutcome.SELECTED
+        elif better < rule.quota:
+            outcome = CutOutcome.TIE_AT_CUT
+        else:
+            outcome = CutOutcome.OVER_QUOTA
+        for r in group:
+            outcomes[r.application_id] = outcome
+        better += len(group)
+        index += len(group)
+
+    return [
+        RankedApplication(r.application_id, r.final_score, ranks[r.application_id], outcomes[r.application_id], r.tie_break)
+        for r in ordered
+    ]
+
+
+# ---- the call -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CallConfig:
+    """Everything a call fixes when it opens."""
+
+    kind: CallKind
+    title: str
+    window: IntakeWindow
+    rubric: Rubric
+    cut_rule: CutRule
+    experts_per_application: int
+    category: str | None = None  # key_platform: platform category code
+    sector: str | None = None  # traction_unit: pilot sector code
+
+    def __post_init__(self) -> None:
+        if not self.title.strip():
+            raise DomainError("call_title_missing", "请填写征集名称", "a call needs a title", field="title")
+        n = self.experts_per_application
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise DomainError(
+                "experts_per_application_invalid", "每份申报的评审专家人数须为正整数",
+                "experts_per_application is a positive integer", field="experts_per_application",
+            )
+
+    def validate_for(self, jurisdiction: Jurisdiction) -> None:
+        """The call fits the jurisdiction: its title exists there, and category/sector are the jurisdiction's own."""
+        kind = CallKind(self.kind)
+        if jurisdiction.title(kind.value) is None:
+            raise DomainError(
+                "call_kind_not_in_jurisdiction",
+                f"{jurisdiction.name_zh}未设立该类称号，不能发布此类征集",
+                f"{jurisdiction.code} grants no {kind.value} title",
+                field="kind",
+            )
+        if kind is CallKind.KEY_PLATFORM:
+            if self.category is None or jurisdiction.platform_category(self.category) is None:
+                raise DomainError(
+                    "call_category_invalid", "请选择有效的平台类别",
+                    f"a key-platform call needs a platform category of {jurisdiction.code}",
+                    field="category", details={"allowed": [c.code for c in jurisdiction.platform_categories]},
+                )
+        elif self.category is not None:
+            raise DomainError(
+                "call_category_not_applicable", "此类征集不设平台类别", "only key-platform calls have a category", field="category",
+            )
+        if kind is CallKind.TRACTION_UNIT:
+            if self.sector is None or jurisdiction.pilot_sector(self.sector) is None:
+                raise DomainError(
+                    "call_sector_invalid", "请选择有效的试点行业", f"a traction-unit call needs a pilot sector of {jurisdiction.code}",
+                    field="sector", details={"allowed": [s.code for s in jurisdiction.pilot_sectors]},
+                )
+        elif self.sector is not None:
+            raise DomainError(
+                "call_sector_not_applicable", "此类征集不设试点行业", "only traction-unit calls have a sector", field="sector",
+            )
+
+
+def rubric_from_rows(rows: Sequence[Mapping[str, object]]) -> Rubric:
+    """A rubric from plain rows ``{code, name_zh, weight, max_points}`` (e.g. a stored JSON column; max_points may be a string)."""
+    criteria = []
+    for i, row in enumerate(rows):
+        missing = [k for k in ("code", "name_zh", "weight", "max_points") if k not in row]
+        if missing:
+            raise DomainError(
+                "criterion_incomplete", "评分指标信息不完整", f"criterion row lacks {missing}", field=f"rubric.criteria[{i}]",
+            )
+        max_points = row["max_points"]
+        if isinstance(max_points, str):
+            try:
+                max_points = Decimal(max_points)
+            except ArithmeticError:
+                raise DomainError(
+                    "not_exact_number", "须为精确数值", "max_points is not a number", field=f"rubric.criteria[{i}].max_points",
+                ) from None
+        criteria.append(Criterion(str(row["code"]), str(row["name_zh"]), cast(int, row["weight"]), cast(Decimal, max_points)))
+    return Rubric(tuple(criteria))
+
+
+def rubric_rows(rubric: Rubric) -> list[dict[str, object]]:
+    """The inverse of ``rubric_from_rows``: JSON-ready rows (max points as exact strings)."""
+    return [{"code": c.code, "name_zh": c.name_zh, "weight": c.weight, "max_points": str(c.max_points)} for c in rubric.criteria]
