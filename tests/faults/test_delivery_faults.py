@@ -184,7 +184,9 @@ async def test_two_relays_publish_every_event_exactly_once(stack: Stack) -> None
         await ensure_stream(js, "registry", namespace=stack.namespace)
         factory = session_factory(engine)
         relays = [
-            OutboxRelay(factory, js, database_url=registry.database_url, batch_size=50, name=f"relay-{i}")
+            OutboxRelay(
+                factory, js, database_url=registry.database_url, batch_size=50, name=f"relay-{i}", namespace=stack.namespace
+            )
             for i in range(2)
         ]
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert
@@ -12,6 +15,19 @@ from .logging import correlation_id_var
 from .tables import audit_log
 
 SYSTEM = Actor(id="system", org=None, roles=frozenset({"service"}))
+
+
+def jsonable(value: Any) -> Any:
+    """A value for a JSON column: dates and times as ISO 8601, money as exact strings, recursively."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return value
 
 
 async def audit(
@@ -33,8 +49,8 @@ async def audit(
             action=action,
             entity_type=entity_type,
             entity_id=str(entity_id),
-            before=before,
-            after=after,
+            before=jsonable(before),
+            after=jsonable(after),
             correlation_id=correlation_id_var.get(),
         )
     )

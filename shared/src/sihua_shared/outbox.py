@@ -37,13 +37,17 @@ async def record_event(
     aggregate_version: int | None = None,
     namespace: str = "",
 ) -> CloudEvent:
-    """Add an event to the outbox in the caller's transaction; it is published after commit."""
+    """Add an event to the outbox in the caller's transaction; it is published after commit.
+
+    ``namespace`` is accepted for older callers and ignored: the relay applies its own namespace, so use
+    cases and reactions need not know it.
+    """
     event = new_event(spec, payload, subject=subject, aggregate_version=aggregate_version)
     await session.execute(
         insert(outbox).values(
             id=uuid.UUID(event.id),
             type=event.type,
-            subject=spec.subject(namespace),
+            subject=spec.subject(),
             envelope=event.model_dump(mode="json", exclude_none=True),
         )
     )
@@ -73,6 +77,7 @@ class OutboxRelay:
         poll_seconds: float = 1.0,
         max_backoff_seconds: float = 10.0,
         name: str = "relay",
+        namespace: str = "",
     ) -> None:
         self._factory = factory
         self._js = js
@@ -83,6 +88,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
         self.name = name
+        self._prefix = f"{namespace}." if namespace else ""
         self.published = 0
 
     async def publish_batch(self) -> int:
@@ -101,7 +107,7 @@ class OutboxRelay:
                 return 0
             acks = [
                 self._js.publish(
-                    row.subject,
+                    self._prefix + row.subject,
                     json.dumps(row.envelope, ensure_ascii=False).encode(),
                     headers={
                         "Nats-Msg-Id": str(row.id),

@@ -15,6 +15,7 @@ from .auth import TokenVerifier
 from .bus import connect
 from .db import create_engine, session_factory
 from .http import Idempotency
+from .jurisdiction import Jurisdiction, load_jurisdiction
 from .logging import get_logger
 from .settings import Settings
 from .storage import FileStore, build_file_store
@@ -52,6 +53,11 @@ class Runtime:
             idempotency=Idempotency(factory),
             files=build_file_store(settings),
         )
+
+    @property
+    def jurisdiction(self) -> Jurisdiction:
+        """The city's configuration (districts, sectors, titles, calendar…), loaded from its data file."""
+        return load_jurisdiction(self.settings.jurisdiction)
 
     @asynccontextmanager
     async def uow(self) -> AsyncIterator[AsyncSession]:

@@ -100,6 +100,7 @@ class Worker:
                 poll_seconds=s.relay_poll_seconds,
                 max_backoff_seconds=s.relay_max_backoff_seconds,
                 name=f"{self.spec.name}-relay-{i}",
+                namespace=s.nats_namespace,
             )
             for i in range(self.relays)
         ]

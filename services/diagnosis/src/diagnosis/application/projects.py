@@ -88,12 +88,8 @@ async def assign_project(
         district=enterprise["district"], assigned_on=on,
     )
     await record_event(session, DIAGNOSIS_PROJECT_ASSIGNED, payload, subject=row["id"], aggregate_version=1, namespace=namespace)
-    await audit(session, actor, "diagnosis_project.assign", "diagnosis_project", row["id"], after=_jsonable(row))
+    await audit(session, actor, "diagnosis_project.assign", "diagnosis_project", row["id"], after=row)
     return row
-
-
-def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
 
 
 def visible_projects(actor: Actor) -> Select[Any]:
@@ -144,5 +140,5 @@ async def cancel_project(session: AsyncSession, actor: Actor, project: dict[str,
     )
     after = {**project, "state": state, "cancel_reason": reason, "version": project["version"] + 1}
     await audit(session, actor, "diagnosis_project.cancel", "diagnosis_project", project_id,
-                before=_jsonable(project), after=_jsonable(after))
+                before=project, after=after)
     return after
