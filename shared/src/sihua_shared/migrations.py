@@ -52,3 +52,18 @@ def drop_common_tables(op: Any) -> None:
     common_metadata.drop_all(op.get_bind())
     op.execute("DROP FUNCTION IF EXISTS sihua_outbox_notify()")
     op.execute("DROP FUNCTION IF EXISTS sihua_audit_append_only()")
+
+
+def consumer_foundation_upgrade(op: Any) -> None:
+    """Revision 0001 of a service that consumes the registry's facts: common tables and organisations."""
+    from .readmodels import create_readmodel_tables
+
+    create_common_tables(op)
+    create_readmodel_tables(op)
+
+
+def consumer_foundation_downgrade(op: Any) -> None:
+    from .readmodels import known_organisations
+
+    known_organisations.drop(op.get_bind())
+    drop_common_tables(op)

@@ -5,8 +5,7 @@ Revises:
 """
 
 from alembic import op
-from sihua_shared.migrations import create_common_tables, drop_common_tables
-from sihua_shared.readmodels import create_readmodel_tables, known_organisations
+from sihua_shared.migrations import consumer_foundation_downgrade, consumer_foundation_upgrade
 
 revision = "0001"
 down_revision = None
@@ -15,10 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_common_tables(op)
-    create_readmodel_tables(op)
+    consumer_foundation_upgrade(op)
 
 
 def downgrade() -> None:
-    known_organisations.drop(op.get_bind())
-    drop_common_tables(op)
+    consumer_foundation_downgrade(op)
