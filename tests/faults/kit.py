@@ -51,7 +51,8 @@ async def publish_raw(nats_url: str, subject: str, data: bytes, msg_id: str | No
     nc: NATS = await connect(nats_url, name="fault-test")
     try:
         js = nc.jetstream()
-        await ensure_stream(js, "registry", namespace=subject.split(".")[0])
+        namespace, _, producer = subject.split(".")[:3]
+        await ensure_stream(js, producer, namespace=namespace)
         await js.publish(subject, data, headers={"Nats-Msg-Id": msg_id or str(uuid.uuid4())})
     finally:
         await nc.close()

@@ -189,6 +189,25 @@ def check_if_match(request: Request, current_version: int, *, required: bool = T
 # ---- Idempotency-Key -------------------------------------------------------------------------
 
 
+async def _request_bytes(request: Request) -> bytes:
+    """The body, or — when FastAPI has already parsed it as a form (multipart uploads consume the stream) — the
+    parsed fields and a digest of each file, in order."""
+    try:
+        return await request.body()
+    except RuntimeError:
+        form = await request.form()
+    parts: list[bytes] = []
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            parts.append(f"{key}={value}".encode())
+            continue
+        await value.seek(0)
+        data = await value.read()
+        await value.seek(0)
+        parts.append(f"{key}=file:{value.filename or ''}:".encode() + hashlib.sha256(data).hexdigest().encode())
+    return b"\n".join(parts)
+
+
 class Idempotency:
     """Replays the stored answer of a creating POST sent again with the same ``Idempotency-Key``.
 
@@ -213,7 +232,7 @@ class Idempotency:
                 "Idempotency-Key must be 1-100 characters of letters, digits and ._:-",
                 errors=[field_error("header.Idempotency-Key", "幂等键格式不正确", "malformed Idempotency-Key")],
             )
-        digest = self._hash(request.method, request.url.path, await request.body())
+        digest = self._hash(request.method, request.url.path, await _request_bytes(request))
         async with self._factory() as session, session.begin():
             inserted = await session.execute(
                 pg_insert(idempotency_keys)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import SYSTEM
 from sihua_shared.db import create_engine, session_factory
+from sihua_shared.jurisdiction import load_jurisdiction
 from sihua_shared.settings import load_settings
 
 from .adapters.account_tables import accounts
@@ -23,9 +24,9 @@ from .application.organisations import register_organisation
 
 DEMO_ORGANISATIONS: list[dict[str, Any]] = [
     {"uscc": "91440101MA0000001Q", "name": "广州示范定制家居有限公司", "kind": "enterprise", "district": "baiyun",
-     "sector": "custom_furniture", "industry_code": "C2110"},
+     "sector": "custom_furniture", "industry_code": "C2110", "employees": 85, "revenue_wan": "4200.00"},
     {"uscc": "91440101MA0000002U", "name": "广州示范箱包制造有限公司", "kind": "enterprise", "district": "huadu",
-     "sector": "luggage", "industry_code": "C1923"},
+     "sector": "luggage", "industry_code": "C1923", "employees": 36, "revenue_wan": "860.50"},
     {"uscc": "91440101MA0000003Y", "name": "广州工业互联网示范平台有限公司", "kind": "platform", "district": "huangpu",
      "sector": None, "industry_code": "I6450"},
 ]
@@ -81,7 +82,7 @@ async def load() -> int:
             existing = (await session.execute(select(func.count()).select_from(organisations))).scalar_one()
             if not existing:
                 for profile in DEMO_ORGANISATIONS:
-                    await register_organisation(session, SYSTEM, profile)
+                    await register_organisation(session, SYSTEM, profile, jurisdiction=load_jurisdiction(settings.jurisdiction))
             created = await load_demo_accounts(session)
         if existing:
             print(f"[sihua] demo data already loaded ({existing} organisations)")

@@ -1,17 +1,29 @@
 """The registry service declared once: routes, events published, reactions."""
 
 from sihua_shared.consumer import merge_subscriptions
-from sihua_shared.contracts.registry import ORGANISATION_REGISTERED, ORGANISATION_UPDATED
+from sihua_shared.contracts.registry import (
+    ENTERPRISE_ENROLLED,
+    ENTERPRISE_REMOVED,
+    ORGANISATION_REGISTERED,
+    ORGANISATION_UPDATED,
+    TITLE_GRANTED,
+    TITLE_REVOKED,
+)
 from sihua_shared.service import ServiceSpec
 
 from .api.accounts import router as accounts_router
 from .api.enterprise_file import router as enterprise_file_router
 from .api.notifications import router as notifications_router
 from .api.oauth import router as oauth_router
+from .api.organisation_import import router as organisation_import_router
 from .api.organisations import router as organisations_router
 from .api.password_reset import router as password_reset_router
+from .api.pilot_pool import router as pilot_pool_router
+from .api.relationships import router as relationships_router
+from .api.titles import router as titles_router
 from .application.enterprise_file import enterprise_file_subscriptions
 from .application.notifications import notification_jobs, notification_subscriptions
+from .application.titles import title_subscriptions
 
 SPEC = ServiceSpec(
     name="registry",
@@ -20,15 +32,19 @@ SPEC = ServiceSpec(
         "征集 · 遴选: organisations, accounts, calls, applications, expert review, titles, "
         "the pilot pool and the enterprise file."
     ),
-    publishes=[ORGANISATION_REGISTERED, ORGANISATION_UPDATED],
-    subscriptions=merge_subscriptions(enterprise_file_subscriptions(), notification_subscriptions()),
+    publishes=[ORGANISATION_REGISTERED, ORGANISATION_UPDATED, TITLE_GRANTED, TITLE_REVOKED, ENTERPRISE_ENROLLED, ENTERPRISE_REMOVED],
+    subscriptions=merge_subscriptions(enterprise_file_subscriptions(), notification_subscriptions(), title_subscriptions()),
     routers=[
+        organisation_import_router,  # before organisations_router: /organisations/import-template is not an id
         organisations_router,
+        relationships_router,
+        pilot_pool_router,
         enterprise_file_router,
         oauth_router,
         accounts_router,
         password_reset_router,
         notifications_router,
+        titles_router,
     ],
     background=[notification_jobs],
 )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func
+from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, func
+from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
 
@@ -17,6 +18,10 @@ organisations = Table(
     Column("sector", String(50)),
     Column("industry_code", String(20)),
     Column("size_class", String(20)),
+    # The inputs of the size class (revision 0003): kept beside the result, which is recomputed on change.
+    Column("employees", Integer),
+    Column("revenue_fen", BigInteger),
+    Column("size_class_basis", JSONB),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

@@ -1,48 +1,127 @@
-"""Routes for organisations (企业与服务机构)."""
+"""Routes for organisations (企业与服务机构): register, read, list, update."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
+from decimal import Decimal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
-from sihua_shared.auth import Actor, ensure_owner, require_roles
-from sihua_shared.problems import not_found
+from sihua_shared.auth import Actor, require_roles
+from sihua_shared.contracts.registry import OrganisationKind
+from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
 from sihua_shared.runtime import Runtime, get_runtime
 
-from ..application.organisations import get_organisation, register_organisation
+from ..application.organisation_profile import KIND_LABELS, fen_to_wan
+from ..application.organisations import list_organisations, register_organisation, update_organisation, visible_organisation
+from ..domain.uscc import normalise_uscc
 
 router = APIRouter(prefix="/organisations", tags=["organisations 组织"])
+
+EDITORS = ("city_officer", "district_officer", "enterprise", "provider", "third_party")
+READERS = (*EDITORS, "auditor", "service", "expert")
+
+
+def _normalised_uscc(value: Any) -> Any:
+    return normalise_uscc(value) if isinstance(value, str) else value
+
+
+def _exact(value: Any) -> Any:
+    """Money is never a float: a JSON number with a fraction would arrive as one."""
+    if isinstance(value, float):
+        raise PydanticCustomError(
+            "value_error",
+            'give revenue exactly, as a string such as "2000.50" or an integer',
+            {"error": "营业收入请以字符串（如 \"2000.50\"）或整数填写"},
+        )
+    return value
+
+
+Uscc = Annotated[
+    str,
+    BeforeValidator(_normalised_uscc),
+    Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$", description="统一社会信用代码 (GB 32100-2015, the check character is verified)"),
+]
+Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,49}$")]
+RevenueWan = Annotated[
+    Decimal, BeforeValidator(_exact), Field(ge=0, description="营业收入（万元），精确到分；字符串或整数 / revenue in 万元, exact")
+]
+Employees = Annotated[int, Field(ge=0, le=10_000_000, description="从业人员（人）")]
 
 
 class OrganisationIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    uscc: str = Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$", description="统一社会信用代码")
+    uscc: Uscc
     name: str = Field(min_length=2, max_length=300, description="单位名称")
-    kind: Literal["enterprise", "platform", "traction_unit", "diagnosis_provider", "third_party", "agency"]
-    district: str | None = Field(default=None, max_length=50, description="所在区")
-    sector: str | None = Field(default=None, max_length=50, description="试点行业")
-    industry_code: str | None = Field(default=None, max_length=20, description="国民经济行业代码 GB/T 4754")
+    kind: OrganisationKind = Field(description="类型：" + "、".join(f"{k} {v}" for k, v in KIND_LABELS.items()))
+    district: Code | None = Field(default=None, description="所在区 (code); a district officer's own by default")
+    sector: Code | None = Field(default=None, description="试点行业 (code of the jurisdiction's pilot sectors)")
+    industry_code: str | None = Field(default=None, max_length=20, description="国民经济行业代码 GB/T 4754, e.g. C2110")
+    employees: Employees | None = None
+    revenue_wan: RevenueWan | None = None
 
 
-class OrganisationOut(OrganisationIn):
-    model_config = ConfigDict(extra="ignore")
+class OrganisationPatch(BaseModel):
+    """Only the fields sent change; ``null`` clears an optional one."""
 
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    uscc: Uscc | None = None
+    name: str | None = Field(default=None, min_length=2, max_length=300)
+    kind: OrganisationKind | None = None
+    district: Code | None = None
+    sector: Code | None = None
+    industry_code: str | None = Field(default=None, max_length=20)
+    employees: Employees | None = None
+    revenue_wan: RevenueWan | None = None
+
+
+class OrganisationOut(BaseModel):
     id: str
-    size_class: str | None = None
+    uscc: str
+    name: str
+    kind: str
+    kind_zh: str
+    district: str | None
+    sector: str | None
+    industry_code: str | None
+    employees: int | None
+    revenue_wan: Decimal | None = Field(description="营业收入（万元）, an exact decimal string")
+    revenue_fen: int | None = Field(description="营业收入（分）")
+    size_class: str | None = Field(description="中小企业划型: large, medium, small, micro; null until employees and revenue are known")
+    size_class_basis: dict[str, Any] | None = Field(description="how the size class was decided (rule, comparisons)")
     version: int
-    created_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+def organisation_out(row: Mapping[str, Any]) -> dict[str, Any]:
+    fen = row.get("revenue_fen")
+    values: dict[str, Any] = {name: row.get(name) for name in OrganisationOut.model_fields}
+    values |= {"kind_zh": KIND_LABELS.get(row["kind"], row["kind"]), "revenue_wan": None if fen is None else fen_to_wan(fen)}
+    return OrganisationOut.model_validate(values).model_dump(mode="json")
+
+
+def _answer(row: Mapping[str, Any], status: int = 200, **headers: str) -> JSONResponse:
+    return JSONResponse(organisation_out(row), status_code=status, headers={"ETag": etag_for(row["version"]), **headers})
 
 
 @router.post(
     "",
     status_code=201,
     summary="登记组织 / Register an organisation",
-    description="Officials register an enterprise or provider; publishes `organisation.registered`.",
+    description=(
+        "Officials register an enterprise or provider. The USCC's check character is verified (an invalid code is "
+        "a field error and nothing is stored); the size class is computed from employees and revenue by "
+        "《中小企业划型标准规定》 when both are given. A district officer registers in their own district. "
+        "Accepts `Idempotency-Key`; publishes `organisation.registered`."
+    ),
     response_model=OrganisationOut,
 )
 async def register(
@@ -53,29 +132,78 @@ async def register(
 ) -> Response:
     async def create() -> tuple[dict[str, object], dict[str, str]]:
         async with runtime.uow() as session:
-            row = await register_organisation(
-                session, actor, body.model_dump(), namespace=runtime.settings.nats_namespace
-            )
-        out = OrganisationOut.model_validate(row).model_dump(mode="json")
-        return out, {"Location": f"{request.url.path}/{row['id']}", "ETag": f'"{row["version"]}"'}
+            row = await register_organisation(session, actor, body.model_dump(), jurisdiction=runtime.jurisdiction)
+        return organisation_out(row), {"Location": f"{request.url.path}/{row['id']}", "ETag": etag_for(row["version"])}
 
     return await runtime.idempotency.run(request, f"organisation:{actor.id}", create)
 
 
 @router.get(
+    "",
+    summary="组织列表 / List organisations",
+    description=(
+        "City officers, auditors and services see every organisation; a district officer those of their district; "
+        "an enterprise or provider only itself. Filters: kind, district, sector, and `q` (part of the name)."
+    ),
+    response_model=Page[OrganisationOut],
+)
+async def index(
+    page: PageParams = Depends(page_params),
+    kind: OrganisationKind | None = Query(None, description="类型"),
+    district: str | None = Query(None, max_length=50, description="所在区"),
+    sector: str | None = Query(None, max_length=50, description="试点行业"),
+    q: str | None = Query(None, min_length=1, max_length=100, description="名称包含"),
+    actor: Actor = Depends(require_roles(*EDITORS, "auditor", "service")),
+    runtime: Runtime = Depends(get_runtime),
+) -> JSONResponse:
+    async with runtime.uow() as session:
+        found, total = await list_organisations(
+            session, actor, limit=page.limit, offset=page.offset, kind=kind, district=district, sector=sector, q=q
+        )
+    items = [organisation_out(row) for row in found]
+    return JSONResponse({"items": items, "total": total, "limit": page.limit, "offset": page.offset})
+
+
+@router.get(
     "/{org_id}",
     summary="查看组织 / Get an organisation",
-    description="An organisation sees itself; officials see organisations in their district.",
+    description="An organisation sees itself; officials see organisations in their district. The ETag is its version.",
     response_model=OrganisationOut,
 )
 async def read(
     org_id: str,
-    actor: Actor = Depends(require_roles("enterprise", "provider", "city_officer", "district_officer", "auditor", "expert", "third_party")),
+    actor: Actor = Depends(require_roles(*READERS)),
     runtime: Runtime = Depends(get_runtime),
-) -> OrganisationOut:
+) -> Response:
     async with runtime.uow() as session:
-        row = await get_organisation(session, org_id)
-    if row is None:
-        raise not_found("organisation", org_id)
-    ensure_owner(actor, row["id"], district=row.get("district"))
-    return OrganisationOut.model_validate(row)
+        row = await visible_organisation(session, actor, org_id)
+    return _answer(row)
+
+
+@router.patch(
+    "/{org_id}",
+    summary="修改组织信息 / Update an organisation",
+    description=(
+        "Needs `If-Match` with the ETag. Officials with the organisation in scope change any field (a district "
+        "officer keeps it in the district); the organisation's own people change sector, industry code, employees "
+        "and revenue only. The size class is recomputed. Publishes `organisation.updated` with the new version."
+    ),
+    response_model=OrganisationOut,
+)
+async def patch(
+    org_id: str,
+    body: OrganisationPatch,
+    request: Request,
+    actor: Actor = Depends(require_roles(*EDITORS)),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    async with runtime.uow() as session:
+        row = await update_organisation(
+            session,
+            actor,
+            org_id,
+            body.model_dump(exclude_unset=True),
+            check_version=lambda version: check_if_match(request, version),
+            jurisdiction=runtime.jurisdiction,
+        )
+    return _answer(row)

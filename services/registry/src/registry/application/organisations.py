@@ -1,47 +1,212 @@
-"""Use cases on organisations. They take a session and never commit."""
+"""Use cases on organisations: register (one or many), read, list, update. They take a session and never commit."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
-from sihua_shared.auth import Actor
-from sihua_shared.contracts.registry import ORGANISATION_REGISTERED, OrganisationRegistered
+from sihua_shared.auth import OFFICIALS, Actor, ensure_owner
+from sihua_shared.clock import now_utc
+from sihua_shared.contracts.registry import (
+    ORGANISATION_REGISTERED,
+    ORGANISATION_UPDATED,
+    OrganisationRegistered,
+    OrganisationUpdated,
+)
+from sihua_shared.jurisdiction import Jurisdiction
 from sihua_shared.outbox import record_event
-from sihua_shared.problems import ProblemError, field_error
+from sihua_shared.problems import ProblemError, field_error, forbidden, not_found
 
 from ..adapters.tables import organisations
+from .organisation_profile import SELF_SERVICE_FIELDS, check_profile, profile_of, profile_problem
+
+# What the contract's payloads carry of an organisation.
+_EVENT_FIELDS = ("uscc", "name", "kind", "district", "sector", "industry_code", "size_class")
+_STORED = (*_EVENT_FIELDS, "employees", "revenue_fen", "size_class_basis")
+
+
+def _outside_district(actor: Actor, field: str = "body.district") -> ProblemError:
+    return ProblemError(
+        403,
+        "outside_district",
+        f"district officers of {actor.district} act on organisations of their own district only",
+        errors=[field_error(field, "只能办理本区的单位", "only organisations of your own district")],
+    )
+
+
+def registration_district(actor: Actor, district: str | None) -> str | None:
+    """A district officer registers in their own district (the default when none is given)."""
+    if actor.is_city or "district_officer" not in actor.roles:
+        return district
+    if district is None:
+        return actor.district
+    if district != actor.district:
+        raise _outside_district(actor)
+    return district
+
+
+def uscc_taken(uscc: str, field: str = "body.uscc") -> ProblemError:
+    return ProblemError(
+        409,
+        "uscc_taken",
+        f"an organisation with USCC {uscc} is already registered",
+        errors=[field_error(field, "该统一社会信用代码已登记", "this USCC is already registered")],
+    )
+
+
+async def insert_organisations(
+    session: AsyncSession, actor: Actor, rows: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Store checked profiles (from ``check_profile``), each with its ``organisation.registered`` fact and audit
+    entry. A USCC already present refuses the whole batch (409): the caller's transaction rolls back."""
+    if not rows:
+        return []
+    values = [{"id": str(uuid.uuid4()), **{name: row[name] for name in _STORED}, "version": 1} for row in rows]
+    inserted = await session.execute(
+        pg_insert(organisations).values(values).on_conflict_do_nothing(index_elements=["uscc"]).returning(organisations)
+    )
+    stored = {r["id"]: dict(r) for r in inserted.mappings()}
+    missing = [v["uscc"] for v in values if v["id"] not in stored]
+    if missing:
+        raise uscc_taken(missing[0])
+    created = [stored[v["id"]] for v in values]
+    for row in created:
+        payload = OrganisationRegistered(organisation_id=row["id"], **{k: row[k] for k in _EVENT_FIELDS})
+        await record_event(session, ORGANISATION_REGISTERED, payload, subject=row["id"], aggregate_version=1)
+        await audit(session, actor, "organisation.register", "organisation", row["id"], after=row)
+    return created
 
 
 async def register_organisation(
-    session: AsyncSession, actor: Actor, profile: dict[str, Any], *, namespace: str = ""
+    session: AsyncSession, actor: Actor, profile: Mapping[str, Any], *, jurisdiction: Jurisdiction
 ) -> dict[str, Any]:
-    org_id = str(uuid.uuid4())
-    row = {"id": org_id, **profile, "version": 1}
-    inserted = await session.execute(
-        pg_insert(organisations).values(**row).on_conflict_do_nothing(index_elements=["uscc"]).returning(organisations.c.id)
-    )
-    if inserted.first() is None:
-        raise ProblemError(
-            409,
-            "uscc_taken",
-            f"an organisation with USCC {profile['uscc']} is already registered",
-            errors=[field_error("body.uscc", "该统一社会信用代码已登记", "this USCC is already registered")],
-        )
-    payload = OrganisationRegistered(organisation_id=org_id, **profile)
-    await record_event(
-        session, ORGANISATION_REGISTERED, payload, subject=org_id, aggregate_version=1, namespace=namespace
-    )
-    await audit(session, actor, "organisation.register", "organisation", org_id, after=row)
+    """Register one organisation; a district officer registers in their own district."""
+    wanted = {**profile, "district": registration_district(actor, profile.get("district"))}
+    row, errors = check_profile(wanted, jurisdiction)
+    if errors:
+        raise profile_problem(errors)
+    return (await insert_organisations(session, actor, [row]))[0]
+
+
+async def get_organisation(session: AsyncSession, org_id: str, *, lock: bool = False) -> dict[str, Any] | None:
+    query = select(organisations).where(organisations.c.id == org_id)
+    if lock:
+        query = query.with_for_update()
+    found = (await session.execute(query)).mappings().first()
+    return dict(found) if found else None
+
+
+async def visible_organisation(session: AsyncSession, actor: Actor, org_id: str, *, lock: bool = False) -> dict[str, Any]:
+    """The organisation, when the actor is it or an official (auditor) with its district in scope."""
+    row = await get_organisation(session, org_id, lock=lock)
+    if row is None:
+        raise not_found("organisation", org_id)
+    ensure_owner(actor, row["id"], district=row["district"])
     return row
 
 
-async def get_organisation(session: AsyncSession, org_id: str) -> dict[str, Any] | None:
-    result = await session.execute(select(organisations).where(organisations.c.id == org_id))
-    found = result.mappings().first()
-    return dict(found) if found else None
+def visibility(actor: Actor) -> ColumnElement[bool] | None:
+    """Which organisations a list shows: all (``None``), a district officer's district, or the actor's own."""
+    if actor.has("city_officer", "auditor", "service"):
+        return None
+    if "district_officer" in actor.roles:
+        return organisations.c.district == (actor.district or "")
+    return organisations.c.id == (actor.org or "")
+
+
+async def list_organisations(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    limit: int,
+    offset: int,
+    kind: str | None = None,
+    district: str | None = None,
+    sector: str | None = None,
+    q: str | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    conditions: list[ColumnElement[bool]] = []
+    scope = visibility(actor)
+    if scope is not None:
+        conditions.append(scope)
+    if kind is not None:
+        conditions.append(organisations.c.kind == kind)
+    if district is not None:
+        conditions.append(organisations.c.district == district)
+    if sector is not None:
+        conditions.append(organisations.c.sector == sector)
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(organisations.c.name.ilike(f"%{escaped}%", escape="\\"))
+    total = (await session.execute(select(func.count()).select_from(organisations).where(*conditions))).scalar_one()
+    found = await session.execute(
+        select(organisations).where(*conditions).order_by(organisations.c.name, organisations.c.id).limit(limit).offset(offset)
+    )
+    return [dict(r) for r in found.mappings()], int(total)
+
+
+def _ensure_may_change(actor: Actor, row: Mapping[str, Any], changes: Mapping[str, Any]) -> None:
+    """Officials with the organisation in scope change anything (a district officer keeps it in the district);
+    the organisation's own people change the non-identity fields only."""
+    if actor.has(*OFFICIALS) and actor.may_see_district(row["district"]):
+        if not actor.is_city and "district" in changes and changes["district"] != actor.district:
+            raise _outside_district(actor)
+        return
+    if actor.org is not None and actor.org == row["id"]:
+        refused = [name for name in changes if name not in SELF_SERVICE_FIELDS]
+        if refused:
+            raise ProblemError(
+                403,
+                "identity_field",
+                f"only officials change {', '.join(refused)}",
+                errors=[
+                    field_error(f"body.{name}", "该项只能由主管部门修改", "only officials change this field") for name in refused
+                ],
+            )
+        return
+    raise forbidden("无权修改该单位", "you may not change this organisation")
+
+
+async def update_organisation(
+    session: AsyncSession,
+    actor: Actor,
+    org_id: str,
+    changes: Mapping[str, Any],
+    *,
+    check_version: Callable[[int], None],
+    jurisdiction: Jurisdiction,
+) -> dict[str, Any]:
+    """Change a profile (the size class is recomputed from its inputs); publishes ``organisation.updated``."""
+    row = await get_organisation(session, org_id, lock=True)
+    if row is None:
+        raise not_found("organisation", org_id)
+    _ensure_may_change(actor, row, changes)
+    check_version(row["version"])
+    checked, errors = check_profile({**profile_of(row), **changes}, jurisdiction)
+    if errors:
+        raise profile_problem(errors)
+    changed = {name: value for name, value in checked.items() if row[name] != value}
+    if not changed:
+        return row
+    if "uscc" in changed:
+        clash = await session.execute(select(organisations.c.id).where(organisations.c.uscc == changed["uscc"]))
+        if clash.first() is not None:
+            raise uscc_taken(changed["uscc"])
+    updated = await session.execute(
+        update(organisations)
+        .where(organisations.c.id == org_id)
+        .values(**changed, version=organisations.c.version + 1, updated_at=now_utc())
+        .returning(organisations)
+    )
+    after = dict(updated.mappings().one())
+    payload = OrganisationUpdated(organisation_id=org_id, version=after["version"], **{k: after[k] for k in _EVENT_FIELDS})
+    await record_event(session, ORGANISATION_UPDATED, payload, subject=org_id, aggregate_version=after["version"])
+    await audit(session, actor, "organisation.update", "organisation", org_id, before=row, after=after)
+    return after
+

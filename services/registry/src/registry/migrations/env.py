@@ -3,6 +3,8 @@
 import registry.adapters.account_tables  # noqa: F401  (registers its tables on the metadata)
 import registry.adapters.file_tables  # noqa: F401
 import registry.adapters.notification_tables  # noqa: F401
+import registry.adapters.profile_tables  # noqa: F401
+import registry.adapters.title_tables  # noqa: F401
 from registry.adapters.tables import metadata
 from sihua_shared.alembic_env import run_migrations
 

@@ -4,10 +4,10 @@ Revision ID: 0001
 Revises:
 """
 
+import sqlalchemy as sa
 from alembic import op
-from sihua_shared.migrations import create_common_tables, drop_common_tables
 
-from registry.adapters.tables import organisations
+from sihua_shared.migrations import create_common_tables, drop_common_tables
 
 revision = "0001"
 down_revision = None
@@ -17,9 +17,24 @@ depends_on = None
 
 def upgrade() -> None:
     create_common_tables(op)
-    organisations.create(op.get_bind())
+    # The columns as they were at this revision, spelled out: later revisions add to the live table
+    # definition (0003 adds the size-class inputs), and this one must not create them too.
+    op.create_table(
+        "organisations",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("uscc", sa.String(18), nullable=False, unique=True),
+        sa.Column("name", sa.String(300), nullable=False),
+        sa.Column("kind", sa.String(50), nullable=False),
+        sa.Column("district", sa.String(50)),
+        sa.Column("sector", sa.String(50)),
+        sa.Column("industry_code", sa.String(20)),
+        sa.Column("size_class", sa.String(20)),
+        sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
 
 
 def downgrade() -> None:
-    organisations.drop(op.get_bind())
+    op.drop_table("organisations")
     drop_common_tables(op)

@@ -1,0 +1,202 @@
+"""An organisation's profile checked against the rules: the USCC's check character (GB 32100-2015), the
+jurisdiction's districts and pilot sectors, the GB/T 4754 industry code, and the size class computed from
+employees and revenue (《中小企业划型标准规定》, S2 二). Pure functions, shared by the API and the XLSX import.
+
+Errors are ``DomainError`` with the plain field name (``uscc``, ``revenue_wan``); callers add the path prefix
+(``body.`` for JSON, a row number for a spreadsheet).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sihua_shared.jurisdiction import Jurisdiction
+from sihua_shared.problems import ProblemError, field_error
+
+from ..domain.errors import DomainError
+from ..domain.size_class import FEN_PER_WAN, classify_size, wan_to_fen
+from ..domain.uscc import normalise_uscc, validate_uscc
+
+# The kinds of the registry's contract, with what people read.
+KIND_LABELS: dict[str, str] = {
+    "enterprise": "企业",
+    "platform": "服务平台",
+    "traction_unit": "数字化牵引单位",
+    "diagnosis_provider": "评估诊断服务项目承担单位",
+    "third_party": "第三方综合服务机构",
+    "agency": "政府部门及事业单位",
+}
+# The fields that say who an organisation is and who oversees it: only officials change them.
+IDENTITY_FIELDS = ("uscc", "name", "kind", "district")
+# The fields an organisation's own people may keep up to date.
+SELF_SERVICE_FIELDS = ("sector", "industry_code", "employees", "revenue_wan")
+PROFILE_FIELDS = (*IDENTITY_FIELDS, *SELF_SERVICE_FIELDS)
+
+# GB/T 4754-2017: a section letter A–T, then 2, 3 or 4 digits (大类, 中类, 小类), e.g. C2110.
+_INDUSTRY_CODE = re.compile(r"^[A-T](\d{2}|\d{3}|\d{4})?$")
+MAX_EMPLOYEES = 10_000_000
+MAX_REVENUE_FEN = 10**18  # well beyond any enterprise; keeps the value inside BIGINT
+
+
+def _error(field: str, zh: str, en: str, code: str = "invalid") -> DomainError:
+    return DomainError(code, zh, en, field=field)
+
+
+def fen_to_wan(fen: int) -> Decimal:
+    """Integer fen → 万元, exactly."""
+    return Decimal(format(Decimal(fen) / FEN_PER_WAN, "f"))
+
+
+def size_columns(employees: int | None, revenue_fen: int | None) -> dict[str, Any]:
+    """The size class and how it was decided; both ``None`` while an input is missing."""
+    if employees is None or revenue_fen is None:
+        return {"size_class": None, "size_class_basis": None}
+    result = classify_size(employees, revenue_fen=revenue_fen)
+    basis = {
+        "rule": result.rule.source,
+        "industry": result.rule.industry_zh,
+        "decided_by": result.decided_by,
+        "decided_by_zh": result.decided_by_zh,
+        "checks": [check.describe() for check in result.trace],
+    }
+    return {"size_class": result.size_class.value, "size_class_basis": basis}
+
+
+def _check_uscc(raw: Any) -> tuple[str | None, list[DomainError]]:
+    if not isinstance(raw, str) or not raw.strip():
+        return None, [_error("uscc", "请填写统一社会信用代码", "the USCC is required", "required")]
+    code = normalise_uscc(raw)
+    try:
+        validate_uscc(code)
+    except DomainError as exc:
+        return None, [exc]
+    return code, []
+
+
+def _as_decimal(raw: Any) -> Decimal | None:
+    """Exact input only: ``Decimal``, an integer or a decimal string (thousands separators forgiven); never a float."""
+    if isinstance(raw, Decimal):
+        return raw
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return Decimal(raw)
+    if isinstance(raw, str):
+        try:
+            return Decimal(raw.strip().replace(",", ""))
+        except InvalidOperation:
+            return None
+    return None
+
+
+def _check_revenue(raw: Any) -> tuple[int | None, list[DomainError]]:
+    if raw is None:
+        return None, []
+    amount = _as_decimal(raw)
+    if amount is None:
+        zh, en = "营业收入须为精确数值（万元，如 2000.50）", "revenue must be an exact number of 万元, e.g. 2000.50"
+        return None, [_error("revenue_wan", zh, en)]
+    try:
+        fen = wan_to_fen(amount)
+    except DomainError as exc:
+        return None, [_error("revenue_wan", exc.message_zh, exc.message_en, exc.code)]
+    if fen < 0:
+        return None, [_error("revenue_wan", "营业收入不能为负数", "revenue cannot be negative")]
+    if fen >= MAX_REVENUE_FEN:
+        return None, [_error("revenue_wan", "营业收入数值过大", "revenue is out of range")]
+    return fen, []
+
+
+def _check_employees(raw: Any) -> list[DomainError]:
+    if raw is None:
+        return []
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        return [_error("employees", "从业人员数须为整数", "employees must be a whole number")]
+    if not 0 <= raw <= MAX_EMPLOYEES:
+        return [_error("employees", "从业人员数超出范围", f"employees must be between 0 and {MAX_EMPLOYEES}")]
+    return []
+
+
+def _check_places(values: Mapping[str, Any], jurisdiction: Jurisdiction) -> list[DomainError]:
+    found = []
+    district = values.get("district")
+    if district is not None and jurisdiction.district(district) is None:
+        found.append(
+            _error(
+                "district",
+                f"{jurisdiction.name_zh}没有该{jurisdiction.district_label_zh}：{district}",
+                f"{jurisdiction.code} has no district {district!r}; allowed: {', '.join(d.code for d in jurisdiction.districts)}",
+            )
+        )
+    sector = values.get("sector")
+    if sector is not None and jurisdiction.pilot_sector(sector) is None:
+        found.append(
+            _error(
+                "sector",
+                f"不是{jurisdiction.name_zh}的试点行业：{sector}",
+                f"{sector!r} is not a pilot sector of {jurisdiction.code}; allowed: "
+                f"{', '.join(s.code for s in jurisdiction.pilot_sectors)}",
+            )
+        )
+    industry = values.get("industry_code")
+    if industry is not None and not _INDUSTRY_CODE.match(industry):
+        found.append(
+            _error(
+                "industry_code",
+                "国民经济行业代码格式不正确（GB/T 4754，如 C2110）",
+                "industry code must follow GB/T 4754: a section letter and 2-4 digits, e.g. C2110",
+            )
+        )
+    return found
+
+
+def check_profile(values: Mapping[str, Any], jurisdiction: Jurisdiction) -> tuple[dict[str, Any], list[DomainError]]:
+    """A complete profile (every field of ``PROFILE_FIELDS``, missing ones ``None``) → the stored columns,
+    or the list of everything wrong with it."""
+    errors: list[DomainError] = []
+    uscc, uscc_errors = _check_uscc(values.get("uscc"))
+    errors += uscc_errors
+    name = values.get("name")
+    if not isinstance(name, str) or len(name.strip()) < 2:
+        errors.append(_error("name", "请填写单位名称（至少2个字）", "the name is required (at least 2 characters)", "required"))
+    elif len(name.strip()) > 300:
+        errors.append(_error("name", "单位名称过长（最多300字）", "the name is too long (300 characters at most)"))
+    kind = values.get("kind")
+    if kind not in KIND_LABELS:
+        errors.append(
+            _error("kind", f"类型无效，可选：{'、'.join(KIND_LABELS.values())}", f"kind must be one of {', '.join(KIND_LABELS)}")
+        )
+    errors += _check_places(values, jurisdiction)
+    errors += _check_employees(values.get("employees"))
+    revenue_fen, revenue_errors = _check_revenue(values.get("revenue_wan"))
+    errors += revenue_errors
+    if errors:
+        return {}, errors
+    employees = values.get("employees")
+    row = {
+        "uscc": uscc,
+        "name": str(name).strip(),
+        "kind": kind,
+        "district": values.get("district"),
+        "sector": values.get("sector"),
+        "industry_code": values.get("industry_code"),
+        "employees": employees,
+        "revenue_fen": revenue_fen,
+        **size_columns(employees, revenue_fen),
+    }
+    return row, []
+
+
+def profile_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored organisation as profile input again (``revenue_wan`` from fen), to merge a change into."""
+    profile = {name: row.get(name) for name in PROFILE_FIELDS if name != "revenue_wan"}
+    fen = row.get("revenue_fen")
+    profile["revenue_wan"] = None if fen is None else fen_to_wan(fen)
+    return profile
+
+
+def profile_problem(errors: Iterable[DomainError], *, prefix: str = "body") -> ProblemError:
+    """422 naming every field at fault, in Chinese and English."""
+    listed = [field_error(f"{prefix}.{e.field}" if e.field else prefix, e.message_zh, e.message_en) for e in errors]
+    return ProblemError(422, "validation_failed", "The organisation is not valid; see errors.", errors=listed)

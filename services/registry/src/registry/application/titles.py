@@ -1,0 +1,181 @@
+"""Use cases on titles: grant on selection, revoke by a city officer or on a failing evaluation verdict,
+verify publicly. They take a session and never commit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sihua_shared.audit import SYSTEM, audit
+from sihua_shared.auth import Actor
+from sihua_shared.clock import today
+from sihua_shared.consumer import Reaction, Subscription
+from sihua_shared.contracts.evaluation import VERDICT_ISSUED, VerdictIssued
+from sihua_shared.contracts.registry import TITLE_GRANTED, TITLE_REVOKED, TitleGranted, TitleRevoked
+from sihua_shared.events import CloudEvent
+from sihua_shared.jurisdiction import Jurisdiction
+from sihua_shared.logging import get_logger
+from sihua_shared.outbox import record_event
+from sihua_shared.problems import ProblemError, field_error, not_found
+
+from ..adapters.tables import organisations
+from ..adapters.title_tables import title_sequences, titles
+from ..domain.errors import DomainError
+from ..domain.titles import Title, grant_title
+
+log = get_logger("registry.titles")
+
+
+def as_domain(row: dict[str, Any]) -> Title:
+    title = Title(number=row["number"], kind=row["kind"], name_zh=row["name_zh"], organisation_id=row["organisation_id"],
+                  valid_from=row["valid_from"], valid_until=row["valid_until"])
+    if row.get("revoked_on") is not None:
+        title = title.revoke(row["revoked_on"], row["revocation_reason"] or "", row["revoked_by"] or "city_officer")
+    return title
+
+
+async def _next_sequence(session: AsyncSession, kind: str, year: int) -> int:
+    statement = (
+        pg_insert(title_sequences)
+        .values(kind=kind, year=year, last=1)
+        .on_conflict_do_update(index_elements=["kind", "year"], set_={"last": title_sequences.c.last + 1})
+        .returning(title_sequences.c.last)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def _organisation(session: AsyncSession, organisation_id: str) -> dict[str, Any]:
+    row = (await session.execute(select(organisations).where(organisations.c.id == organisation_id))).mappings().first()
+    if row is None:
+        raise not_found("organisation", organisation_id)
+    return dict(row)
+
+
+async def grant_title_to(
+    session: AsyncSession,
+    actor: Actor,
+    jurisdiction: Jurisdiction,
+    *,
+    organisation_id: str,
+    kind: str,
+    valid_from: date,
+    call_id: str | None = None,
+    application_id: str | None = None,
+) -> dict[str, Any]:
+    """Grant the jurisdiction's title of ``kind`` (number, name and validity from its configuration)."""
+    organisation = await _organisation(session, organisation_id)
+    sequence = await _next_sequence(session, kind, valid_from.year)
+    try:
+        title = grant_title(jurisdiction, kind, organisation_id, year=valid_from.year, sequence=sequence, valid_from=valid_from)
+    except DomainError as exc:
+        error = field_error(exc.field or "body.kind", exc.message_zh, exc.message_en)
+        raise ProblemError(422, exc.code, exc.message_en, errors=[error]) from exc
+    if title.valid_until is None:
+        raise ProblemError(422, "title_without_validity", f"the jurisdiction gives {kind} titles no validity period",
+                           errors=[field_error("kind", "该称号未配置有效期", "the title kind has no validity period configured")])
+    title_id = str(uuid.uuid4())
+    row: dict[str, Any] = {
+        "id": title_id, "number": title.number, "kind": kind, "name_zh": title.name_zh,
+        "organisation_id": organisation_id, "call_id": call_id, "application_id": application_id,
+        "valid_from": title.valid_from, "valid_until": title.valid_until, "version": 1,
+    }
+    await session.execute(titles.insert().values(**row))
+    payload = TitleGranted(
+        title_id=row["id"], title_number=title.number, kind=kind, title_name=title.name_zh,  # type: ignore[arg-type]
+        organisation_id=organisation_id, uscc=organisation["uscc"], call_id=call_id, application_id=application_id,
+        valid_from=title.valid_from, valid_until=title.valid_until,
+    )
+    await record_event(session, TITLE_GRANTED, payload, subject=title_id, aggregate_version=1)
+    await audit(session, actor, "title.grant", "title", title_id, after=row)
+    return row
+
+
+async def find_title(session: AsyncSession, title_id: str, *, lock: bool = False) -> dict[str, Any]:
+    query = select(titles).where(titles.c.id == title_id)
+    row = (await session.execute(query.with_for_update() if lock else query)).mappings().first()
+    if row is None:
+        raise not_found("title", title_id)
+    return dict(row)
+
+
+async def revoke_title(
+    session: AsyncSession,
+    actor: Actor,
+    title: dict[str, Any],
+    *,
+    reason: str,
+    revoked_by: str,
+    on: date,
+    cycle_id: str | None = None,
+) -> dict[str, Any]:
+    if title["revoked_on"] is not None:
+        raise ProblemError(409, "title_already_revoked", f"title {title['number']} was revoked on {title['revoked_on']}",
+                           errors=[field_error("state", "该称号已撤销", "the title is already revoked")])
+    values = {"revoked_on": on, "revocation_reason": reason, "revoked_by": revoked_by, "revocation_cycle_id": cycle_id,
+              "version": title["version"] + 1}
+    await session.execute(update(titles).where(titles.c.id == title["id"]).values(**values))
+    organisation = await _organisation(session, title["organisation_id"])
+    payload = TitleRevoked(
+        title_id=title["id"], title_number=title["number"], kind=title["kind"], organisation_id=title["organisation_id"],
+        uscc=organisation["uscc"], reason=reason, revoked_on=on, revoked_by=revoked_by, cycle_id=cycle_id,  # type: ignore[arg-type]
+    )
+    await record_event(session, TITLE_REVOKED, payload, subject=title["id"], aggregate_version=values["version"])
+    after = {**title, **values}
+    await audit(session, actor, "title.revoke", "title", title["id"], before=title, after=after)
+    return after
+
+
+async def revoke_on_failing_verdict(session: AsyncSession, envelope: CloudEvent, verdict: VerdictIssued) -> None:
+    """The reaction to evaluation's verdict: a failing provider loses the title the verdict names (S0 二(六))."""
+    if not verdict.failed:
+        return
+    row = (await session.execute(select(titles).where(titles.c.id == verdict.title_id).with_for_update())).mappings().first()
+    if row is None:
+        raise LookupError(f"verdict names unknown title {verdict.title_id}")  # retried, then dead-lettered
+    if row["revoked_on"] is not None:
+        log.info("titles.verdict_on_revoked_title", title=row["number"])
+        return
+    reason = "年度评价不合格" + (f"：{'；'.join(verdict.reasons)}" if verdict.reasons else "")
+    await revoke_title(session, SYSTEM, dict(row), reason=reason, revoked_by="evaluation", on=today(), cycle_id=verdict.cycle_id)
+
+
+def title_subscriptions() -> list[Subscription]:
+    return [Subscription("registry", "evaluation", [Reaction(VERDICT_ISSUED, revoke_on_failing_verdict)])]
+
+
+async def verify_title(session: AsyncSession, number: str, on: date) -> dict[str, Any]:
+    """What a bank or an enterprise may learn about a title number: whether it is valid today."""
+    row = (
+        await session.execute(
+            select(titles, organisations.c.name.label("organisation_name"), organisations.c.uscc)
+            .join(organisations, organisations.c.id == titles.c.organisation_id)
+            .where(titles.c.number == number.strip().upper())
+        )
+    ).mappings().first()
+    if row is None:
+        return {"number": number, "found": False, "valid": False, "status": "not_found", "status_zh": "未查询到该称号编号"}
+    status = as_domain(dict(row)).status_on(on)
+    return {
+        "number": row["number"], "found": True, "valid": status.value == "valid", "status": status.value,
+        "status_zh": status.label_zh, "title_name": row["name_zh"], "organisation_name": row["organisation_name"],
+        "uscc": row["uscc"], "valid_from": row["valid_from"], "valid_until": row["valid_until"],
+        "revoked_on": row["revoked_on"], "checked_on": on,
+    }
+
+
+async def valid_titles(session: AsyncSession, on: date, *, kind: str | None = None) -> list[dict[str, Any]]:
+    query = (
+        select(titles, organisations.c.name.label("organisation_name"), organisations.c.uscc, organisations.c.district)
+        .join(organisations, organisations.c.id == titles.c.organisation_id)
+        .where(titles.c.valid_from <= on, titles.c.valid_until >= on)
+        .where((titles.c.revoked_on.is_(None)) | (titles.c.revoked_on > on))
+        .order_by(titles.c.kind, titles.c.number)
+    )
+    if kind:
+        query = query.where(titles.c.kind == kind)
+    return [dict(r) for r in (await session.execute(query)).mappings()]

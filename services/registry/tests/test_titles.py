@@ -1,0 +1,92 @@
+"""Titles: direct grant, public verification and published list, revocation by an officer and on a failing verdict."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from registry.main import create_app
+from registry.spec import SPEC
+from sihua_shared.clock import today
+from sihua_shared.contracts.evaluation import VERDICT_ISSUED
+from sihua_shared.events import new_event
+from sihua_shared.tables import outbox
+from sihua_shared.testing.data import make_uscc
+from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client
+from tests.faults.kit import publish_raw
+from tests.pipeline.helpers import rows
+
+TITLES = "/api/registry/v1/titles"
+
+
+async def _verdict(stack: Stack, title: dict[str, Any], uscc: str, *, failed: bool) -> None:
+    payload = VERDICT_ISSUED.parse({**(VERDICT_ISSUED.example or {}), "provider_id": title["organisation_id"], "provider_uscc": uscc,
+                                    "title_id": title["id"], "title_number": title["number"],
+                                    "grade": "不合格" if failed else "良好", "failed": failed})
+    event = new_event(VERDICT_ISSUED, payload, subject=title["id"])
+    await publish_raw(stack.servers.nats_url, VERDICT_ISSUED.subject(stack.namespace), event.model_dump_json().encode())
+
+
+async def test_title_lifecycle(stack: Stack) -> None:
+    settings = await stack.settings("registry")
+    city = stack.issuer.headers(["city_officer"])
+    async with service_client(create_app(settings)) as client:
+        orgs = []
+        for n in range(2):
+            uscc = make_uscc(70 + n)
+            created = await client.post("/api/registry/v1/organisations", headers=city,
+                                        json={"uscc": uscc, "name": f"称号测试平台{n}", "kind": "platform", "district": "huangpu"})
+            orgs.append((created.json()["id"], uscc))
+        start = today().isoformat()
+        granted = []
+        for org_id, _ in orgs:
+            body = {"organisation_id": org_id, "kind": "key_platform", "valid_from": start}
+            response = await client.post(TITLES, headers=city, json=body)
+            assert response.status_code == 201, response.text
+            granted.append(response.json())
+        year = today().year
+        assert [t["number"] for t in granted] == [f"GZSH-KP-{year}-0001", f"GZSH-KP-{year}-0002"]
+        assert granted[0]["name_zh"] == "广州市四化赋能重点平台"
+
+        verified = (await client.get(f"{TITLES}/verify/{granted[0]['number']}")).json()  # public: no token
+        assert (verified["valid"], verified["status_zh"], verified["organisation_name"]) == (True, "有效", "称号测试平台0")
+        assert (await client.get(f"{TITLES}/verify/GZSH-KP-1999-9999")).json()["found"] is False
+        listed = (await client.get(f"{TITLES}/published")).json()
+        assert [t["number"] for t in listed["items"]] == [t["number"] for t in granted]
+        xlsx = await client.get(f"{TITLES}/published", params={"format": "xlsx"})
+        sheet = load_workbook(io.BytesIO(xlsx.content)).active
+        assert sheet is not None and sheet["A1"].value == "称号编号" and sheet["C2"].value == "称号测试平台0"
+        csv = await client.get(f"{TITLES}/published", params={"format": "csv"})
+        assert csv.content.startswith(b"\xef\xbb\xbf") and "称号测试平台1" in csv.content.decode("utf-8-sig")
+
+        path = f"{TITLES}/{granted[0]['id']}/revoke"
+        reason = {"reason": "存在虚假申报行为"}
+        assert (await client.post(path, json=reason, headers=stack.issuer.headers(["provider"], org=orgs[0][0]))).status_code == 403
+        assert (await client.post(path, json=reason, headers=city)).status_code == 428
+        revoked = await client.post(path, json=reason, headers={**city, "If-Match": '"1"'})
+        assert revoked.status_code == 200 and revoked.json()["revoked_by"] == "city_officer"
+        assert (await client.post(path, json=reason, headers={**city, "If-Match": '"2"'})).status_code == 409
+        after = (await client.get(f"{TITLES}/verify/{granted[0]['number']}")).json()
+        assert (after["valid"], after["status"]) == (False, "revoked")
+
+        # evaluation's verdict: a pass changes nothing; a fail revokes; a repeated fail changes nothing more
+        second = granted[1]
+        async with running_worker(SPEC, settings):
+            await _verdict(stack, second, orgs[1][1], failed=False)
+            await _verdict(stack, second, orgs[1][1], failed=True)
+            await _verdict(stack, second, orgs[1][1], failed=True)
+
+            async def revoked_by_evaluation() -> Any:
+                title = (await client.get(f"{TITLES}/{second['id']}", headers=city)).json()
+                return title if title["revoked_by"] == "evaluation" else None
+
+            title = await eventually(revoked_by_evaluation)
+        assert title["revocation_reason"].startswith("年度评价不合格") and title["version"] == 2
+        assert (await client.get(f"{TITLES}/published")).json()["total"] == 0
+    facts = [r.envelope["type"].split(".")[-2] for r in await rows(settings.database_url, select(outbox.c.envelope).order_by(outbox.c.seq))]
+    assert facts.count("granted") == 2 and facts.count("revoked") == 2
+    assert json.dumps(facts)  # the facts went through the outbox
