@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 from openpyxl import load_workbook
@@ -23,12 +22,13 @@ from tests.pipeline.helpers import rows
 TITLES = "/api/registry/v1/titles"
 
 
-async def _verdict(stack: Stack, title: dict[str, Any], uscc: str, *, failed: bool) -> None:
+async def _verdict(stack: Stack, title: dict[str, Any], uscc: str, *, failed: bool) -> Any:
     payload = VERDICT_ISSUED.parse({**(VERDICT_ISSUED.example or {}), "provider_id": title["organisation_id"], "provider_uscc": uscc,
                                     "title_id": title["id"], "title_number": title["number"],
                                     "grade": "不合格" if failed else "良好", "failed": failed})
     event = new_event(VERDICT_ISSUED, payload, subject=title["id"])
     await publish_raw(stack.servers.nats_url, VERDICT_ISSUED.subject(stack.namespace), event.model_dump_json().encode())
+    return event
 
 
 async def test_title_lifecycle(stack: Stack) -> None:
@@ -77,7 +77,7 @@ async def test_title_lifecycle(stack: Stack) -> None:
         second = granted[1]
         async with running_worker(SPEC, settings):
             await _verdict(stack, second, orgs[1][1], failed=False)
-            await _verdict(stack, second, orgs[1][1], failed=True)
+            failing = await _verdict(stack, second, orgs[1][1], failed=True)
             await _verdict(stack, second, orgs[1][1], failed=True)
 
             async def revoked_by_evaluation() -> Any:
@@ -87,6 +87,9 @@ async def test_title_lifecycle(stack: Stack) -> None:
             title = await eventually(revoked_by_evaluation)
         assert title["revocation_reason"].startswith("年度评价不合格") and title["version"] == 2
         assert (await client.get(f"{TITLES}/published")).json()["total"] == 0
-    facts = [r.envelope["type"].split(".")[-2] for r in await rows(settings.database_url, select(outbox.c.envelope).order_by(outbox.c.seq))]
+    envelopes = [r.envelope for r in await rows(settings.database_url, select(outbox.c.envelope).order_by(outbox.c.seq))]
+    facts = [e["type"].split(".")[-2] for e in envelopes]
     assert facts.count("granted") == 2 and facts.count("revoked") == 2
-    assert json.dumps(facts)  # the facts went through the outbox
+    # the reaction's fact carries the verdict's correlation id, and names the verdict as its cause
+    by_evaluation = [e for e in envelopes if e["type"].endswith("title.revoked.v1") and e["data"]["revoked_by"] == "evaluation"]
+    assert [(e["correlationid"], e["causationid"]) for e in by_evaluation] == [(failing.correlationid, failing.id)]
