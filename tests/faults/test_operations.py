@@ -43,7 +43,7 @@ async def test_topology_is_declared_as_code_and_applied_idempotently(stack: Stac
 
 async def _bound(worker: object) -> bool:
     runners = getattr(worker, "runners", [])
-    return bool(runners)
+    return bool(runners) and all(r.bound for r in runners)
 
 
 async def test_dead_letter_command_lists_what_failed(stack: Stack) -> None:

@@ -128,6 +128,7 @@ class ConsumerRunner:
         self._by_type: Mapping[str, list[Reaction]] = by_type
         self._families = {r.spec.family for r in subscription.reactions}
         self.counts: dict[str, int] = {"processed": 0, "duplicate": 0, "dead_letter": 0, "retry": 0}
+        self.bound = False  # the durable consumer is declared and this runner pulls from it
 
     @property
     def name(self) -> str:
@@ -149,6 +150,7 @@ class ConsumerRunner:
                 sub = await self._js.pull_subscribe_bind(
                     self.name, stream=stream_name(self.subscription.producer, self._namespace)
                 )
+                self.bound = True
                 break
             except Exception as exc:  # NATS not there yet
                 log.warning("consumer.bind_failed", consumer=self.name, error=repr(exc))
