@@ -71,6 +71,19 @@ async def connect(url: str, *, name: str, connect_timeout: float = 2.0) -> NATS:
     return nc
 
 
+def server_version(js: JetStreamContext) -> tuple[int, ...]:
+    nc = getattr(js, "_nc", None)
+    info = getattr(nc, "_server_info", None) or {}
+    try:
+        return tuple(int(part) for part in str(info.get("version", "0")).split("-")[0].split("."))
+    except ValueError:
+        return (0,)
+
+
+def supports_multiple_filters(js: JetStreamContext) -> bool:
+    return server_version(js) >= (2, 10)
+
+
 async def ensure_stream(
     js: JetStreamContext, producer: str, *, namespace: str = "", replicas: int = 1
 ) -> None:
@@ -99,6 +112,9 @@ async def ensure_consumer(
 ) -> None:
     name = durable_name(decl.consumer, decl.producer)
     subjects = sorted({f"{namespace}.{s}" if namespace else s for s in decl.subjects})
+    if len(subjects) > 1 and not supports_multiple_filters(js):
+        # NATS < 2.10 has one filter subject per consumer: take the whole stream; the runner skips the rest.
+        subjects = [stream_subjects(decl.producer, namespace)]
     config = ConsumerConfig(
         durable_name=name,
         name=name,

@@ -38,6 +38,11 @@ class PermanentError(Exception):
     """The event can never be processed as it is: dead-letter it, don't retry."""
 
 
+class NotForUs(Exception):
+    """A well-formed fact of a family this consumer does not handle. The subject filter normally keeps
+    these away; servers without multi-subject filters (NATS < 2.10) deliver them, and they are skipped."""
+
+
 @dataclass(frozen=True)
 class Reaction:
     """A handler for one event type: ``handler(session, envelope, payload)``."""
@@ -127,7 +132,7 @@ class ConsumerRunner:
             by_type.setdefault(reaction.spec.type, []).append(reaction)
         self._by_type: Mapping[str, list[Reaction]] = by_type
         self._families = {r.spec.family for r in subscription.reactions}
-        self.counts: dict[str, int] = {"processed": 0, "duplicate": 0, "dead_letter": 0, "retry": 0}
+        self.counts: dict[str, int] = {"processed": 0, "duplicate": 0, "dead_letter": 0, "retry": 0, "skipped": 0}
         self.bound = False  # the durable consumer is declared and this runner pulls from it
 
     @property
@@ -173,6 +178,10 @@ class ConsumerRunner:
         deliveries = msg.metadata.num_delivered if msg.metadata else 1
         try:
             envelope, reactions, payload = self._decode(msg)
+        except NotForUs:
+            await msg.ack()
+            self.counts["skipped"] += 1
+            return "skipped"
         except PermanentError as exc:
             return await self._dead_letter(msg, None, str(exc), deliveries)
         correlation_id_var.set(envelope.correlationid or envelope.id)
@@ -215,7 +224,7 @@ class ConsumerRunner:
             family = envelope.type.rsplit(".", 1)[0]
             if family in self._families:
                 raise PermanentError(f"unknown major version v{version} of {family}")
-            raise PermanentError(f"no handler for {envelope.type}")
+            raise NotForUs(envelope.type)
         try:
             payload = reactions[0].spec.parse(envelope.data)
         except ValidationError as exc:

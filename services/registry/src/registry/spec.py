@@ -20,6 +20,7 @@ from .api.organisations import router as organisations_router
 from .api.password_reset import router as password_reset_router
 from .api.pilot_pool import router as pilot_pool_router
 from .api.relationships import router as relationships_router
+from .api.selection import SELECTION_EVENTS, SELECTION_ROUTERS
 from .api.titles import router as titles_router
 from .application.enterprise_file import enterprise_file_subscriptions
 from .application.notifications import notification_jobs, notification_subscriptions
@@ -32,7 +33,8 @@ SPEC = ServiceSpec(
         "征集 · 遴选: organisations, accounts, calls, applications, expert review, titles, "
         "the pilot pool and the enterprise file."
     ),
-    publishes=[ORGANISATION_REGISTERED, ORGANISATION_UPDATED, TITLE_GRANTED, TITLE_REVOKED, ENTERPRISE_ENROLLED, ENTERPRISE_REMOVED],
+    publishes=[ORGANISATION_REGISTERED, ORGANISATION_UPDATED, TITLE_GRANTED, TITLE_REVOKED, ENTERPRISE_ENROLLED, ENTERPRISE_REMOVED,
+                *SELECTION_EVENTS],
     subscriptions=merge_subscriptions(enterprise_file_subscriptions(), notification_subscriptions(), title_subscriptions()),
     routers=[
         organisation_import_router,  # before organisations_router: /organisations/import-template is not an id
@@ -45,6 +47,7 @@ SPEC = ServiceSpec(
         password_reset_router,
         notifications_router,
         titles_router,
+        *SELECTION_ROUTERS,
     ],
     background=[notification_jobs],
 )

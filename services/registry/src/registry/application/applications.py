@@ -1,0 +1,188 @@
+"""Use cases on applications (申报): create and edit a draft, read, list — and who may see which.
+
+An applicant sees its own organisation's applications only; an expert only those on whose panel they sit
+(and have not recused from); a district officer those of organisations in their district; city officers and
+auditors every one. They take a session and never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sihua_shared.audit import audit
+from sihua_shared.auth import Actor
+from sihua_shared.problems import ProblemError, conflict, field_error, forbidden, not_found
+
+from ..adapters.call_tables import applications, panel_members
+from ..adapters.tables import organisations
+from ..domain.application_state import EDITABLE_STATES, ApplicationState, allowed_actions
+from ..domain.call_state import CallState
+from ..domain.calls import CallKind
+
+APPLICANT_ROLES = ("enterprise", "provider", "third_party")
+SEE_ALL = ("city_officer", "auditor")
+# S2 三(一): traction units are 行业龙头企业 or integrators, so an enterprise may apply to a traction-unit call;
+# the other calls are for service providers. Agencies never apply.
+_ELIGIBLE_KINDS: dict[str, frozenset[str]] = {
+    CallKind.KEY_PLATFORM.value: frozenset({"platform", "traction_unit", "diagnosis_provider", "third_party"}),
+    CallKind.TRACTION_UNIT.value: frozenset({"enterprise", "platform", "traction_unit", "diagnosis_provider"}),
+    CallKind.DIAGNOSIS_PROVIDER.value: frozenset({"platform", "traction_unit", "diagnosis_provider", "third_party"}),
+    CallKind.THIRD_PARTY.value: frozenset({"third_party", "platform"}),
+}
+EDITABLE = ("title", "summary", "fields", "content")
+_WITH_ORG = (applications, organisations.c.name.label("organisation_name"), organisations.c.uscc,
+             organisations.c.district)
+
+
+def application_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    state = ApplicationState(row["state"])
+    view = {name: row.get(name) for name in (
+        "id", "call_id", "organisation_id", "organisation_name", "uscc", "district", "title", "summary", "fields", "content",
+        "return_reasons", "submitted_at", "final_score", "score_spread", "needs_chair_review", "chair_confirmed_at", "rank",
+        "publicity_id", "decided_on", "version", "created_at", "updated_at")}
+    view.update(state=state.value, state_zh=state.label_zh, allowed_actions=[a.value for a in allowed_actions(state)])
+    return view
+
+
+async def find_application(session: AsyncSession, application_id: str, *, lock: bool = False) -> dict[str, Any]:
+    query = select(*_WITH_ORG).join(organisations, organisations.c.id == applications.c.organisation_id)
+    query = query.where(applications.c.id == application_id)
+    if lock:
+        query = query.with_for_update(of=applications)
+    row = (await session.execute(query)).mappings().first()
+    if row is None:
+        raise not_found("application", application_id)
+    return dict(row)
+
+
+async def sits_on_panel(session: AsyncSession, expert_id: str, application_id: str) -> bool:
+    found = await session.execute(select(panel_members.c.id).where(
+        panel_members.c.application_id == application_id, panel_members.c.expert_id == expert_id,
+        panel_members.c.status != "declined"))
+    return found.first() is not None
+
+
+async def ensure_may_see(session: AsyncSession, actor: Actor, row: Mapping[str, Any]) -> None:
+    if actor.has(*SEE_ALL):
+        return
+    if actor.org is not None and actor.org == row["organisation_id"] and actor.has(*APPLICANT_ROLES):
+        return
+    if "district_officer" in actor.roles and actor.district is not None and actor.district == row["district"]:
+        return
+    if "expert" in actor.roles and await sits_on_panel(session, actor.id, row["id"]):
+        return
+    raise forbidden("无权查看该申报", "you may not see this application")
+
+
+def ensure_applicant(actor: Actor, row: Mapping[str, Any]) -> None:
+    if actor.org is None or actor.org != row["organisation_id"] or not actor.has(*APPLICANT_ROLES):
+        raise forbidden("只有申报单位可以办理该操作", "only the applicant organisation may do this")
+
+
+def ensure_official_for(actor: Actor, row: Mapping[str, Any]) -> None:
+    """City officers act on every application; a district officer on those of their district."""
+    if actor.is_city or ("district_officer" in actor.roles and actor.district == row["district"]):
+        return
+    raise forbidden("只有主管部门可以办理该操作", "only officials in charge may do this")
+
+
+def _not_editable(row: Mapping[str, Any]) -> ProblemError:
+    state = ApplicationState(row["state"])
+    allowed = [a.value for a in allowed_actions(state)]
+    return ProblemError(
+        409, "transition_not_allowed", f"an application that is {state.value} cannot be edited; allowed: {', '.join(allowed) or 'none'}",
+        errors=[field_error("state", f"申报当前状态为“{state.label_zh}”，不能修改", f"cannot edit in state {state.value}")],
+        extra={"state": state.value, "allowed": allowed},
+    )
+
+
+def ensure_editable(row: Mapping[str, Any]) -> None:
+    if ApplicationState(row["state"]) not in EDITABLE_STATES:
+        raise _not_editable(row)
+
+
+async def create_application(
+    session: AsyncSession, actor: Actor, call: Mapping[str, Any], content: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A draft for the actor's organisation; one live application per organisation and call."""
+    if actor.org is None or not actor.has(*APPLICANT_ROLES):
+        raise forbidden("只有企业或服务机构账号可以申报", "only an enterprise or provider account may apply")
+    if call["state"] != CallState.OPEN.value:
+        raise conflict("call_not_open", "该征集未在征集中，不能申报", "the call is not open for applications", field="path.call_id")
+    organisation = (await session.execute(select(organisations).where(organisations.c.id == actor.org))).mappings().first()
+    if organisation is None:
+        raise not_found("organisation", actor.org)
+    if organisation["kind"] not in _ELIGIBLE_KINDS[call["kind"]]:
+        raise ProblemError(422, "organisation_not_eligible", f"an organisation of kind {organisation['kind']} cannot apply to this call",
+                           errors=[field_error("organisation", "本单位类型不能申报此类征集", "this kind of organisation cannot apply")])
+    values = {"id": str(uuid.uuid4()), "call_id": call["id"], "organisation_id": actor.org, "state": ApplicationState.DRAFT.value,
+              "created_by": actor.id, "version": 1, **{k: content[k] for k in EDITABLE if k in content}}
+    statement = pg_insert(applications).values(**values).on_conflict_do_nothing().returning(applications.c.id)
+    inserted = (await session.execute(statement)).first()
+    if inserted is None:
+        raise conflict("application_exists", "本单位已有该征集的有效申报", "your organisation already has a live application to this call",
+                       field="path.call_id")
+    row = await find_application(session, values["id"])
+    await audit(session, actor, "application.create", "application", row["id"], after=application_view(row))
+    return row
+
+
+async def store_application(
+    session: AsyncSession, actor: Actor, before: Mapping[str, Any], action: str, **values: Any
+) -> dict[str, Any]:
+    """Write ``values`` with the next version, audit the change, and answer the row as it now is."""
+    await session.execute(update(applications).where(applications.c.id == before["id"])
+                          .values(**values, version=before["version"] + 1, updated_at=func.now()))
+    row = await find_application(session, before["id"])
+    after = application_view(row) | ({"panel": row["panel"]} if "panel" in values else {})
+    await audit(session, actor, action, "application", before["id"], before=application_view(before), after=after)
+    return row
+
+
+async def edit_application(session: AsyncSession, actor: Actor, before: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    ensure_applicant(actor, before)
+    ensure_editable(before)
+    return await store_application(session, actor, before, "application.edit", **{k: v for k, v in patch.items() if k in EDITABLE})
+
+
+def _visibility(actor: Actor) -> ColumnElement[bool] | None:
+    if actor.has(*SEE_ALL):
+        return None
+    allowed: list[ColumnElement[bool]] = []
+    if actor.org is not None and actor.has(*APPLICANT_ROLES):
+        allowed.append(applications.c.organisation_id == actor.org)
+    if "district_officer" in actor.roles and actor.district:
+        allowed.append(organisations.c.district == actor.district)
+    if "expert" in actor.roles:
+        allowed.append(exists().where(and_(panel_members.c.application_id == applications.c.id,
+                                           panel_members.c.expert_id == actor.id, panel_members.c.status != "declined")))
+    if not allowed:
+        return applications.c.id.is_(None)  # nothing
+    condition = allowed[0]
+    for other in allowed[1:]:
+        condition = condition | other
+    return condition
+
+
+async def list_applications(
+    session: AsyncSession, actor: Actor, *, limit: int, offset: int, call_id: str | None = None, state: str | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    conditions: list[ColumnElement[bool]] = []
+    scope = _visibility(actor)
+    if scope is not None:
+        conditions.append(scope)
+    if call_id is not None:
+        conditions.append(applications.c.call_id == call_id)
+    if state is not None:
+        conditions.append(applications.c.state == state)
+    joined = applications.join(organisations, organisations.c.id == applications.c.organisation_id)
+    total = (await session.execute(select(func.count()).select_from(joined).where(*conditions))).scalar_one()
+    found = await session.execute(select(*_WITH_ORG).select_from(joined).where(*conditions)
+                                  .order_by(applications.c.created_at, applications.c.id).limit(limit).offset(offset))
+    return [dict(r) for r in found.mappings()], int(total)
