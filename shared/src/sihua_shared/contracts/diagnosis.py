@@ -25,6 +25,11 @@ class AssessmentSubmitted(EventPayload):
     edition_id: str
     submitted_by_account_id: EntityId
     filled_by_organisation_id: EntityId | None = Field(default=None, description="provider or third party filling on behalf")
+    edition_version: str | None = Field(default=None, description="the exact edition version scored with: <edition id>@<hash prefix>")
+    official_record: bool | None = Field(
+        default=None,
+        description="false for a pilot enterprise's self-assessment: practice only, not its baseline/post record",
+    )
 
 
 class AssessmentCompleted(EventPayload):
@@ -46,6 +51,18 @@ class AssessmentCompleted(EventPayload):
     dimension_milli: dict[str, int]
     scene_levels: dict[str, int]
     weakest_scenes: list[str]
+    edition_version: str | None = Field(default=None, description="the exact edition version scored with")
+    official_record: bool | None = Field(
+        default=None,
+        description="false for a pilot enterprise's self-assessment: practice only, not its baseline/post record",
+    )
+    level_name: str | None = Field(default=None, description="一级..四级, or 未达一级")
+    max_milli: int | None = Field(default=None, ge=0, description="the edition's full score")
+    next_level_gap: dict[str, int | None] | None = Field(
+        default=None,
+        description="to the next level: level, score_milli_missing, scene_level, scenes_missing, constrained_missing",
+    )
+    filled_by_organisation_id: EntityId | None = Field(default=None, description="provider or third party that filled it")
 
 
 class ReportIssued(EventPayload):
@@ -56,6 +73,9 @@ class ReportIssued(EventPayload):
     enterprise_id: EntityId
     level: int = Field(ge=0, le=4)
     pdf_sha256: str
+    revision: int | None = Field(default=None, ge=1, description="1 on submission; raised when a transformation plan is added")
+    stage: AssessmentStage | None = None
+    kind: AssessmentKind | None = None
 
 
 class DiagnosisProjectAssigned(EventPayload):
@@ -78,6 +98,8 @@ class DiagnosisProjectCompleted(EventPayload):
     assessment_id: EntityId
     report_id: EntityId
     completed_on: date
+    level: int | None = Field(default=None, ge=0, le=4, description="the level of the on-site assessment")
+    plan_lines: int | None = Field(default=None, ge=0, description="lines in the transformation plan (改造方案)")
 
 
 _ENTERPRISE = {"enterprise_id": "0b7f2c1e-3d4a-4e8b-9f10-2a3b4c5d6e7f", "uscc": "91440101MA0000001Q"}

@@ -1,7 +1,6 @@
 """Alembic environment of the catalog service."""
 
-from sihua_shared.alembic_env import run_migrations
-
 from catalog.adapters.tables import metadata
+from sihua_shared.alembic_env import run_migrations
 
 run_migrations("catalog", metadata)

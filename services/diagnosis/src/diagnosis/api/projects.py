@@ -13,6 +13,7 @@ from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
 from sihua_shared.runtime import Runtime, get_runtime
 
+from ..application.project_completion import complete_project
 from ..application.projects import assign_project, cancel_project, get_project, list_projects
 
 router = APIRouter(prefix="/diagnosis-projects", tags=["diagnosis projects 诊断服务项目"])
@@ -33,6 +34,13 @@ class CancelIn(BaseModel):
     reason: str = Field(min_length=2, max_length=1000, description="取消原因")
 
 
+class CompleteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assessment_id: str = Field(min_length=1, max_length=100, description="本服务商开展的现场评定 id（已提交，报告已出具）")
+    plan: str = Field(min_length=2, max_length=20000, description="改造方案（每行一条，写入诊断报告）")
+
+
 class ProjectOut(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -46,6 +54,7 @@ class ProjectOut(BaseModel):
     assessment_id: str | None = None
     report_id: str | None = None
     cancel_reason: str | None = None
+    plan: str | None = None
     version: int
 
 
@@ -124,3 +133,26 @@ async def cancel(
         project = await get_project(session, actor, project_id)
         check_if_match(request, project["version"])
         return _answer(await cancel_project(session, actor, project, body.reason))
+
+
+@router.post(
+    "/{project_id}/complete",
+    response_model=ProjectOut,
+    summary="完成诊断服务项目 / Complete a diagnosis project",
+    description=(
+        "The assigned provider completes the project with its on-site assessment of the enterprise (submitted, report "
+        "issued) and the transformation plan (改造方案); the plan's lines go into the next revision of the report. "
+        "Send If-Match with the project's ETag. Publishes `diagnosis_project.completed` (funding pays it under S0 三(三))."
+    ),
+)
+async def complete(
+    project_id: str,
+    body: CompleteIn,
+    request: Request,
+    actor: Actor = Depends(require_roles("provider")),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    async with runtime.uow() as session:
+        project = await get_project(session, actor, project_id)
+        check_if_match(request, project["version"])
+        return _answer(await complete_project(session, actor, project, assessment_id=body.assessment_id, plan=body.plan))

@@ -14,23 +14,17 @@ from sihua_shared.clock import today
 from sihua_shared.contracts.diagnosis import DIAGNOSIS_PROJECT_ASSIGNED, DiagnosisProjectAssigned
 from sihua_shared.outbox import record_event
 from sihua_shared.problems import ProblemError, conflict, field_error, forbidden, not_found, transition_not_allowed
-from sihua_shared.readmodels import known_organisations, known_titles
+from sihua_shared.readmodels import known_titles
 
 from ..adapters.project_tables import diagnosis_projects
 from ..domain.projects import ProjectTransitionNotAllowed, TitleView, title_allows_assignment, transition
-
-
-async def _organisation(session: AsyncSession, organisation_id: str) -> dict[str, Any] | None:
-    row = (
-        await session.execute(select(known_organisations).where(known_organisations.c.organisation_id == organisation_id))
-    ).mappings().first()
-    return dict(row) if row else None
+from .access import organisation
 
 
 async def assign_project(
     session: AsyncSession, actor: Actor, enterprise_id: str, provider_id: str, *, namespace: str = ""
 ) -> dict[str, Any]:
-    enterprise = await _organisation(session, enterprise_id)
+    enterprise = await organisation(session, enterprise_id)
     if enterprise is None or enterprise["kind"] != "enterprise":
         raise ProblemError(
             422, "unknown_enterprise", f"no enterprise {enterprise_id} is known",

@@ -1,7 +1,6 @@
 """Alembic environment of the evaluation service."""
 
-from sihua_shared.alembic_env import run_migrations
-
 from evaluation.adapters.tables import metadata
+from sihua_shared.alembic_env import run_migrations
 
 run_migrations("evaluation", metadata)

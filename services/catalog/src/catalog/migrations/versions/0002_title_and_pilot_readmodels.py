@@ -5,6 +5,7 @@ Revises: 0001
 """
 
 from alembic import op
+
 from sihua_shared.readmodels import create_title_and_pilot_readmodels, drop_title_and_pilot_readmodels
 
 revision = "0002"

@@ -5,6 +5,7 @@ Revises:
 """
 
 from alembic import op
+
 from sihua_shared.migrations import consumer_foundation_downgrade, consumer_foundation_upgrade
 
 revision = "0001"

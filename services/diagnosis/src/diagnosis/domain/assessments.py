@@ -1,0 +1,74 @@
+"""Assessments (数字化水平评测): who may start and fill one, its states, and which ones count as records.
+
+Pure rules, no framework. Sources: S2 三(三), 五(四); the index handbook §3.3 (self-assessment with the
+authenticity commitment; on-site assessment, 现场评定, for enterprises of the city pilot).
+
+Decisions recorded here (the sources leave them open):
+
+- A self-assessment is filled by the enterprise, or on its behalf by a provider or the third-party
+  organisation the enterprise consented to.
+- An on-site assessment is filled by an assessor of a third-party organisation the enterprise consented
+  to, or of the diagnosis provider officials assigned to the enterprise (the assignment authorises it).
+- A pilot enterprise may self-assess as practice: the result is scored and reported like any other, but it
+  is not an *official record* — not the baseline or post-transformation record that funding's acceptance,
+  the programme counts and the level-2 list use. For enterprises outside the pilot every submitted
+  assessment is an official record. Pilot membership is read when the assessment is submitted.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Kind = Literal["self", "onsite"]
+Stage = Literal["baseline", "post_transformation"]
+State = Literal["draft", "submitted"]
+
+KINDS: tuple[Kind, ...] = ("self", "onsite")
+STAGES: tuple[Stage, ...] = ("baseline", "post_transformation")
+
+TRANSITIONS: dict[str, dict[str, str]] = {
+    "draft": {"save_answers": "draft", "attach_evidence": "draft", "submit": "submitted"},
+    "submitted": {},
+}
+
+# The pilot's target (S2 二): at least 710 SMEs transformed and at 二级 or above by the end of 2026.
+PILOT_LEVEL2_TARGET = 710
+LEVEL2 = 2
+
+FILLER_ROLES = ("provider", "third_party")
+
+
+class AssessmentTransitionNotAllowed(Exception):
+    def __init__(self, state: str, action: str) -> None:
+        super().__init__(f"cannot {action} an assessment that is {state}")
+        self.state = state
+        self.action = action
+        self.allowed = sorted(a for a in TRANSITIONS.get(state, {}) if a != action)
+
+
+def transition(state: str, action: str) -> str:
+    target = TRANSITIONS.get(state, {}).get(action)
+    if target is None:
+        raise AssessmentTransitionNotAllowed(state, action)
+    return target
+
+
+def official_record(kind: str, pilot: bool) -> bool:
+    """Whether a submitted assessment is the enterprise's record (baseline / post-transformation)."""
+    return kind == "onsite" or not pilot
+
+
+def onsite_filler_allowed(*, third_party: bool, consented: bool, assigned_provider: bool) -> bool:
+    """An on-site assessment: a consented third-party organisation, or the assigned diagnosis provider."""
+    return (third_party and consented) or assigned_provider
+
+
+def self_filler_allowed(*, own_enterprise: bool, consented: bool) -> bool:
+    """A self-assessment: the enterprise itself, or an organisation it consented to."""
+    return own_enterprise or consented
+
+
+def plan_lines(plan: str, *, limit: int = 60) -> tuple[str, ...]:
+    """A transformation plan's text as report lines: non-empty lines, stripped, at most ``limit``."""
+    lines = [line.strip().lstrip("-•*").strip() for line in plan.splitlines()]
+    return tuple(line for line in lines if line)[:limit]
