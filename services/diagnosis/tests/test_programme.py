@@ -56,7 +56,7 @@ async def test_levels_and_the_level2_list(stack: Stack) -> None:
         assert [(i["enterprise_id"], i["assessment_id"], i["pilot"], i["level_name"]) for i in listed["items"]] == [
             ("ent-3", post_3["id"], False, "二级"), ("ent-1", post_1["id"], True, "二级")]
         assert listed["total"] == 2 and listed["items"][1]["name"] == "ent-1 有限公司"
-        assert listed["target"] == {"enterprises": 710, "pilot_reached": 1, "percent": 0.1, "source": "S2 二"}
+        assert listed["target"] == {"enterprises": 710, "pilot_reached": 1, "percent": 0.1, "due": "2026-12-31", "source": "S2 二"}
         pilot_only = (await client.get(f"{API}/programme/level2-plus", params={"pilot_only": "true"}, headers=city)).json()
         assert [i["enterprise_id"] for i in pilot_only["items"]] == ["ent-1"]
         mine = (await client.get(f"{API}/programme/level2-plus", headers=baiyun)).json()

@@ -76,6 +76,16 @@ class PolicyDocument(_Frozen):
     valid_until: date | None = None
 
 
+class ProgrammeTarget(_Frozen):
+    """A number the programme commits to, e.g. 710 SMEs at 二级 or above by the end of 2026 (S2 二)."""
+
+    code: Code
+    name_zh: str = Field(min_length=1)
+    value: int = Field(ge=1)
+    due: date | None = None
+    source: str = ""
+
+
 class Jurisdiction(_Frozen):
     """Everything that makes the system Guangzhou's (or another city's) rather than code."""
 
@@ -93,6 +103,7 @@ class Jurisdiction(_Frozen):
     title_number_format: str = "{prefix}-{code}-{year}-{seq:04d}"
     publicity_working_days: int = Field(default=5, ge=1, le=60)
     policies: tuple[PolicyDocument, ...] = ()
+    targets: tuple[ProgrammeTarget, ...] = ()
 
     @field_validator("time_zone")
     @classmethod
@@ -151,6 +162,9 @@ class Jurisdiction(_Frozen):
 
     def policy(self, code: str) -> PolicyDocument | None:
         return next((p for p in self.policies if p.code == code), None)
+
+    def target(self, code: str) -> ProgrammeTarget | None:
+        return next((t for t in self.targets if t.code == code), None)
 
     def sectors_in_district(self, district: str) -> list[PilotSector]:
         """Pilot sectors carried out in ``district`` (a citywide sector counts everywhere)."""

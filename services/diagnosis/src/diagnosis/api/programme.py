@@ -42,7 +42,7 @@ async def levels(
     "/level2-plus",
     summary="改造后达到二级及以上的企业 / Enterprises at 二级 or above after transformation",
     description="Enterprises whose latest post-transformation official record is at 二级 or above, with progress "
-    "against the pilot's target of 710 (S2 二; counted over pilot enterprises).",
+    "against the jurisdiction's target (Guangzhou: 710, S2 二; counted over pilot enterprises).",
 )
 async def level2(
     pilot_only: bool = Query(False, description="只列试点企业"),
@@ -51,4 +51,7 @@ async def level2(
     runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
     async with runtime.uow() as session:
-        return await level2_plus(session, _scoped(actor), pilot_only=pilot_only, limit=page.limit, offset=page.offset)
+        return await level2_plus(
+            session, _scoped(actor), pilot_only=pilot_only, limit=page.limit, offset=page.offset,
+            target=runtime.jurisdiction.target("sme_level2_plus"),
+        )

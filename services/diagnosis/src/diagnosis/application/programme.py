@@ -15,10 +15,11 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.auth import Actor
+from sihua_shared.jurisdiction import ProgrammeTarget
 from sihua_shared.readmodels import known_organisations, pilot_enterprises
 
 from ..adapters.assessment_tables import assessments
-from ..domain.assessments import LEVEL2, PILOT_LEVEL2_TARGET
+from ..domain.assessments import LEVEL2
 from ..reports.model import LEVEL_NAMES
 from .report_profile import place_names
 
@@ -75,8 +76,16 @@ async def level_counts(session: AsyncSession, actor: Actor, *, stage: str | None
     }
 
 
+def _progress(target: ProgrammeTarget | None, reached: int) -> dict[str, Any] | None:
+    """Progress against the jurisdiction's target (Guangzhou: 710 SMEs at 二级 or above, S2 二), when it sets one."""
+    if target is None:
+        return None
+    return {"enterprises": target.value, "pilot_reached": reached, "percent": round(100 * reached / target.value, 1),
+            "due": target.due.isoformat() if target.due else None, "source": target.source}
+
+
 async def level2_plus(
-    session: AsyncSession, actor: Actor, *, pilot_only: bool, limit: int, offset: int
+    session: AsyncSession, actor: Actor, *, pilot_only: bool, limit: int, offset: int, target: ProgrammeTarget | None = None
 ) -> dict[str, Any]:
     latest = _latest(actor, "post_transformation")
     pilot = exists().where(
@@ -106,8 +115,7 @@ async def level2_plus(
     ]
     return {
         "items": items, "total": int(total), "limit": limit, "offset": offset,
-        "target": {"enterprises": PILOT_LEVEL2_TARGET, "pilot_reached": int(reached),
-                   "percent": round(100 * int(reached) / PILOT_LEVEL2_TARGET, 1), "source": "S2 二"},
+        "target": _progress(target, int(reached)),
         "district": None if actor.has("city_officer", "auditor") else actor.district,
     }
 

@@ -31,8 +31,6 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "submitted": {},
 }
 
-# The pilot's target (S2 二): at least 710 SMEs transformed and at 二级 or above by the end of 2026.
-PILOT_LEVEL2_TARGET = 710
 LEVEL2 = 2
 
 FILLER_ROLES = ("provider", "third_party")
