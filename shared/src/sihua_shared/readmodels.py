@@ -121,37 +121,35 @@ pilot_enterprises = Table(
 )
 
 
-async def record_title_granted(session: AsyncSession, _: CloudEvent, payload: TitleGranted) -> None:
-    values = {
+async def _upsert(
+    session: AsyncSession, table: Table, key: str, values: dict[str, Any], update: dict[str, Any], where: Any = None
+) -> None:
+    statement = pg_insert(table).values(**values)
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=[key], set_={**update, "updated_at": func.now()}, where=where)
+    )
+
+
+def _title_identity(payload: TitleGranted | TitleRevoked) -> dict[str, Any]:
+    return {
         "title_id": payload.title_id,
         "title_number": payload.title_number,
         "kind": payload.kind,
         "organisation_id": payload.organisation_id,
         "uscc": payload.uscc,
-        "title_name": payload.title_name,
-        "valid_from": payload.valid_from,
-        "valid_until": payload.valid_until,
     }
-    update = {k: v for k, v in values.items() if k != "title_id"}
-    await session.execute(
-        pg_insert(known_titles).values(**values).on_conflict_do_update(index_elements=["title_id"], set_=update)
-    )
+
+
+async def record_title_granted(session: AsyncSession, _: CloudEvent, payload: TitleGranted) -> None:
+    granted = {"title_name": payload.title_name, "valid_from": payload.valid_from, "valid_until": payload.valid_until}
+    values = {**_title_identity(payload), **granted}
+    # a revocation that arrived first is kept: the grant fills in only what it knows
+    await _upsert(session, known_titles, "title_id", values, {k: v for k, v in values.items() if k != "title_id"})
 
 
 async def record_title_revoked(session: AsyncSession, _: CloudEvent, payload: TitleRevoked) -> None:
-    values = {
-        "title_id": payload.title_id,
-        "title_number": payload.title_number,
-        "kind": payload.kind,
-        "organisation_id": payload.organisation_id,
-        "uscc": payload.uscc,
-        "revoked_on": payload.revoked_on,
-        "revocation_reason": payload.reason,
-    }
-    update = {"revoked_on": payload.revoked_on, "revocation_reason": payload.reason, "updated_at": func.now()}
-    await session.execute(
-        pg_insert(known_titles).values(**values).on_conflict_do_update(index_elements=["title_id"], set_=update)
-    )
+    revoked = {"revoked_on": payload.revoked_on, "revocation_reason": payload.reason}
+    await _upsert(session, known_titles, "title_id", {**_title_identity(payload), **revoked}, revoked)
 
 
 async def record_enrolment(session: AsyncSession, _: CloudEvent, payload: EnterpriseEnrolled) -> None:
@@ -164,27 +162,15 @@ async def record_enrolment(session: AsyncSession, _: CloudEvent, payload: Enterp
         "enrolled_on": payload.enrolled_on,
         "removed_on": None,
     }
-    update = {k: v for k, v in values.items() if k != "enterprise_id"}
-    statement = pg_insert(pilot_enterprises).values(**values)
     # A re-enrolment after a removal counts only when it is not older than the removal.
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["enterprise_id"],
-            set_={**update, "updated_at": func.now()},
-            where=(pilot_enterprises.c.removed_on.is_(None)) | (pilot_enterprises.c.removed_on <= payload.enrolled_on),
-        )
-    )
+    newer = (pilot_enterprises.c.removed_on.is_(None)) | (pilot_enterprises.c.removed_on <= payload.enrolled_on)
+    update = {k: v for k, v in values.items() if k != "enterprise_id"}
+    await _upsert(session, pilot_enterprises, "enterprise_id", values, update, where=newer)
 
 
 async def record_removal(session: AsyncSession, _: CloudEvent, payload: EnterpriseRemoved) -> None:
-    statement = pg_insert(pilot_enterprises).values(
-        enterprise_id=payload.enterprise_id, uscc=payload.uscc, removed_on=payload.removed_on
-    )
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["enterprise_id"], set_={"removed_on": payload.removed_on, "updated_at": func.now()}
-        )
-    )
+    values = {"enterprise_id": payload.enterprise_id, "uscc": payload.uscc, "removed_on": payload.removed_on}
+    await _upsert(session, pilot_enterprises, "enterprise_id", values, {"removed_on": payload.removed_on})
 
 
 def registry_subscription(consumer: str, *, titles: bool = True, pilot: bool = True) -> Subscription:
