@@ -223,3 +223,28 @@ async def test_comparison_shows_the_uplift(stack: Stack) -> None:
         assert (await client.get(url, headers=stack.issuer.headers(["enterprise"], org="ent-b"))).status_code == 404
         district = await client.get(url, headers=stack.issuer.headers(["district_officer"], district="huangpu"))
         assert district.status_code == 200
+
+
+async def test_a_revoked_consent_stops_changes_to_started_drafts(stack: Stack) -> None:
+    settings = await stack.settings("diagnosis")
+    await seed(settings.database_url, *ORGS)
+    ent = stack.issuer.headers(["enterprise"], org="ent-a")
+    prov = stack.issuer.headers(["provider"], org="prov")
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+    async with service_client(create_app(settings)) as client:
+        consent = (await client.post(f"{API}/consents", json={"organisation_id": "prov"}, headers=ent)).json()
+        draft = await start(client, prov, enterprise_id="ent-a")
+        url = f"{API}/assessments/{draft['id']}"
+        assert (await client.put(f"{url}/answers", json={"scenes": {"S01": 1}}, headers=prov)).status_code == 200
+        revoked = await client.post(f"{API}/consents/{consent['id']}/revoke", headers={**ent, "If-Match": '"1"'})
+        assert revoked.status_code == 200, revoked.text
+
+        assert (await client.put(f"{url}/answers", json={"scenes": {"S02": 1}}, headers=prov)).status_code == 403
+        upload = await client.post(f"{url}/evidence", files={"file": ("a.png", png, "image/png")}, data={"target": "Q1"},
+                                   headers=prov)
+        assert upload.status_code == 403
+        kept = (await client.get(url, headers=ent)).json()
+        assert kept["version"] == 2 and kept["answers"]["scenes"] == {"S01": 1}, "nothing changed after the revocation"
+        assert (await client.get(f"{url}/evidence", headers=ent)).json() == []
+        # the enterprise itself may still complete its own self-assessment
+        assert (await client.put(f"{url}/answers", json={"scenes": {"S02": 1}}, headers=ent)).status_code == 200

@@ -112,3 +112,23 @@ def test_title_validity_window() -> None:
         (TitleView("key_platform", date(2026, 1, 1), None, None), False),
     ]
     assert [title_allows_assignment(t, day) for t, _ in cases] == [want for _, want in cases]
+
+
+async def test_a_district_officer_bound_to_no_district_sees_no_project(stack: Stack) -> None:
+    settings = await stack.settings("diagnosis")
+    ids = await _seed(settings.database_url)
+    engine = create_engine(settings.database_url)
+    async with session_factory(engine)() as s, s.begin():  # an enterprise the registry knows without a district
+        await record_organisation(s, ENVELOPE, OrganisationRegistered(
+            organisation_id="ent-nowhere", uscc=make_uscc(399), name="nowhere", kind="enterprise", district=None))
+    await engine.dispose()
+    city = stack.issuer.headers(["city_officer"])
+    unbound = stack.issuer.headers(["district_officer"])
+    async with service_client(create_app(settings)) as client:
+        created = await client.post(PROJECTS, json={"enterprise_id": "ent-nowhere", "provider_id": ids["good"]}, headers=city)
+        assert created.status_code == 201 and created.json()["district"] is None, created.text
+        assert (await client.get(PROJECTS, headers=unbound)).json()["total"] == 0
+        url = f"{PROJECTS}/{created.json()['id']}"
+        assert (await client.get(url, headers=unbound)).status_code == 404
+        cancel = await client.post(f"{url}/cancel", json={"reason": "无权取消"}, headers={**unbound, "If-Match": '"1"'})
+        assert cancel.status_code == 404

@@ -106,3 +106,50 @@ async def test_the_worker_issues_the_report_and_a_plan_revises_it(stack: Stack) 
         (project["id"], onsite["id"], 2, 2)]
     actions = [r.action for r in await rows(settings.database_url, select(audit_log.c.action).order_by(audit_log.c.id))]
     assert actions.count("report.issue") == 3 and "diagnosis_project.complete" in actions
+
+
+async def test_a_completion_is_neither_reused_nor_overwritten_by_a_stale_cancel(stack: Stack) -> None:
+    from diagnosis.adapters.project_tables import diagnosis_projects
+    from diagnosis.application.projects import cancel_project
+    from sihua_shared.auth import Actor
+    from sihua_shared.db import create_engine, session_factory
+    from sihua_shared.problems import ProblemError
+
+    settings = await stack.settings("diagnosis")
+    await seed(settings.database_url, ("ent-a", "enterprise", "huangpu", None), ("prov", "diagnosis_provider", None, None),
+               diagnosis_providers=("prov",))
+    prov = stack.issuer.headers(["provider"], org="prov")
+    city = stack.issuer.headers(["city_officer"], sub="city-1")
+    projects = f"{API}/diagnosis-projects"
+    async with service_client(create_app(settings)) as client:
+        first = (await client.post(projects, json={"enterprise_id": "ent-a", "provider_id": "prov"}, headers=city)).json()
+        onsite = await assess(client, prov, LEVEL2, kind="onsite", enterprise_id="ent-a")
+        async with running_worker(SPEC, settings):
+            await report_of(client, prov, onsite["id"])
+        query = select(diagnosis_projects).where(diagnosis_projects.c.id == first["id"])
+        stale = dict((await rows(settings.database_url, query))[0]._mapping)  # read by a cancel racing the completion
+        body = {"assessment_id": onsite["id"], "plan": PLAN}
+        done = await client.post(f"{projects}/{first['id']}/complete", json=body, headers={**prov, "If-Match": '"1"'})
+        assert done.status_code == 200, done.text
+
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                officer = Actor(id="city-1", org=None, roles=frozenset({"city_officer"}))
+                try:
+                    await cancel_project(session, officer, stale, "迟到的取消")
+                    raise AssertionError("a stale cancel must not overwrite a completed project")
+                except ProblemError as exc:
+                    assert exc.status == 412
+        finally:
+            await engine.dispose()
+        assert (await client.get(f"{projects}/{first['id']}", headers=city)).json()["state"] == "completed"
+
+        second = (await client.post(projects, json={"enterprise_id": "ent-a", "provider_id": "prov"}, headers=city)).json()
+        reused = await client.post(f"{projects}/{second['id']}/complete", json=body, headers={**prov, "If-Match": '"1"'})
+        assert reused.status_code == 422 and reused.json()["code"] == "assessment_already_used", reused.text
+        assert reused.json()["errors"][0]["field"] == "body.assessment_id"
+        assert (await client.get(f"{projects}/{second['id']}", headers=city)).json()["state"] == "assigned"
+
+    facts = [r.envelope["type"] for r in await rows(settings.database_url, select(outbox.c.envelope))]
+    assert facts.count("cn.gov.sihua.diagnosis.diagnosis_project.completed.v1") == 1, "funding pays one completion"

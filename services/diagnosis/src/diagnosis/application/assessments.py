@@ -66,6 +66,12 @@ async def authorise_filler(session: AsyncSession, actor: Actor, enterprise_id: s
     return actor.org
 
 
+async def check_filler_standing(session: AsyncSession, actor: Actor, row: Mapping[str, Any]) -> None:
+    """Changing a draft filled on the enterprise's behalf: the consent or assignment must still stand (403 otherwise)."""
+    if row["filled_by_org"]:
+        await authorise_filler(session, actor, row["enterprise_id"], row["kind"])
+
+
 async def start_assessment(
     session: AsyncSession, actor: Actor, *, enterprise_id: str | None, kind: str, stage: str, edition_id: str | None
 ) -> dict[str, Any]:
@@ -133,6 +139,7 @@ def merge_answers(current: Mapping[str, Any], patch: Mapping[str, Any]) -> tuple
 async def save_answers(session: AsyncSession, actor: Actor, row: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
     """Check the merged draft against the pinned edition; any problem → 422 naming the items, nothing saved."""
     step(row["state"], "save_answers")
+    await check_filler_standing(session, actor, row)
     merged, problems = merge_answers(row["answers"], patch)
     edition = await EDITIONS.get(session, row["edition_version"])
     if not problems:

@@ -18,7 +18,7 @@ from sihua_shared.problems import not_found
 from sihua_shared.storage import FileStore, sniff
 
 from ..adapters.assessment_tables import evidence
-from .assessments import step
+from .assessments import check_filler_standing, step
 from .edition_cache import EDITIONS
 from .errors import unprocessable
 
@@ -27,6 +27,7 @@ async def attach_evidence(
     session: AsyncSession, files: FileStore, actor: Actor, row: dict[str, Any], *, target: str, filename: str, data: bytes
 ) -> dict[str, Any]:
     step(row["state"], "attach_evidence")
+    await check_filler_standing(session, actor, row)
     edition = await EDITIONS.get(session, row["edition_version"])
     if target not in edition.items and target not in edition.scenes:
         raise unprocessable(

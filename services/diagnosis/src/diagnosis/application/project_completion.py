@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
@@ -26,6 +26,7 @@ from ..adapters.report_tables import project_plans
 from ..domain.assessments import plan_lines
 from ..domain.projects import ProjectTransitionNotAllowed, transition
 from .errors import unprocessable
+from .projects import update_project_guarded
 from .reports import issued_report
 
 
@@ -39,6 +40,13 @@ async def _evidence(session: AsyncSession, project: dict[str, Any], assessment_i
         raise _refuse("assessment_not_of_enterprise", "该评测不属于本项目的企业", "no assessment of the project's enterprise with this id")
     if row["kind"] != "onsite" or row["filled_by_org"] != project["provider_id"]:
         raise _refuse("assessment_not_onsite", "须为本诊断服务商开展的现场评定", "the assessment must be on-site, by the assigned provider")
+    reused = (
+        await session.execute(select(diagnosis_projects.c.id).where(
+            diagnosis_projects.c.assessment_id == assessment_id, diagnosis_projects.c.id != project["id"]))
+    ).first()
+    if reused is not None:  # funding pays each completed project: one on-site assessment completes one project
+        raise _refuse("assessment_already_used", "该现场评定已用于完成另一个诊断服务项目",
+                      "the on-site assessment already completed another diagnosis project")
     if row["state"] != "submitted":
         raise _refuse("assessment_not_submitted", "该评测尚未提交", "the assessment has not been submitted")
     report = await issued_report(session, assessment_id)
@@ -62,13 +70,11 @@ async def complete_project(
         raise unprocessable("plan_required", "body.plan", "请填写改造方案", "the transformation plan is required")
     assessment, report_id = await _evidence(session, project, assessment_id)
     on = today()
+    await update_project_guarded(session, project, state=state, completed_on=on, assessment_id=assessment_id,
+                                 report_id=report_id)
+    version = project["version"] + 1
     await session.execute(project_plans.insert().values(
         project_id=project["id"], assessment_id=assessment_id, plan=plan, completed_by=actor.id))
-    version = project["version"] + 1
-    await session.execute(
-        update(diagnosis_projects).where(diagnosis_projects.c.id == project["id"])
-        .values(state=state, completed_on=on, assessment_id=assessment_id, report_id=report_id, version=version)
-    )
     payload = DiagnosisProjectCompleted(
         project_id=project["id"], enterprise_id=project["enterprise_id"], provider_id=project["provider_id"],
         assessment_id=assessment_id, report_id=report_id, completed_on=on, level=assessment["level"], plan_lines=len(lines),

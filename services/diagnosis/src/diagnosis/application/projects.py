@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, false, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
@@ -91,8 +91,8 @@ def visible_projects(actor: Actor) -> Select[Any]:
     query = select(diagnosis_projects)
     if actor.has("city_officer", "auditor"):
         return query
-    if actor.has("district_officer"):
-        return query.where(diagnosis_projects.c.district == actor.district)
+    if actor.has("district_officer"):  # an account bound to no district sees none (not those without a district)
+        return query.where(diagnosis_projects.c.district == actor.district) if actor.district else query.where(false())
     if actor.has("provider"):
         return query.where(diagnosis_projects.c.provider_id == actor.org)
     return query.where(diagnosis_projects.c.enterprise_id == actor.org)
@@ -120,6 +120,21 @@ async def get_project(session: AsyncSession, actor: Actor, project_id: str) -> d
     return dict(row)
 
 
+async def update_project_guarded(session: AsyncSession, project: dict[str, Any], **values: Any) -> None:
+    """Update guarded by the version the caller read: a concurrent change (say a cancel racing a completion) answers 412."""
+    updated = (
+        await session.execute(
+            update(diagnosis_projects)
+            .where(diagnosis_projects.c.id == project["id"], diagnosis_projects.c.version == project["version"])
+            .values(**values, version=diagnosis_projects.c.version + 1)
+            .returning(diagnosis_projects.c.version)
+        )
+    ).first()
+    if updated is None:
+        raise ProblemError(412, "stale_version", "the diagnosis project changed meanwhile; reload it and try again",
+                           errors=[field_error("header.If-Match", "诊断服务项目已被修改，请刷新后重试", "stale version")])
+
+
 async def cancel_project(session: AsyncSession, actor: Actor, project: dict[str, Any], reason: str) -> dict[str, Any]:
     """Cancel a loaded project (the route has checked If-Match against its version)."""
     project_id = project["id"]
@@ -127,11 +142,7 @@ async def cancel_project(session: AsyncSession, actor: Actor, project: dict[str,
         state = transition(project["state"], "cancel")
     except ProjectTransitionNotAllowed as exc:
         raise transition_not_allowed("diagnosis project", exc.state, exc.action, exc.allowed) from exc
-    await session.execute(
-        update(diagnosis_projects)
-        .where(diagnosis_projects.c.id == project_id)
-        .values(state=state, cancel_reason=reason, version=diagnosis_projects.c.version + 1)
-    )
+    await update_project_guarded(session, project, state=state, cancel_reason=reason)
     after = {**project, "state": state, "cancel_reason": reason, "version": project["version"] + 1}
     await audit(session, actor, "diagnosis_project.cancel", "diagnosis_project", project_id,
                 before=project, after=after)

@@ -23,7 +23,7 @@ from sihua_shared.outbox import record_event
 from ..domain.assessments import official_record
 from ..domain.problems import AnswersInvalid
 from ..domain.scoring import AssessmentResult, score_assessment
-from .assessments import authorise_filler, step, update_guarded
+from .assessments import check_filler_standing, step, update_guarded
 from .edition_cache import EDITIONS
 from .errors import problems_error, unprocessable
 
@@ -42,8 +42,7 @@ async def submit_assessment(
             "authenticity_commitment_required", "body.authenticity_commitment",
             "提交前须作出真实性承诺（承诺所填信息真实、准确）", "the authenticity commitment (真实性承诺) is required to submit",
         )
-    if row["filled_by_org"]:  # the consent or assignment must still stand
-        await authorise_filler(session, actor, row["enterprise_id"], row["kind"])
+    await check_filler_standing(session, actor, row)  # the consent or assignment must still stand
     edition = await EDITIONS.get(session, row["edition_version"])
     try:
         result = score_assessment(edition, row["answers"])
