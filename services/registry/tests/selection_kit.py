@@ -105,6 +105,23 @@ class World:
             assert profile.status_code == 200, profile.text
         return account_id
 
+    async def account(self, roles: list[str], org_id: str | None = None) -> str:
+        """A person's account (made through the API), e.g. to read their inbox with ``as_account``."""
+        self.counter += 1
+        body = {"username": f"person{self.counter}", "display_name": f"用户{self.counter}", "email": f"p{self.counter}@example.cn",
+                "roles": roles, "organisation_id": org_id}
+        response = await self.client.post(f"{API}/accounts", json=body, headers=self.city)
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    def as_account(self, account_id: str, roles: list[str], org_id: str | None = None) -> dict[str, str]:
+        return self.stack.issuer.headers(roles, sub=account_id, org=org_id)
+
+    async def inbox(self, account_id: str, roles: list[str], org_id: str | None = None) -> list[dict[str, Any]]:
+        response = await self.client.get(f"{API}/notifications", headers=self.as_account(account_id, roles, org_id))
+        assert response.status_code == 200, response.text
+        return list(response.json()["items"])
+
     async def open_call(self, **overrides: Any) -> dict[str, Any]:
         created = await self.client.post(f"{API}/calls", json=call_body(**overrides), headers=self.city)
         assert created.status_code == 201, created.text
@@ -156,3 +173,13 @@ class World:
             assert response.status_code == 200, response.text
         assert response is not None
         return response
+
+    async def reviewed(self, call: dict[str, Any], totals: list[int], orgs: list[str] | None = None) -> list[dict[str, Any]]:
+        """One application per total (for ``orgs``, or new organisations), each scored that total by its whole panel."""
+        orgs = orgs or [await self.org(name=f"候选平台{i}号有限公司") for i in range(1, len(totals) + 1)]
+        apps = [await self.in_review(call, org) for org in orgs]
+        assigned = await self.client.post(f"{API}/calls/{call['id']}/assignments", json={}, headers=self.city)
+        assert assigned.status_code == 200, assigned.text
+        for app, total in zip(apps, totals, strict=True):
+            await self.score_all(app["id"], [total] * 3)
+        return apps

@@ -22,6 +22,7 @@ from .api.pilot_pool import router as pilot_pool_router
 from .api.relationships import router as relationships_router
 from .api.selection import SELECTION_EVENTS, SELECTION_ROUTERS
 from .api.titles import router as titles_router
+from .application.call_jobs import call_jobs
 from .application.enterprise_file import enterprise_file_subscriptions
 from .application.notifications import notification_jobs, notification_subscriptions
 from .application.titles import title_subscriptions
@@ -49,5 +50,5 @@ SPEC = ServiceSpec(
         titles_router,
         *SELECTION_ROUTERS,
     ],
-    background=[notification_jobs],
+    background=[notification_jobs, call_jobs],
 )

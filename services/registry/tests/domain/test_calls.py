@@ -11,18 +11,15 @@ from registry.domain.calls import (
     CallConfig,
     CallKind,
     Criterion,
-    CutOutcome,
-    CutRule,
     IntakeWindow,
     Rubric,
-    ScoredApplication,
     key_platform_rubric_template,
-    rank_and_cut,
     round_hundredths,
     rubric_from_rows,
     rubric_rows,
 )
 from registry.domain.errors import DomainError
+from registry.domain.ranking import CutOutcome, CutRule, ScoredApplication, rank_and_cut
 from sihua_shared.jurisdiction import Jurisdiction, load_jurisdiction
 
 D = Decimal

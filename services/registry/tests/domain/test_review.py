@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from registry.domain.calls import Criterion, CutOutcome, CutRule, Rubric, key_platform_rubric_template, rank_and_cut
+from registry.domain.calls import Criterion, Rubric, key_platform_rubric_template
 from registry.domain.errors import DomainError
+from registry.domain.ranking import CutOutcome, CutRule, rank_and_cut
 from registry.domain.review import (
     ApplicationRef,
     ConflictGraph,

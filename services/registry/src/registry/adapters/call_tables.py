@@ -177,3 +177,23 @@ objections = Table(
 )
 
 CALL_TABLES = (calls, applications, application_attachments, expert_profiles, panel_members, publicities, objections)
+
+# A tie at the quota line settled by the panel chair or a city officer (revision 0009): the recorded order of exactly
+# the tied applications, with the written reason. ``recorded`` until a publicity applies it (``applied``), or until a
+# later record for a changed tie replaces it (``superseded``).
+tie_breaks = Table(
+    "tie_breaks",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("call_id", String(36), ForeignKey("calls.id"), nullable=False),
+    Column("application_ids", JSONB, nullable=False),
+    Column("method", String(30), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("state", String(20), nullable=False, server_default="recorded"),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_as", String(20), nullable=False),  # chair, city_officer
+    Column("publicity_id", String(36)),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("uq_tie_break_recorded", "call_id", unique=True, postgresql_where=text("state = 'recorded'")),
+)

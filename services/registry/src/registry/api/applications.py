@@ -98,15 +98,16 @@ class ApplicationOut(BaseModel):
 
 @router.post("/calls/{call_id}/applications", status_code=201, response_model=ApplicationOut, summary="创建申报草稿 / Start an application",
              description="An enterprise or provider account starts a draft for its organisation; one live application per organisation "
-                         "and call (409 otherwise). Accepts `Idempotency-Key`.")
+                         "and call (409 otherwise). On a dated call, the organisation's accounts are reminded three days before it closes "
+                         "while the application is not submitted. Accepts `Idempotency-Key`.")
 async def create(
     call_id: str, body: ApplicationIn, request: Request, actor: Actor = Depends(require_roles(*APPLICANT_ROLES)),
-    runtime: Runtime = Depends(get_runtime),
+    on: date = Depends(business_day), runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async def make() -> tuple[dict[str, Any], dict[str, str]]:
         async with runtime.uow() as session:
             call = await visible_call(session, actor, call_id)
-            row = await create_application(session, actor, call, body.model_dump())
+            row = await create_application(session, actor, call, body.model_dump(), on=on)
         view = ApplicationOut.model_validate(application_view(row)).model_dump(mode="json")
         return view, {"Location": f"/api/registry/v1/applications/{row['id']}", "ETag": etag_for(row["version"])}
 
@@ -195,5 +196,5 @@ async def formal_check_pass(application_id: str, request: Request, actor: Actor 
 @router.post("/applications/{application_id}/formal-check/return", response_model=ApplicationOut, summary="退回补正 / Return for revision",
              description="An official returns the application with reasons (at least one). Publishes `application.returned`.")
 async def formal_check_return(application_id: str, body: ReturnIn, request: Request, actor: Actor = Official,
-                              runtime: Runtime = Depends(get_runtime)) -> Response:
-    return await _step(request, runtime, actor, application_id, lambda s, row: return_for_revision(s, actor, row, body.reasons))
+                              on: date = Depends(business_day), runtime: Runtime = Depends(get_runtime)) -> Response:
+    return await _step(request, runtime, actor, application_id, lambda s, row: return_for_revision(s, actor, row, body.reasons, on=on))

@@ -200,7 +200,8 @@ async def open_(call_id: str, request: Request, actor: Actor = OfficerOnly, runt
 
 
 @router.post("/calls/{call_id}/close", response_model=CallOut, summary="截止征集 / Close a call",
-             description="A city officer stops intake (send If-Match). Publishes `call.closed`.")
+             description="A city officer stops intake (send If-Match). Publishes `call.closed`. A dated call also closes by "
+                         "itself once its last day is over in the jurisdiction's time zone (the worker's job).")
 async def close(
     call_id: str, request: Request, body: CloseIn | None = None, actor: Actor = OfficerOnly,
     on: date = Depends(business_day), runtime: Runtime = Depends(get_runtime),

@@ -85,7 +85,10 @@ def _publicity_body(call: dict[str, Any], publicity: dict[str, Any], items: list
 @router.post("/calls/{call_id}/publicity", status_code=201, summary="发布公示 / Publish the ranked result",
              description="A city officer ranks the applications whose review is complete by the call's cut rule: those above the cut go "
                          "into publicity for the configured number of working days (holiday calendar); the others are decided as not "
-                         "selected. A tie across the quota line must be settled first (409). Accepts `Idempotency-Key`.")
+                         "selected. Applications tied across the quota line are ranked by the recorded tie-break "
+                         "(`POST /calls/{call_id}/tie-breaks`); without one, 409 `tie_at_cut` names them and nothing changes. The "
+                         "applicants listed and the city officers are reminded one working day before the period ends. "
+                         "Accepts `Idempotency-Key`.")
 async def publish(call_id: str, body: PublishIn, request: Request, actor: Actor = Officer, on: date = Depends(business_day),
                   runtime: Runtime = Depends(get_runtime)) -> Response:
     async def make() -> tuple[Any, dict[str, str]]:
@@ -158,7 +161,8 @@ async def resolve(objection_id: str, body: ResolveIn, request: Request, actor: A
 @router.post("/publicity/{call_id}/finalise", summary="确定遴选结果 / Finalise the decision",
              description="A city officer finalises after the last day of publicity with no objection open (send If-Match with the "
                          "publicity's ETag): every application still in publicity is selected and granted the jurisdiction's title of "
-                         "the call's kind, valid from today. Publishes `application.decided` and `title.granted`.")
+                         "the call's kind, valid from today; the reminders of the period's end are cancelled. Publishes "
+                         "`application.decided` and `title.granted`.")
 async def finalise(call_id: str, request: Request, actor: Actor = Officer, on: date = Depends(business_day),
                    runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:

@@ -30,6 +30,8 @@ from ..domain.call_state import CallState
 from ..domain.calls import IntakeWindow
 from ..domain.errors import DomainError
 from .applications import ensure_applicant, ensure_official_for, store_application
+from .calls import find_call
+from .deadlines import cancel_intake_reminders, schedule_intake_reminders
 from .domain_problems import domain_problem
 from .notifications import cancel_reminders
 
@@ -77,6 +79,7 @@ async def submit_application(
                     for m in missing],
         )
     row = await store_application(session, actor, before, f"application.{action.value}", state=state.value, submitted_at=func.now())
+    await cancel_intake_reminders(session, row["id"])
     payload = ApplicationSubmitted(application_id=row["id"], call_id=row["call_id"], organisation_id=row["organisation_id"],
                                    uscc=row["uscc"], version=row["version"])
     await record_event(session, APPLICATION_SUBMITTED, payload, subject=row["id"], aggregate_version=row["version"])
@@ -102,7 +105,10 @@ async def pass_formal_check(session: AsyncSession, actor: Actor, before: Mapping
     return await store_application(session, actor, before, "application.pass_formal_check", state=state.value, return_reasons=None)
 
 
-async def return_for_revision(session: AsyncSession, actor: Actor, before: Mapping[str, Any], reasons: Sequence[str]) -> dict[str, Any]:
+async def return_for_revision(
+    session: AsyncSession, actor: Actor, before: Mapping[str, Any], reasons: Sequence[str], *, on: date,
+) -> dict[str, Any]:
+    """Back to the applicant with reasons; they are reminded again before a dated call closes."""
     ensure_official_for(actor, before)
     cleaned = [r.strip() for r in reasons if r.strip()]
     state = next_state(before, A.RETURN_FOR_REVISION, cleaned)
@@ -110,4 +116,5 @@ async def return_for_revision(session: AsyncSession, actor: Actor, before: Mappi
     payload = ApplicationReturned(application_id=row["id"], call_id=row["call_id"], organisation_id=row["organisation_id"],
                                   reasons=cleaned, version=row["version"])
     await record_event(session, APPLICATION_RETURNED, payload, subject=row["id"], aggregate_version=row["version"])
+    await schedule_intake_reminders(session, await find_call(session, row["call_id"]), row, on=on, returned=True)
     return row

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, select, update
@@ -24,6 +25,7 @@ from ..adapters.tables import organisations
 from ..domain.application_state import EDITABLE_STATES, ApplicationState, allowed_actions
 from ..domain.call_state import CallState
 from ..domain.calls import CallKind
+from .deadlines import schedule_intake_reminders
 
 APPLICANT_ROLES = ("enterprise", "provider", "third_party")
 SEE_ALL = ("city_officer", "auditor")
@@ -108,9 +110,10 @@ def ensure_editable(row: Mapping[str, Any]) -> None:
 
 
 async def create_application(
-    session: AsyncSession, actor: Actor, call: Mapping[str, Any], content: Mapping[str, Any]
+    session: AsyncSession, actor: Actor, call: Mapping[str, Any], content: Mapping[str, Any], *, on: date,
 ) -> dict[str, Any]:
-    """A draft for the actor's organisation; one live application per organisation and call."""
+    """A draft for the actor's organisation; one live application per organisation and call. The applicant is reminded
+    before a dated call closes while the application is not submitted (``deadlines``)."""
     if actor.org is None or not actor.has(*APPLICANT_ROLES):
         raise forbidden("只有企业或服务机构账号可以申报", "only an enterprise or provider account may apply")
     if call["state"] != CallState.OPEN.value:
@@ -130,6 +133,7 @@ async def create_application(
                        field="path.call_id")
     row = await find_application(session, values["id"])
     await audit(session, actor, "application.create", "application", row["id"], after=application_view(row))
+    await schedule_intake_reminders(session, call, row, on=on)
     return row
 
 

@@ -24,8 +24,10 @@ from sihua_shared.problems import not_found
 
 from ..adapters.call_tables import calls
 from ..domain.call_state import CallAction, CallState, call_actions, call_transition
-from ..domain.calls import CallConfig, CallKind, CutRule, IntakeWindow, Rubric, key_platform_rubric_template, rubric_from_rows, rubric_rows
+from ..domain.calls import CallConfig, CallKind, IntakeWindow, Rubric, key_platform_rubric_template, rubric_from_rows, rubric_rows
 from ..domain.errors import DomainError
+from ..domain.ranking import CutRule
+from .deadlines import cancel_call_intake_reminders
 from .domain_problems import domain_problem
 
 # What a call stores beyond its id, state and bookkeeping.
@@ -164,6 +166,7 @@ async def open_call(session: AsyncSession, actor: Actor, before: dict[str, Any])
 async def close_call(session: AsyncSession, actor: Actor, before: dict[str, Any], *, on: date, reason: str) -> dict[str, Any]:
     state = _transition(before, CallAction.CLOSE)
     row = await _store(session, actor, before, "call.close", state=state.value)
+    await cancel_call_intake_reminders(session, row["id"])
     await record_event(session, CALL_CLOSED, CallClosed(call_id=row["id"], closed_on=on, reason=reason),
                        subject=row["id"], aggregate_version=row["version"])
     return row

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
@@ -22,6 +22,7 @@ from sihua_shared.clock import today
 from sihua_shared.consumer import Reaction, Subscription
 from sihua_shared.contracts import registry as facts
 from sihua_shared.events import CloudEvent
+from sihua_shared.jurisdiction import load_jurisdiction
 from sihua_shared.logging import get_logger
 
 from ..adapters.account_tables import accounts
@@ -74,21 +75,28 @@ async def notify(
 
 
 async def schedule_reminder(
-    session: AsyncSession, account_id: str, *, kind: str, remind_on: Any, title: str, body: str, ref_type: str, ref_id: str
+    session: AsyncSession, account_id: str, *, kind: str, remind_on: date, title: str, body: str, ref_type: str, ref_id: str,
+    rearm: bool = False,
 ) -> None:
-    await session.execute(
-        pg_insert(reminders)
-        .values(account_id=account_id, kind=kind, remind_on=remind_on, title_zh=title, body_zh=body,
-                ref_type=ref_type, ref_id=ref_id)
-        .on_conflict_do_nothing(constraint="uq_reminder")
-    )
+    """One reminder per account, kind and reference. ``rearm`` brings back a cancelled one that has not fired (the task
+    is open again, e.g. an application returned after it was submitted), with the new day and text."""
+    statement = pg_insert(reminders).values(account_id=account_id, kind=kind, remind_on=remind_on, title_zh=title, body_zh=body,
+                                            ref_type=ref_type, ref_id=ref_id)
+    if rearm:
+        await session.execute(statement.on_conflict_do_update(
+            constraint="uq_reminder", set_={"remind_on": remind_on, "title_zh": title, "body_zh": body, "cancelled_at": None},
+            where=reminders.c.fired_at.is_(None)))
+    else:
+        await session.execute(statement.on_conflict_do_nothing(constraint="uq_reminder"))
 
 
-async def cancel_reminders(session: AsyncSession, *, ref_id: str, account_id: str | None = None) -> None:
+async def cancel_reminders(session: AsyncSession, *, ref_id: str, account_id: str | None = None, kind: str | None = None) -> None:
     """Called where the reminded task gets done (an expert's scores submitted, for example)."""
-    condition = and_(reminders.c.ref_id == ref_id, reminders.c.fired_at.is_(None))
+    condition = and_(reminders.c.ref_id == ref_id, reminders.c.fired_at.is_(None), reminders.c.cancelled_at.is_(None))
     if account_id is not None:
         condition = and_(condition, reminders.c.account_id == account_id)
+    if kind is not None:
+        condition = and_(condition, reminders.c.kind == kind)
     await session.execute(update(reminders).where(condition).values(cancelled_at=func.now()))
 
 
@@ -168,12 +176,12 @@ def notification_subscriptions() -> list[Subscription]:
 # ---- the worker's jobs ---------------------------------------------------------------------------
 
 
-async def fire_due_reminders(session: AsyncSession) -> int:
-    """Turn reminders due today (in the jurisdiction's time zone) into notifications."""
+async def fire_due_reminders(session: AsyncSession, *, on: date | None = None) -> int:
+    """Turn reminders due on ``on`` (today in the jurisdiction's time zone) into notifications."""
     due = (
         await session.execute(
             select(reminders)
-            .where(reminders.c.remind_on <= today(), reminders.c.fired_at.is_(None), reminders.c.cancelled_at.is_(None))
+            .where(reminders.c.remind_on <= (on or today()), reminders.c.fired_at.is_(None), reminders.c.cancelled_at.is_(None))
             .with_for_update(skip_locked=True)
             .limit(500)
         )
@@ -213,10 +221,11 @@ async def mail_pending(session: AsyncSession, settings: Any) -> int:
 async def notification_jobs(worker: Any, stop: asyncio.Event, *, interval: float = 2.0) -> None:
     """Run beside the relay and consumers: fire due reminders and mail pending notices."""
     factory: async_sessionmaker[AsyncSession] = worker._factory()
+    zone = load_jurisdiction(worker.settings.jurisdiction).time_zone
     while not stop.is_set():
         try:
             async with factory() as session, session.begin():
-                await fire_due_reminders(session)
+                await fire_due_reminders(session, on=today(zone))
             async with factory() as session, session.begin():
                 await mail_pending(session, worker.settings)
         except Exception as exc:  # the database may be away; try again next round

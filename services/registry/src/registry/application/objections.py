@@ -20,6 +20,8 @@ from sihua_shared.problems import ProblemError, conflict, field_error, not_found
 from ..adapters.call_tables import objections
 from ..domain.application_state import ApplicationAction, ApplicationState
 from .applications import find_application
+from .deadlines import PUBLICITY_ENDING
+from .notifications import cancel_reminders
 from .publicity import decide, running_publicity
 
 SEE_ALL = ("city_officer", "auditor")
@@ -83,6 +85,7 @@ async def resolve_objection(
         application = await find_application(session, before["application_id"], lock=True)
         if application["state"] == ApplicationState.PUBLICITY.value:  # not withdrawn meanwhile
             await decide(session, actor, application, ApplicationAction.REJECT, on=on)
+            await cancel_reminders(session, ref_id=application["id"], kind=PUBLICITY_ENDING)  # off the list: nothing to await
     payload = ObjectionResolved(objection_id=row["id"], application_id=row["application_id"], call_id=row["call_id"],
                                 organisation_id=row["organisation_id"], upheld=upheld, resolution=row["resolution"])
     await record_event(session, OBJECTION_RESOLVED, payload, subject=row["id"], aggregate_version=row["version"])

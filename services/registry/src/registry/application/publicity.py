@@ -1,10 +1,11 @@
 """Publicity (公示) and the final decision.
 
 A city officer publishes the ranked result of the applications whose review is complete (``rank_and_cut`` with the
-call's cut rule): those above the cut go into publicity for the configured number of working days (the
-jurisdiction's holiday calendar), the others are decided as not selected at once. The publicity list is public.
-The decision is final only after the last day of publicity and with no objection open; finalising selects every
-application still in publicity and grants each the jurisdiction's title of the call's kind, valid from that day.
+call's cut rule, and the recorded tie-break when applications tie at the quota line — ``tie_breaks``): those above the
+cut go into publicity for the configured number of working days (the jurisdiction's holiday calendar), the others are
+decided as not selected at once. The publicity list is public. The decision is final only after the last day of
+publicity and with no objection open; finalising selects every application still in publicity and grants each the
+jurisdiction's title of the call's kind, valid from that day. Reminders of the period's end: ``deadlines``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select, update
@@ -21,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.calendar import WorkingDayCalendar
 from sihua_shared.contracts.registry import APPLICATION_DECIDED, ApplicationDecided
 from sihua_shared.jurisdiction import Jurisdiction
 from sihua_shared.outbox import record_event
@@ -29,16 +27,13 @@ from sihua_shared.problems import conflict, not_found
 
 from ..adapters.call_tables import applications, objections, publicities
 from ..domain.application_state import ApplicationAction, ApplicationState
-from ..domain.calls import CutOutcome, CutRule, ScoredApplication, rank_and_cut
+from ..domain.ranking import CutOutcome
 from .application_actions import next_state
 from .applications import find_application, store_application
+from .deadlines import cancel_publicity_reminders, schedule_publicity_reminders, working_calendar
 from .scoring import review_complete
+from .tie_breaks import apply_tie_break, current_cut, matches, pending_tie_break, settled_cut, supersede_tie_break
 from .titles import grant_title_to
-
-
-@lru_cache(maxsize=1)
-def working_calendar() -> WorkingDayCalendar:
-    return WorkingDayCalendar.from_file()
 
 
 async def decide(
@@ -73,25 +68,29 @@ async def publish_result(
 ) -> dict[str, Any]:
     if await running_publicity(session, call["id"]) is not None:
         raise conflict("publicity_running", "本征集已有正在公示的结果", "a publicity of this call is already running")
-    found = await session.execute(select(applications.c.id).where(applications.c.call_id == call["id"],
-                                                                  applications.c.state == ApplicationState.EXPERT_REVIEW.value))
-    in_review = [await find_application(session, application_id, lock=True) for (application_id,) in found.all()]
-    ready = [a for a in in_review if review_complete(a)]
-    if not ready:
+    cut = await current_cut(session, call)
+    if not cut.ready:
         raise conflict("nothing_to_publish", "没有已完成评审的申报", "no application has a complete review",
-                       waiting=[a["id"] for a in in_review])
-    scored = [ScoredApplication(a["id"], Decimal(a["final_score"]), tuple(Decimal(m) for m in a["criterion_means"] or ())) for a in ready]
-    ranked = rank_and_cut(scored, CutRule(call["pass_mark"], call["quota"]))
-    tied = [r.application_id for r in ranked if r.outcome is CutOutcome.TIE_AT_CUT]
-    if tied:
-        raise conflict("tie_at_cut", "入选名额线上存在同分申报，须由评审组决定后再公示",
-                       "applications tie across the quota line: the panel must settle them first", applications=tied)
+                       waiting=[a["id"] for a in cut.in_review])
+    tie_break = await pending_tie_break(session, call["id"])
+    if tie_break is not None and not cut.tied:  # the tie it settled is gone (an application withdrawn, say)
+        await supersede_tie_break(session, actor, tie_break)
+        tie_break = None
+    if cut.tied:
+        if not matches(tie_break, cut.tied):
+            raise conflict("tie_at_cut", "入选名额线上存在同分申报，须由评审组组长或市级主管部门记录排序决定后再公示",
+                           "applications tie across the quota line: the panel chair or a city officer must record a tie-break first "
+                           f"(POST /calls/{call['id']}/tie-breaks)", applications=cut.tied)
+        assert tie_break is not None
+        cut = settled_cut(call, cut, tie_break)
+    ranked, ready, in_review = cut.ranked, cut.ready, cut.in_review
     days = working_days or call["publicity_working_days"] or jurisdiction.publicity_working_days
     ends_on = working_calendar().working_period_end(on, days)
     by_id = {a["id"]: a for a in ready}
     ranking = [{"application_id": r.application_id, "organisation_id": by_id[r.application_id]["organisation_id"],
                 "organisation_name": by_id[r.application_id]["organisation_name"], "uscc": by_id[r.application_id]["uscc"],
-                "final_score": str(r.final_score), "rank": r.rank, "outcome": r.outcome.value, "outcome_zh": r.outcome.label_zh}
+                "final_score": str(r.final_score), "rank": r.rank, "outcome": r.outcome.value, "outcome_zh": r.outcome.label_zh,
+                "by_tie_break": r.by_tie_break}
                for r in ranked]
     publicity_id = str(uuid.uuid4())
     values = {"id": publicity_id, "call_id": call["id"], "state": "running", "starts_on": on, "ends_on": ends_on, "working_days": days,
@@ -105,8 +104,12 @@ async def publish_result(
                                     publicity_id=publicity_id)
         else:
             await decide(session, actor, application, ApplicationAction.REJECT, on=on, rank=r.rank, publicity_id=publicity_id)
+    if tie_break is not None:
+        await apply_tie_break(session, actor, tie_break, publicity_id)
     await audit(session, actor, "publicity.publish", "publicity", publicity_id, after=values)
-    return {**values, "waiting": [a["id"] for a in in_review if not review_complete(a)]}
+    await schedule_publicity_reminders(session, call, values, [by_id[r.application_id] for r in ranked if r.outcome is CutOutcome.SELECTED])
+    return {**values, "waiting": [a["id"] for a in in_review if not review_complete(a)],
+            "tie_break_id": tie_break["id"] if tie_break else None}
 
 
 async def open_objections(session: AsyncSession, publicity_id: str) -> list[str]:
@@ -138,6 +141,7 @@ async def finalise_publicity(
     values = {"state": "finalised", "decided_on": on, "version": publicity["version"] + 1}
     row = (await session.execute(update(publicities).where(publicities.c.id == publicity["id"]).values(**values)
                                  .returning(publicities))).mappings().one()
+    await cancel_publicity_reminders(session, publicity["id"], [r["application_id"] for r in publicity["ranking"]])
     await audit(session, actor, "publicity.finalise", "publicity", publicity["id"], before=dict(publicity), after=dict(row))
     return {"publicity": dict(row), "selected": [d["id"] for d in decided], "titles": titles}
 

@@ -9,15 +9,15 @@
   sum to 100) and the maximum points an expert may give. An expert's total is
   ``Σ score_c × weight_c / max_points_c`` — a score out of 100 whatever the scales — rounded half-up to 0.01 once,
   at the end. When ``max_points == weight`` for every criterion (the usual 评分表), that is the plain sum of points.
-* Cut rule: a pass mark (total ≥ mark), a quota (the best N), or both (the best N among those at or above the mark).
+* Cut rule and ranking: ``domain.ranking``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from typing import cast
@@ -26,9 +26,8 @@ from zoneinfo import ZoneInfo
 from sihua_shared.jurisdiction import Jurisdiction
 
 from .errors import DomainError
-
-HUNDREDTH = Decimal("0.01")
-HUNDRED = Decimal(100)
+from .numbers import exact_decimal, round_hundredths
+from .ranking import CutRule
 
 
 class CallKind(StrEnum):
@@ -36,35 +35,6 @@ class CallKind(StrEnum):
     TRACTION_UNIT = "traction_unit"
     DIAGNOSIS_PROVIDER = "diagnosis_provider"
     THIRD_PARTY = "third_party"
-
-
-def exact_decimal(value: object, field: str, *, places: int = 2) -> Decimal:
-    """An int or a finite ``Decimal`` with at most ``places`` decimals, as ``Decimal``; floats are refused."""
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        raise DomainError(
-            "not_exact_number", "须为精确数值（整数或定点小数）", f"must be an int or a Decimal, not {type(value).__name__}",
-            field=field,
-        )
-    number = Decimal(value)
-    if not number.is_finite():
-        raise DomainError("not_finite", "数值无效", "must be a finite number", field=field)
-    exponent = number.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -places:
-        raise DomainError(
-            "too_many_decimals", f"最多保留{places}位小数", f"at most {places} decimal places are allowed", field=field,
-        )
-    return number
-
-
-def round_hundredths(value: Fraction | Decimal) -> Decimal:
-    """Half-up (away from zero) to 0.01 — the one rounding the review does, done exactly."""
-    if isinstance(value, Decimal):
-        return value.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
-    magnitude = abs(value) * 100
-    whole, rest = divmod(magnitude.numerator, magnitude.denominator)
-    if 2 * rest >= magnitude.denominator:
-        whole += 1
-    return (Decimal(whole if value >= 0 else -whole) / 100).quantize(HUNDREDTH)
 
 
 # ---- intake window ----------------------------------------------------------------------------------
@@ -216,114 +186,6 @@ def key_platform_rubric_template() -> Rubric:
             Criterion("service_capability", "服务能力", 30, Decimal(30)),
         )
     )
-
-
-# ---- cut rule and ranking ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CutRule:
-    """Pass mark (selected only if final score ≥ mark), quota (at most N selected), or both."""
-
-    pass_mark: Decimal | None = None
-    quota: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.pass_mark is None and self.quota is None:
-            raise DomainError(
-                "cut_rule_empty", "须设定合格分数线或入选名额（或两者）", "a cut rule needs a pass mark, a quota, or both",
-                field="cut_rule",
-            )
-        if self.pass_mark is not None and not Decimal(0) <= exact_decimal(self.pass_mark, "cut_rule.pass_mark") <= HUNDRED:
-            raise DomainError(
-                "pass_mark_out_of_range", "合格分数线应在0至100之间", "the pass mark is within 0..100", field="cut_rule.pass_mark",
-            )
-        if self.quota is not None and (isinstance(self.quota, bool) or not isinstance(self.quota, int) or self.quota < 1):
-            raise DomainError("quota_invalid", "入选名额须为正整数", "the quota is a positive integer", field="cut_rule.quota")
-
-
-class CutOutcome(StrEnum):
-    SELECTED = "selected"  # proposed for selection (goes to publicity)
-    BELOW_PASS_MARK = "below_pass_mark"
-    OVER_QUOTA = "over_quota"
-    TIE_AT_CUT = "tie_at_cut"  # tied across the quota line even after tie-breaks: the panel decides
-
-    @property
-    def label_zh(self) -> str:
-        labels = {"selected": "拟入选", "below_pass_mark": "未达合格分数线", "over_quota": "超出入选名额", "tie_at_cut": "同分待定"}
-        return labels[self.value]
-
-
-@dataclass(frozen=True, slots=True)
-class ScoredApplication:
-    """An application's final score and its tie-break keys (higher is better, compared in order)."""
-
-    application_id: str
-    final_score: Decimal
-    tie_break: tuple[Decimal, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class RankedApplication:
-    application_id: str
-    final_score: Decimal
-    rank: int  # competition ranking (1, 2, 2, 4) over (final score, tie-breaks)
-    outcome: CutOutcome
-    tie_break: tuple[Decimal, ...] = field(default=())
-
-
-def rank_and_cut(results: Iterable[ScoredApplication], rule: CutRule) -> list[RankedApplication]:
-    """Rank by final score, then tie-break keys (both descending), and apply the cut rule.
-
-    * Applications below the pass mark are ``below_pass_mark`` whatever their rank.
-    * Of the rest, an application is ``selected`` when it and everyone tied with it fit in the quota. A tie group
-      that straddles the quota line is ``tie_at_cut`` as a whole — neither selected nor dropped by an arbitrary
-      order; the panel chair resolves it (e.g. by a further vote) and the officer records the decision.
-    * Equal applications share a rank; the returned order is by rank, then application id (for a stable list).
-    """
-    items = list(results)
-    ids = [r.application_id for r in items]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        raise DomainError(
-            "duplicate_application", "同一申报出现多次", f"applications listed more than once: {duplicates}", field="results",
-        )
-    for i, item in enumerate(items):
-        exact_decimal(item.final_score, f"results[{i}].final_score")
-
-    def key(r: ScoredApplication) -> tuple[Decimal, ...]:
-        return (r.final_score, *r.tie_break)
-
-    ordered = sorted(items, key=lambda r: r.application_id)
-    ordered.sort(key=key, reverse=True)
-
-    ranks: dict[str, int] = {}
-    for position, r in enumerate(ordered, start=1):
-        previous = ordered[position - 2] if position > 1 else None
-        ranks[r.application_id] = ranks[previous.application_id] if previous and key(previous) == key(r) else position
-
-    passing = [r for r in ordered if rule.pass_mark is None or r.final_score >= rule.pass_mark]
-    outcomes: dict[str, CutOutcome] = {r.application_id: CutOutcome.BELOW_PASS_MARK for r in ordered}
-    better = 0  # passing applications strictly ahead of the current tie group
-    index = 0
-    while index < len(passing):
-        group_key = key(passing[index])
-        group = [r for r in passing[index:] if key(r) == group_key]
-        if rule.quota is None or better + len(group) <= rule.quota:
-            outcome = CutOutcome.SELECTED
-        elif better < rule.quota:
-            outcome = CutOutcome.TIE_AT_CUT
-        else:
-            outcome = CutOutcome.OVER_QUOTA
-        for r in group:
-            outcomes[r.application_id] = outcome
-        better += len(group)
-        index += len(group)
-
-    return [
-        RankedApplication(r.application_id, r.final_score, ranks[r.application_id], outcomes[r.application_id], r.tie_break)
-        for r in ordered
-    ]
 
 
 # ---- the call -------------------------------------------------------------------------------------------

@@ -37,8 +37,10 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
-from .calls import Rubric, ScoredApplication, exact_decimal, round_hundredths
+from .calls import Rubric
 from .errors import DomainError
+from .numbers import exact_decimal, round_hundredths
+from .ranking import ScoredApplication
 
 TRIM_FROM_EXPERTS = 5
 
