@@ -83,6 +83,8 @@ async def test_publicity_objection_and_final_decision(stack: Stack) -> None:
         assert (await client.post(objections, json=body)).status_code == 401
         not_listed = await client.post(objections, json={**body, "application_id": third["id"]}, headers=objector)
         assert not_listed.status_code == 422 and not_listed.json()["errors"][0]["field"] == "body.application_id"
+        unknown = await client.post(objections, json={**body, "application_id": "no-such-application"}, headers=objector)
+        assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "body.application_id"
         filed = await client.post(objections, json=body, headers={**objector, "Idempotency-Key": "objection-1"})
         assert filed.status_code == 201 and filed.json()["state"] == "open" and filed.json()["filed_by"] is None
         replayed = await client.post(objections, json=body, headers={**objector, "Idempotency-Key": "objection-1"})

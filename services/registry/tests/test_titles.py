@@ -13,7 +13,7 @@ from registry.spec import SPEC
 from sihua_shared.clock import today
 from sihua_shared.contracts.evaluation import VERDICT_ISSUED
 from sihua_shared.events import new_event
-from sihua_shared.tables import outbox
+from sihua_shared.tables import dead_letters, outbox
 from sihua_shared.testing.data import make_uscc
 from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client
 from tests.faults.kit import publish_raw
@@ -22,8 +22,9 @@ from tests.pipeline.helpers import rows
 TITLES = "/api/registry/v1/titles"
 
 
-async def _verdict(stack: Stack, title: dict[str, Any], uscc: str, *, failed: bool) -> Any:
-    payload = VERDICT_ISSUED.parse({**(VERDICT_ISSUED.example or {}), "provider_id": title["organisation_id"], "provider_uscc": uscc,
+async def _verdict(stack: Stack, title: dict[str, Any], uscc: str, *, failed: bool, provider_id: str | None = None) -> Any:
+    provider = provider_id or title["organisation_id"]
+    payload = VERDICT_ISSUED.parse({**(VERDICT_ISSUED.example or {}), "provider_id": provider, "provider_uscc": uscc,
                                     "title_id": title["id"], "title_number": title["number"],
                                     "grade": "不合格" if failed else "良好", "failed": failed})
     event = new_event(VERDICT_ISSUED, payload, subject=title["id"])
@@ -93,3 +94,45 @@ async def test_title_lifecycle(stack: Stack) -> None:
     # the reaction's fact carries the verdict's correlation id, and names the verdict as its cause
     by_evaluation = [e for e in envelopes if e["type"].endswith("title.revoked.v1") and e["data"]["revoked_by"] == "evaluation"]
     assert [(e["correlationid"], e["causationid"]) for e in by_evaluation] == [(failing.correlationid, failing.id)]
+
+
+async def test_a_district_officer_sees_the_titles_of_their_district_only(stack: Stack) -> None:
+    """Handbook §6: a district officer sees their district; revoked titles and their reasons are not public."""
+    settings = await stack.settings("registry")
+    city = stack.issuer.headers(["city_officer"])
+    async with service_client(create_app(settings)) as client:
+        created = await client.post("/api/registry/v1/organisations", headers=city,
+                                    json={"uscc": make_uscc(90), "name": "区内称号平台", "kind": "platform", "district": "huangpu"})
+        body = {"organisation_id": created.json()["id"], "kind": "key_platform", "valid_from": today().isoformat()}
+        title = (await client.post(TITLES, headers=city, json=body)).json()
+        own = stack.issuer.headers(["district_officer"], district="huangpu")
+        other = stack.issuer.headers(["district_officer"], district="tianhe")
+        assert [t["id"] for t in (await client.get(TITLES, headers=own)).json()] == [title["id"]]
+        assert (await client.get(f"{TITLES}/{title['id']}", headers=own)).status_code == 200
+        assert (await client.get(TITLES, headers=other)).json() == []
+        assert (await client.get(TITLES, headers=other, params={"organisation_id": title["organisation_id"]})).json() == []
+        assert (await client.get(f"{TITLES}/{title['id']}", headers=other)).status_code == 403
+
+
+async def test_a_failing_verdict_about_another_provider_revokes_nothing(stack: Stack) -> None:
+    """The verdict names a provider and its title; when the title is another organisation's it is dead-lettered."""
+    settings = await stack.settings("registry")
+    city = stack.issuer.headers(["city_officer"])
+    async with service_client(create_app(settings)) as client:
+        ids = []
+        for n in range(2):
+            created = await client.post("/api/registry/v1/organisations", headers=city,
+                                        json={"uscc": make_uscc(95 + n), "name": f"评价核对平台{n}", "kind": "platform"})
+            ids.append(created.json()["id"])
+        body = {"organisation_id": ids[0], "kind": "key_platform", "valid_from": today().isoformat()}
+        title = (await client.post(TITLES, headers=city, json=body)).json()
+        async with running_worker(SPEC, settings):
+            event = await _verdict(stack, title, make_uscc(96), failed=True, provider_id=ids[1])
+
+            async def dead_lettered() -> Any:
+                found = await rows(settings.database_url, select(dead_letters.c.reason).where(dead_letters.c.event_id == event.id))
+                return found or None
+
+            await eventually(dead_lettered)
+        kept = (await client.get(f"{TITLES}/{title['id']}", headers=city)).json()
+        assert (kept["revoked_on"], kept["version"]) == (None, 1)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.clock import today
@@ -17,6 +17,7 @@ from sihua_shared.http import check_if_match, etag_for
 from sihua_shared.problems import forbidden
 from sihua_shared.runtime import Runtime, get_runtime
 
+from ..adapters.tables import organisations
 from ..adapters.title_tables import titles
 from ..application.titles import find_title, grant_title_to, revoke_title, valid_titles, verify_title
 
@@ -62,6 +63,21 @@ class RevokeIn(BaseModel):
     reason: str = Field(min_length=2, max_length=1000, description="撤销原因")
 
 
+SEE_ALL = ("city_officer", "auditor")
+READERS = (*SEE_ALL, "district_officer", "provider", "enterprise")
+
+
+def _visible(query: Select[Any], actor: Actor) -> Select[Any]:
+    """City officers and auditors see every title; a district officer those of their district's organisations;
+    a holder (a provider, or an enterprise selected as a traction unit) its own."""
+    if actor.has(*SEE_ALL):
+        return query
+    if "district_officer" in actor.roles:
+        in_district = select(organisations.c.id).where(organisations.c.district == (actor.district or ""))
+        return query.where(titles.c.organisation_id.in_(in_district))
+    return query.where(titles.c.organisation_id == (actor.org or ""))
+
+
 def _answer(row: dict[str, Any], status: int = 200) -> Response:
     return JSONResponse(TitleOut.model_validate(row).model_dump(mode="json"), status_code=status,
                         headers={"ETag": etag_for(row["version"])})
@@ -104,12 +120,10 @@ async def published(
 )
 async def index(
     organisation_id: str | None = None,
-    actor: Actor = Depends(require_roles("city_officer", "district_officer", "auditor", "provider")),
+    actor: Actor = Depends(require_roles(*READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> list[TitleOut]:
-    query = select(titles).order_by(titles.c.number)
-    if not actor.has("city_officer", "district_officer", "auditor"):
-        query = query.where(titles.c.organisation_id == actor.org)
+    query = _visible(select(titles).order_by(titles.c.number), actor)
     if organisation_id:
         query = query.where(titles.c.organisation_id == organisation_id)
     async with runtime.uow() as session:
@@ -118,15 +132,16 @@ async def index(
 
 
 @router.get("/{title_id}", response_model=TitleOut, summary="查看称号 / Get a title",
-            description="Officials, auditors, and the title's holder.")
+            description="City officers, auditors, district officers of the holder's district, and the title's holder.")
 async def read(
     title_id: str,
-    actor: Actor = Depends(require_roles("city_officer", "district_officer", "auditor", "provider")),
+    actor: Actor = Depends(require_roles(*READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:
         row = await find_title(session, title_id)
-    if not actor.has("city_officer", "district_officer", "auditor") and row["organisation_id"] != actor.org:
+        visible = (await session.execute(_visible(select(titles.c.id).where(titles.c.id == title_id), actor))).first()
+    if visible is None:
         raise forbidden()
     return _answer(row)
 

@@ -41,8 +41,13 @@ async def file_objection(
     publicity = await running_publicity(session, call_id)
     if publicity is None or not publicity["starts_on"] <= on <= publicity["ends_on"]:
         raise conflict("publicity_not_running", "当前不在公示期内，不能提出异议", "objections are taken only while publicity runs")
-    application = await find_application(session, application_id)
-    if application["publicity_id"] != publicity["id"] or application["state"] != ApplicationState.PUBLICITY.value:
+    try:
+        application: dict[str, Any] | None = await find_application(session, application_id)
+    except ProblemError as exc:
+        if exc.status != 404:
+            raise
+        application = None  # named in the body: a field error, like one of another call
+    if application is None or application["publicity_id"] != publicity["id"] or application["state"] != ApplicationState.PUBLICITY.value:
         raise ProblemError(422, "not_in_publicity", "the application is not in this publicity",
                            errors=[field_error("body.application_id", "该申报不在本次公示名单中",
                                                "the application is not publicised here")])

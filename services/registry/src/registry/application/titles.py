@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.audit import SYSTEM, audit
 from sihua_shared.auth import Actor
 from sihua_shared.clock import today
-from sihua_shared.consumer import Reaction, Subscription
+from sihua_shared.consumer import PermanentError, Reaction, Subscription
 from sihua_shared.contracts.evaluation import VERDICT_ISSUED, VerdictIssued
 from sihua_shared.contracts.registry import TITLE_GRANTED, TITLE_REVOKED, TitleGranted, TitleRevoked
 from sihua_shared.events import CloudEvent
@@ -137,6 +137,10 @@ async def revoke_on_failing_verdict(session: AsyncSession, envelope: CloudEvent,
     row = (await session.execute(select(titles).where(titles.c.id == verdict.title_id).with_for_update())).mappings().first()
     if row is None:
         raise LookupError(f"verdict names unknown title {verdict.title_id}")  # retried, then dead-lettered
+    if (row["organisation_id"], row["number"]) != (verdict.provider_id, verdict.title_number):
+        # never revoke one provider's title on a verdict about another
+        raise PermanentError(f"verdict on provider {verdict.provider_id} ({verdict.title_number}) names title {row['number']} "
+                             f"held by {row['organisation_id']}")
     if row["revoked_on"] is not None:
         log.info("titles.verdict_on_revoked_title", title=row["number"])
         return
