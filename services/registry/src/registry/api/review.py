@@ -125,9 +125,11 @@ async def assign_all(call_id: str, body: AssignIn, actor: Actor = Officer, on: d
 async def assign_one(application_id: str, body: AssignIn, request: Request, actor: Actor = Officer, on: date = Depends(business_day),
                      runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
+        # Lock the call before the application, as assigning a whole call does, so the two never deadlock.
+        unlocked = await find_application(session, application_id)
+        call = await find_call(session, unlocked["call_id"], lock=True)
         application = await find_application(session, application_id, lock=True)
         check_if_match(request, application["version"])
-        call = await find_call(session, application["call_id"], lock=True)
         row = await assign_application(session, actor, call, application, on=on, due_on=body.due_on, seed=body.seed)
     return answer(ApplicationOut, application_view(row))
 
