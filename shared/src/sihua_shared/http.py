@@ -156,6 +156,15 @@ def etag_for(version: int) -> str:
     return f'"{version}"'
 
 
+def versioned_json(model: type[BaseModel], view: Any, status: int = 200, **headers: str) -> JSONResponse:
+    """A resource validated by its documented model (dates ISO 8601, exact decimals as strings), with its
+    version as the ``ETag`` that state transitions send back in ``If-Match``."""
+    body = model.model_validate(dict(view)).model_dump(mode="json")
+    if "version" in view:
+        headers = {"ETag": etag_for(int(view["version"])), **headers}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
 def check_if_match(request: Request, current_version: int, *, required: bool = True) -> None:
     """State transitions carry ``If-Match`` with the version they saw: 428 when missing, 412 when stale."""
     header = request.headers.get("if-match")

@@ -6,11 +6,11 @@ from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.auth import Actor, require_roles
-from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
+from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params, versioned_json
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.project_completion import complete_project
@@ -59,8 +59,7 @@ class ProjectOut(BaseModel):
 
 
 def _answer(row: dict[str, object], status: int = 200) -> Response:
-    body = ProjectOut.model_validate(row).model_dump(mode="json")
-    return JSONResponse(body, status_code=status, headers={"ETag": etag_for(int(str(row["version"])))})
+    return versioned_json(ProjectOut, row, status)
 
 
 @router.post(

@@ -13,7 +13,7 @@ from sqlalchemy import Select, select
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.clock import today
 from sihua_shared.exports import Column, export_response
-from sihua_shared.http import check_if_match, etag_for
+from sihua_shared.http import check_if_match, etag_for, versioned_json
 from sihua_shared.problems import forbidden
 from sihua_shared.runtime import Runtime, get_runtime
 
@@ -79,8 +79,7 @@ def _visible(query: Select[Any], actor: Actor) -> Select[Any]:
 
 
 def _answer(row: dict[str, Any], status: int = 200) -> Response:
-    return JSONResponse(TitleOut.model_validate(row).model_dump(mode="json"), status_code=status,
-                        headers={"ETag": etag_for(row["version"])})
+    return versioned_json(TitleOut, row, status)
 
 
 @router.get(
