@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from .asyncapi import build_asyncapi
 from .health import health_router
-from .http import BodyLimitMiddleware, RequestContextMiddleware
+from .http import BodyGuardMiddleware, RequestContextMiddleware, ServerErrorMiddleware
 from .logging import configure_logging
 from .problems import install_problem_handlers
 from .runtime import Runtime
@@ -55,9 +55,12 @@ def build_app(
         lifespan=lifespan,
         openapi_tags=[{"name": "operations", "description": "健康检查、就绪、指标 / health, readiness, metrics"}],
     )
+    # Innermost first: the body guard checks input before any route; server errors are answered inside CORS (so
+    # that a browser can read them) and inside the request context (so that they carry the correlation id).
     app.add_middleware(
-        BodyLimitMiddleware, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
+        BodyGuardMiddleware, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
     )
+    app.add_middleware(ServerErrorMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
