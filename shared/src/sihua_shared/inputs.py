@@ -83,6 +83,16 @@ def _text(value: str) -> str:
 Text = Annotated[str, AfterValidator(_text)]
 """Text that PostgreSQL can store. Bound its length where it is used: ``Text = Field(max_length=300)``."""
 
+_UNSAFE_IN_FILENAME = re.compile(r"[\x00-\x1f\\/:*?\"<>|\ud800-\udfff]+")
+
+
+def clean_filename(name: str | None, default: str = "attachment") -> str:
+    """What people named an uploaded file (Chinese included), for display and download, minus path, control
+    characters and lone surrogates: a multipart header is not checked by the body guard."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return _UNSAFE_IN_FILENAME.sub("_", base).strip(" .")[:200] or default
+
+
 _CODE = r"^[a-z][a-z0-9_]{0,49}$"
 Code = Annotated[str, Field(pattern=_CODE, description="代码 (lower-case letters, digits, _)")]
 """A configuration code: a district, sector, category, material or criterion."""

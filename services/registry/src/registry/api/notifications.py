@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from sihua_shared.auth import ROLES, Actor, require_roles
 from sihua_shared.http import Page, PageParams, page_params
+from sihua_shared.inputs import BigIntId
 from sihua_shared.problems import not_found
 from sihua_shared.runtime import Runtime, get_runtime
 
@@ -67,7 +68,7 @@ async def inbox(
     description="Marks one of the signed-in account's notifications as read (repeating it changes nothing).",
 )
 async def mark_read(
-    notification_id: int, actor: Actor = Depends(require_roles(*PEOPLE)), runtime: Runtime = Depends(get_runtime)
+    notification_id: BigIntId, actor: Actor = Depends(require_roles(*PEOPLE)), runtime: Runtime = Depends(get_runtime)
 ) -> NotificationOut:
     async with runtime.uow() as session:
         mine = (notifications.c.id == notification_id) & (notifications.c.account_id == actor.id)
