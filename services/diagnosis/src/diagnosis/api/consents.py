@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
+from sihua_shared.inputs import Key, Uuid
 from sihua_shared.problems import forbidden
 from sihua_shared.runtime import Runtime, get_runtime
 
@@ -23,7 +24,7 @@ READERS = ("enterprise", "provider", "third_party", "city_officer", "auditor")
 class ConsentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    organisation_id: str = Field(min_length=1, max_length=100, description="被授权的服务商或第三方机构 id")
+    organisation_id: Key = Field(description="被授权的服务商或第三方机构 id")
 
 
 class ConsentOut(BaseModel):
@@ -70,7 +71,7 @@ async def index(
              description="The enterprise withdraws it (send If-Match). Started assessments stay; new ones and "
              "submissions by that organisation stop.")
 async def revoke(
-    consent_id: str, request: Request, actor: Actor = Depends(require_roles("enterprise")),
+    consent_id: Uuid, request: Request, actor: Actor = Depends(require_roles("enterprise")),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:

@@ -7,6 +7,7 @@ assessment cannot be deleted.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 import yaml
@@ -16,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import SYSTEM, audit
 from sihua_shared.auth import Actor
+from sihua_shared.inputs import MAX_JSON_DEPTH, json_problems
 from sihua_shared.problems import conflict, not_found
 
 from ..adapters.assessment_tables import assessments
 from ..adapters.edition_tables import active_editions, editions
 from ..domain.index import Edition, load_edition_text
-from ..domain.problems import EditionInvalid
+from ..domain.problems import EditionInvalid, Problem
 from .edition_cache import EDITIONS, database_key, shipped_edition, shipped_text
 from .errors import problems_error, unprocessable
 
@@ -70,11 +72,8 @@ MAX_NODES = 100_000
 """An edition has a few thousand nodes; YAML aliases could make a small file expand into billions."""
 
 
-def _expands_too_far(text: str) -> bool:
-    try:
-        stack: list[Any] = [yaml.safe_load(text)]
-    except yaml.YAMLError:
-        return False  # the loader reports it with its position
+def _expands_too_far(tree: Any) -> bool:
+    stack: list[Any] = [tree]
     seen = 0
     while stack:
         node = stack.pop()
@@ -88,12 +87,27 @@ def _expands_too_far(text: str) -> bool:
     return False
 
 
+def check_storable(text: str) -> None:
+    """Refuse, before the edition is checked, a file the database could not store or a browser read back: one that
+    YAML aliases expand beyond ``MAX_NODES``, or whose values include a NUL or a lone surrogate (YAML escapes can
+    spell both), ``.nan``, ``.inf`` or an integer beyond 2^53, each named by its path."""
+    try:
+        tree = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return  # the loader reports it with its position
+    if _expands_too_far(tree):
+        raise unprocessable("edition_too_large", "body", f"文件展开后超过 {MAX_NODES} 个节点",
+                            f"the file expands to more than {MAX_NODES} nodes")
+    unusable = [Problem(p.field.removeprefix("$.") or "$", f"edition.{p.kind}", p.message_zh, p.message_en)
+                for p in islice(json_problems(tree, "$", max_depth=MAX_JSON_DEPTH), 20)]
+    if unusable:
+        raise problems_error(422, "edition_invalid", f"the edition has {len(unusable)} problem(s)", unusable)
+
+
 async def upload_edition(session: AsyncSession, actor: Actor, text: str) -> tuple[dict[str, Any], bool]:
     """Check and store an uploaded edition; ``(edition, created)`` — the same content answers the stored one."""
     await ensure_shipped_edition(session)
-    if _expands_too_far(text):
-        raise unprocessable("edition_too_large", "body", f"文件展开后超过 {MAX_NODES} 个节点",
-                            f"the file expands to more than {MAX_NODES} nodes")
+    check_storable(text)
     try:
         edition = load_edition_text(text)
     except EditionInvalid as exc:
