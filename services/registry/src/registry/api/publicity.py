@@ -133,6 +133,7 @@ async def file(call_id: Uuid, body: ObjectionIn, request: Request, actor: Actor 
 async def objections(call_id: Uuid, state: Literal["open", "upheld", "dismissed"] | None = None, params: PageParams = Depends(page_params),
                      actor: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     async with runtime.uow() as session:
+        await find_call(session, call_id)  # a call that does not exist is a 404, not an empty list
         rows, total = await list_objections(session, actor, call_id, limit=params.limit, offset=params.offset, state=state)
     items = [ObjectionOut.model_validate(objection_view(r, actor)).model_dump(mode="json") for r in rows]
     return {"items": items, "total": total, "limit": params.limit, "offset": params.offset}
