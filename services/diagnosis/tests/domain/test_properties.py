@@ -3,6 +3,7 @@ parser answers or names every problem by its path; nothing else escapes, and wha
 
 from __future__ import annotations
 
+import contextlib
 import json
 from decimal import Decimal
 from typing import Any
@@ -107,23 +108,21 @@ PATHS = [p for p in _paths(raw_2024()) if p][:4000]
 replacement = scalar | st.sampled_from(["\x00", "\ud800", "长" * 301, float("nan"), 2**60, -1, 0, [], {}])
 
 
-def _mutate(tree: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
-    node: Any = tree
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = value
+def _mutated(changes: list[tuple[tuple[Any, ...], Any]]) -> dict[str, Any]:
+    tree = raw_2024()
+    for path, value in changes:
+        node: Any = tree
+        with contextlib.suppress(KeyError, IndexError, TypeError):  # an earlier change replaced the parent
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = value
     return tree
 
 
 @settings(max_examples=60)  # each example compiles a whole edition
 @given(st.lists(st.tuples(st.sampled_from(PATHS), replacement), min_size=1, max_size=3))
 def test_a_mutated_edition_loads_or_names_its_problems(changes: list[tuple[tuple[Any, ...], Any]]) -> None:
-    tree = raw_2024()
-    for path, value in changes:
-        try:
-            _mutate(tree, path, value)
-        except (KeyError, IndexError, TypeError):
-            pass  # an earlier change replaced the parent
+    tree = _mutated(changes)
     try:
         loaded = edition_from_document(tree)
     except EditionInvalid as exc:
@@ -136,13 +135,7 @@ def test_a_mutated_edition_loads_or_names_its_problems(changes: list[tuple[tuple
 @settings(max_examples=15)  # a whole edition dumped and loaded by pure-Python YAML
 @given(st.lists(st.tuples(st.sampled_from(PATHS), replacement), min_size=1, max_size=2))
 def test_an_uploaded_file_is_stored_only_when_every_value_can_be(changes: list[tuple[tuple[Any, ...], Any]]) -> None:
-    tree = raw_2024()
-    for path, value in changes:
-        try:
-            _mutate(tree, path, value)
-        except (KeyError, IndexError, TypeError):
-            pass
-    text = yaml.safe_dump(tree, allow_unicode=True)
+    text = yaml.safe_dump(_mutated(changes), allow_unicode=True)
     try:
         check_storable(text)
         loaded = load_edition_text(text)
