@@ -4,6 +4,8 @@ refuses a NUL in its path ids and query parameters and an offset beyond 2^63; an
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 from sqlalchemy import select
 
@@ -47,6 +49,13 @@ async def test_answers_that_cannot_be_stored_are_refused_and_change_nothing(stac
             response = await client.put(url, content=raw.encode(), headers={**ent, "Content-Type": "application/json"})
             assert response.status_code == 422, (raw[:80], response.text)
             assert field in [e["field"] for e in response.json()["errors"]], (raw[:80], response.json())
+        async def large_yaml() -> AsyncIterator[bytes]:
+            for _ in range(40):
+                yield b"# " + b"x" * 65533 + b"\n"
+
+        city = stack.issuer.headers(["city_officer"])
+        edition = await client.post(f"{API}/editions", content=large_yaml(), headers={**city, "Content-Type": "application/yaml"})
+        assert edition.status_code == 413 and edition.json()["code"] == "body_too_large"
         comparison = await client.get(f"{API}/enterprises/ent-a/comparison", params={"before": "nope"}, headers=ent)
         assert comparison.status_code == 422 and comparison.json()["errors"][0]["field"] == "query.before"
         assert await rows(settings.database_url, select(assessments.c.answers, assessments.c.version)) == before

@@ -4,6 +4,8 @@ token and password-reset endpoints refuse NUL characters in forms and JSON, and 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 from sqlalchemy import func, select
 
@@ -64,6 +66,15 @@ async def test_public_endpoints_refuse_nul_in_forms_and_json_and_store_nothing(s
         grant = {"organisation_id": "00000000-0000-4000-8000-000000000000", "kind": "key_platform", "valid_from": "9999-06-01"}
         refused = await client.post(f"{API}/titles", json=grant, headers=city)
         assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "body.valid_from"
+        async def twenty_megabytes() -> AsyncIterator[bytes]:
+            yield b'{"uscc": "' + make_uscc(8).encode() + b'", "kind": "enterprise", "name": "'
+            for _ in range(320):
+                yield b"a" * 65536
+            yield b'"}'
+
+        chunked = await client.post(f"{API}/organisations", content=twenty_megabytes(),
+                                    headers={**city, "Content-Type": "application/json"}, timeout=60)
+        assert chunked.status_code == 413 and chunked.json()["code"] == "body_too_large"
         assert await _counts(settings.database_url) == before
 
 
