@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from .asyncapi import build_asyncapi
+from .clock import BusinessClock
 from .health import health_router
 from .http import BodyLimitMiddleware, RequestContextMiddleware
 from .logging import configure_logging
@@ -28,12 +29,14 @@ def build_app(
     on_startup: Hook | None = None,
     local_jwks: Callable[[Settings], list[dict[str, Any]]] | None = None,
 ) -> FastAPI:
-    """The FastAPI app; the engine and clients are built in the lifespan, never at import."""
+    """The FastAPI app; the engine and clients are built in the lifespan, never at import. The business clock is
+    made with the app (``app.state.clock``), so that a test can pin it before the lifespan starts."""
+    clock = BusinessClock.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, settings.log_format, service=spec.name)
-        runtime = Runtime.build(settings, local_jwks=local_jwks(settings) if local_jwks else None)
+        runtime = Runtime.build(settings, local_jwks=local_jwks(settings) if local_jwks else None, clock=clock)
         app.state.runtime = runtime
         app.state.verifier = runtime.verifier
         app.state.spec = spec
@@ -55,6 +58,7 @@ def build_app(
         lifespan=lifespan,
         openapi_tags=[{"name": "operations", "description": "健康检查、就绪、指标 / health, readiness, metrics"}],
     )
+    app.state.clock = clock
     app.add_middleware(
         BodyLimitMiddleware, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
     )

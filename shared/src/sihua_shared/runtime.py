@@ -6,13 +6,15 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import date
 
-from fastapi import Request
+from fastapi import Depends, Request
 from nats.aio.client import Client as NATS
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from .auth import TokenVerifier
 from .bus import connect
+from .clock import BusinessClock
 from .db import create_engine, session_factory
 from .http import Idempotency
 from .jurisdiction import Jurisdiction, load_jurisdiction
@@ -31,13 +33,21 @@ class Runtime:
     verifier: TokenVerifier
     idempotency: Idempotency
     files: FileStore
+    clock: BusinessClock
     nats: NATS | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
-    def build(cls, settings: Settings, *, local_jwks: list[dict[str, object]] | None = None) -> Runtime:
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        local_jwks: list[dict[str, object]] | None = None,
+        clock: BusinessClock | None = None,
+    ) -> Runtime:
+        clock = clock or BusinessClock.from_settings(settings)
         engine = create_engine(settings.database_url)
-        factory = session_factory(engine)
+        factory = session_factory(engine, clock=clock)
         verifier = TokenVerifier(
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
@@ -52,6 +62,7 @@ class Runtime:
             verifier=verifier,
             idempotency=Idempotency(factory),
             files=build_file_store(settings),
+            clock=clock,
         )
 
     @property
@@ -89,3 +100,9 @@ class Runtime:
 def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+def business_day(runtime: Runtime = Depends(get_runtime)) -> date:
+    """Today's business date (the runtime's business clock, in the jurisdiction's time zone): intake windows, due
+    dates, publicity periods, decisions and title validity are business dates."""
+    return runtime.clock.today()
