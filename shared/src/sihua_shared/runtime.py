@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +19,7 @@ from .db import create_engine, session_factory
 from .http import Idempotency
 from .jurisdiction import Jurisdiction, load_jurisdiction
 from .logging import get_logger
+from .revocation import DeactivatedAccounts
 from .settings import Settings
 from .storage import FileStore, build_file_store
 
@@ -35,7 +36,10 @@ class Runtime:
     files: FileStore
     clock: BusinessClock
     nats: NATS | None = None
+    # The accounts whose tokens this api refuses, refreshed in the background (revocation.py).
+    deactivated: DeactivatedAccounts = field(default_factory=DeactivatedAccounts)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     def build(
@@ -89,7 +93,16 @@ class Runtime:
 
         self._tasks.append(asyncio.create_task(_connect()))
 
+    def start_background(self, job: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+        """Run ``job(stop)`` for the life of the process; ``close`` stops it."""
+
+        async def run() -> None:
+            await job(self._stop)
+
+        self._tasks.append(asyncio.create_task(run()))
+
     async def close(self) -> None:
+        self._stop.set()
         for task in self._tasks:
             task.cancel()
         if self.nats is not None and not self.nats.is_closed:
