@@ -118,9 +118,8 @@ async def remove_enterprise(
     reason: str,
     *,
     check_version: Callable[[int], None],
-    jurisdiction: Jurisdiction,
 ) -> dict[str, Any]:
-    """Take an enterprise out of the pool, with the reason; the enrolment stays on record."""
+    """Take an enterprise out of the pool, with the reason, on the business date; the enrolment stays on record."""
     found = (await session.execute(select(pilot).where(pilot.c.id == enrolment_id).with_for_update())).mappings().first()
     if found is None:
         raise not_found("pilot enrolment", enrolment_id)
