@@ -18,7 +18,7 @@ from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_p
 from sihua_shared.inputs import Code, Text, Uuid
 from sihua_shared.runtime import Runtime, get_runtime
 
-from ..application.organisation_profile import KIND_LABELS, fen_to_wan
+from ..application.organisation_profile import FEN_PER_WAN, KIND_LABELS, MAX_REVENUE_FEN, fen_to_wan
 from ..application.organisations import list_organisations, register_organisation, update_organisation, visible_organisation
 from ..domain.uscc import normalise_uscc
 
@@ -51,8 +51,7 @@ Uscc = Annotated[
 RevenueWan = Annotated[
     Decimal,
     BeforeValidator(_exact),
-    # at most 10^9 万元: the revenue in fen stays below 2^53, so that it travels as a JSON number
-    Field(ge=0, le=1_000_000_000, description="营业收入（万元），精确到分；字符串或整数 / revenue in 万元, exact"),
+    Field(ge=0, lt=MAX_REVENUE_FEN // FEN_PER_WAN, description="营业收入（万元），精确到分；字符串或整数 / revenue in 万元, exact"),
 ]
 Employees = Annotated[int, Field(ge=0, le=10_000_000, description="从业人员（人）")]
 
