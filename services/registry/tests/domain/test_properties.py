@@ -136,3 +136,52 @@ def test_any_rows_are_a_rubric_or_a_domain_error(rows: list[dict[str, Any]]) -> 
 def test_weights_summing_to_100_are_a_rubric(weights: list[int]) -> None:
     rows = [{"code": f"c{i}", "name_zh": "指标", "weight": w, "max_points": "10"} for i, w in enumerate(weights)]
     assert len(rubric_from_rows(rows).criteria) == len(weights)
+
+
+# ---- calls: the request's shape, then the call's rules ------------------------------------------------------------
+
+extreme_ints = st.integers(min_value=-(2**64), max_value=2**64) | st.sampled_from([0, 2**31 - 1, 2**31, 2**63])
+dates = st.sampled_from(["9999-12-31", "0001-01-01", "2026-02-30"]) | st.dates().map(lambda d: d.isoformat())
+
+
+def likely(valid: list[Any], other: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Valid values four times in five, so that generated bodies also reach the rules behind the shape checks."""
+    return st.integers(min_value=0, max_value=4).flatmap(lambda n: st.sampled_from(valid) if n else other)
+
+
+criterion = st.fixed_dictionaries({"code": codes, "name_zh": st.text(min_size=1, max_size=4), "weight": extreme_ints,
+                                   "max_points": st.sampled_from(["10", "0", "-1", "1e30", "40", "NaN"]) | extreme_ints})
+call_bodies = st.fixed_dictionaries({
+    "kind": likely(["key_platform"], st.sampled_from(["traction_unit", "diagnosis_provider", "third_party"])),
+    "title": st.text(min_size=1, max_size=10),
+    "category": likely(["industrial_internet"], st.sampled_from([None, "x"])),
+    "window": st.fixed_dictionaries({"opens_on": likely(["2026-01-05"], dates)},
+                                    optional={"closes_on": likely([None, "2026-03-01"], dates)}),
+    "required_materials": st.lists(st.fixed_dictionaries({"code": codes, "name_zh": st.just("材料")}), max_size=3),
+    "rubric": likely([None], st.fixed_dictionaries({"criteria": st.lists(criterion, min_size=1, max_size=3)})),
+    "experts_per_application": likely([5, 3], extreme_ints),
+    "cut_rule": st.fixed_dictionaries({}, optional={"pass_mark": likely(["60"], st.sampled_from(["100.01", "-1", "1e9"])),
+                                                  "quota": likely([10], extreme_ints)}),
+})
+
+
+@given(call_bodies)
+def test_any_call_body_is_refused_by_field_or_fits_its_columns(body: dict[str, Any]) -> None:
+    from registry.api.calls import CallIn
+    from registry.application.calls import check_config
+    from sihua_shared.inputs import EARLIEST_DATE, INTEGER_MAX, LATEST_DATE
+    from sihua_shared.jurisdiction import load_jurisdiction
+    from sihua_shared.problems import ProblemError
+
+    try:
+        spec = CallIn.model_validate(body).model_dump()
+        row = check_config(spec, load_jurisdiction("guangzhou"))
+    except ValidationError as exc:
+        assert all(e["loc"] for e in exc.errors())
+        return
+    except ProblemError as exc:
+        assert exc.status == 422 and exc.errors and all(e.field for e in exc.errors)
+        return
+    assert 1 <= row["experts_per_application"] <= INTEGER_MAX and (row["quota"] is None or 1 <= row["quota"] <= INTEGER_MAX)
+    assert row["pass_mark"] is None or Decimal(0) <= row["pass_mark"] <= 100
+    assert EARLIEST_DATE <= row["opens_on"] <= LATEST_DATE and sum(int(c["weight"]) for c in row["rubric"]) == 100
