@@ -9,11 +9,10 @@ from registry.domain.application_state import (
     TRANSITIONS,
     ApplicationAction,
     ApplicationState,
-    TransitionNotAllowed,
     allowed_actions,
     transition,
 )
-from registry.domain.errors import DomainError
+from sihua_shared.errors import DomainError, TransitionNotAllowed
 
 S, A = ApplicationState, ApplicationAction
 

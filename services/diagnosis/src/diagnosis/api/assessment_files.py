@@ -11,7 +11,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from sihua_shared.auth import Actor, require_roles
-from sihua_shared.problems import ProblemError, field_error, forbidden
+from sihua_shared.errors import forbidden
+from sihua_shared.problems import ProblemError, field_error
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.access import may_fill

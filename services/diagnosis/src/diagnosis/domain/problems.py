@@ -1,45 +1,47 @@
 """Problems found in an edition file or in an assessment's answers, and the errors that carry them.
 
-A problem names a field path (``answers.Q3``, ``answers.Q3.inputs.digital_devices``, ``items.Q8.options.F``),
-a stable machine code, and a message in Chinese and in English. The HTTP layer maps the list one to one
-onto RFC 9457 ``errors: [{field, message_zh, message_en}]``.
+A problem (``sihua_shared.errors.Problem``) names a field path (``answers.Q3``, ``answers.Q3.inputs.digital_devices``,
+``items.Q8.options.F``), a stable machine code, and a message in Chinese and in English. Every check collects all
+of them and raises once, so the person fixing the file or the answers sees every problem at the same time.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    field: str
-    code: str
-    message_zh: str
-    message_en: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"field": self.field, "code": self.code, "message_zh": self.message_zh, "message_en": self.message_en}
-
-
-class DomainError(Exception):
-    """A rule of the diagnosis domain was broken; ``problems`` says every way in which it was."""
-
-    code = "domain_error"
-
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems: tuple[Problem, ...] = tuple(problems)
-        lines = "; ".join(f"{p.field}: {p.message_en} [{p.code}]" for p in self.problems)
-        super().__init__(f"{self.code}: {lines}")
+from sihua_shared.errors import DomainError, Problem
 
 
 class EditionInvalid(DomainError):
     """The edition file is broken; it must not be loaded."""
 
-    code = "edition_invalid"
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        found = tuple(problems)
+        super().__init__(
+            "edition_invalid", f"指标版本文件有 {len(found)} 处问题", f"the edition has {len(found)} problem(s)",
+            problems=found, details={"problem_codes": [p.code for p in found]},
+        )
 
 
 class AnswersInvalid(DomainError):
     """The answers do not fit the edition; nothing was scored."""
 
-    code = "answers_invalid"
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        found = tuple(problems)
+        super().__init__(
+            "answers_invalid", f"答案有 {len(found)} 处问题", f"{len(found)} answer problem(s)",
+            problems=found, details={"problem_codes": [p.code for p in found]},
+        )
+
+
+def problem(field: str, code: str, zh: str, en: str) -> Problem:
+    """A problem of the edition file: its code in the ``edition.`` family."""
+    return Problem(field, "edition." + code, zh, en)
+
+
+def duplicates(field: str, ids: Iterable[str]) -> list[Problem]:
+    counts = Counter(ids)
+    return [
+        problem(f"{field}.{i}", "duplicate_id", f"编号 {i} 重复出现 {n} 次", f"id {i} occurs {n} times") for i, n in counts.items() if n > 1
+    ]

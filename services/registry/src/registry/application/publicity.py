@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.contracts.registry import APPLICATION_DECIDED, ApplicationDecided
+from sihua_shared.errors import conflict, not_found
 from sihua_shared.jurisdiction import Jurisdiction
 from sihua_shared.outbox import record_event
-from sihua_shared.problems import conflict, not_found
 
 from ..adapters.call_tables import applications, objections, publicities
 from ..domain.application_state import ApplicationAction, ApplicationState
