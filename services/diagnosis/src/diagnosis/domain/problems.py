@@ -13,26 +13,31 @@ from collections.abc import Iterable
 from sihua_shared.errors import DomainError, Problem
 
 
-class EditionInvalid(DomainError):
+class _ProblemsFound(DomainError):
+    """Every problem a check found, each with its path; ``problem_codes`` lists their codes for machines."""
+
+    CODE = ""
+    WHAT_ZH = ""
+    WHAT_EN = ""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        found = tuple(problems)
+        super().__init__(
+            self.CODE, f"{self.WHAT_ZH}有 {len(found)} 处问题", f"{self.WHAT_EN} has {len(found)} problem(s)",
+            problems=found, details={"problem_codes": [p.code for p in found]},
+        )
+
+
+class EditionInvalid(_ProblemsFound):
     """The edition file is broken; it must not be loaded."""
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        found = tuple(problems)
-        super().__init__(
-            "edition_invalid", f"指标版本文件有 {len(found)} 处问题", f"the edition has {len(found)} problem(s)",
-            problems=found, details={"problem_codes": [p.code for p in found]},
-        )
+    CODE, WHAT_ZH, WHAT_EN = "edition_invalid", "指标版本文件", "the edition"
 
 
-class AnswersInvalid(DomainError):
+class AnswersInvalid(_ProblemsFound):
     """The answers do not fit the edition; nothing was scored."""
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        found = tuple(problems)
-        super().__init__(
-            "answers_invalid", f"答案有 {len(found)} 处问题", f"{len(found)} answer problem(s)",
-            problems=found, details={"problem_codes": [p.code for p in found]},
-        )
+    CODE, WHAT_ZH, WHAT_EN = "answers_invalid", "答案", "the answers"
 
 
 def problem(field: str, code: str, zh: str, en: str) -> Problem:
