@@ -161,8 +161,8 @@ def forbidden(zh: str = "无权访问该资源", en: str = "You may not access t
     return DomainError(code, zh, en, field=field, kind=Kind.FORBIDDEN)
 
 
-def conflict(code: str, zh: str, en: str, *, field: str = "state", **details: Any) -> DomainError:
-    return DomainError(code, zh, en, field=field, kind=Kind.CONFLICT, details=details)
+def conflict(code: str, zh: str, en: str, *, field: str = "state", detail: str | None = None, **details: Any) -> DomainError:
+    return DomainError(code, zh, en, field=field, kind=Kind.CONFLICT, details=details, detail=detail)
 
 
 def stale_version(entity_en: str, entity_zh: str) -> DomainError:

@@ -48,9 +48,8 @@ def registration_district(actor: Actor, district: str | None) -> str | None:
 
 
 def uscc_taken(uscc: str, field: str = "body.uscc") -> DomainError:
-    taken = conflict("uscc_taken", "该统一社会信用代码已登记", "this USCC is already registered", field=field)
-    taken.detail = f"an organisation with USCC {uscc} is already registered"
-    return taken
+    return conflict("uscc_taken", "该统一社会信用代码已登记", "this USCC is already registered", field=field,
+                    detail=f"an organisation with USCC {uscc} is already registered")
 
 
 async def insert_organisations(
