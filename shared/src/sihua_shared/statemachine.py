@@ -40,9 +40,6 @@ class Machine(Generic[S, A]):
         """The actions allowed from ``state``, in the order of the table."""
         return [action for (source, action) in self.transitions if source == state]
 
-    def can(self, state: str, action: str) -> bool:
-        return (state, action) in self.transitions
-
     def step(self, state: str, action: str, **context: Any) -> S:
         """The state after ``action`` from ``state``; refused steps raise ``TransitionNotAllowed``, a failed guard
         its own ``DomainError``."""
