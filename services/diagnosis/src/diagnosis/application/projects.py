@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.clock import today
+from sihua_shared.clock import business_clock
 from sihua_shared.contracts.diagnosis import DIAGNOSIS_PROJECT_ASSIGNED, DiagnosisProjectAssigned
 from sihua_shared.errors import DomainError, conflict, forbidden, not_found, stale_version
 from sihua_shared.outbox import record_event
@@ -30,7 +30,7 @@ async def assign_project(
                           field="body.enterprise_id", detail=f"no enterprise {enterprise_id} is known")
     if not actor.may_see_district(enterprise["district"]):
         raise forbidden("只能为本区企业派单", "a district officer assigns enterprises of their own district only")
-    on = today()
+    on = business_clock(session).today()
     titles = (
         await session.execute(
             select(known_titles).where(
