@@ -25,9 +25,9 @@ from sihua_shared.errors import DomainError, conflict, forbidden
 from sihua_shared.outbox import record_event
 
 from ..adapters.call_tables import applications, calls, panel_members
-from ..domain.application_state import ApplicationState
+from ..domain.call_application_state import ApplicationState
 from ..domain.review import ApplicationRef, ConflictGraph, FieldMatching, Panel, assign_panel, panel_seed, replace_declined
-from .applications import find_application, store_application
+from .call_applications import find_application, store_application
 from .expert_pool import active_pool, recorded_pool
 from .notifications import cancel_reminders
 from .relationships import relationships_around

@@ -20,7 +20,7 @@ from sihua_shared.errors import DomainError, Kind, invalid, not_found
 from sihua_shared.storage import FileStore, sniff
 
 from ..adapters.call_tables import application_attachments as attachments
-from .applications import ensure_applicant, ensure_editable
+from .call_applications import ensure_applicant, ensure_editable
 
 _UNSAFE = re.compile(r"[\x00-\x1f\\/:*?\"<>|]+")
 

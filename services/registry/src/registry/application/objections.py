@@ -18,8 +18,8 @@ from sihua_shared.errors import DomainError, Kind, conflict, invalid, not_found
 from sihua_shared.outbox import record_event
 
 from ..adapters.call_tables import objections
-from ..domain.application_state import ApplicationAction, ApplicationState
-from .applications import find_application
+from ..domain.call_application_state import ApplicationAction, ApplicationState
+from .call_applications import find_application
 from .deadlines import PUBLICITY_ENDING
 from .notifications import cancel_reminders
 from .publicity import decide, running_publicity

@@ -19,10 +19,10 @@ from sihua_shared.auth import Actor
 from sihua_shared.errors import DomainError, Problem, conflict, forbidden
 
 from ..adapters.call_tables import applications, calls, panel_members
-from ..domain.application_state import ApplicationState
+from ..domain.call_application_state import ApplicationState
 from ..domain.review import ExpertScore, aggregate_scores
-from .applications import store_application
 from .assignments import active_members
+from .call_applications import store_application
 from .calls import call_rubric
 from .notifications import cancel_reminders
 

@@ -25,9 +25,9 @@ from sihua_shared.auth import Actor
 from sihua_shared.errors import DomainError, conflict, forbidden
 
 from ..adapters.call_tables import applications, panel_members, tie_breaks
-from ..domain.application_state import ApplicationState
+from ..domain.call_application_state import ApplicationState
 from ..domain.ranking import CutRule, RankedApplication, ScoredApplication, rank_and_cut, tie_order_errors, tied_at_cut
-from .applications import find_application
+from .call_applications import find_application
 from .scoring import review_complete
 
 METHODS = {"criterion_means": "按分项平均分排序", "panel_vote": "评审组投票", "other": "其他方式"}

@@ -22,7 +22,7 @@ from sihua_shared.errors import DomainError, TransitionNotAllowed, conflict, for
 
 from ..adapters.call_tables import applications, panel_members
 from ..adapters.tables import organisations
-from ..domain.application_state import EDITABLE_STATES, ApplicationState, allowed_actions
+from ..domain.call_application_state import EDITABLE_STATES, ApplicationState, allowed_actions
 from ..domain.call_state import CallState
 from ..domain.calls import CallKind
 from .deadlines import schedule_intake_reminders

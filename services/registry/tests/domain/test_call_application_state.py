@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.domain.application_state import (
+from registry.domain.call_application_state import (
     DECIDED_STATES,
     TRANSITIONS,
     ApplicationAction,

@@ -1,6 +1,6 @@
 """The applicant's and the officials' steps on an application: submit (or resubmit), withdraw, the formal check.
 
-Every step goes through ``domain.application_state.transition``: a step the state does not allow answers 409 with
+Every step goes through ``domain.call_application_state.transition``: a step the state does not allow answers 409 with
 the allowed ones. The caller has checked ``If-Match``. They take a session and never commit.
 """
 
@@ -25,10 +25,10 @@ from sihua_shared.jurisdiction import Jurisdiction
 from sihua_shared.outbox import record_event
 
 from ..adapters.call_tables import application_attachments
-from ..domain.application_state import ApplicationAction, ApplicationState, transition
+from ..domain.call_application_state import ApplicationAction, ApplicationState, transition
 from ..domain.call_state import CallState
 from ..domain.calls import IntakeWindow
-from .applications import ensure_applicant, ensure_official_for, store_application
+from .call_applications import ensure_applicant, ensure_official_for, store_application
 from .calls import find_call
 from .deadlines import cancel_intake_reminders, schedule_intake_reminders
 from .notifications import cancel_reminders
