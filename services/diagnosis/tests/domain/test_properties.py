@@ -18,8 +18,8 @@ from diagnosis.domain.answers import check_answers
 from diagnosis.domain.index import edition_from_document, load_edition_text
 from diagnosis.domain.problems import EditionInvalid
 from diagnosis.domain.scoring import score_answers
+from sihua_shared.errors import DomainError, Kind
 from sihua_shared.inputs import json_problems
-from sihua_shared.problems import ProblemError
 
 from .kit import SCENES, edition, raw_2024
 
@@ -139,10 +139,10 @@ def test_an_uploaded_file_is_stored_only_when_every_value_can_be(changes: list[t
     try:
         check_storable(text)
         loaded = load_edition_text(text)
-    except ProblemError as exc:
-        assert exc.status == 422 and all(e.field.startswith("body") for e in exc.errors)
     except EditionInvalid as exc:
         assert exc.problems
+    except DomainError as exc:  # refused before the edition's rules: named in the request body
+        assert exc.kind is Kind.INVALID and all(p.field.startswith("body") for p in exc.problems)
     else:
         assert list(json_problems(yaml.safe_load(text), "$", max_depth=64)) == []
         assert loaded.document.title
@@ -150,6 +150,6 @@ def test_an_uploaded_file_is_stored_only_when_every_value_can_be(changes: list[t
 
 @pytest.mark.parametrize("text", ["id: [unclosed", "- a list", "", "a: &a [*a]"])
 def test_files_that_are_not_an_edition_are_named_problems(text: str) -> None:
-    with pytest.raises((EditionInvalid, ProblemError)):
+    with pytest.raises(DomainError):
         check_storable(text)
         load_edition_text(text)
