@@ -54,7 +54,7 @@ from sihua_shared.events import CloudEvent, new_event
 from sihua_shared.logging import configure_logging
 from sihua_shared.migrate import upgrade
 from sihua_shared.outbox import record_event
-from sihua_shared.readmodels import known_organisations
+from diagnosis.adapters.readmodels import known_organisations
 from sihua_shared.settings import Settings
 from sihua_shared.tables import dead_letters
 from sihua_shared.testing.data import make_uscc

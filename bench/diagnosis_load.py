@@ -69,7 +69,7 @@ async def prepare(url: str, issuer: Any, drafts: int, enterprises: int) -> Load:
     from diagnosis.application.edition_cache import shipped_edition
     from diagnosis.application.editions import ensure_shipped_edition
     from sihua_shared.db import create_engine, session_factory
-    from sihua_shared.readmodels import known_organisations
+    from diagnosis.adapters.readmodels import known_organisations
     from sihua_shared.testing.data import make_uscc
 
     edition = shipped_edition()

@@ -14,7 +14,7 @@ from sihua_shared.contracts.registry import ORGANISATION_REGISTERED, Organisatio
 from sihua_shared.db import create_engine, session_factory
 from sihua_shared.events import new_event
 from sihua_shared.outbox import record_event
-from sihua_shared.readmodels import known_organisations
+from diagnosis.adapters.readmodels import known_organisations
 from sihua_shared.tables import dead_letters, outbox, processed_messages
 from sihua_shared.testing.data import make_uscc
 from tests.pipeline.helpers import rows

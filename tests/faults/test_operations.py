@@ -30,7 +30,7 @@ async def test_topology_is_declared_as_code_and_applied_idempotently(stack: Stac
         handled = [
             f"{stack.namespace}.sihua.registry.{fact}.*"
             for fact in (
-                "organisation.registered", "organisation.updated", "pilot_enterprise.enrolled", "pilot_enterprise.removed",
+                "organisation.registered", "organisation.updated", "pilot_pool.enterprise_enrolled", "pilot_pool.enterprise_removed",
                 "title.granted", "title.revoked",
             )
         ]

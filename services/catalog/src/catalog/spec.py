@@ -1,6 +1,6 @@
 """The catalog service declared once: routes, events published, reactions."""
 
-from sihua_shared.readmodels import registry_subscription
+from .adapters.readmodels import REGISTRY_FACTS
 from sihua_shared.service import ServiceSpec
 
 SPEC = ServiceSpec(
@@ -8,6 +8,6 @@ SPEC = ServiceSpec(
     title="产品供给清单 / product catalogue",
     description="小快轻准 products, admission review, adaptation records, search, matching and group purchase.",
     publishes=[],
-    subscriptions=[registry_subscription("catalog")],
+    subscriptions=[REGISTRY_FACTS.subscription("catalog")],
     routers=[],
 )

@@ -8,7 +8,7 @@ from sihua_shared.contracts.diagnosis import (
     DIAGNOSIS_PROJECT_COMPLETED,
     REPORT_ISSUED,
 )
-from sihua_shared.readmodels import registry_subscription
+from .adapters.readmodels import REGISTRY_FACTS
 from sihua_shared.service import ServiceSpec
 
 from .api.assessment_files import router as assessment_files_router
@@ -26,7 +26,7 @@ SPEC = ServiceSpec(
     description="The national SME digital-level index as data, assessments, levels, reports and diagnosis projects.",
     publishes=[ASSESSMENT_SUBMITTED, ASSESSMENT_COMPLETED, REPORT_ISSUED, DIAGNOSIS_PROJECT_ASSIGNED, DIAGNOSIS_PROJECT_COMPLETED],
     # The registry's facts (read models) first; then the service's own facts, which queue reports.
-    subscriptions=merge_subscriptions([registry_subscription("diagnosis")], [report_subscription()]),
+    subscriptions=merge_subscriptions([REGISTRY_FACTS.subscription("diagnosis")], [report_subscription()]),
     routers=[
         editions_router,
         assessments_router,

@@ -1,6 +1,6 @@
 """The evaluation service declared once: routes, events published, reactions."""
 
-from sihua_shared.readmodels import registry_subscription
+from .adapters.readmodels import REGISTRY_FACTS
 from sihua_shared.service import ServiceSpec
 
 SPEC = ServiceSpec(
@@ -8,6 +8,6 @@ SPEC = ServiceSpec(
     title="平台评价 / platform evaluation",
     description="Evaluation cycles, indicators, grades, revocation verdicts and programme KPIs.",
     publishes=[],
-    subscriptions=[registry_subscription("evaluation")],
+    subscriptions=[REGISTRY_FACTS.subscription("evaluation")],
     routers=[],
 )

@@ -1,6 +1,6 @@
 """The funding service declared once: routes, events published, reactions."""
 
-from sihua_shared.readmodels import registry_subscription
+from .adapters.readmodels import REGISTRY_FACTS
 from sihua_shared.service import ServiceSpec
 
 SPEC = ServiceSpec(
@@ -8,6 +8,6 @@ SPEC = ServiceSpec(
     title="资金奖补 / funding",
     description="Policies as data, budgets, transformation projects, acceptance, subsidies, disbursement and claw-back.",
     publishes=[],
-    subscriptions=[registry_subscription("funding")],
+    subscriptions=[REGISTRY_FACTS.subscription("funding")],
     routers=[],
 )
