@@ -8,11 +8,11 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from diagnosis.adapters.readmodels import pilot_pool
 from registry.adapters.profile_tables import pilot_pool_enrolments
 from registry.main import create_app
 from registry.spec import SPEC
 from sihua_shared.clock import today
-from diagnosis.adapters.readmodels import pilot_pool
 from sihua_shared.tables import audit_log, outbox
 from sihua_shared.testing.data import make_uscc
 from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client

@@ -8,9 +8,9 @@ from sihua_shared.contracts.diagnosis import (
     DIAGNOSIS_PROJECT_COMPLETED,
     REPORT_ISSUED,
 )
-from .adapters.readmodels import REGISTRY_FACTS
 from sihua_shared.service import ServiceSpec
 
+from .adapters.readmodels import REGISTRY_FACTS
 from .api.assessment_files import router as assessment_files_router
 from .api.assessments import router as assessments_router
 from .api.comparison import router as comparison_router

@@ -1,7 +1,8 @@
 """The evaluation service declared once: routes, events published, reactions."""
 
-from .adapters.readmodels import REGISTRY_FACTS
 from sihua_shared.service import ServiceSpec
+
+from .adapters.readmodels import REGISTRY_FACTS
 
 SPEC = ServiceSpec(
     name="evaluation",

@@ -14,10 +14,10 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.auth import Actor
-from ..adapters.readmodels import known_organisations, pilot_pool
 
 from ..adapters.assessment_tables import assessments, consents
 from ..adapters.project_tables import diagnosis_projects
+from ..adapters.readmodels import known_organisations, pilot_pool
 from ..domain.assessments import FILLER_ROLES
 
 

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.auth import Actor
 from sihua_shared.jurisdiction import ProgrammeTarget
-from ..adapters.readmodels import known_organisations, pilot_pool
 
 from ..adapters.assessment_tables import assessments
+from ..adapters.readmodels import known_organisations, pilot_pool
 from ..domain.assessments import LEVEL2
 from ..reports.model import LEVEL_NAMES
 from .report_profile import place_names

@@ -14,9 +14,9 @@ from sihua_shared.clock import today
 from sihua_shared.contracts.diagnosis import DIAGNOSIS_PROJECT_ASSIGNED, DiagnosisProjectAssigned
 from sihua_shared.outbox import record_event
 from sihua_shared.problems import ProblemError, conflict, field_error, forbidden, not_found, transition_not_allowed
-from ..adapters.readmodels import known_titles
 
 from ..adapters.project_tables import diagnosis_projects
+from ..adapters.readmodels import known_titles
 from ..domain.projects import ProjectTransitionNotAllowed, TitleView, title_allows_assignment, transition
 from .access import organisation
 
