@@ -180,7 +180,7 @@ async def test_enrolment_and_removal_are_refused_in_another_district(stack: Stac
         )
         assert removal.status_code == 403
         assert (await client.get(f"{POOL}/{enrolled['id']}", headers=huangpu)).status_code == 403
-    assert [kind.split(".")[-2] for kind, _, _ in await pilot_events(settings.database_url)] == ["enrolled"]
+    assert [kind.split(".")[-2] for kind, _, _ in await pilot_events(settings.database_url)] == ["enterprise_enrolled"]
 
 
 async def test_membership_reaches_the_other_services(stack: Stack) -> None:
