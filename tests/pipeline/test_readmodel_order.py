@@ -10,14 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from catalog.adapters.readmodels import REGISTRY_FACTS, known_organisations, known_titles, pilot_pool
-from sihua_shared.contracts.registry import (
-    EnterpriseEnrolled,
-    EnterpriseRemoved,
-    OrganisationRegistered,
-    OrganisationUpdated,
-    TitleGranted,
-    TitleRevoked,
-)
+from sihua_shared.contracts import registry as facts
 from sihua_shared.db import create_engine, session_factory
 from sihua_shared.events import CloudEvent
 from sihua_shared.testing.data import make_uscc
@@ -36,16 +29,16 @@ def _envelope(version: int) -> CloudEvent:
 def _organisation_facts(key: str) -> list[tuple[Any, Any, int]]:
     profile = {"organisation_id": key, "uscc": USCC, "kind": "enterprise"}
     return [
-        (REGISTRY_FACTS.record_organisation, OrganisationRegistered(**profile, name="一", district="huangpu"), 1),
-        (REGISTRY_FACTS.record_organisation, OrganisationUpdated(**profile, name="二", district="tianhe", version=2), 2),
-        (REGISTRY_FACTS.record_organisation, OrganisationUpdated(**profile, name="三", district=None, version=3), 3),
+        (REGISTRY_FACTS.record_organisation, facts.OrganisationRegistered(**profile, name="一", district="huangpu"), 1),
+        (REGISTRY_FACTS.record_organisation, facts.OrganisationUpdated(**profile, name="二", district="tianhe", version=2), 2),
+        (REGISTRY_FACTS.record_organisation, facts.OrganisationUpdated(**profile, name="三", district=None, version=3), 3),
     ]
 
 
 def _title_facts(key: str) -> list[tuple[Any, Any, int]]:
     identity = {"title_id": key, "title_number": f"N-{key}", "kind": "key_platform", "organisation_id": "o", "uscc": USCC}
-    granted = TitleGranted(**identity, name_zh="广州市四化赋能重点平台", valid_from=date(2026, 4, 1), valid_until=date(2028, 3, 31))
-    revoked = TitleRevoked(**identity, reason="年度评价不合格", revoked_on=date(2027, 4, 15), revoked_by="evaluation")
+    granted = facts.TitleGranted(**identity, name_zh="广州市四化赋能重点平台", valid_from=date(2026, 4, 1), valid_until=date(2028, 3, 31))
+    revoked = facts.TitleRevoked(**identity, reason="年度评价不合格", revoked_on=date(2027, 4, 15), revoked_by="evaluation")
     return [(REGISTRY_FACTS.record_title_granted, granted, 1), (REGISTRY_FACTS.record_title_revoked, revoked, 2)]
 
 
@@ -53,9 +46,9 @@ def _pilot_facts(key: str) -> list[tuple[Any, Any, int]]:
     member = {"enterprise_id": key, "uscc": USCC}
     joined = {"sector": "custom_furniture", "district": "baiyun", "size_class": "small"}
     return [
-        (REGISTRY_FACTS.record_enrolment, EnterpriseEnrolled(**member, **joined, enrolled_on=date(2026, 2, 10)), 1),
-        (REGISTRY_FACTS.record_removal, EnterpriseRemoved(**member, reason="退出", removed_on=date(2026, 8, 1)), 2),
-        (REGISTRY_FACTS.record_enrolment, EnterpriseEnrolled(**member, **{**joined, "district": "huadu"},
+        (REGISTRY_FACTS.record_enrolment, facts.EnterpriseEnrolled(**member, **joined, enrolled_on=date(2026, 2, 10)), 1),
+        (REGISTRY_FACTS.record_removal, facts.EnterpriseRemoved(**member, reason="退出", removed_on=date(2026, 8, 1)), 2),
+        (REGISTRY_FACTS.record_enrolment, facts.EnterpriseEnrolled(**member, **{**joined, "district": "huadu"},
                                                              enrolled_on=date(2026, 9, 1)), 3),
     ]
 
@@ -65,11 +58,11 @@ async def test_every_order_of_the_facts_ends_in_the_newest_state(stack: Stack) -
     engine = create_engine(url)
     cases = {"org": _organisation_facts, "title": _title_facts, "pilot": _pilot_facts}
     async with session_factory(engine)() as session, session.begin():
-        for name, facts in cases.items():
-            for n, order in enumerate(permutations(range(len(facts("x"))))):
+        for name, facts_of in cases.items():
+            for n, order in enumerate(permutations(range(len(facts_of("x"))))):
                 key = f"{name}-{n}"
                 for index in (*order, order[0]):  # the first fact again at the end: a redelivery
-                    handler, payload, version = facts(key)[index]
+                    handler, payload, version = facts_of(key)[index]
                     await handler(session, _envelope(version), payload)
     await engine.dispose()
 

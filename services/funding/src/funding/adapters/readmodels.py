@@ -1,8 +1,4 @@
-"""The registry's facts as the funding service keeps them: organisations, titles and the pilot pool.
-
-Its own tables on its own metadata, created by its own history (revisions 0001 and 0002); the shared
-library supplies only their shape and the order-safe reactions.
-"""
+"""The registry's facts the funding service keeps (its tables, its revision 0002; the shared library's mechanism)."""
 
 from sihua_shared.readmodels import RegistryReadModels
 
