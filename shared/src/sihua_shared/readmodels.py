@@ -1,9 +1,10 @@
 """The mechanism of the read models a consuming service keeps from the registry's facts.
 
-The tables, their revisions and the subscription belong to the service that keeps them (its
-``adapters/readmodels.py`` declares them on its own metadata, its history creates them); this module only
-holds what would otherwise be written four times: the table shapes, the order-safe upsert and the
-reactions that fill the tables.
+The tables, their revisions and the subscription belong to the service that keeps them: its
+``adapters/readmodels.py`` declares them on its own metadata and subscribes its own consumer, and its
+history creates them (its revision 0002). This module holds only what would otherwise be written four
+times: the table shapes, the order-safe upsert, the reactions that fill the tables and the frozen revision
+body that creates them.
 
 Redelivery may reorder facts. Every row carries the ``aggregateversion`` of the newest fact applied, and a
 fact older than that never overwrites what a newer one set; it only fills in what no fact has told yet
