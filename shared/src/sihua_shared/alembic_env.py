@@ -35,7 +35,8 @@ def run_migrations(service: str, service_metadata: MetaData) -> None:
         return
 
     def _run(connection: Connection) -> None:
-        context.configure(connection=connection, target_metadata=target_metadata)
+        # server defaults too: a column default a revision forgot is a schema difference like any other
+        context.configure(connection=connection, target_metadata=target_metadata, compare_server_default=True)
         with context.begin_transaction():
             context.run_migrations()
 
