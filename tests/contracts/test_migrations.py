@@ -32,7 +32,8 @@ SEEDED_ROWS = 2
 
 
 def _versions(service: str) -> list[Path]:
-    return sorted((ROOT / "services" / service / "src" / service / "migrations" / "versions").glob("[0-9]*.py"))
+    return sorted(p for p in (ROOT / "services" / service / "src" / service / "migrations" / "versions").glob("*.py")
+                  if p.name != "__init__.py")
 
 
 @pytest.mark.parametrize("service", SERVICES)
