@@ -11,10 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
-from sihua_shared.problems import forbidden
 from sihua_shared.runtime import Runtime, get_runtime
 
-from ..application.consents import get_consent, grant_consent, list_consents, revoke_consent
+from ..application.consents import grant_consent, list_consents, revocable_consent, revoke_consent
 
 router = APIRouter(prefix="/consents", tags=["consents 评测授权"])
 READERS = ("enterprise", "provider", "third_party", "city_officer", "auditor")
@@ -74,9 +73,7 @@ async def revoke(
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:
-        row = await get_consent(session, actor, consent_id)
-        if row["enterprise_id"] != actor.org:
-            raise forbidden("只有授权企业可以撤销授权", "only the enterprise that granted it revokes a consent")
+        row = await revocable_consent(session, actor, consent_id)
         check_if_match(request, row["version"])
         after = await revoke_consent(session, actor, row)
     return JSONResponse(_out(after), headers={"ETag": etag_for(after["version"])})

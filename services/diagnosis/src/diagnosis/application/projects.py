@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, false, func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sihua_shared.access_sql import where
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.clock import today
@@ -17,8 +18,10 @@ from sihua_shared.problems import ProblemError, conflict, field_error, forbidden
 from sihua_shared.readmodels import known_titles
 
 from ..adapters.project_tables import diagnosis_projects
+from ..domain import access as policy
+from ..domain.access import DISTRICT
 from ..domain.projects import ProjectTransitionNotAllowed, TitleView, title_allows_assignment, transition
-from .access import organisation
+from .access import PROJECT_COLUMNS, ensure, organisation
 
 
 async def assign_project(
@@ -30,8 +33,8 @@ async def assign_project(
             422, "unknown_enterprise", f"no enterprise {enterprise_id} is known",
             errors=[field_error("body.enterprise_id", "未找到该企业（需先在登记系统登记）", "unknown enterprise")],
         )
-    if not actor.may_see_district(enterprise["district"]):
-        raise forbidden("只能为本区企业派单", "a district officer assigns enterprises of their own district only")
+    ensure(policy.project_assigners(actor), {DISTRICT: enterprise["district"]},
+           forbidden("只能为本区企业派单", "a district officer assigns enterprises of their own district only"))
     on = today()
     titles = (
         await session.execute(
@@ -88,14 +91,7 @@ async def assign_project(
 
 def visible_projects(actor: Actor) -> Select[Any]:
     """The projects an actor may see: officials by district, providers and enterprises their own."""
-    query = select(diagnosis_projects)
-    if actor.has("city_officer", "auditor"):
-        return query
-    if actor.has("district_officer"):  # an account bound to no district sees none (not those without a district)
-        return query.where(diagnosis_projects.c.district == actor.district) if actor.district else query.where(false())
-    if actor.has("provider"):
-        return query.where(diagnosis_projects.c.provider_id == actor.org)
-    return query.where(diagnosis_projects.c.enterprise_id == actor.org)
+    return select(diagnosis_projects).where(where(policy.projects(actor), PROJECT_COLUMNS))
 
 
 async def list_projects(

@@ -28,7 +28,6 @@ from ..application.application_actions import (
     withdraw_application,
 )
 from ..application.applications import (
-    APPLICANT_ROLES,
     application_view,
     create_application,
     edit_application,
@@ -37,6 +36,7 @@ from ..application.applications import (
     list_applications,
 )
 from ..application.calls import find_call, visible_call
+from ..domain.access import APPLICANT_ROLES
 from .selection_deps import answer, business_day, page
 
 router = APIRouter(tags=["applications 申报"])

@@ -21,6 +21,7 @@ from ..application.assignments import active_members, assign_application, assign
 from ..application.calls import find_call
 from ..application.expert_pool import expert_rows, expert_view, set_expert_profile
 from ..application.scoring import confirm_as_chair, expert_backlog, panel_view, submit_scores
+from ..domain import access as policy
 from .applications import ApplicationOut
 from .selection_deps import answer, business_day
 
@@ -139,7 +140,7 @@ async def assign_one(application_id: str, body: AssignIn, request: Request, acto
                         "exclusions); another member sees their own line only.")
 async def panel(application_id: str, actor: Actor = Depends(require_roles("city_officer", "district_officer", "auditor", "expert")),
                 runtime: Runtime = Depends(get_runtime)) -> Any:
-    official = actor.has("city_officer", "district_officer", "auditor")
+    official = policy.sees_whole_panel(actor)
     async with runtime.uow() as session:
         application = await find_application(session, application_id)
         await ensure_may_see(session, actor, application)
