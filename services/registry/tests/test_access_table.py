@@ -6,7 +6,6 @@ another district, an expert not on the panel. Real HTTP, real PostgreSQL (``sihu
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from typing import Any
 
@@ -242,8 +241,4 @@ async def test_every_registry_operation_answers_each_role_as_the_table_says(stac
         params, actors = await _seed(w)
         clock.day = PUBLISHED_ON
         await _publicise(w, params, actors)
-        if os.environ.get("SIHUA_ACCESS_DRAFT"):
-            from sihua_shared.testing.access import draft_table
-
-            print(await draft_table(client, app, actors, params))
         await check_table(client, app, ROWS, actors, params)

@@ -41,8 +41,3 @@ class Actor:
     def is_city(self) -> bool:
         return "city_officer" in self.roles
 
-    def may_see_district(self, district: str | None) -> bool:
-        """City officers and auditors see every district; a district officer only their own."""
-        if self.has("city_officer", "auditor", "service"):
-            return True
-        return "district_officer" in self.roles and district is not None and district == self.district

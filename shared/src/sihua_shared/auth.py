@@ -20,7 +20,7 @@ from .logging import get_logger
 from .problems import ProblemError, field_error
 
 log = get_logger("sihua.auth")
-__all__ = ["OFFICIALS", "ROLES", "Actor", "TokenVerifier", "current_actor", "ensure_owner", "require_roles"]
+__all__ = ["OFFICIALS", "ROLES", "Actor", "TokenVerifier", "current_actor", "require_roles"]
 
 
 class TokenVerifier:
@@ -146,18 +146,3 @@ def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Actor]]:
 
     return dependency
 
-
-def ensure_owner(actor: Actor, org_id: str | None, *, district: str | None = None) -> None:
-    """Object-level rule: the actor's own organisation, or an official with the district in scope."""
-    if org_id is not None and actor.org == org_id:
-        return
-    if actor.has(*OFFICIALS, "auditor", "service") and actor.may_see_district(district):
-        return
-    raise ProblemError(
-        403,
-        "not_owner",
-        "this resource belongs to another organisation",
-        errors=[
-            field_error("authorization", "该资源属于其他单位，无权访问", "This resource belongs to another organisation")
-        ],
-    )
