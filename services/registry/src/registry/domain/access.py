@@ -138,3 +138,29 @@ def account_districts(actor: Actor) -> Scope | None:
 def notifications(actor: Actor) -> Scope:
     """An account reads its own inbox only."""
     return Scope.where(account=actor.id)
+
+
+# Account management: a city officer manages every account; a district officer enterprise, provider and
+# district-officer accounts of their own district (an organisation's account is in the organisation's district);
+# an enterprise or provider account colleagues of its own organisation with its own role — never officials.
+ORGANISATION_ROLES = ("enterprise", "provider")
+DISTRICT_GRANTABLE = frozenset({"enterprise", "provider", "district_officer"})
+
+
+def account_refusal(
+    actor: Actor, roles: frozenset[str], organisation_id: str | None, district: str | None
+) -> tuple[str, frozenset[str]] | None:
+    """Why ``actor`` may not create or manage an account with these roles and place — ``("role_not_grantable",
+    roles)``, ``("outside_district", ∅)`` or ``("not_owner", ∅)`` — or None when it may."""
+    if actor.is_city:
+        return None
+    if actor.has("district_officer") and actor.district:
+        if not roles <= DISTRICT_GRANTABLE:
+            return "role_not_grantable", roles - DISTRICT_GRANTABLE
+        return None if district == actor.district else ("outside_district", frozenset())
+    own_roles = actor.roles.intersection(ORGANISATION_ROLES)
+    if own_roles and actor.org:
+        if not roles <= own_roles:
+            return "role_not_grantable", roles - own_roles
+        return None if organisation_id == actor.org else ("not_owner", frozenset())
+    return "role_not_grantable", roles
