@@ -15,7 +15,7 @@ from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.project_completion import complete_project
 from ..application.projects import assign_project, cancel_project, get_project, list_projects
-from ..domain.access import PROJECT_ASSIGNERS, PROJECT_READERS
+from ..domain.access import PROJECT_ASSIGNERS, PROJECT_COMPLETERS, PROJECT_READERS
 
 router = APIRouter(prefix="/diagnosis-projects", tags=["diagnosis projects 诊断服务项目"])
 
@@ -150,7 +150,7 @@ async def complete(
     project_id: str,
     body: CompleteIn,
     request: Request,
-    actor: Actor = Depends(require_roles("provider")),
+    actor: Actor = Depends(require_roles(*PROJECT_COMPLETERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:

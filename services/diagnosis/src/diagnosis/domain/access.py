@@ -30,6 +30,9 @@ OFFICIALS = ("city_officer", "district_officer", "auditor")
 EDITION_MANAGERS = ("city_officer",)
 PROJECT_ASSIGNERS = ("city_officer", "district_officer")
 PROJECT_READERS = (*PROJECT_ASSIGNERS, "auditor", "provider", "enterprise")
+PROJECT_COMPLETERS = ("provider",)
+ENTERPRISES = ("enterprise",)  # consents are the enterprise's to give and withdraw
+CONSENT_READERS = ("enterprise", "provider", "third_party", "city_officer", "auditor")
 
 
 def assessments(actor: Actor) -> Scope:

@@ -38,7 +38,7 @@ from ..application.applications import (
     list_applications,
 )
 from ..application.calls import find_call, visible_call
-from ..domain.access import APPLICANT_ROLES
+from ..domain.access import APPLICANT_ROLES, OFFICIALS
 from .selection_deps import answer, business_day, page
 
 router = APIRouter(tags=["applications 申报"])
@@ -179,7 +179,7 @@ async def withdraw(application_id: str, request: Request, actor: Actor = Depends
     return await _step(request, runtime, actor, application_id, lambda s, row: withdraw_application(s, actor, row), ensure_applicant)
 
 
-Official = Depends(require_roles("city_officer", "district_officer"))
+Official = Depends(require_roles(*OFFICIALS))
 
 
 @router.post("/applications/{application_id}/formal-check/start", response_model=ApplicationOut,

@@ -15,7 +15,7 @@ from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_p
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.pilot_pool import enrol_enterprise, get_enrolment, list_enrolments, remove_enterprise
-from ..domain.access import POOL_OFFICERS, POOL_READERS
+from ..domain.access import OFFICIALS, POOL_READERS
 
 router = APIRouter(prefix="/pilot-enterprises", tags=["pilot pool 试点企业名单"])
 
@@ -74,7 +74,7 @@ def _answer(row: Mapping[str, Any], status: int = 200, **headers: str) -> JSONRe
 async def enrol(
     body: EnrolmentIn,
     request: Request,
-    actor: Actor = Depends(require_roles(*POOL_OFFICERS)),
+    actor: Actor = Depends(require_roles(*OFFICIALS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async def create() -> tuple[dict[str, Any], dict[str, str]]:
@@ -140,7 +140,7 @@ async def remove(
     enrolment_id: str,
     body: RemovalIn,
     request: Request,
-    actor: Actor = Depends(require_roles(*POOL_OFFICERS)),
+    actor: Actor = Depends(require_roles(*OFFICIALS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:

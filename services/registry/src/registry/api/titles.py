@@ -16,7 +16,7 @@ from sihua_shared.http import check_if_match, etag_for, versioned_json
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.titles import find_title, grant_title_to, list_titles, revoke_title, valid_titles, verify_title, visible_title
-from ..domain.access import TITLE_READERS
+from ..domain.access import CITY_ONLY, TITLE_READERS
 
 router = APIRouter(prefix="/titles", tags=["titles 称号"])
 TitleKind = Literal["key_platform", "traction_unit", "diagnosis_provider", "third_party"]
@@ -132,7 +132,7 @@ async def read(
     ),
 )
 async def grant(
-    body: GrantIn, request: Request, actor: Actor = Depends(require_roles("city_officer")), runtime: Runtime = Depends(get_runtime)
+    body: GrantIn, request: Request, actor: Actor = Depends(require_roles(*CITY_ONLY)), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
     async def create() -> tuple[dict[str, object], dict[str, str]]:
         async with runtime.uow() as session:
@@ -151,7 +151,7 @@ async def grant(
 )
 async def revoke(
     title_id: str, body: RevokeIn, request: Request,
-    actor: Actor = Depends(require_roles("city_officer")), runtime: Runtime = Depends(get_runtime),
+    actor: Actor = Depends(require_roles(*CITY_ONLY)), runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:
         row = await find_title(session, title_id, lock=True)

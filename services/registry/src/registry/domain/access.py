@@ -20,16 +20,23 @@ FILED_BY = "filed_by"  # the account that filed an objection
 ACCOUNT = "account"  # the account a notification is addressed to
 
 # Roles admitted to operations (the route's first gate; the scopes below then pick the rows).
+CITY_ONLY = ("city_officer",)
+OFFICIALS = ("city_officer", "district_officer")
+EXPERTS = ("expert",)
 APPLICANT_ROLES = ("enterprise", "provider", "third_party")
+PANEL_READERS = ("city_officer", "district_officer", "auditor", "expert")
+TIE_BREAKERS = ("city_officer", "expert")  # the city, or the chair of every tied application's panel
+ACCOUNT_MANAGERS = ("city_officer", "district_officer", "enterprise", "provider")
+ACCOUNT_READERS = ("city_officer", "district_officer", "auditor")
 # Who reads every organisation: the city, auditors and integrating services.
 ORGANISATION_SEE_ALL = (*SEE_ALL, "service")
 ORGANISATION_EDITORS = ("city_officer", "district_officer", "enterprise", "provider", "third_party")
-ORGANISATION_READERS = (*ORGANISATION_EDITORS, "auditor", "service", "expert")
+ORGANISATION_LISTERS = (*ORGANISATION_EDITORS, "auditor", "service")
+ORGANISATION_READERS = (*ORGANISATION_LISTERS, "expert")
 # Who reads the whole pilot pool: the city, auditors, integrating services and the third-party organisation that
 # runs the pilot's assessments and records for the city (S2 三(九)).
 POOL_SEE_ALL = ("city_officer", "auditor", "service", "third_party")
-POOL_OFFICERS = ("city_officer", "district_officer")
-POOL_READERS = (*POOL_OFFICERS, "auditor", "service", "third_party", "enterprise")
+POOL_READERS = (*OFFICIALS, "auditor", "service", "third_party", "enterprise")
 TITLE_READERS = (*SEE_ALL, "district_officer", "provider", "enterprise")
 # Everyone signed in as a person has an inbox; agency clients do not.
 PEOPLE = tuple(r for r in ROLES if r != "service")
