@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.access_sql import where
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.clock import today
+from sihua_shared.clock import business_clock
 from sihua_shared.contracts.diagnosis import DIAGNOSIS_PROJECT_ASSIGNED, DiagnosisProjectAssigned
 from sihua_shared.outbox import record_event
 from sihua_shared.problems import ProblemError, conflict, field_error, forbidden, not_found, transition_not_allowed
@@ -35,7 +35,7 @@ async def assign_project(
         )
     ensure(policy.project_assigners(actor), {DISTRICT: enterprise["district"]},
            forbidden("只能为本区企业派单", "a district officer assigns enterprises of their own district only"))
-    on = today()
+    on = business_clock(session).today()
     titles = (
         await session.execute(
             select(known_titles).where(
