@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.access import Scope
 from sihua_shared.access_sql import Attribute, where
 from sihua_shared.auth import Actor
-from sihua_shared.problems import ProblemError
+from sihua_shared.errors import DomainError
 from sihua_shared.readmodels import known_organisations, pilot_enterprises
 
 from ..adapters.assessment_tables import assessments, consents
@@ -92,7 +92,7 @@ def visibility(actor: Actor) -> ColumnElement[bool]:
     return where(policy.assessments(actor), ASSESSMENT_COLUMNS)
 
 
-def ensure(scope: Scope, resource: Mapping[str, Any], refusal: ProblemError) -> None:
+def ensure(scope: Scope, resource: Mapping[str, Any], refusal: DomainError) -> None:
     """Raise ``refusal`` unless the scope admits the resource."""
     if not scope.admits(resource):
         raise refusal

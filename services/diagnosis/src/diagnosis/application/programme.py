@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.access_sql import where
 from sihua_shared.auth import Actor
+from sihua_shared.errors import forbidden
 from sihua_shared.jurisdiction import ProgrammeTarget
-from sihua_shared.problems import forbidden
 from sihua_shared.readmodels import known_organisations, pilot_enterprises
 
 from ..adapters.assessment_tables import assessments

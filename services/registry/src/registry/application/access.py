@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.access import Scope
 from sihua_shared.access_sql import Attribute
-from sihua_shared.problems import ProblemError, field_error, forbidden
+from sihua_shared.errors import DomainError, forbidden
 
 from ..adapters.call_tables import applications, objections, panel_members
 from ..adapters.notification_tables import notifications
@@ -66,16 +66,11 @@ async def application_resource(session: AsyncSession, row: Mapping[str, Any]) ->
     return {**owned_resource(row), PANEL: await panel_of(session, row["id"])}
 
 
-def ensure(scope: Scope, resource: Mapping[str, Any], refusal: ProblemError | None = None) -> None:
+def ensure(scope: Scope, resource: Mapping[str, Any], refusal: DomainError | None = None) -> None:
     """Raise ``refusal`` (a plain 403 by default) unless the scope admits the resource."""
     if not scope.admits(resource):
         raise refusal or forbidden()
 
 
-def not_owner() -> ProblemError:
-    return ProblemError(
-        403,
-        "not_owner",
-        "this resource belongs to another organisation",
-        errors=[field_error("authorization", "该资源属于其他单位，无权访问", "This resource belongs to another organisation")],
-    )
+def not_owner() -> DomainError:
+    return forbidden("该资源属于其他单位，无权访问", "This resource belongs to another organisation", code="not_owner")

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.access_sql import where
 from sihua_shared.auth import Actor
-from sihua_shared.problems import not_found
+from sihua_shared.errors import not_found
 
 from ..adapters.notification_tables import notifications
 from ..domain import access as policy

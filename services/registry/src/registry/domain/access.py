@@ -9,7 +9,10 @@ framework, no database. An actor holding several roles gets the union of what ea
 
 from __future__ import annotations
 
-from sihua_shared.access import EVERYTHING, NOTHING, SEE_ALL, Scope, any_of, assigned, in_charge, overseen, own
+from sihua_shared.access import EVERYTHING, NOTHING, Scope, any_of, assigned, overseen
+from sihua_shared.access import SEE_ALL as SEE_ALL  # the shared rules this policy answers with as they are
+from sihua_shared.access import in_charge as in_charge
+from sihua_shared.access import own as own
 from sihua_shared.actor import ROLES, Actor
 
 # Attributes a resource is described by (the keys of the dicts ``Scope.admits`` reads and the SQL maps).
