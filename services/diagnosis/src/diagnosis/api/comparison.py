@@ -11,7 +11,7 @@ from sihua_shared.inputs import Key, Uuid
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.results import compare_assessments
-from .schemas import READERS
+from ..domain.access import READERS
 
 router = APIRouter(prefix="/enterprises", tags=["assessments 数字化水平评测"])
 

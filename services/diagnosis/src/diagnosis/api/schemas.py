@@ -19,10 +19,6 @@ EditionVersion = Annotated[
     str, Field(pattern=EDITION_ID_PATTERN.removesuffix("$") + "@[0-9a-f]{16}$", description="指标版本，如 2024@3f2a…")
 ]
 
-READERS = ("enterprise", "provider", "third_party", "expert", "district_officer", "city_officer", "auditor")
-FILLERS = ("enterprise", "provider", "third_party")
-OFFICIALS = ("city_officer", "district_officer", "auditor")
-
 
 class StartIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
