@@ -29,7 +29,9 @@ async def test_operational_endpoints(stack: Stack, service: str) -> None:
         assert ready.status_code == 200 and ready.json()["checks"]["database"] == "ok"
         assert (await client.get("/openapi.json")).json()["info"]["title"].startswith(f"Sihua {service}")
         assert "swagger-ui" in (await client.get("/docs")).text
-        assert (await client.get("/asyncapi.json")).json() == build_asyncapi(spec_of(service))
+        assert (await client.get("/asyncapi.json")).json() == build_asyncapi(
+            spec_of(service), nats_host=stack.servers.nats_url.removeprefix("nats://")
+        )
         assert "sihua_outbox_backlog" in (await client.get("/metrics")).text
 
 

