@@ -123,10 +123,16 @@ class EmbeddedNats:
         self.auth_file = auth_file.resolve() if auth_file is not None else None
         self.process: subprocess.Popen[bytes] | None = None
 
+    @property
+    def pid_file(self) -> Path:
+        return self.folder / "nats.pid"
+
     def _write_config(self) -> Path:
         lines = [
             f"listen: 127.0.0.1:{self.port}",
             f"jetstream {{ store_dir: {json.dumps(str(self.folder / 'jetstream'))} }}",
+            # for `nats-server --signal reload=<this file>` after an operator changed the authorization
+            f"pid_file: {json.dumps(str(self.pid_file))}",
         ]
         if self.auth_file is not None:
             # the server resolves an include against the including file's folder
