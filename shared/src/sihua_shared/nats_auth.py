@@ -19,7 +19,8 @@ gets its permissions with the spec:
   consumers' deliveries arrive there, and nobody can listen to another user's deliveries. Core-NATS
   subscriptions on ``sihua.>`` are never granted: facts are read through durable consumers only.
 
-Operator commands (the credentials folder defaults to ``$SIHUA_DATA_DIR/nats``):
+Operator commands (the credentials folder defaults to ``$SIHUA_NATS_CREDENTIALS_DIR``, else
+``$SIHUA_DATA_DIR/nats``, else ``.data/services/nats``, where ``make run`` keeps them):
 
     python -m sihua_shared.nats_auth init [--dir DIR] [--file-mode 0600]
         seeds for every service's api and worker (kept when present) and the server's ``auth.conf``
@@ -255,7 +256,11 @@ _RELOAD = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    default_dir = Path(os.environ.get("SIHUA_DATA_DIR", ".data")) / "nats"
+    # where the services look (Settings.nats_credentials_dir), else make run's folder
+    default_dir = Path(
+        os.environ.get("SIHUA_NATS_CREDENTIALS_DIR")
+        or Path(os.environ.get("SIHUA_DATA_DIR", ".data/services")) / "nats"
+    )
     parser = argparse.ArgumentParser(prog="python -m sihua_shared.nats_auth", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     init = sub.add_parser("init", help="seeds for every service's api and worker, and auth.conf")
