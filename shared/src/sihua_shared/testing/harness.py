@@ -29,7 +29,6 @@ from typing import Any
 
 import asyncpg
 import httpx
-import nats
 from fastapi import FastAPI
 from nats.aio.client import Client as NATS
 from sqlalchemy.engine import make_url
@@ -112,35 +111,13 @@ class BusAuth:
             path = nats_auth.write_seed(seeds, name, seed)
             self.users[name] = (nats_auth.public_key(seed), permissions)
             added[name] = Credentials(name, path)
-        self._reload()
-        probe = next(iter(added.values()))
-        for server in self.nats:
-            if server.process is not None:
-                await _wait_until_accepted(server.url, probe)
+        self._reload()  # returns once every server has applied it
         return added
 
     def remove(self, names: list[str]) -> None:
         for name in names:
             self.users.pop(name, None)
         self._reload()
-
-
-async def _wait_until_accepted(url: str, credentials: Credentials, timeout: float = 10.0) -> None:
-    """A reload is asynchronous in the server: connect as a new user until it is accepted."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        try:
-            nc = await nats.connect(
-                url, nkeys_seed=str(credentials.seed_file), allow_reconnect=False, connect_timeout=1,
-                max_reconnect_attempts=0,
-            )
-        except Exception:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.02)
-        else:
-            await nc.close()
-            return
 
 
 @dataclass
