@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import date
 from typing import Any
 
 import nats
@@ -16,7 +17,6 @@ from nats.js.api import AckPolicy, ConsumerConfig
 
 from registry.main import create_app as registry_app
 from sihua_shared.bus import Credentials, connect, durable_name, ensure_stream, stream_name
-from sihua_shared.clock import today
 from sihua_shared.contracts.evaluation import VERDICT_ISSUED
 from sihua_shared.events import new_event
 from sihua_shared.nats_auth import AgencyConsumer
@@ -26,6 +26,7 @@ from sihua_shared.testing.harness import Stack, eventually, running_worker, serv
 from .helpers import spec_of
 
 TITLES = "/api/registry/v1/titles"
+DAY = date(2026, 3, 10)  # the business date the forged-verdict test pins
 
 
 class Refusals:
@@ -60,6 +61,13 @@ async def _connect_as(url: str, credentials: Credentials | None) -> tuple[NATS, 
     return nc, refusals
 
 
+async def _refused(nc: NATS, refusals: Refusals, subject: str) -> None:
+    """Publish on ``subject`` and see the server refuse it."""
+    await nc.publish(subject, b"{}")
+    await nc.flush()
+    await refusals.wait_for(subject)
+
+
 async def _messages_in(stack: Stack, producer: str) -> int:
     nc = await stack.servers.connect("auth-check")
     try:
@@ -89,10 +97,7 @@ async def test_diagnosis_cannot_publish_evaluation_s_facts_but_can_publish_its_o
     await stack.create_streams("evaluation", "diagnosis")
     nc, refusals = await _connect_as(stack.servers.nats_url, diagnosis.nats_credentials("worker"))
     try:
-        forged = f"{stack.namespace}.sihua.evaluation.verdict.issued.v1"
-        await nc.publish(forged, b"{}")
-        await nc.flush()
-        await refusals.wait_for(forged)
+        await _refused(nc, refusals, f"{stack.namespace}.sihua.evaluation.verdict.issued.v1")
         # its own subject is allowed and lands in its own stream
         ack = await nc.jetstream().publish(f"{stack.namespace}.sihua.diagnosis.report.issued.v1", b"{}", timeout=5)
         assert ack.stream == stream_name("diagnosis", stack.namespace)
@@ -125,10 +130,7 @@ async def test_the_api_reads_its_consumers_lag_and_publishes_nothing(secured_sta
             assert f'sihua_consumer_lag{{consumer="{durable_name("diagnosis", "registry")}",service="diagnosis"}} 0.0' in lag
     nc, refusals = await _connect_as(stack.servers.nats_url, diagnosis.nats_credentials("api"))
     try:
-        subject = f"{stack.namespace}.sihua.diagnosis.report.issued.v1"
-        await nc.publish(subject, b"{}")
-        await nc.flush()
-        await refusals.wait_for(subject)
+        await _refused(nc, refusals, f"{stack.namespace}.sihua.diagnosis.report.issued.v1")
     finally:
         await nc.close()
 
@@ -226,7 +228,7 @@ async def test_a_forged_verdict_revokes_no_title(secured_stack: Stack) -> None:
     """The attack of issue 7: a client that is not evaluation publishes a failing verdict; the registry
     never sees it. The same verdict from evaluation's own worker revokes the title (the test can fail)."""
     stack = secured_stack
-    registry = await stack.settings("registry")
+    registry = await stack.settings("registry", business_date=DAY)
     evaluation = await stack.settings("evaluation")
     diagnosis = await stack.settings("diagnosis")
     city = stack.issuer.headers(["city_officer"])
@@ -234,7 +236,7 @@ async def test_a_forged_verdict_revokes_no_title(secured_stack: Stack) -> None:
     async with service_client(registry_app(registry)) as client, running_worker(spec_of("registry"), registry) as worker:
         created = await client.post("/api/registry/v1/organisations", headers=city,
                                     json={"uscc": uscc, "name": "伪造评价测试平台", "kind": "platform"})
-        body = {"organisation_id": created.json()["id"], "kind": "key_platform", "valid_from": today().isoformat()}
+        body = {"organisation_id": created.json()["id"], "kind": "key_platform", "valid_from": DAY.isoformat()}
         title = (await client.post(TITLES, headers=city, json=body)).json()
         await stack.create_streams("diagnosis")  # the registry also reacts to diagnosis
         # evaluation's worker has created its stream, as it does on start
