@@ -208,6 +208,8 @@ def _write_agencies(folder: Path, agencies: Mapping[str, list[AgencyConsumer]]) 
 
 def write_config(folder: Path, specs: Iterable[ServiceSpec] | None = None, *, mode: int = 0o600) -> Path:
     """Ensure every service's seeds exist and (re)write ``auth.conf`` for them and the agencies."""
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)  # it holds the seeds
     users: dict[str, tuple[str, Permissions]] = {}
     for name, permissions in service_users(service_specs() if specs is None else specs).items():
         users[name] = (public_key(load_or_create_seed(folder, name, mode=mode)), permissions)
@@ -249,7 +251,8 @@ def remove_agency(folder: Path, name: str) -> None:
 
 
 _RELOAD = (
-    "Reload the NATS server to apply it: `nats-server --signal reload` (or `kill -HUP <pid>`); "
+    "Reload the NATS server to apply it: `nats-server --signal reload=<pid or pid file>` (make run: "
+    "`.venv/bin/nats-server --signal reload=.data/nats/nats.pid`); "
     "compose: `docker compose kill -s HUP nats`; Kubernetes: update the sihua-nats-auth Secret and "
     "`kubectl -n sihua rollout restart statefulset/nats` (see deploy/README.md)."
 )
