@@ -45,7 +45,7 @@ def build_app(
         app.state.spec = spec
         await runtime.verifier.refresh()
         await _keep_deactivated_accounts(runtime, spec)
-        runtime.connect_nats_in_background(f"{spec.name}-api")
+        runtime.connect_nats_in_background(f"{spec.name}-api")  # as the api user: lag metrics only
         if on_startup is not None:
             result = on_startup(app, runtime)
             if hasattr(result, "__await__"):
@@ -84,7 +84,7 @@ def build_app(
     for router in spec.routers:
         app.include_router(router, prefix=spec.api_prefix)
 
-    document = build_asyncapi(spec)
+    document = build_asyncapi(spec, nats_host=settings.nats_address)
 
     @app.get(
         "/asyncapi.json",
