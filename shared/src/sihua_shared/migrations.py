@@ -54,6 +54,52 @@ def drop_common_tables(op: Any) -> None:
     op.execute("DROP FUNCTION IF EXISTS sihua_audit_append_only()")
 
 
+# Order per aggregate under failed publishes, and the indexes and counts of the retention job. Spelled out
+# with IF NOT EXISTS: a database whose first revision built the tables from the live metadata has them already.
+_COMMON_V2 = """
+ALTER TABLE outbox ADD COLUMN IF NOT EXISTS aggregate text GENERATED ALWAYS AS (envelope ->> 'subject') STORED
+---
+CREATE INDEX IF NOT EXISTS ix_outbox_unpublished_aggregate ON outbox (aggregate, seq) WHERE published_at IS NULL
+---
+CREATE INDEX IF NOT EXISTS ix_outbox_published_at ON outbox (published_at) WHERE published_at IS NOT NULL
+---
+CREATE INDEX IF NOT EXISTS ix_processed_messages_processed_at ON processed_messages (processed_at)
+---
+CREATE INDEX IF NOT EXISTS ix_idempotency_keys_created_at ON idempotency_keys (created_at)
+---
+CREATE TABLE IF NOT EXISTS pruned_rows (
+  table_name varchar(100) PRIMARY KEY,
+  pruned bigint NOT NULL DEFAULT 0,
+  last_run_at timestamp with time zone NOT NULL DEFAULT now()
+)
+"""
+
+_DROP_COMMON_V2 = """
+DROP TABLE IF EXISTS pruned_rows
+---
+DROP INDEX IF EXISTS ix_idempotency_keys_created_at
+---
+DROP INDEX IF EXISTS ix_processed_messages_processed_at
+---
+DROP INDEX IF EXISTS ix_outbox_published_at
+---
+DROP INDEX IF EXISTS ix_outbox_unpublished_aggregate
+---
+ALTER TABLE outbox DROP COLUMN IF EXISTS aggregate
+"""
+
+
+def common_v2(op: Any) -> None:
+    """The second version of the tables every service has; each service's history calls it once."""
+    for statement in _COMMON_V2.split("---"):
+        op.execute(statement)
+
+
+def drop_common_v2(op: Any) -> None:
+    for statement in _DROP_COMMON_V2.split("---"):
+        op.execute(statement)
+
+
 def consumer_foundation_upgrade(op: Any) -> None:
     """Revision 0001 of a service that consumes the registry's facts: common tables and organisations."""
     from .readmodels import create_readmodel_tables
