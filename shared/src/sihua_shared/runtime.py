@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from .auth import TokenVerifier
 from .bus import connect
 from .db import create_engine, session_factory
-from .http import Idempotency
+from .http import Idempotency, keyed_session
 from .jurisdiction import Jurisdiction, load_jurisdiction
 from .logging import get_logger
 from .settings import Settings
@@ -61,7 +61,16 @@ class Runtime:
 
     @asynccontextmanager
     async def uow(self) -> AsyncIterator[AsyncSession]:
-        """One transaction, committed when the block ends cleanly."""
+        """One transaction, committed when the block ends cleanly.
+
+        Under an ``Idempotency-Key`` the block joins the transaction holding the key, as a savepoint: it
+        rolls back on its own like a transaction would, and commits with the key and the stored answer.
+        """
+        keyed = keyed_session()
+        if keyed is not None:
+            async with keyed.begin_nested():
+                yield keyed
+            return
         async with self.factory() as session, session.begin():
             yield session
 
