@@ -43,7 +43,6 @@ async def delivery_figures(runtime: Runtime, spec: ServiceSpec) -> dict[str, Any
                 .group_by(dead_letters.c.consumer)
             )
         ).all()
-        retention = await retention_figures(session, runtime.settings.retention_seconds)
     lag: dict[str, int | None] = {}
     if runtime.nats is not None and runtime.nats.is_connected:
         js = runtime.nats.jetstream()
@@ -54,12 +53,7 @@ async def delivery_figures(runtime: Runtime, spec: ServiceSpec) -> dict[str, Any
                 )
             except Exception:
                 lag[sub.durable] = None
-    return {
-        "outbox_backlog": backlog,
-        "dead_letters": {c: int(n) for c, n in dead},
-        "consumer_lag": lag,
-        "retention": retention,
-    }
+    return {"outbox_backlog": backlog, "dead_letters": {c: int(n) for c, n in dead}, "consumer_lag": lag}
 
 
 def health_router(spec: ServiceSpec) -> APIRouter:
@@ -121,7 +115,9 @@ def health_router(spec: ServiceSpec) -> APIRouter:
             last_run = Gauge(
                 "sihua_retention_last_run_timestamp_seconds", "when the retention job last ran", by_table, registry=registry
             )
-            for table, kept in figures["retention"].items():
+            async with runtime.factory() as session:
+                retention = await retention_figures(session, runtime.settings.retention_seconds)
+            for table, kept in retention.items():
                 pruned.labels(spec.name, table).inc(kept["pruned"])
                 overdue.labels(spec.name, table).set(kept["overdue"])
                 if kept["last_run_at"] is not None:
