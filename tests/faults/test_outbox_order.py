@@ -153,9 +153,11 @@ async def test_a_failed_publish_mid_batch_leaves_every_read_model_right(stack: S
         funding.database_url, text("SELECT organisation_id, name, version FROM known_organisations ORDER BY version DESC")
     )
     assert [tuple(o) for o in organisations] == [(platform["id"], "顺序测试平台（更名二）", 3), (other["id"], "顺序测试平台1", 1)]
-    titles = await rows(funding.database_url, text("SELECT title_id, title_name, revoked_on, revocation_reason FROM known_titles"))
-    assert [(t.title_id, t.title_name, t.revoked_on is not None, t.revocation_reason) for t in titles] == [
-        (title["id"], "广州市四化赋能重点平台", True, "存在虚假申报行为")
+    titles = await rows(
+        funding.database_url, text("SELECT title_id, name_zh, revoked_on, revocation_reason, version FROM known_titles")
+    )
+    assert [(t.title_id, t.name_zh, t.revoked_on is not None, t.revocation_reason, t.version) for t in titles] == [
+        (title["id"], "广州市四化赋能重点平台", True, "存在虚假申报行为", 2)
     ]
 
 

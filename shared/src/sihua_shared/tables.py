@@ -42,6 +42,8 @@ outbox = Table(
     # The aggregate the fact is about (the CloudEvents subject): the relay keeps order per aggregate. Computed
     # from the envelope so that every writer, old or new, fills it in the same way.
     Column("aggregate", Text, Computed("envelope ->> 'subject'", persisted=True)),
+    # The relay's queue: only the unpublished rows, in commit order.
+    Index("ix_outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")),
     Index("ix_outbox_unpublished_aggregate", "aggregate", "seq", postgresql_where=text("published_at IS NULL")),
     Index("ix_outbox_published_at", "published_at", postgresql_where=text("published_at IS NOT NULL")),
 )

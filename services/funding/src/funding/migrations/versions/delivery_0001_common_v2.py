@@ -1,15 +1,15 @@
 """Common tables, version 2: the outbox's aggregate (order per aggregate) and the retention job's indexes and counts.
 
 Revision ID: delivery_0001
-Revises: 0002
+Revises: revocation_0001
 """
 
 from alembic import op
 
-from sihua_shared.migrations import common_v2, drop_common_v2
+from sihua_shared.migrations import common_v2, common_v2_downgrade
 
 revision = "delivery_0001"
-down_revision = "0002"
+down_revision = "revocation_0001"
 branch_labels = None
 depends_on = None
 
@@ -19,4 +19,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    drop_common_v2(op)
+    common_v2_downgrade(op)
