@@ -14,12 +14,10 @@ from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
 from sihua_shared.runtime import Runtime, get_runtime
 
-from ..application.pilot_pool import POOL_READERS, enrol_enterprise, get_enrolment, list_enrolments, remove_enterprise
+from ..application.pilot_pool import enrol_enterprise, get_enrolment, list_enrolments, remove_enterprise
+from ..domain.access import OFFICIALS, POOL_READERS
 
 router = APIRouter(prefix="/pilot-pool", tags=["pilot pool 试点企业名单"])
-
-OFFICERS = ("city_officer", "district_officer")
-READERS = (*POOL_READERS, "district_officer", "enterprise")
 
 
 class EnrolmentIn(BaseModel):
@@ -76,7 +74,7 @@ def _answer(row: Mapping[str, Any], status: int = 200, **headers: str) -> JSONRe
 async def enrol(
     body: EnrolmentIn,
     request: Request,
-    actor: Actor = Depends(require_roles(*OFFICERS)),
+    actor: Actor = Depends(require_roles(*OFFICIALS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async def create() -> tuple[dict[str, Any], dict[str, str]]:
@@ -102,7 +100,7 @@ async def index(
     district: str | None = Query(None, max_length=50, description="所在区"),
     sector: str | None = Query(None, max_length=50, description="试点行业"),
     enterprise_id: str | None = Query(None, max_length=36, description="企业"),
-    actor: Actor = Depends(require_roles(*READERS)),
+    actor: Actor = Depends(require_roles(*POOL_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> JSONResponse:
     async with runtime.uow() as session:
@@ -121,7 +119,7 @@ async def index(
 )
 async def read(
     enrolment_id: str,
-    actor: Actor = Depends(require_roles(*READERS)),
+    actor: Actor = Depends(require_roles(*POOL_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:
@@ -142,7 +140,7 @@ async def remove(
     enrolment_id: str,
     body: RemovalIn,
     request: Request,
-    actor: Actor = Depends(require_roles(*OFFICERS)),
+    actor: Actor = Depends(require_roles(*OFFICIALS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:
