@@ -225,7 +225,6 @@ class Pipeline:
         registry_spec = REGISTRY_SPEC if registry_consumers else dataclasses.replace(REGISTRY_SPEC, subscriptions=[])
         self.registry = Worker(registry_spec, registry)
         self.diagnosis = Worker(DIAGNOSIS_SPEC, diagnosis, after_commit=self._after_commit)
-        self.namespace = registry.nats_namespace
         self.engine = create_engine(registry.database_url)  # the producer: what the registry api would hold
         self.factory: async_sessionmaker[AsyncSession] = session_factory(self.engine)
         self.diagnosis_url = diagnosis.database_url
@@ -258,10 +257,7 @@ class Pipeline:
             async with session.begin():
                 for _ in range(count):
                     payload = organisation()
-                    event = await record_event(
-                        session, ORGANISATION_REGISTERED, payload,
-                        subject=payload.organisation_id, namespace=self.namespace,
-                    )
+                    event = await record_event(session, ORGANISATION_REGISTERED, payload, subject=payload.organisation_id)
                     ids.append(event.id)
                     phase.committed[event.id] = math.nan
             at = time.perf_counter()

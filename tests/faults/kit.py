@@ -31,7 +31,7 @@ def org_payload(n: int) -> OrganisationRegistered:
     )
 
 
-async def commit_events(database_url: str, count: int, namespace: str, *, start: int = 0) -> list[str]:
+async def commit_events(database_url: str, count: int, *, start: int = 0) -> list[str]:
     """Record ``count`` organisation facts in the registry outbox, committed."""
     engine = create_engine(database_url)
     ids = []
@@ -39,9 +39,7 @@ async def commit_events(database_url: str, count: int, namespace: str, *, start:
         async with session_factory(engine)() as session, session.begin():
             for n in range(start, start + count):
                 payload = org_payload(n)
-                await record_event(
-                    session, ORGANISATION_REGISTERED, payload, subject=payload.organisation_id, namespace=namespace
-                )
+                await record_event(session, ORGANISATION_REGISTERED, payload, subject=payload.organisation_id)
                 ids.append(payload.organisation_id)
     finally:
         await engine.dispose()

@@ -173,7 +173,7 @@ async def _count_is(database_url: str, expected: int) -> bool:
 async def test_two_relays_publish_every_event_exactly_once(stack: Stack) -> None:
     registry = await stack.settings("registry")
     total = 600
-    await commit_events(registry.database_url, total, stack.namespace)
+    await commit_events(registry.database_url, total)
     nc = await stack.servers.connect("two-relays")
     engine = create_engine(registry.database_url)
     try:

@@ -37,11 +37,11 @@ async def _accounts(settings: Settings, org_id: str) -> dict[str, str]:
     return made
 
 
-async def _publish(settings: Settings, namespace: str, *events: tuple[Any, dict[str, Any]]) -> None:
+async def _publish(settings: Settings, *events: tuple[Any, dict[str, Any]]) -> None:
     engine = create_engine(settings.database_url)
     async with session_factory(engine)() as s, s.begin():
         for spec, data in events:
-            await record_event(s, spec, spec.parse({**spec.example, **data}), subject="x", namespace=namespace)
+            await record_event(s, spec, spec.parse({**spec.example, **data}), subject="x")
     await engine.dispose()
 
 
@@ -56,7 +56,7 @@ async def test_facts_notify_the_people_they_concern_once_and_mail_them(stack: St
             ids = await _accounts(settings, org_id)
             mine = {"organisation_id": org_id}
             await _publish(
-                settings, stack.namespace,
+                settings,
                 (facts.APPLICATION_RETURNED, mine),
                 (facts.EXPERT_ASSIGNED, {"expert_account_id": ids["expert"], "due_on": DUE_ON.isoformat()}),
                 (facts.OBJECTION_FILED, mine),

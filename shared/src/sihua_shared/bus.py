@@ -117,6 +117,10 @@ def supports_multiple_filters(js: JetStreamContext) -> bool:
     return server_version(js) >= (2, 10)
 
 
+# JetStream drops a message whose Nats-Msg-Id it saw within this window; the retention of the inbox is longer.
+DUPLICATE_WINDOW_SECONDS = 120.0
+
+
 async def ensure_stream(
     js: JetStreamContext, producer: str, *, namespace: str = "", replicas: int = 1
 ) -> None:
@@ -127,7 +131,7 @@ async def ensure_stream(
         subjects=[stream_subjects(producer, namespace)],
         storage=StorageType.FILE,
         num_replicas=replicas,
-        duplicate_window=120.0,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
         description=f"Sihua facts published by {producer}",
     )
     try:

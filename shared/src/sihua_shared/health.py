@@ -6,12 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CollectorRegistry, Gauge, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select, text
 
 from .consumer import consumer_lag
 from .outbox import outbox_backlog
+from .retention import retention_figures
 from .runtime import Runtime
 from .service import ServiceSpec
 from .tables import dead_letters
@@ -91,7 +92,7 @@ def health_router(spec: ServiceSpec) -> APIRouter:
     @router.get(
         "/metrics",
         summary="Prometheus metrics",
-        description="Prometheus 指标 / outbox backlog, consumer lag, dead letters.",
+        description="Prometheus 指标 / outbox backlog, consumer lag, dead letters, retention (rows pruned and overdue).",
     )
     async def metrics(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime
@@ -116,6 +117,21 @@ def health_router(spec: ServiceSpec) -> APIRouter:
             for name, value in figures["consumer_lag"].items():
                 if value is not None:
                     lag.labels(spec.name, name).set(value)
+            by_table = ["service", "table"]
+            pruned = Counter("sihua_pruned_rows", "rows pruned by the retention job", by_table, registry=registry)
+            overdue = Gauge(
+                "sihua_retention_overdue_rows", "rows past the retention not yet pruned", by_table, registry=registry
+            )
+            last_run = Gauge(
+                "sihua_retention_last_run_timestamp_seconds", "when the retention job last ran", by_table, registry=registry
+            )
+            async with runtime.factory() as session:
+                retention = await retention_figures(session, runtime.settings.retention_seconds)
+            for table, kept in retention.items():
+                pruned.labels(spec.name, table).inc(kept["pruned"])
+                overdue.labels(spec.name, table).set(kept["overdue"])
+                if kept["last_run_at"] is not None:
+                    last_run.labels(spec.name, table).set(kept["last_run_at"].timestamp())
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -7,13 +7,14 @@ import hashlib
 import json
 import re
 import uuid
+from contextvars import ContextVar
 from itertools import islice
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import Query, Request
 from pydantic import BaseModel
-from sqlalchemy import delete, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import Headers
@@ -356,10 +357,24 @@ async def _request_bytes(request: Request) -> bytes:
     return b"\n".join(parts)
 
 
+# The session of the transaction that holds an Idempotency-Key, while its request's use case runs: the route's
+# unit of work joins it (``Runtime.uow``), so that the key, the state change and the stored answer commit
+# together or not at all.
+_keyed_session: ContextVar[AsyncSession | None] = ContextVar("sihua_keyed_session", default=None)
+
+
+def keyed_session() -> AsyncSession | None:
+    """The transaction holding the current request's Idempotency-Key, if any."""
+    return _keyed_session.get()
+
+
 class Idempotency:
     """Replays the stored answer of a creating POST sent again with the same ``Idempotency-Key``.
 
-    The key is scoped to the caller (account id); the same key with a different body is refused.
+    The key is scoped to the caller (account id); the same key with a different body is refused. The key is
+    recorded in the use case's own transaction, under a transaction-scoped advisory lock: a request that dies
+    half-way (a crash, a lost connection) takes its key with it, so a retry runs once, never 409 forever; a
+    retry while the first request still runs gets 409 at once.
     """
 
     def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
@@ -369,95 +384,40 @@ class Idempotency:
     def _hash(method: str, path: str, body: bytes) -> str:
         return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
 
-    async def begin(self, request: Request, scope: str) -> Response | None:
+    @staticmethod
+    def _key(request: Request) -> str | None:
         key = request.headers.get("idempotency-key")
-        if key is None:
-            return None
-        if not _SAFE_ID.match(key):
+        if key is not None and not _SAFE_ID.match(key):
             raise ProblemError(
                 400,
                 "bad_idempotency_key",
                 "Idempotency-Key must be 1-100 characters of letters, digits and ._:-",
                 errors=[field_error("header.Idempotency-Key", "幂等键格式不正确", "malformed Idempotency-Key")],
             )
-        digest = self._hash(request.method, request.url.path, await _request_bytes(request))
-        async with self._factory() as session, session.begin():
-            inserted = await session.execute(
-                pg_insert(idempotency_keys)
-                .values(scope=scope, key=key, request_hash=digest)
-                .on_conflict_do_nothing()
-                .returning(idempotency_keys.c.key)
-            )
-            if inserted.first() is not None:
-                request.state.idempotency = (scope, key)
-                return None
-            row = (
-                await session.execute(
-                    select(idempotency_keys).where(
-                        idempotency_keys.c.scope == scope, idempotency_keys.c.key == key
-                    )
-                )
-            ).one()
-        if row.request_hash != digest:
-            raise ProblemError(
-                422,
-                "idempotency_key_reused",
-                "this Idempotency-Key was used with a different request",
-                errors=[
-                    field_error("header.Idempotency-Key", "该幂等键已用于另一请求", "key reused with a different request")
-                ],
-            )
-        if row.status_code is None:
+        return key
+
+    @staticmethod
+    async def _claim(session: AsyncSession, scope: str, key: str, digest: str) -> bool:
+        """Take the key in this transaction; False when an earlier request with it has finished."""
+        lock = func.pg_try_advisory_xact_lock(func.hashtextextended(f"idempotency\n{scope}\n{key}", 0))
+        if not (await session.execute(select(lock))).scalar_one():
             raise ProblemError(
                 409,
                 "request_in_progress",
                 "a request with this Idempotency-Key is still being processed",
                 errors=[field_error("header.Idempotency-Key", "相同请求正在处理中", "the same request is in progress")],
             )
-        headers = dict(row.response_headers or {})
-        headers["Idempotent-Replayed"] = "true"
-        return Response(
-            content=row.response_body or "",
-            status_code=row.status_code,
-            headers=headers,
-            media_type="application/json",
+        statement = pg_insert(idempotency_keys).values(scope=scope, key=key, request_hash=digest)
+        claimed = await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["scope", "key"],
+                # a committed key without an answer was left by an earlier release, which recorded the key in
+                # a transaction of its own: nobody holds it (the lock is ours), so it is free again
+                set_={"request_hash": statement.excluded.request_hash, "created_at": func.now()},
+                where=idempotency_keys.c.status_code.is_(None),
+            ).returning(idempotency_keys.c.key)
         )
-
-    async def finish(self, request: Request, status_code: int, body: Any, headers: dict[str, str]) -> None:
-        pending = getattr(request.state, "idempotency", None)
-        if pending is None:
-            return
-        scope, key = pending
-        async with self._factory() as session, session.begin():
-            if status_code >= 500:
-                await session.execute(
-                    delete(idempotency_keys).where(
-                        idempotency_keys.c.scope == scope, idempotency_keys.c.key == key
-                    )
-                )
-                return
-            await session.execute(
-                update(idempotency_keys)
-                .where(idempotency_keys.c.scope == scope, idempotency_keys.c.key == key)
-                .values(
-                    status_code=status_code,
-                    response_body=json.dumps(body, ensure_ascii=False, default=str),
-                    response_headers=headers,
-                )
-            )
-
-    async def abandon(self, request: Request) -> None:
-        """Forget a key whose request failed, so that the client may try again."""
-        pending = getattr(request.state, "idempotency", None)
-        if pending is None:
-            return
-        scope, key = pending
-        async with self._factory() as session, session.begin():
-            await session.execute(
-                delete(idempotency_keys).where(
-                    idempotency_keys.c.scope == scope, idempotency_keys.c.key == key
-                )
-            )
+        return claimed.first() is not None
 
     async def run(
         self,
@@ -468,13 +428,53 @@ class Idempotency:
         status_code: int = 201,
     ) -> Response:
         """Run ``create()`` (an awaitable factory returning ``(body, headers)``) at most once per key."""
-        replay = await self.begin(request, scope)
-        if replay is not None:
-            return replay
-        try:
+        key = self._key(request)
+        if key is None:
             body, headers = await create()
-        except BaseException:
-            await self.abandon(request)
-            raise
-        await self.finish(request, status_code, body, headers)
+            return JSONResponse(body, status_code=status_code, headers=headers)
+        digest = self._hash(request.method, request.url.path, await _request_bytes(request))
+        async with self._factory() as session, session.begin():
+            if not await self._claim(session, scope, key, digest):
+                row = (
+                    await session.execute(
+                        select(idempotency_keys).where(
+                            idempotency_keys.c.scope == scope, idempotency_keys.c.key == key
+                        )
+                    )
+                ).one()
+                return _replayed_answer(row, digest)
+            token = _keyed_session.set(session)
+            try:
+                body, headers = await create()
+            finally:
+                _keyed_session.reset(token)
+            await session.execute(
+                update(idempotency_keys)
+                .where(idempotency_keys.c.scope == scope, idempotency_keys.c.key == key)
+                .values(
+                    status_code=status_code,
+                    response_body=json.dumps(body, ensure_ascii=False, default=str),
+                    response_headers=headers,
+                )
+            )
         return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+def _replayed_answer(row: Any, digest: str) -> Response:
+    if row.request_hash != digest:
+        raise ProblemError(
+            422,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with a different request",
+            errors=[
+                field_error("header.Idempotency-Key", "该幂等键已用于另一请求", "key reused with a different request")
+            ],
+        )
+    headers = dict(row.response_headers or {})
+    headers["Idempotent-Replayed"] = "true"
+    return Response(
+        content=row.response_body or "",
+        status_code=row.status_code,
+        headers=headers,
+        media_type="application/json",
+    )

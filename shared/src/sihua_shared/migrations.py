@@ -126,4 +126,43 @@ def common_v1_downgrade(op: Any) -> None:
         op.drop_table(table)
 
 
-# ---- common_v2, …: add the next body here, below the last one, and never edit the ones above. --------
+# ---- common_v2: order per aggregate, and what the retention job needs -----------------------------
+
+
+def common_v2(op: Any) -> None:
+    # The aggregate a fact is about (the CloudEvents subject), computed from the envelope so that every writer
+    # fills it alike: the relay never sends a fact while an earlier one of its aggregate is unpublished.
+    op.add_column(
+        "outbox",
+        sa.Column("aggregate", sa.Text(), sa.Computed("envelope ->> 'subject'", persisted=True), nullable=True),
+    )
+    op.create_index(
+        "ix_outbox_unpublished_aggregate", "outbox", ["aggregate", "seq"], unique=False,
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
+    # The retention job finds old rows by these, a bounded batch at a time.
+    op.create_index(
+        "ix_outbox_published_at", "outbox", ["published_at"], unique=False,
+        postgresql_where=sa.text("published_at IS NOT NULL"),
+    )
+    op.create_index("ix_processed_messages_processed_at", "processed_messages", ["processed_at"], unique=False)
+    op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"], unique=False)
+    op.create_table(
+        "pruned_rows",
+        sa.Column("table_name", sa.String(length=100), nullable=False),
+        sa.Column("pruned", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("last_run_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("table_name"),
+    )
+
+
+def common_v2_downgrade(op: Any) -> None:
+    op.drop_table("pruned_rows")
+    op.drop_index("ix_idempotency_keys_created_at", table_name="idempotency_keys")
+    op.drop_index("ix_processed_messages_processed_at", table_name="processed_messages")
+    op.drop_index("ix_outbox_published_at", table_name="outbox")
+    op.drop_index("ix_outbox_unpublished_aggregate", table_name="outbox")
+    op.drop_column("outbox", "aggregate")
+
+
+# ---- common_v3, …: add the next body here, below the last one, and never edit the ones above. --------

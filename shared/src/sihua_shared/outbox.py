@@ -1,8 +1,9 @@
 """The transactional outbox: record events with the state change; a relay publishes what was committed.
 
 The relay publishes with ``Nats-Msg-Id`` = event id (JetStream drops duplicates within its window),
-locks its batch with ``FOR UPDATE SKIP LOCKED`` so several replicas never share rows, wakes on the
-outbox trigger's NOTIFY rather than only polling, and backs off while NATS is away.
+locks its batch with ``FOR UPDATE SKIP LOCKED`` so several replicas never share rows, keeps each
+aggregate's facts in order even when a publish fails, wakes on the outbox trigger's NOTIFY rather than
+only polling, and backs off while NATS is away.
 """
 
 from __future__ import annotations
@@ -35,12 +36,10 @@ async def record_event(
     *,
     subject: str,
     aggregate_version: int | None = None,
-    namespace: str = "",
 ) -> CloudEvent:
     """Add an event to the outbox in the caller's transaction; it is published after commit.
 
-    ``namespace`` is accepted for older callers and ignored: the relay applies its own namespace, so use
-    cases and reactions need not know it.
+    The relay applies its own namespace, so use cases and reactions need not know it.
     """
     event = new_event(spec, payload, subject=subject, aggregate_version=aggregate_version)
     await session.execute(
@@ -63,9 +62,56 @@ async def outbox_backlog(session: AsyncSession) -> int:
 
 Publisher = Callable[[str, bytes, dict[str, str]], Awaitable[Any]]
 
+_earlier = outbox.alias("earlier")
+_COLUMNS = (outbox.c.seq, outbox.c.id, outbox.c.subject, outbox.c.envelope, outbox.c.aggregate)
+
+
+def _heads(limit: int) -> Any:
+    """The oldest unpublished fact of each aggregate, oldest first, skipping rows another relay holds.
+
+    A row with an earlier unpublished row of its aggregate is never a head: while another relay holds that
+    earlier row (or it failed), the later one waits, so no fact overtakes an earlier one of its aggregate.
+    """
+    earlier_pending = (
+        select(_earlier.c.seq)
+        .where(
+            _earlier.c.aggregate == outbox.c.aggregate,
+            _earlier.c.published_at.is_(None),
+            _earlier.c.seq < outbox.c.seq,
+        )
+        .exists()
+    )
+    return (
+        select(*_COLUMNS)
+        .where(outbox.c.published_at.is_(None), ~earlier_pending)
+        .order_by(outbox.c.seq)
+        .limit(limit)
+        .with_for_update(of=outbox, skip_locked=True)
+    )
+
+
+def _followers(aggregates: set[str], heads: list[int], limit: int) -> Any:
+    """The later unpublished facts of aggregates whose head this relay holds. No other relay can take them
+    (their head is held here), so they are locked without skipping and published after their head."""
+    return (
+        select(*_COLUMNS)
+        .where(
+            outbox.c.published_at.is_(None),
+            outbox.c.aggregate.in_(aggregates),
+            outbox.c.seq.notin_(heads),
+        )
+        .order_by(outbox.c.seq)
+        .limit(limit)
+        .with_for_update(of=outbox)
+    )
+
 
 class OutboxRelay:
-    """Publishes committed outbox rows to JetStream, oldest first."""
+    """Publishes committed outbox rows to JetStream: aggregates concurrently, each aggregate's facts in order.
+
+    A fact is sent only after the ack of the previous fact of its aggregate: once published it cannot be
+    taken back, so a later fact must not go out while an earlier one may still fail.
+    """
 
     def __init__(
         self,
@@ -78,9 +124,10 @@ class OutboxRelay:
         max_backoff_seconds: float = 10.0,
         name: str = "relay",
         namespace: str = "",
+        publish: Publisher | None = None,
     ) -> None:
         self._factory = factory
-        self._js = js
+        self._publish: Publisher = publish or (lambda subject, data, headers: js.publish(subject, data, headers=headers))
         self._dsn = asyncpg_dsn(database_url)
         self._batch_size = batch_size
         self._poll = poll_seconds
@@ -91,34 +138,38 @@ class OutboxRelay:
         self._prefix = f"{namespace}." if namespace else ""
         self.published = 0
 
+    async def _send_in_order(self, chain: list[Any]) -> tuple[list[int], tuple[int, BaseException] | None]:
+        """Publish one aggregate's facts one after the other; stop at the first failure."""
+        done: list[int] = []
+        for row in chain:
+            try:
+                await self._publish(
+                    self._prefix + row.subject,
+                    json.dumps(row.envelope, ensure_ascii=False).encode(),
+                    {"Nats-Msg-Id": str(row.id), "Content-Type": "application/cloudevents+json; charset=utf-8"},
+                )
+            except Exception as exc:
+                return done, (row.seq, exc)
+            done.append(row.seq)
+        return done, None
+
     async def publish_batch(self) -> int:
         """Publish one batch; returns how many rows were published (0 when none were waiting)."""
         async with self._factory() as session, session.begin():
-            rows = (
-                await session.execute(
-                    select(outbox.c.seq, outbox.c.id, outbox.c.subject, outbox.c.envelope)
-                    .where(outbox.c.published_at.is_(None))
-                    .order_by(outbox.c.seq)
-                    .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+            rows = list((await session.execute(_heads(self._batch_size))).all())
             if not rows:
                 return 0
-            acks = [
-                self._js.publish(
-                    self._prefix + row.subject,
-                    json.dumps(row.envelope, ensure_ascii=False).encode(),
-                    headers={
-                        "Nats-Msg-Id": str(row.id),
-                        "Content-Type": "application/cloudevents+json; charset=utf-8",
-                    },
-                )
-                for row in rows
-            ]
-            results = await asyncio.gather(*acks, return_exceptions=True)
-            done = [row.seq for row, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)]
-            failed = [(row.seq, res) for row, res in zip(rows, results, strict=True) if isinstance(res, BaseException)]
+            aggregates = {row.aggregate for row in rows if row.aggregate is not None}
+            room = self._batch_size - len(rows)
+            if aggregates and room > 0:
+                rows += (await session.execute(_followers(aggregates, [r.seq for r in rows], room))).all()
+            chains: dict[Any, list[Any]] = {}
+            for row in sorted(rows, key=lambda r: r.seq):
+                # a fact without a subject has no aggregate to keep in order: it travels alone
+                chains.setdefault(row.aggregate if row.aggregate is not None else ("alone", row.seq), []).append(row)
+            results = await asyncio.gather(*(self._send_in_order(chain) for chain in chains.values()))
+            done = [seq for sent, _ in results for seq in sent]
+            failed = [failure for _, failure in results if failure is not None]
             if done:
                 await session.execute(
                     update(outbox).where(outbox.c.seq.in_(done)).values(published_at=func.now())
@@ -133,7 +184,6 @@ class OutboxRelay:
         if failed:
             raise ConnectionError(f"{len(failed)} of {len(rows)} publishes failed: {failed[0][1]!r}")
         return len(done)
-
     async def _listen(self) -> None:
         try:
             self._listener = await asyncpg.connect(self._dsn)

@@ -16,7 +16,7 @@ from .auth import TokenVerifier
 from .bus import connect
 from .clock import BusinessClock
 from .db import create_engine, session_factory
-from .http import Idempotency
+from .http import Idempotency, keyed_session
 from .jurisdiction import Jurisdiction, load_jurisdiction
 from .logging import get_logger
 from .revocation import DeactivatedAccounts
@@ -76,7 +76,16 @@ class Runtime:
 
     @asynccontextmanager
     async def uow(self) -> AsyncIterator[AsyncSession]:
-        """One transaction, committed when the block ends cleanly."""
+        """One transaction, committed when the block ends cleanly.
+
+        Under an ``Idempotency-Key`` the block joins the transaction holding the key, as a savepoint: it
+        rolls back on its own like a transaction would, and commits with the key and the stored answer.
+        """
+        keyed = keyed_session()
+        if keyed is not None:
+            async with keyed.begin_nested():
+                yield keyed
+            return
         async with self.factory() as session, session.begin():
             yield session
 

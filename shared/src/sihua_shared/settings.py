@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .bus import Credentials, user_name
+from .bus import DUPLICATE_WINDOW_SECONDS, Credentials, user_name
 
 SERVICES: tuple[str, ...] = ("registry", "diagnosis", "catalog", "funding", "evaluation")
 DEFAULT_PORTS: dict[str, int] = {
@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     consumer_max_deliver: int = 5
     consumer_nak_delay_seconds: float = 1.0
 
+    # Retention: published outbox rows, inbox rows and idempotency keys older than this are pruned by the
+    # worker, a bounded batch per transaction, every interval.
+    retention_seconds: float = 7 * 24 * 3600.0
+    prune_interval_seconds: float = Field(600.0, gt=0)
+    prune_batch_size: int = Field(1000, ge=1)
+
     # SMTP for notifications (optional)
     smtp_host: str = ""
     smtp_port: int = 25
@@ -94,6 +100,17 @@ class Settings(BaseSettings):
     # Where people reach this service (for links in e-mails); http://<host>:<port> when empty. Never taken
     # from a request's Host header, which a caller controls.
     public_url: str = ""
+
+    @field_validator("retention_seconds")
+    @classmethod
+    def _outlives_duplicate_window(cls, value: float) -> float:
+        # Within the window JetStream drops a fact published again; after it only the inbox catches it, so
+        # the inbox must remember longer than the window, or a re-published fact would be applied twice.
+        if value <= DUPLICATE_WINDOW_SECONDS:
+            raise ValueError(
+                f"retention_seconds must be longer than the JetStream duplicate window ({DUPLICATE_WINDOW_SECONDS:g} s)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _one_way_to_move_the_calendar(self) -> Settings:

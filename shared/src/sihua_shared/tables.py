@@ -1,4 +1,5 @@
-"""Tables every service has: outbox, inbox (processed_messages), dead letters, audit, idempotency keys.
+"""Tables every service has: outbox, inbox (processed_messages), dead letters, audit, idempotency keys and
+the retention job's counts.
 
 Each service's database holds its own copy; these Core definitions serve all five.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Computed,
     DateTime,
     Identity,
     Index,
@@ -37,8 +39,13 @@ outbox = Table(
     Column("published_at", DateTime(timezone=True)),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
+    # The aggregate the fact is about (the CloudEvents subject): the relay keeps order per aggregate. Computed
+    # from the envelope so that every writer, old or new, fills it in the same way.
+    Column("aggregate", Text, Computed("envelope ->> 'subject'", persisted=True)),
     # The relay's queue: only the unpublished rows, in commit order.
     Index("ix_outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")),
+    Index("ix_outbox_unpublished_aggregate", "aggregate", "seq", postgresql_where=text("published_at IS NULL")),
+    Index("ix_outbox_published_at", "published_at", postgresql_where=text("published_at IS NOT NULL")),
 )
 
 processed_messages = Table(
@@ -49,6 +56,7 @@ processed_messages = Table(
     Column("event_type", String(200), nullable=False),
     Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("consumer", "event_id"),
+    Index("ix_processed_messages_processed_at", "processed_at"),
 )
 
 dead_letters = Table(
@@ -94,4 +102,14 @@ idempotency_keys = Table(
     Column("response_headers", JSONB),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("scope", "key"),
+    Index("ix_idempotency_keys_created_at", "created_at"),
+)
+
+# What the worker's retention job has pruned, per table: the api reads it for /metrics.
+pruned_rows = Table(
+    "pruned_rows",
+    common_metadata,
+    Column("table_name", String(100), primary_key=True),
+    Column("pruned", BigInteger, nullable=False, server_default="0"),
+    Column("last_run_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -1,4 +1,5 @@
-"""The worker of a service: the outbox relay and the consumers, plus the operator's dead-letter commands.
+"""The worker of a service: the outbox relay, the consumers and the retention job, plus the operator's
+dead-letter commands.
 
     python -m <service>.worker                       run the relay and the consumers
     python -m <service>.worker dead-letters list     list dead letters not yet replayed
@@ -26,6 +27,7 @@ from .consumer import AfterCommit, ConsumerRunner, PermanentError
 from .db import create_engine, session_factory
 from .logging import configure_logging, get_logger
 from .outbox import OutboxRelay
+from .retention import run_pruner
 from .service import ServiceSpec
 from .settings import Settings
 from .tables import dead_letters
@@ -118,6 +120,14 @@ class Worker:
         tasks = [asyncio.create_task(r.run(stop)) for r in self.relay_list]
         tasks += [asyncio.create_task(r.run(stop)) for r in self.runners]
         tasks += [asyncio.create_task(job(self, stop)) for job in self.spec.background]
+        pruner = run_pruner(
+            factory,
+            stop,
+            retention_seconds=s.retention_seconds,
+            batch_size=s.prune_batch_size,
+            interval_seconds=s.prune_interval_seconds,
+        )
+        tasks.append(asyncio.create_task(pruner))
         log.info("worker.started", relays=len(self.relay_list), consumers=[r.name for r in self.runners])
         try:
             await asyncio.gather(*tasks)

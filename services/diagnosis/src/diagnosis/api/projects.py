@@ -80,9 +80,7 @@ async def assign(
 ) -> Response:
     async def create() -> tuple[dict[str, object], dict[str, str]]:
         async with runtime.uow() as session:
-            row = await assign_project(
-                session, actor, body.enterprise_id, body.provider_id, namespace=runtime.settings.nats_namespace
-            )
+            row = await assign_project(session, actor, body.enterprise_id, body.provider_id)
         out = ProjectOut.model_validate(row).model_dump(mode="json")
         return out, {"ETag": etag_for(row["version"]), "Location": f"{request.url.path}/{row['id']}"}
 

@@ -25,7 +25,7 @@ from .access import PROJECT_COLUMNS, ensure, organisation
 
 
 async def assign_project(
-    session: AsyncSession, actor: Actor, enterprise_id: str, provider_id: str, *, namespace: str = ""
+    session: AsyncSession, actor: Actor, enterprise_id: str, provider_id: str
 ) -> dict[str, Any]:
     enterprise = await organisation(session, enterprise_id)
     if enterprise is None or enterprise["kind"] != "enterprise":
@@ -80,7 +80,7 @@ async def assign_project(
         project_id=row["id"], enterprise_id=enterprise_id, provider_id=provider_id,
         district=enterprise["district"], assigned_on=on,
     )
-    await record_event(session, DIAGNOSIS_PROJECT_ASSIGNED, payload, subject=row["id"], aggregate_version=1, namespace=namespace)
+    await record_event(session, DIAGNOSIS_PROJECT_ASSIGNED, payload, subject=row["id"], aggregate_version=1)
     await audit(session, actor, "diagnosis_project.assign", "diagnosis_project", row["id"], after=row)
     return row
 
