@@ -80,6 +80,8 @@ def _served_registry(settings: Settings, port: int, data_dir: Path) -> subproces
             "SIHUA_LOG_LEVEL": "WARNING",
         }
     )
+    if settings.nats_credentials_dir is not None:  # the api's own NATS credentials, as the harness made them
+        env["SIHUA_NATS_CREDENTIALS_DIR"] = str(settings.nats_credentials_dir)
     command = [sys.executable, "-m", "uvicorn", "registry.main:create_app", "--factory", "--host", "127.0.0.1"]
     return subprocess.Popen(
         [*command, "--port", str(port), "--log-level", "warning"],

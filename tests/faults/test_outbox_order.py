@@ -15,7 +15,7 @@ from nats.js import JetStreamContext
 from sqlalchemy import select, text
 
 from registry.main import create_app
-from sihua_shared.bus import connect, ensure_stream, stream_name
+from sihua_shared.bus import ensure_stream, stream_name
 from sihua_shared.contracts.registry import ORGANISATION_REGISTERED, ORGANISATION_UPDATED, OrganisationUpdated
 from sihua_shared.db import create_engine, session_factory
 from sihua_shared.outbox import OutboxRelay, Publisher, record_event
@@ -50,7 +50,7 @@ def failing_once(js: JetStreamContext, event_ids: set[str]) -> Publisher:
 @asynccontextmanager
 async def relay_kit(stack: Stack, database_url: str) -> AsyncIterator[tuple[JetStreamContext, Callable[..., OutboxRelay]]]:
     """A JetStream context with the registry's stream, and a maker of relays over the registry's outbox."""
-    nc = await connect(stack.servers.nats_url, name="order-test")
+    nc = await stack.servers.connect("order-test")
     engine = create_engine(database_url)
     try:
         js = nc.jetstream()
