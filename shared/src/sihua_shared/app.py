@@ -8,11 +8,14 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from .asyncapi import build_asyncapi
 from .health import health_router
 from .http import BodyLimitMiddleware, RequestContextMiddleware
+from .jurisdiction import load_jurisdiction
 from .logging import configure_logging
+from .openapi import install_openapi
 from .problems import install_problem_handlers
 from .runtime import Runtime
 from .service import ServiceSpec
@@ -48,13 +51,16 @@ def build_app(
         finally:
             await runtime.close()
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package (served under
+    # /static-offline-docs), never from a CDN: government networks are often isolated.
+    app = FastAPIOffline(
         title=f"Sihua {spec.name} — {spec.title}",
         description=spec.description,
         version=spec.version,
         lifespan=lifespan,
         openapi_tags=[{"name": "operations", "description": "健康检查、就绪、指标 / health, readiness, metrics"}],
     )
+    install_openapi(app, lambda: load_jurisdiction(settings.jurisdiction))
     app.add_middleware(
         BodyLimitMiddleware, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
     )

@@ -179,6 +179,8 @@ def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Actor]]:
             )
         return actor
 
+    # Read by the OpenAPI document (the roles an operation admits) and the schemathesis run (whom to call it as).
+    dependency.admitted_roles = roles  # type: ignore[attr-defined]
     return dependency
 
 

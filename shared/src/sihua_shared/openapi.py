@@ -1,0 +1,243 @@
+"""What every operation declares in OpenAPI (handbook §6), derived from the route itself rather than written per route.
+
+For each operation the facts come from its dependency tree and from the shared HTTP conventions it calls:
+
+- it authenticates (``current_actor`` in its dependencies): 401, 403, and the roles that ``require_roles`` admits;
+- it has path parameters: 404; any parameter or a body: 422; a body: 413;
+- it calls ``check_if_match``: the ``If-Match`` header, 412 and 428;
+- it runs through ``Idempotency.run``: the ``Idempotency-Key`` header, 400 (malformed key), 409 (in progress),
+  422 (key reused);
+- it changes state (any method but GET): 409.
+
+Every one of those answers is a problem document, declared with the one shared ``ProblemDetails`` schema; statuses
+a route declares itself in ``responses=`` (a throttled 429, say) get that schema too. Codes the jurisdiction
+defines (districts, pilot sectors, platform categories) are marked by the annotated types in ``jurisdiction`` and
+become enumerations of the configured jurisdiction when the document is built.
+
+The same facts drive the schemathesis run in the test suite (which roles to call each operation with).
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from .auth import ROLES, current_actor
+from .jurisdiction import CODE_LIST_MARK, Jurisdiction
+from .problems import PROBLEM_JSON, FieldError, Problem
+
+PROBLEM_REF = {"$ref": "#/components/schemas/ProblemDetails"}
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9._:-]{1,100}$"
+
+_WHY = {
+    400: "请求格式错误 / malformed request (e.g. an Idempotency-Key that is not 1-100 of letters, digits and ._:-)",
+    401: "未登录或凭证无效 / no valid bearer token",
+    403: "无权执行 / the caller's role or ownership does not allow this",
+    404: "资源不存在或不可见 / no such resource, or not visible to the caller",
+    409: "状态冲突 / the resource's state does not allow this (the allowed transitions are named), or the same "
+    "Idempotency-Key is still being processed",
+    412: "版本已过期 / If-Match names an old version; the current ETag is returned",
+    413: "请求内容过大 / the body exceeds the size limit",
+    422: "输入无效 / a field is not valid; `errors` names each field path",
+    428: "缺少 If-Match / send If-Match with the resource's ETag",
+    429: "请求过于频繁 / too many requests; try again later",
+}
+
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "资源的 ETag（版本号）/ the ETag of the version this change is based on. Without it the change is "
+    "refused with 428 where the operation requires it; a stale one answers 412 with the current ETag. `*` matches any.",
+    "schema": {"type": "string", "maxLength": 200, "examples": ['"1"']},
+}
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "幂等键 / sent again with the same key and body, the stored answer is replayed "
+    "(`Idempotent-Replayed: true`); the same key with another body is 422.",
+    "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
+}
+
+
+@dataclass(frozen=True)
+class OperationFacts:
+    """What an operation needs and can answer, read off its route."""
+
+    method: str
+    path: str
+    authenticated: bool
+    roles: frozenset[str]  # the roles admitted; every role when the route only authenticates
+    if_match: bool
+    idempotency_key: bool
+    path_params: tuple[str, ...]
+    has_params: bool
+    has_body: bool
+
+    @property
+    def problem_statuses(self) -> list[int]:
+        statuses: set[int] = set()
+        if self.authenticated:
+            statuses |= {401, 403}
+        if self.path_params:
+            statuses.add(404)
+        if self.has_params or self.has_body or self.if_match or self.idempotency_key:
+            statuses.add(422)
+        if self.has_body:
+            statuses.add(413)
+        if self.if_match:
+            statuses |= {412, 428}
+        if self.idempotency_key:
+            statuses |= {400, 409}
+        if self.method != "GET":
+            statuses.add(409)
+        return sorted(statuses)
+
+
+def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
+    for sub in dependant.dependencies:
+        if sub.call is not None:
+            yield sub.call
+        yield from _calls(sub)
+
+
+def _names(code: types.CodeType) -> set[str]:
+    """Every global and attribute name a function's code uses, its nested functions and lambdas included."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names(const)
+    return names
+
+
+def _facts(method: str, path: str, dependant: Dependant, endpoint: Callable[..., Any]) -> OperationFacts:
+    calls = list(_calls(dependant))
+    gates = [getattr(call, "admitted_roles", None) for call in calls]
+    admitted = [frozenset(g) for g in gates if g is not None]
+    authenticated = current_actor in calls
+    roles = frozenset.intersection(*admitted) if admitted else frozenset(ROLES) if authenticated else frozenset()
+    # The conventions are called from the endpoint's body (check_if_match with the version it loaded; the
+    # idempotency runner around the creating use case), so they are read off the code it runs.
+    code = getattr(endpoint, "__code__", None)
+    used = _names(code) if code is not None else set()
+
+    def all_params(d: Dependant) -> Iterator[Any]:
+        yield from d.path_params + d.query_params + d.header_params + d.cookie_params + d.body_params
+        for sub in d.dependencies:
+            yield from all_params(sub)
+
+    return OperationFacts(
+        method=method,
+        path=path,
+        authenticated=authenticated,
+        roles=roles,
+        if_match="check_if_match" in used,
+        idempotency_key="idempotency" in used,
+        path_params=tuple(p.name for p in dependant.path_params),
+        has_params=any(True for _ in all_params(dependant)),
+        has_body=bool(dependant.body_params),
+    )
+
+
+def operation_facts(app: FastAPI) -> dict[tuple[str, str], OperationFacts]:
+    """The facts of every documented operation, keyed by (method, path) as OpenAPI names them."""
+    found: dict[tuple[str, str], OperationFacts] = {}
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        path = str(context.path_format)
+        for method in sorted(context.methods or ()):
+            if method == "HEAD":
+                continue
+            found[(method, path)] = _facts(method, path, context.dependant, route.endpoint)
+    return found
+
+
+def _problem_response(status: int, declared: dict[str, Any] | None) -> dict[str, Any]:
+    description = (declared or {}).get("description") or _WHY.get(status, "problem details")
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}}}
+
+
+def _mark_codes(node: Any, lists: dict[str, list[str]]) -> None:
+    """Replace the jurisdiction marks left by the annotated code types with the configured codes."""
+    if isinstance(node, dict):
+        kind = node.pop(CODE_LIST_MARK, None)
+        if kind is not None:
+            node["enum"] = lists[kind]
+            node.pop("pattern", None)
+        for value in node.values():
+            _mark_codes(value, lists)
+    elif isinstance(node, list):
+        for value in node:
+            _mark_codes(value, lists)
+
+
+def declare_conventions(document: dict[str, Any], app: FastAPI, jurisdiction: Jurisdiction) -> dict[str, Any]:
+    """Add the headers, problem responses and jurisdiction enumerations to a generated OpenAPI document."""
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    problem.pop("$defs", None)
+    problem["title"] = "ProblemDetails"
+    problem["description"] = "RFC 9457 problem details, with a stable `code` and the field errors in zh and en."
+    problem["additionalProperties"] = True  # a 409 names `state` and `allowed`
+    components["ProblemDetails"] = problem
+    components["FieldError"] = FieldError.model_json_schema()
+    known = operation_facts(app)
+    for method, path in [(m, p) for p, item in document.get("paths", {}).items() for m in item]:
+        facts = known.get((method.upper(), path))
+        operation = document["paths"][path][method]
+        if facts is None:
+            continue
+        responses: dict[str, Any] = operation.setdefault("responses", {})
+        for status in facts.problem_statuses:
+            responses[str(status)] = _problem_response(status, responses.get(str(status)))
+        for status, declared in list(responses.items()):
+            if status.isdigit() and int(status) >= 400 and "content" not in declared:
+                responses[status] = _problem_response(int(status), declared)
+        parameters: list[dict[str, Any]] = operation.setdefault("parameters", [])
+        present = {p.get("name", "").lower() for p in parameters}
+        if facts.if_match and "if-match" not in present:
+            parameters.append(dict(_IF_MATCH))
+        if facts.idempotency_key and "idempotency-key" not in present:
+            parameters.append(dict(_IDEMPOTENCY_KEY))
+        if not parameters:
+            operation.pop("parameters")
+        if facts.authenticated:
+            names = "、".join(sorted(facts.roles))
+            operation["x-roles"] = sorted(facts.roles)
+            note = f"\n\n**角色 / roles:** {names}"
+            if note not in operation.get("description", ""):
+                operation["description"] = operation.get("description", "") + note
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if f'"#/components/schemas/{unused}"' not in repr(document["paths"]).replace("'", '"'):
+            components.pop(unused, None)
+    _mark_codes(
+        document,
+        {
+            "districts": [d.code for d in jurisdiction.districts],
+            "pilot_sectors": [s.code for s in jurisdiction.pilot_sectors],
+            "platform_categories": [c.code for c in jurisdiction.platform_categories],
+        },
+    )
+    return document
+
+
+def install_openapi(app: FastAPI, jurisdiction: Callable[[], Jurisdiction]) -> None:
+    """Serve the OpenAPI document with the conventions declared (built once per set of routes)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = generate()
+        if "ProblemDetails" not in document.get("components", {}).get("schemas", {}):
+            declare_conventions(document, app, jurisdiction())
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
