@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select, text
@@ -83,6 +83,7 @@ def health_router(spec: ServiceSpec) -> APIRouter:
 
     @router.get(
         "/metrics",
+        response_class=PlainTextResponse,
         summary="Prometheus metrics",
         description="Prometheus 指标 / outbox backlog, consumer lag, dead letters.",
     )

@@ -19,12 +19,14 @@ The same facts drive the schemathesis run in the test suite (which roles to call
 
 from __future__ import annotations
 
+import inspect
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, UploadFile
+from fastapi._compat import lenient_issubclass
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
@@ -80,6 +82,7 @@ class OperationFacts:
     path_params: tuple[str, ...]
     has_params: bool
     has_body: bool
+    typed_body: bool  # a file upload, or a body the route reads itself (declared in openapi_extra): 415 on a wrong type
 
     @property
     def problem_statuses(self) -> list[int]:
@@ -91,7 +94,9 @@ class OperationFacts:
         if self.has_params or self.has_body or self.if_match or self.idempotency_key:
             statuses.add(422)
         if self.has_body:
-            statuses.add(413)
+            statuses |= {404, 413}  # a body may name another resource that does not exist
+        if self.typed_body:
+            statuses.add(415)
         if self.if_match:
             statuses |= {412, 428}
         if self.idempotency_key:
@@ -117,7 +122,24 @@ def _names(code: types.CodeType) -> set[str]:
     return names
 
 
-def _facts(method: str, path: str, dependant: Dependant, endpoint: Callable[..., Any]) -> OperationFacts:
+def _used_names(function: Callable[..., Any], seen: set[Any] | None = None) -> set[str]:
+    """The names an endpoint uses, following the functions of its own service that it calls (a route's shared
+    ``_step`` helper that checks ``If-Match``, say)."""
+    seen = seen if seen is not None else set()
+    code = getattr(function, "__code__", None)
+    if code is None or code in seen:
+        return set()
+    seen.add(code)
+    names = _names(code)
+    package = function.__module__.split(".")[0]
+    for name in list(names):
+        target = getattr(function, "__globals__", {}).get(name)
+        if inspect.isfunction(target) and target.__module__.split(".")[0] == package:
+            names |= _used_names(target, seen)
+    return names
+
+
+def _facts(method: str, path: str, dependant: Dependant, route: APIRoute) -> OperationFacts:
     calls = list(_calls(dependant))
     gates = [getattr(call, "admitted_roles", None) for call in calls]
     admitted = [frozenset(g) for g in gates if g is not None]
@@ -125,8 +147,10 @@ def _facts(method: str, path: str, dependant: Dependant, endpoint: Callable[...,
     roles = frozenset.intersection(*admitted) if admitted else frozenset(ROLES) if authenticated else frozenset()
     # The conventions are called from the endpoint's body (check_if_match with the version it loaded; the
     # idempotency runner around the creating use case), so they are read off the code it runs.
-    code = getattr(endpoint, "__code__", None)
-    used = _names(code) if code is not None else set()
+    used = _used_names(route.endpoint)
+    raw_body = "requestBody" in (route.openapi_extra or {})
+    uploads = any(lenient_issubclass(p.field_info.annotation, UploadFile) or "UploadFile" in repr(p.field_info.annotation)
+                  for p in dependant.body_params)
 
     def all_params(d: Dependant) -> Iterator[Any]:
         yield from d.path_params + d.query_params + d.header_params + d.cookie_params + d.body_params
@@ -142,7 +166,8 @@ def _facts(method: str, path: str, dependant: Dependant, endpoint: Callable[...,
         idempotency_key="idempotency" in used,
         path_params=tuple(p.name for p in dependant.path_params),
         has_params=any(True for _ in all_params(dependant)),
-        has_body=bool(dependant.body_params),
+        has_body=bool(dependant.body_params) or raw_body,
+        typed_body=uploads or raw_body,
     )
 
 
@@ -157,13 +182,18 @@ def operation_facts(app: FastAPI) -> dict[tuple[str, str], OperationFacts]:
         for method in sorted(context.methods or ()):
             if method == "HEAD":
                 continue
-            found[(method, path)] = _facts(method, path, context.dependant, route.endpoint)
+            found[(method, path)] = _facts(method, path, context.dependant, route)
     return found
 
 
 def _problem_response(status: int, declared: dict[str, Any] | None) -> dict[str, Any]:
-    description = (declared or {}).get("description") or _WHY.get(status, "problem details")
-    return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}}}
+    """An error answer: always a problem document; a route's own model for it (an OAuth error, say) is kept."""
+    description = (declared or {}).get("description")
+    if description in (None, "", "Validation Error"):
+        description = _WHY.get(status, "problem details")
+    content = (declared or {}).get("content") or {}
+    schema = next((media.get("schema") for media in content.values() if media.get("schema")), PROBLEM_REF)
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": schema}}}
 
 
 def _mark_codes(node: Any, lists: dict[str, list[str]]) -> None:
@@ -200,7 +230,7 @@ def declare_conventions(document: dict[str, Any], app: FastAPI, jurisdiction: Ju
         for status in facts.problem_statuses:
             responses[str(status)] = _problem_response(status, responses.get(str(status)))
         for status, declared in list(responses.items()):
-            if status.isdigit() and int(status) >= 400 and "content" not in declared:
+            if status.isdigit() and int(status) >= 400 and PROBLEM_JSON not in declared.get("content", {}):
                 responses[status] = _problem_response(int(status), declared)
         parameters: list[dict[str, Any]] = operation.setdefault("parameters", [])
         present = {p.get("name", "").lower() for p in parameters}

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.problems import ProblemError, field_error, forbidden
+from sihua_shared.storage import ATTACHMENT_DOWNLOAD
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.access import may_fill
@@ -81,7 +82,7 @@ def _download(data: bytes, media_type: str, filename: str) -> Response:
 
 
 @router.get("/{assessment_id}/evidence/{evidence_id}", summary="下载佐证材料 / Download evidence",
-            description="The file as uploaded.", response_class=Response)
+            description="The file as uploaded.", response_class=Response, responses=ATTACHMENT_DOWNLOAD)
 async def download(
     assessment_id: str, evidence_id: str, actor: Actor = Depends(require_roles(*READERS)),
     runtime: Runtime = Depends(get_runtime),

@@ -110,6 +110,7 @@ async def create(
     summary="我的账号 / My account",
     description="The signed-in person's own account.",
     response_model=AccountOut,
+    responses={404: {"description": "令牌属于接入机构而非个人账号 / the token is an agency client's, not a person's"}},
 )
 async def me(actor: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:

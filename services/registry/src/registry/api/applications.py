@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.auth import Actor, current_actor, require_roles
@@ -60,6 +60,14 @@ class ApplicationPatch(BaseModel):
     summary: str | None = Field(default=None, max_length=20_000)
     fields: list[Field_] | None = Field(default=None, max_length=20)
     content: dict[str, Any] | None = None
+
+    @field_validator("title", "summary", "fields", "content")
+    @classmethod
+    def _not_cleared(cls, value: Any) -> Any:
+        # Only the fields sent change, and none of these may be emptied to null: leave one out to keep it.
+        if value is None:
+            raise ValueError("may not be null; leave the field out to keep it")
+        return value
 
 
 class ReturnIn(BaseModel):

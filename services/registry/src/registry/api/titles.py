@@ -12,7 +12,7 @@ from sqlalchemy import Select, select
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.clock import today
-from sihua_shared.exports import Column, export_response
+from sihua_shared.exports import EXPORT_RESPONSES, Column, export_response
 from sihua_shared.http import check_if_match, etag_for, versioned_json
 from sihua_shared.problems import forbidden
 from sihua_shared.runtime import Runtime, get_runtime
@@ -97,6 +97,7 @@ async def verify(number: str, runtime: Runtime = Depends(get_runtime)) -> dict[s
     "/published",
     summary="有效称号名单 / The published list of valid titles (public)",
     description="Public: every title valid today, as JSON, XLSX or CSV (UTF-8 with BOM, Chinese headers).",
+    responses=EXPORT_RESPONSES,
 )
 async def published(
     kind: TitleKind | None = None,
