@@ -61,12 +61,18 @@ class Outcome:
     operations: int = 0
     cases: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
+    by_operation: dict[str, Counter[int]] = field(default_factory=dict)
     failures: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def success_share(self) -> float:
         ok = sum(n for status, n in self.statuses.items() if 200 <= status < 300)
         return ok / self.cases if self.cases else 0.0
+
+    def never_succeeded(self) -> list[str]:
+        """Operations none of whose cases reached a 2xx, with the statuses they got instead."""
+        return [f"{label} {dict(statuses)}" for label, statuses in sorted(self.by_operation.items())
+                if not any(200 <= status < 300 for status in statuses)]
 
     def summary(self) -> str:
         return (
@@ -146,6 +152,7 @@ def _send(outcome: Outcome, client: Any, case: Any, headers: dict[str, str], lab
         outcome.failures.setdefault(label, []).append(f"as {role}: raised {exc!r}")
         return
     outcome.statuses[response.status_code] += 1
+    outcome.by_operation.setdefault(label, Counter())[response.status_code] += 1
     try:
         case.validate_response(response, checks=CHECKS, headers=headers)
     except FailureGroup as group:

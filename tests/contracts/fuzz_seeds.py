@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from services.diagnosis.tests.kit import LEVEL1, fill_and_submit, seed, start
-from services.registry.tests.selection_kit import API, World, if_match
+from services.registry.tests.selection_kit import API, PDF, World, if_match
 from sihua_shared.auth import ROLES
 from sihua_shared.clock import today
 from sihua_shared.settings import Settings
@@ -94,22 +94,19 @@ async def diagnosis_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
         await fill_and_submit(client, headers["enterprise"], submitted["id"], LEVEL1)
         ids["assessment_id"] = {"*": assessment["id"], "city_officer": submitted["id"], "district_officer": submitted["id"],
                                 "auditor": submitted["id"]}
-        consent = await client.post(f"{api}/consents", headers=headers["enterprise"],
-                                    json={"grantee_id": "prov", "purpose": "diagnosis"})
-        if consent.status_code == 201:
-            ids["consent_id"] = {"*": consent.json()["id"]}
+        consent = _created(await client.post(f"{api}/consents", headers=headers["enterprise"],
+                                             json={"organisation_id": "prov"}))
+        ids["consent_id"] = {"*": consent["id"]}
         editions = _created(await client.get(f"{api}/editions", headers=headers["city_officer"]))
         items = editions if isinstance(editions, list) else editions.get("items", [])
         if items:
             ids["version_id"] = {"*": items[0]["version_id"] if "version_id" in items[0] else items[0]["id"]}
-        project = await client.post(f"{api}/diagnosis-projects", headers=headers["city_officer"],
-                                    json={"enterprise_id": "ent-a", "provider_id": "prov"})
-        if project.status_code == 201:
-            ids["project_id"] = {"*": project.json()["id"]}
-        evidence = await client.post(f"{api}/assessments/{assessment['id']}/evidence", headers=headers["enterprise"],
-                                     data={"question": "Q1"}, files={"file": ("证明.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})
-        if evidence.status_code == 201:
-            ids["evidence_id"] = {"*": evidence.json()["id"]}
+        project = _created(await client.post(f"{api}/diagnosis-projects", headers=headers["city_officer"],
+                                             json={"enterprise_id": "ent-a", "provider_id": "prov"}))
+        ids["project_id"] = {"*": project["id"]}
+        evidence = _created(await client.post(f"{api}/assessments/{assessment['id']}/evidence", headers=headers["enterprise"],
+                                              data={"target": "Q1"}, files={"file": ("证明.pdf", PDF, "application/pdf")}))
+        ids["evidence_id"] = {"*": evidence["id"]}
     return Seeds(headers=headers, ids=ids)
 
 

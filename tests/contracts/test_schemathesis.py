@@ -24,6 +24,7 @@ async def test_schemathesis_finds_no_failure(stack: Stack, service: str) -> None
     outcome = run_schemathesis(service, create_app(settings), seeds)
     OUTCOMES.append(outcome.summary())
     print(outcome.summary())
+    print("no 2xx:\n  " + "\n  ".join(outcome.never_succeeded()))
     assert outcome.operations > 0
     failing = "\n".join(f"  {label}:\n    " + "\n    ".join(found) for label, found in sorted(outcome.failures.items()))
     assert not outcome.failures, f"{outcome.summary()}\n{failing}"
