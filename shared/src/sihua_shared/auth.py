@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 import httpx
 import jwt
@@ -21,7 +21,7 @@ from .problems import ProblemError, field_error
 
 log = get_logger("sihua.auth")
 
-ROLES = (
+Role = Literal[
     "enterprise",
     "provider",
     "expert",
@@ -30,7 +30,8 @@ ROLES = (
     "third_party",
     "auditor",
     "service",
-)
+]
+ROLES: tuple[str, ...] = get_args(Role)
 OFFICIALS = ("district_officer", "city_officer")
 
 

@@ -201,8 +201,10 @@ def _mark_codes(node: Any, lists: dict[str, list[str]]) -> None:
     if isinstance(node, dict):
         kind = node.pop(CODE_LIST_MARK, None)
         if kind is not None:
-            node["enum"] = lists[kind]
-            node.pop("pattern", None)
+            # On an optional query parameter the mark sits beside `anyOf`: the codes belong to its string branch.
+            target = next((o for o in node.get("anyOf", []) if o.get("type") == "string"), node)
+            target["enum"] = lists[kind]
+            target.pop("pattern", None)
         for value in node.values():
             _mark_codes(value, lists)
     elif isinstance(node, list):

@@ -12,8 +12,8 @@ from pydantic import BaseModel
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.problems import ProblemError, field_error, forbidden
-from sihua_shared.storage import ATTACHMENT_DOWNLOAD
 from sihua_shared.runtime import Runtime, get_runtime
+from sihua_shared.storage import ATTACHMENT_DOWNLOAD
 
 from ..application.access import may_fill
 from ..application.assessments import load_assessment

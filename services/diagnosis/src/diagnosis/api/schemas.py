@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.http import etag_for
+from sihua_shared.jurisdiction import DistrictCode, SectorCode
 
 from ..reports.model import LEVEL_NAMES
 
@@ -46,8 +47,8 @@ class AssessmentOut(BaseModel):
     id: str
     enterprise_id: str
     uscc: str
-    district: str | None
-    sector: str | None
+    district: DistrictCode | None
+    sector: SectorCode | None
     kind: Literal["self", "onsite"]
     stage: Literal["baseline", "post_transformation"]
     state: Literal["draft", "submitted"]

@@ -14,8 +14,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from sihua_shared.auth import Actor, current_actor, require_roles
+from sihua_shared.auth import Actor, Role, current_actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
+from sihua_shared.jurisdiction import DistrictCode
 from sihua_shared.problems import ProblemError, field_error
 from sihua_shared.runtime import Runtime, get_runtime
 
@@ -37,7 +38,7 @@ class AccountIn(BaseModel):
     email: str = Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="电子邮箱（用于重置密码）")
     roles: list[PersonRole] = Field(min_length=1, max_length=7, description="角色")
     organisation_id: str | None = Field(default=None, max_length=36, description="所属单位（企业、服务商）")
-    district: str | None = Field(default=None, pattern=r"^[a-z_]{2,50}$", description="所在区（区级账号）")
+    district: DistrictCode | None = Field(default=None, description="所在区（区级账号）")
 
 
 class AccountOut(BaseModel):
@@ -46,8 +47,8 @@ class AccountOut(BaseModel):
     username: str
     display_name: str
     email: str
-    roles: list[str]
-    district: str | None
+    roles: list[Role]
+    district: DistrictCode | None
     active: bool
     locked_until: datetime | None
     last_login_at: datetime | None
@@ -71,7 +72,7 @@ class ClientCreated(BaseModel):
     client_id: str
     client_secret: str = Field(description="密钥，只显示这一次 / shown this once only")
     name: str
-    roles: list[str]
+    roles: list[Role]
     organisation_id: str | None
     created_at: datetime
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.auth import Actor, current_actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
+from sihua_shared.jurisdiction import DistrictCode
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.application_actions import (
@@ -82,7 +83,7 @@ class ApplicationOut(BaseModel):
     organisation_id: str
     organisation_name: str
     uscc: str
-    district: str | None
+    district: DistrictCode | None
     title: str
     summary: str
     fields: list[str]

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
+from sihua_shared.jurisdiction import CODE_LIST_MARK, DistrictCode, SectorCode
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.pilot_pool import POOL_READERS, enrol_enterprise, get_enrolment, list_enrolments, remove_enterprise
@@ -39,8 +40,8 @@ class EnrolmentOut(BaseModel):
     enterprise_id: str
     name: str | None = Field(description="企业名称")
     uscc: str
-    sector: str
-    district: str
+    sector: SectorCode
+    district: DistrictCode
     size_class: str
     status: Literal["current", "removed"]
     ordinal: int = Field(description="the enterprise's n-th enrolment")
@@ -99,8 +100,8 @@ async def enrol(
 async def index(
     page: PageParams = Depends(page_params),
     status: Literal["current", "removed", "all"] = Query("current", description="名单状态"),
-    district: str | None = Query(None, max_length=50, description="所在区"),
-    sector: str | None = Query(None, max_length=50, description="试点行业"),
+    district: str | None = Query(None, max_length=50, description="所在区", json_schema_extra={CODE_LIST_MARK: "districts"}),
+    sector: str | None = Query(None, max_length=50, description="试点行业", json_schema_extra={CODE_LIST_MARK: "pilot_sectors"}),
     enterprise_id: str | None = Query(None, max_length=36, description="企业"),
     actor: Actor = Depends(require_roles(*READERS)),
     runtime: Runtime = Depends(get_runtime),

@@ -36,7 +36,7 @@ class TitleOut(BaseModel):
 
     id: str
     number: str
-    kind: str
+    kind: TitleKind
     name_zh: str
     organisation_id: str
     call_id: str | None = None
