@@ -20,6 +20,7 @@ The same facts drive the schemathesis run in the test suite (which roles to call
 from __future__ import annotations
 
 import inspect
+import json
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -193,6 +194,8 @@ def _problem_response(status: int, declared: dict[str, Any] | None) -> dict[str,
         description = _WHY.get(status, "problem details")
     content = (declared or {}).get("content") or {}
     schema = next((media.get("schema") for media in content.values() if media.get("schema")), PROBLEM_REF)
+    if schema == {"$ref": "#/components/schemas/HTTPValidationError"}:  # FastAPI's own 422, which we answer as a problem
+        schema = PROBLEM_REF
     return {"description": description, "content": {PROBLEM_JSON: {"schema": schema}}}
 
 
@@ -249,7 +252,8 @@ def declare_conventions(document: dict[str, Any], app: FastAPI, jurisdiction: Ju
             if note not in operation.get("description", ""):
                 operation["description"] = operation.get("description", "") + note
     for unused in ("HTTPValidationError", "ValidationError"):
-        if f'"#/components/schemas/{unused}"' not in repr(document["paths"]).replace("'", '"'):
+        others = {name: schema for name, schema in components.items() if name != unused}
+        if f"#/components/schemas/{unused}" not in json.dumps([document["paths"], others]):
             components.pop(unused, None)
     _mark_codes(
         document,
