@@ -232,11 +232,11 @@ def declare_conventions(document: dict[str, Any], app: FastAPI, jurisdiction: Ju
         if facts is None:
             continue
         responses: dict[str, Any] = operation.setdefault("responses", {})
-        for status in facts.problem_statuses:
-            responses[str(status)] = _problem_response(status, responses.get(str(status)))
-        for status, declared in list(responses.items()):
-            if status.isdigit() and int(status) >= 400 and PROBLEM_JSON not in declared.get("content", {}):
-                responses[status] = _problem_response(int(status), declared)
+        for code in facts.problem_statuses:
+            responses[str(code)] = _problem_response(code, responses.get(str(code)))
+        for key, declared in list(responses.items()):
+            if key.isdigit() and int(key) >= 400 and PROBLEM_JSON not in declared.get("content", {}):
+                responses[key] = _problem_response(int(key), declared)
         parameters: list[dict[str, Any]] = operation.setdefault("parameters", [])
         present = {p.get("name", "").lower() for p in parameters}
         if facts.if_match and "if-match" not in present:
