@@ -30,8 +30,8 @@ from schemathesis.specs.openapi.checks import (
 
 from sihua_shared.openapi import OperationFacts, operation_facts
 
-SEEDED_EXAMPLES = 6  # per operation and role, with the seeded ids
-FREE_EXAMPLES = 2  # per operation and role, with generated ids
+SEEDED_EXAMPLES = 8  # per operation and role, with the seeded ids
+FREE_EXAMPLES = 3  # per operation and role, with generated ids
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # State changes that would take later cases' seeds away run last (within an operation's cases order is kept).
 _LAST = ("DELETE",)
