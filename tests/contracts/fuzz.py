@@ -9,6 +9,7 @@ take their path ids from the seeds (so they reach the handler rather than stoppi
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections import Counter
 from collections.abc import Callable
@@ -63,6 +64,7 @@ class Outcome:
     statuses: Counter[int] = field(default_factory=Counter)
     by_operation: dict[str, Counter[int]] = field(default_factory=dict)
     failures: dict[str, list[str]] = field(default_factory=dict)
+    seconds: float = 0.0
 
     @property
     def success_share(self) -> float:
@@ -77,7 +79,7 @@ class Outcome:
     def summary(self) -> str:
         return (
             f"schemathesis {self.service}: {self.operations} operations, {self.cases} cases, "
-            f"{self.success_share:.0%} reached a 2xx, {len(self.failures)} operations failing"
+            f"{self.success_share:.0%} reached a 2xx, {len(self.failures)} operations failing, {self.seconds:.0f} s"
         )
 
 
@@ -117,6 +119,7 @@ def run_schemathesis(
     skip: Callable[[OperationFacts], bool] = lambda _: False,
 ) -> Outcome:
     outcome = Outcome(service)
+    started = time.monotonic()
     facts = operation_facts(app)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     try:
@@ -141,6 +144,7 @@ def run_schemathesis(
                         _send(outcome, client, case, sent, label, role or "anonymous")
     finally:
         asgi.shutdown_lifespans()
+    outcome.seconds = time.monotonic() - started
     return outcome
 
 

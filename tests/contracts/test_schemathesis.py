@@ -18,7 +18,7 @@ OUTCOMES: list[str] = []  # printed in the terminal summary by this directory's 
 
 @pytest.mark.parametrize("service", SERVICES)
 async def test_schemathesis_finds_no_failure(stack: Stack, service: str) -> None:
-    settings = await stack.settings(service, max_upload_bytes=1_000_000)
+    settings = await stack.settings(service)
     create_app = importlib.import_module(f"{service}.main").create_app
     seeds = await SEEDERS.get(service, bare_seeds)(stack, settings, create_app(settings))
     outcome = run_schemathesis(service, create_app(settings), seeds)
