@@ -14,6 +14,7 @@ from sihua_shared.auth import Actor, require_roles
 from sihua_shared.clock import today
 from sihua_shared.exports import EXPORT_RESPONSES, Column, export_response
 from sihua_shared.http import check_if_match, etag_for, versioned_json
+from sihua_shared.jurisdiction import DistrictCode
 from sihua_shared.problems import forbidden
 from sihua_shared.runtime import Runtime, get_runtime
 
@@ -47,6 +48,22 @@ class TitleOut(BaseModel):
     revocation_reason: str | None = None
     revoked_by: str | None = None
     version: int
+
+
+class PublishedTitle(BaseModel):
+    number: str
+    name_zh: str
+    organisation_name: str
+    uscc: str
+    district: DistrictCode | None
+    valid_from: date
+    valid_until: date
+
+
+class PublishedTitles(BaseModel):
+    items: list[PublishedTitle]
+    total: int
+    as_of: date = Field(description="名单日期（所在城市时区）/ the date the list is valid for")
 
 
 class GrantIn(BaseModel):
@@ -97,6 +114,7 @@ async def verify(number: str, runtime: Runtime = Depends(get_runtime)) -> dict[s
     "/published",
     summary="有效称号名单 / The published list of valid titles (public)",
     description="Public: every title valid today, as JSON, XLSX or CSV (UTF-8 with BOM, Chinese headers).",
+    response_model=PublishedTitles,
     responses=EXPORT_RESPONSES,
 )
 async def published(
