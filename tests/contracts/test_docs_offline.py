@@ -64,6 +64,7 @@ def test_headers_problem_responses_and_enumerations_come_from_the_routes() -> No
     # A state transition (If-Match checked in the route's shared helper) and a creating POST (Idempotency-Key).
     submit = "/api/registry/v1/applications/{application_id}/submit"
     assert header("post", submit, "If-Match") is not None
+    assert "ETag" in paths[submit]["post"]["responses"]["200"]["headers"]
     assert {"404", "409", "412", "428"} <= set(paths[submit]["post"]["responses"])
     create = "/api/registry/v1/organisations"
     assert header("post", create, "Idempotency-Key") is not None and header("post", create, "If-Match") is None

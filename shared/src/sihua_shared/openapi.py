@@ -7,7 +7,8 @@ For each operation the facts come from its dependency tree and from the shared H
 - it calls ``check_if_match``: the ``If-Match`` header, 412 and 428;
 - it runs through ``Idempotency.run``: the ``Idempotency-Key`` header, 400 (malformed key), 409 (in progress),
   422 (key reused);
-- it changes state (any method but GET): 409.
+- it changes state (any method but GET): 409;
+- it answers with ``etag_for`` / ``versioned_json``: the ``ETag`` response header.
 
 Every one of those answers is a problem document, declared with the one shared ``ProblemDetails`` schema; statuses
 a route declares itself in ``responses=`` (a throttled 429, say) get that schema too. Codes the jurisdiction
@@ -60,6 +61,12 @@ _IF_MATCH = {
     "refused with 428 where the operation requires it; a stale one answers 412 with the current ETag. `*` matches any.",
     "schema": {"type": "string", "maxLength": 200, "examples": ['"1"']},
 }
+_ETAG = {
+    "description": "资源版本 / the resource's version: send it back in If-Match to change the resource",
+    "schema": {"type": "string"},
+}
+_REPLAYED = {"description": "`true` when this is the stored answer to an earlier request with the same Idempotency-Key",
+             "schema": {"type": "string", "enum": ["true"]}}
 _IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -80,6 +87,7 @@ class OperationFacts:
     roles: frozenset[str]  # the roles admitted; every role when the route only authenticates
     if_match: bool
     idempotency_key: bool
+    etag: bool  # answers with the resource's version as ETag (etag_for / versioned_json)
     path_params: tuple[str, ...]
     has_params: bool
     has_body: bool
@@ -135,7 +143,10 @@ def _used_names(function: Callable[..., Any], seen: set[Any] | None = None) -> s
     package = function.__module__.split(".")[0]
     for name in list(names):
         target = getattr(function, "__globals__", {}).get(name)
-        if inspect.isfunction(target) and target.__module__.split(".")[0] == package:
+        if not inspect.isfunction(target):
+            continue
+        names.add(target.__name__)  # a convention imported under another name (`answer = versioned_json`)
+        if target.__module__.split(".")[0] == package:
             names |= _used_names(target, seen)
     return names
 
@@ -165,6 +176,7 @@ def _facts(method: str, path: str, dependant: Dependant, route: APIRoute) -> Ope
         roles=roles,
         if_match="check_if_match" in used,
         idempotency_key="idempotency" in used,
+        etag=bool({"etag_for", "versioned_json"} & used),
         path_params=tuple(p.name for p in dependant.path_params),
         has_params=any(True for _ in all_params(dependant)),
         has_body=bool(dependant.body_params) or raw_body,
@@ -237,6 +249,13 @@ def declare_conventions(document: dict[str, Any], app: FastAPI, jurisdiction: Ju
         for key, declared in list(responses.items()):
             if key.isdigit() and int(key) >= 400 and PROBLEM_JSON not in declared.get("content", {}):
                 responses[key] = _problem_response(int(key), declared)
+        for key, answer in responses.items():
+            if key.startswith("2") and (facts.etag or facts.idempotency_key):
+                headers = answer.setdefault("headers", {})
+                if facts.etag:
+                    headers.setdefault("ETag", _ETAG)
+                if facts.idempotency_key:
+                    headers.setdefault("Idempotent-Replayed", _REPLAYED)
         parameters: list[dict[str, Any]] = operation.setdefault("parameters", [])
         present = {p.get("name", "").lower() for p in parameters}
         if facts.if_match and "if-match" not in present:
