@@ -71,6 +71,20 @@ async def test_bad_tokens_are_refused(mutation: str) -> None:
     assert caught.value.headers["WWW-Authenticate"].startswith("Bearer")
 
 
+async def test_a_deactivated_account_is_refused_while_its_token_is_still_valid() -> None:
+    """The verifier asks the api's in-memory set of deactivated accounts (revocation.py): no database per request."""
+    issuer = TestIssuer()
+    refused = {"gone"}
+    verifier = TokenVerifier(issuer="sihua-registry", audience="sihua", jwks_json=issuer.jwks_json, deactivated=refused)
+    assert (await verifier.verify(issuer.mint(["enterprise"], sub="kept"))).id == "kept"
+    with pytest.raises(ProblemError) as caught:
+        await verifier.verify(issuer.mint(["enterprise"], sub="gone"))
+    assert (caught.value.status, caught.value.detail) == (401, "the account is deactivated")
+    assert caught.value.errors is not None and caught.value.errors[0].message_zh == "账号已停用"
+    refused.clear()  # reactivated
+    assert (await verifier.verify(issuer.mint(["enterprise"], sub="gone"))).id == "gone"
+
+
 def test_ownership_rules() -> None:
     owner = Actor(id="u1", org="org-a", roles=frozenset({"enterprise"}))
     ensure_owner(owner, "org-a")

@@ -27,10 +27,14 @@ async def test_operational_endpoints(stack: Stack, service: str) -> None:
         assert (await client.get("/healthz")).json()["status"] == "ok"
         ready = await client.get("/readyz")
         assert ready.status_code == 200 and ready.json()["checks"]["database"] == "ok"
+        # the deactivated accounts were read before the first request (revocation.py)
+        assert ready.json()["checks"]["deactivated_accounts"]["count"] == 0
+        assert ready.json()["checks"]["deactivated_accounts"]["age_seconds"] is not None
         assert (await client.get("/openapi.json")).json()["info"]["title"].startswith(f"Sihua {service}")
         assert "swagger-ui" in (await client.get("/docs")).text
         assert (await client.get("/asyncapi.json")).json() == build_asyncapi(spec_of(service))
-        assert "sihua_outbox_backlog" in (await client.get("/metrics")).text
+        metrics = (await client.get("/metrics")).text
+        assert "sihua_outbox_backlog" in metrics and "sihua_deactivated_accounts_age_seconds" in metrics
 
 
 async def test_readiness_fails_when_the_database_is_unreachable(stack: Stack) -> None:

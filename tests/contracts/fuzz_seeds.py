@@ -41,6 +41,11 @@ async def registry_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
             body = {"username": f"fuzz{n}", "display_name": f"用户{n}", "email": f"fuzz{n}@example.cn", "roles": [role],
                     "organisation_id": orgs.get(role), "district": DISTRICT if role == "district_officer" else None}
             accounts[role] = _created(await client.post(f"{API}/accounts", json=body, headers=world.city))["id"]
+        # The account the account operations act on: not a caller's, so that deactivating it (revocation refuses a
+        # deactivated account's tokens) leaves the later cases their callers.
+        spare = _created(await client.post(f"{API}/accounts", headers=world.city, json={
+            "username": "fuzz-spare", "display_name": "备用账号", "email": "spare@example.cn", "roles": ["enterprise"],
+            "organisation_id": enterprise}))["id"]
         headers = {
             role: stack.issuer.headers([role], sub=accounts.get(role), org=orgs.get(role),
                                        district=DISTRICT if role == "district_officer" else None)
@@ -62,7 +67,7 @@ async def registry_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
         "org_id": {"*": enterprise, **orgs},
         "organisation_id": {"*": enterprise, **orgs},
         "enterprise_id": {"*": enterprise},
-        "account_id": {"*": accounts["enterprise"], **accounts},
+        "account_id": {"*": spare},
         "call_id": {"*": call["id"]},
         "application_id": {"*": application["id"]},
         "attachment_id": {"*": attachments["items"][0]["id"] if isinstance(attachments, dict) else attachments[0]["id"]},

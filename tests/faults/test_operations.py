@@ -30,8 +30,8 @@ async def test_topology_is_declared_as_code_and_applied_idempotently(stack: Stac
         handled = [
             f"{stack.namespace}.sihua.registry.{fact}.*"
             for fact in (
-                "organisation.registered", "organisation.updated", "pilot_enterprise.enrolled", "pilot_enterprise.removed",
-                "title.granted", "title.revoked",
+                "account.deactivated", "account.reactivated", "organisation.registered", "organisation.updated",
+                "pilot_enterprise.enrolled", "pilot_enterprise.removed", "title.granted", "title.revoked",
             )
         ]
         if supports_multiple_filters(js):

@@ -12,11 +12,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from registry.api.selection_deps import business_day
 from registry.main import create_app
-from services.registry.tests.selection_kit import API, World, if_match, install_clock
+from services.registry.tests.selection_kit import API, DAY, World, if_match, install_clock
 from sihua_shared.bus import connect, stream_name
-from sihua_shared.clock import today
 from sihua_shared.readmodels import known_titles
 from sihua_shared.tables import outbox
 from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client
@@ -44,7 +42,7 @@ async def test_open_call_to_titles_through_the_api_with_every_fact_on_nats(stack
     registry_settings = await stack.settings("registry")
     diagnosis_settings = await stack.settings("diagnosis")
     api = create_app(registry_settings)
-    start = today() - timedelta(days=60)
+    start = DAY
     clock = install_clock(api, start)
     async with AsyncExitStack() as running:
         client = await running.enter_async_context(service_client(api))
@@ -89,16 +87,16 @@ async def test_open_call_to_titles_through_the_api_with_every_fact_on_nats(stack
         assert resolved.status_code == 200
 
         # after the period the decision is final: two titles
-        clock.day = date.fromisoformat(listed["ends_on"]) + timedelta(days=1)
+        clock.pin(date.fromisoformat(listed["ends_on"]) + timedelta(days=1))
         current = await client.get(f"{API}/publicity/{call['id']}")
         final = await client.post(f"{API}/publicity/{call['id']}/finalise", headers={**w.city, **if_match(current)})
         assert final.status_code == 200, final.text
         titles = final.json()["titles"]
         assert [t["organisation_id"] for t in titles] == providers[:2]
-        assert {t["valid_from"] for t in titles} == {clock.day.isoformat()}
+        assert {t["valid_from"] for t in titles} == {clock.today().isoformat()}
 
-        # later, one title is revoked by a city officer (real today: the business calendar is the real one again)
-        del api.dependency_overrides[business_day]
+        # later, one title is revoked by a city officer
+        clock.advance(30)
         title = await client.get(f"{API}/titles/{titles[1]['id']}", headers=w.city)
         revoked = await client.post(f"{API}/titles/{titles[1]['id']}/revoke", json={"reason": "年度评价不合格，取消称号"},
                                     headers={**w.city, **if_match(title)})
@@ -127,3 +125,4 @@ async def test_open_call_to_titles_through_the_api_with_every_fact_on_nats(stack
         assert [(t.title_number, t.organisation_id, t.revoked_on is not None) for t in held] == [
             (titles[0]["number"], providers[0], False), (titles[1]["number"], providers[1], True)]
         assert held[1].revocation_reason == "年度评价不合格，取消称号"
+        assert held[1].revoked_on == clock.today()

@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 
 from diagnosis.domain.index import load_shipped_edition
-from sihua_shared.clock import today
 from sihua_shared.contracts.registry import EnterpriseEnrolled, OrganisationRegistered, TitleGranted
 from sihua_shared.db import create_engine, session_factory
 from sihua_shared.events import CloudEvent
@@ -48,6 +47,9 @@ def answers(full: tuple[str, ...], *, tail: bool = False, level2: tuple[str, ...
 LEVEL1 = answers(("Q1", "Q2", "Q3"), tail=True, level2=("S01", "S03"))
 LEVEL2 = answers(("Q1", "Q2", "Q3", "Q4", "Q5", "Q6"), level2=("S01", "S03", "S06", "S07", "S02", "S04"))
 EDITION_VERSION = load_shipped_edition().version_id
+# The business date the tests that depend on one pin (``stack.settings("diagnosis", business_date=DAY)``): the seeded
+# diagnosis-provider titles are valid on it, whatever the real date.
+DAY = date(2026, 3, 10)
 
 
 async def seed(url: str, *orgs: tuple[str, str, str | None, str | None], pilot: tuple[str, ...] = (),
@@ -67,7 +69,7 @@ async def seed(url: str, *orgs: tuple[str, str, str | None, str | None], pilot: 
             await record_title_granted(s, ENVELOPE, TitleGranted(
                 title_id=f"title-{org_id}", title_number=f"GZ-DP-{n}", kind="diagnosis_provider",
                 title_name="评估诊断服务项目承担单位", organisation_id=org_id, uscc=make_uscc(800 + n),
-                valid_from=today() - timedelta(days=30), valid_until=today() + timedelta(days=700)))
+                valid_from=DAY - timedelta(days=30), valid_until=DAY + timedelta(days=700)))
     await engine.dispose()
 
 

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import select
 
 from diagnosis.main import create_app
-from sihua_shared.clock import today
 from sihua_shared.contracts.registry import OrganisationRegistered, TitleGranted, TitleRevoked
 from sihua_shared.db import create_engine, session_factory
 from sihua_shared.events import CloudEvent
@@ -17,6 +16,8 @@ from sihua_shared.tables import audit_log, outbox
 from sihua_shared.testing.data import make_uscc
 from sihua_shared.testing.harness import Stack, service_client
 from tests.pipeline.helpers import rows
+
+from .kit import DAY
 
 PROJECTS = "/api/diagnosis/v1/diagnosis-projects"
 ENVELOPE = CloudEvent(id="e", source="/sihua/registry", type="t", time="2026-01-01T00:00:00Z")
@@ -33,22 +34,22 @@ async def _seed(url: str) -> dict[str, str]:
         ):
             org = OrganisationRegistered(organisation_id=ids[key], uscc=make_uscc(300 + n), name=key, kind=kind, district=district)
             await record_organisation(s, ENVELOPE, org)
-        start = today() - timedelta(days=30)
+        start = DAY - timedelta(days=30)
         for n, key in enumerate(("good", "revoked", "expired")):
-            until = today() - timedelta(days=1) if key == "expired" else today() + timedelta(days=700)
+            until = DAY - timedelta(days=1) if key == "expired" else DAY + timedelta(days=700)
             title = TitleGranted(title_id=f"title-{key}", title_number=f"GZ-DP-{n}", kind="diagnosis_provider",
                                  title_name="评估诊断服务项目承担单位", organisation_id=ids[key], uscc=make_uscc(302 + n),
                                  valid_from=start, valid_until=until)
             await record_title_granted(s, ENVELOPE, title)
         await record_title_revoked(s, ENVELOPE, TitleRevoked(
             title_id="title-revoked", title_number="GZ-DP-1", kind="diagnosis_provider", organisation_id=ids["revoked"],
-            uscc=make_uscc(303), reason="评价不合格", revoked_on=today(), revoked_by="evaluation"))
+            uscc=make_uscc(303), reason="评价不合格", revoked_on=DAY, revoked_by="evaluation"))
     await engine.dispose()
     return ids
 
 
 async def test_assignment_rules_visibility_and_cancel(stack: Stack) -> None:
-    settings = await stack.settings("diagnosis")
+    settings = await stack.settings("diagnosis", business_date=DAY)
     ids = await _seed(settings.database_url)
     city = stack.issuer.headers(["city_officer"], sub="city-1")
     tianhe = stack.issuer.headers(["district_officer"], district="tianhe")
@@ -70,7 +71,7 @@ async def test_assignment_rules_visibility_and_cancel(stack: Stack) -> None:
         created = await assign(city, "ent_hp", "good")
         assert created.status_code == 201, created.text
         project = created.json()
-        assert (project["state"], project["district"], project["assigned_on"]) == ("assigned", "huangpu", today().isoformat())
+        assert (project["state"], project["district"], project["assigned_on"]) == ("assigned", "huangpu", DAY.isoformat())
         assert (await assign(city, "ent_hp", "good")).status_code == 409
         assert (await assign(tianhe, "ent_th", "good")).status_code == 201
 
@@ -115,7 +116,7 @@ def test_title_validity_window() -> None:
 
 
 async def test_a_district_officer_bound_to_no_district_sees_no_project(stack: Stack) -> None:
-    settings = await stack.settings("diagnosis")
+    settings = await stack.settings("diagnosis", business_date=DAY)
     ids = await _seed(settings.database_url)
     engine = create_engine(settings.database_url)
     async with session_factory(engine)() as s, s.begin():  # an enterprise the registry knows without a district
@@ -132,3 +133,21 @@ async def test_a_district_officer_bound_to_no_district_sees_no_project(stack: St
         assert (await client.get(url, headers=unbound)).status_code == 404
         cancel = await client.post(f"{url}/cancel", json={"reason": "无权取消"}, headers={**unbound, "If-Match": '"1"'})
         assert cancel.status_code == 404
+
+
+async def test_title_validity_follows_the_pinned_business_date(stack: Stack) -> None:
+    """The same title admits an assignment on its last valid day and refuses it the day after, by the service's
+    business clock (SIHUA_BUSINESS_DATE), not by the real date."""
+    settings = await stack.settings("diagnosis", business_date=DAY + timedelta(days=700))  # "good"'s last valid day
+    ids = await _seed(settings.database_url)
+    city = stack.issuer.headers(["city_officer"])
+    app = create_app(settings)
+    async with service_client(app) as client:
+        body = {"enterprise_id": ids["ent_hp"], "provider_id": ids["good"]}
+        created = await client.post(PROJECTS, json=body, headers=city)
+        assert created.status_code == 201, created.text
+        assert created.json()["assigned_on"] == (DAY + timedelta(days=700)).isoformat()
+        app.state.clock.advance(1)  # the title has expired
+        body["enterprise_id"] = ids["ent_th"]
+        refused = await client.post(PROJECTS, json=body, headers=city)
+        assert refused.status_code == 422 and refused.json()["code"] == "provider_not_selected", refused.text

@@ -16,7 +16,7 @@ from sihua_shared.tables import audit_log, outbox
 from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client
 from tests.pipeline.helpers import rows
 
-from .kit import API, LEVEL1, LEVEL2, assess, seed
+from .kit import API, DAY, LEVEL1, LEVEL2, assess, seed
 
 PLAN = "第一阶段：上线质量管理与设备管理模块\n\n- 第二阶段：打通生产管控与仓储物流数据\n"
 
@@ -39,7 +39,7 @@ async def report_of(client: httpx.AsyncClient, headers: dict[str, str], assessme
 
 
 async def test_the_worker_issues_the_report_and_a_plan_revises_it(stack: Stack) -> None:
-    settings = await stack.settings("diagnosis")
+    settings = await stack.settings("diagnosis", business_date=DAY)
     await seed(settings.database_url, ("ent-a", "enterprise", "huangpu", "auto_parts"), ("ent-b", "enterprise", "tianhe", None),
                ("prov", "diagnosis_provider", None, None), ("prov-x", "diagnosis_provider", None, None),
                diagnosis_providers=("prov", "prov-x"))
@@ -115,7 +115,7 @@ async def test_a_completion_is_neither_reused_nor_overwritten_by_a_stale_cancel(
     from sihua_shared.db import create_engine, session_factory
     from sihua_shared.problems import ProblemError
 
-    settings = await stack.settings("diagnosis")
+    settings = await stack.settings("diagnosis", business_date=DAY)
     await seed(settings.database_url, ("ent-a", "enterprise", "huangpu", None), ("prov", "diagnosis_provider", None, None),
                diagnosis_providers=("prov",))
     prov = stack.issuer.headers(["provider"], org="prov")

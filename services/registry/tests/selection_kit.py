@@ -1,5 +1,5 @@
 """A world for the tests of calls, applications, review and publicity: organisations, experts and calls made through the
-HTTP API, a movable business calendar, and the steps of an application."""
+HTTP API, the app's business clock pinned and moved by the test, and the steps of an application."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from registry.api.selection_deps import business_day
-from sihua_shared.clock import today
+from sihua_shared.clock import BusinessClock
 from sihua_shared.testing.data import make_uscc
 from sihua_shared.testing.harness import Stack
 
@@ -20,32 +19,22 @@ PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Type /Catalog>> endobj\ntrailer 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452") + b"\x00" * 64
 MATERIALS = [{"code": "business_licence", "name_zh": "营业执照"}, {"code": "platform_report", "name_zh": "平台建设情况报告"}]
 CODES = ("technical_capability", "scale_strength", "service_capability")  # the key-platform template: 40 / 30 / 30 points
+# The day the selection tests live on unless they pin another; every call_body window is open on it.
+DAY = date(2026, 3, 10)
 
 
-class Clock:
-    """The business date the api sees (``business_day``), moved by the test."""
-
-    def __init__(self, day: date) -> None:
-        self.day = day
-
-    def __call__(self) -> date:
-        return self.day
-
-    def advance(self, days: int) -> date:
-        self.day += timedelta(days=days)
-        return self.day
-
-
-def install_clock(app: FastAPI, day: date | None = None) -> Clock:
-    clock = Clock(day or today())
-    app.dependency_overrides[business_day] = clock
+def install_clock(app: FastAPI, day: date = DAY) -> BusinessClock:
+    """Pin the app's business clock (what routes, use cases and jobs of this app read) on ``day``; the test moves it
+    with ``pin`` and ``advance``."""
+    clock: BusinessClock = app.state.clock
+    clock.pin(day)
     return clock
 
 
 def call_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "kind": "key_platform", "category": "industrial_internet", "title": "2026年广州市四化赋能重点平台征集",
-        "window": {"opens_on": (today() - timedelta(days=400)).isoformat(), "closes_on": None},
+        "window": {"opens_on": (DAY - timedelta(days=400)).isoformat(), "closes_on": None},
         "required_materials": MATERIALS, "experts_per_application": 3, "cut_rule": {"pass_mark": "60", "quota": 2},
         "spread_limit": "20", "review_days": 10,
     }

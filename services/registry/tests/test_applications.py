@@ -10,12 +10,11 @@ from typing import Any
 from sqlalchemy import select
 
 from registry.main import create_app
-from sihua_shared.clock import today
 from sihua_shared.tables import audit_log, outbox
 from sihua_shared.testing.harness import Stack, service_client
 from tests.pipeline.helpers import rows
 
-from .selection_kit import API, PDF, PNG, World, if_match, install_clock
+from .selection_kit import API, DAY, PDF, PNG, World, if_match, install_clock
 
 
 def _refused(response: Any, allowed: list[str]) -> None:
@@ -158,14 +157,14 @@ async def test_submission_needs_the_intake_window_open_in_the_jurisdiction_s_tim
     clock = install_clock(app_)
     async with service_client(app_) as client:
         w = World(stack, client)
-        closes = today() + timedelta(days=3)
-        call = await w.open_call(window={"opens_on": today().isoformat(), "closes_on": closes.isoformat()})
+        closes = DAY + timedelta(days=3)
+        call = await w.open_call(window={"opens_on": DAY.isoformat(), "closes_on": closes.isoformat()})
         org = await w.org()
         app = await w.draft(call, org)
-        clock.day = closes + timedelta(days=1)  # the day after the window, in Asia/Shanghai
+        clock.pin(closes + timedelta(days=1))  # the day after the window, in Asia/Shanghai
         late = await w.step(app, "submit", w.as_org(org))
         assert late.status_code == 409 and late.json()["code"] == "call_not_open", late.text
-        clock.day = closes
+        clock.pin(closes)
         assert (await w.step(app, "submit", w.as_org(org))).json()["state"] == "submitted"
 
         other = await w.org()

@@ -15,7 +15,6 @@ from registry.adapters.notification_tables import reminders
 from registry.application.call_jobs import close_ended_calls
 from registry.main import create_app
 from registry.spec import SPEC
-from sihua_shared.clock import today
 from sihua_shared.db import create_engine, session_factory
 from sihua_shared.settings import Settings
 from sihua_shared.tables import audit_log, outbox
@@ -93,8 +92,11 @@ async def test_the_job_closes_a_dated_call_once_after_its_last_day(stack: Stack)
 
 
 async def test_the_worker_closes_a_call_whose_window_ended_yesterday(stack: Stack) -> None:
-    settings = await stack.settings("registry")
-    yesterday = today("Asia/Shanghai") - timedelta(days=1)  # Guangzhou's calendar, not the server's
+    """By the worker's business clock (pinned here, long before the real date): the call that ended the day before
+    closes, the one whose last day is the business date stays open."""
+    today = date(2026, 3, 10)
+    settings = await stack.settings("registry", business_date=today)
+    yesterday = today - timedelta(days=1)
     async with service_client(create_app(settings)) as client:
         w = World(stack, client)
         ended = await w.open_call(window={"opens_on": (yesterday - timedelta(days=30)).isoformat(), "closes_on": yesterday.isoformat()})

@@ -100,7 +100,7 @@ async def test_publicity_ending_reminds_the_listed_applicants_and_the_city_offic
 
         # Friday 26 September 2025: five working days end on Thursday 9 October, after the National Day holiday, so
         # one working day before is Tuesday 30 September; a one-day publicity is reminded on its only day.
-        clock.day = date(2025, 9, 26)
+        clock.pin(date(2025, 9, 26))
         published = await client.post(f"{API}/calls/{call['id']}/publicity", json={}, headers=w.city)
         assert published.status_code == 201 and published.json()["ends_on"] == "2025-10-09"
         one_day = await client.post(f"{API}/calls/{brief['id']}/publicity", json={"working_days": 1}, headers=w.city)
@@ -113,7 +113,7 @@ async def test_publicity_ending_reminds_the_listed_applicants_and_the_city_offic
             (people[short], only["id"], date(2025, 9, 26)), (officer, one_day.json()["id"], date(2025, 9, 26))])
 
         # the one-day publicity is finalised before the job runs: its reminders never fire
-        clock.day = date(2025, 9, 27)
+        clock.pin(date(2025, 9, 27))
         current = await client.get(f"{API}/publicity/{brief['id']}")
         final = await client.post(f"{API}/publicity/{brief['id']}/finalise", headers={**w.city, **if_match(current)})
         assert final.status_code == 200, final.text

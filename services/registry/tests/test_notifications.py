@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from registry.application.accounts import create_account
 from registry.main import create_app
 from registry.spec import SPEC
 from sihua_shared.auth import Actor
-from sihua_shared.clock import today
 from sihua_shared.contracts import registry as facts
 from sihua_shared.db import create_engine, session_factory
 from sihua_shared.outbox import record_event
@@ -20,6 +19,8 @@ from sihua_shared.testing.smtp import smtp_server
 
 CITY = Actor(id="seed", org=None, roles=frozenset({"city_officer"}))
 PASSWORD = "Notify2026pass"
+DAY = date(2026, 3, 10)  # the business date of the api and the worker (SIHUA_BUSINESS_DATE)
+DUE_ON = DAY + timedelta(days=1)  # a review due "tomorrow": the worker's reminder job fires on DAY
 
 
 async def _accounts(settings: Settings, org_id: str) -> dict[str, str]:
@@ -46,7 +47,7 @@ async def _publish(settings: Settings, namespace: str, *events: tuple[Any, dict[
 
 async def test_facts_notify_the_people_they_concern_once_and_mail_them(stack: Stack) -> None:
     with smtp_server() as (mailbox, port):
-        settings = await stack.settings("registry", smtp_host="127.0.0.1", smtp_port=port)
+        settings = await stack.settings("registry", smtp_host="127.0.0.1", smtp_port=port, business_date=DAY)
         async with service_client(create_app(settings)) as client:
             officer = stack.issuer.headers(["city_officer"])
             org = await client.post("/api/registry/v1/organisations", headers=officer,
@@ -57,7 +58,7 @@ async def test_facts_notify_the_people_they_concern_once_and_mail_them(stack: St
             await _publish(
                 settings, stack.namespace,
                 (facts.APPLICATION_RETURNED, mine),
-                (facts.EXPERT_ASSIGNED, {"expert_account_id": ids["expert"], "due_on": (today() + timedelta(days=1)).isoformat()}),
+                (facts.EXPERT_ASSIGNED, {"expert_account_id": ids["expert"], "due_on": DUE_ON.isoformat()}),
                 (facts.OBJECTION_FILED, mine),
                 (facts.TITLE_REVOKED, mine),
             )

@@ -3,6 +3,7 @@ the outbox and their audit entries, the eligibility rules of S2 二 and 三(二)
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import httpx
@@ -11,7 +12,6 @@ from sqlalchemy import select
 from registry.adapters.profile_tables import pilot_enrolments
 from registry.main import create_app
 from registry.spec import SPEC
-from sihua_shared.clock import today
 from sihua_shared.readmodels import pilot_enterprises
 from sihua_shared.tables import audit_log, outbox
 from sihua_shared.testing.data import make_uscc
@@ -22,6 +22,7 @@ ORGS = "/api/registry/v1/organisations"
 POOL = "/api/registry/v1/pilot-enterprises"
 
 # 85 people and 4,200万元: small (S2 二 via 《中小企业划型标准规定》).
+ENROLLED_ON, REMOVED_ON, BACK_ON = date(2026, 2, 10), date(2026, 8, 1), date(2026, 9, 1)  # pinned business dates
 SME = {"employees": 85, "revenue_wan": "4200"}
 LARGE = {"employees": 1500, "revenue_wan": "50000"}
 
@@ -49,9 +50,10 @@ async def pilot_audit(url: str) -> list[tuple[str, str]]:
 
 async def test_enrol_and_remove_publish_facts_and_are_audited(stack: Stack) -> None:
     city = stack.issuer.headers(["city_officer"], sub="city-1")
-    settings = await stack.settings("registry")
+    settings = await stack.settings("registry", business_date=ENROLLED_ON)
     baiyun = stack.issuer.headers(["district_officer"], district="baiyun", sub="baiyun-1")
-    async with service_client(create_app(settings)) as client:
+    app = create_app(settings)
+    async with service_client(app) as client:
         org = await enterprise(client, city, 101)
         enrolled = await client.post(POOL, json={"enterprise_id": org["id"]}, headers=baiyun)
         assert enrolled.status_code == 201, enrolled.text
@@ -60,7 +62,7 @@ async def test_enrol_and_remove_publish_facts_and_are_audited(stack: Stack) -> N
         assert (membership["status"], membership["sector"], membership["district"], membership["size_class"], membership["ordinal"]) == (
             "current", "custom_furniture", "baiyun", "small", 1
         )
-        assert membership["enrolled_on"] == today().isoformat() and membership["name"] == "试点测试企业101"
+        assert membership["enrolled_on"] == ENROLLED_ON.isoformat() and membership["name"] == "试点测试企业101"
 
         twice = await client.post(POOL, json={"enterprise_id": org["id"]}, headers=city)
         assert twice.status_code == 409 and twice.json()["code"] == "already_enrolled"
@@ -81,8 +83,10 @@ async def test_enrol_and_remove_publish_facts_and_are_audited(stack: Stack) -> N
         assert (await client.post(remove, json=reason, headers=baiyun)).status_code == 428
         assert (await client.post(remove, json=reason, headers={**baiyun, "If-Match": '"5"'})).status_code == 412
         assert (await client.post(remove, json={"reason": ""}, headers={**baiyun, "If-Match": '"1"'})).status_code == 422
+        app.state.clock.pin(REMOVED_ON)
         removed = await client.post(remove, json=reason, headers={**baiyun, "If-Match": '"1"'})
         assert removed.status_code == 200, removed.text
+        assert removed.json()["removed_on"] == REMOVED_ON.isoformat()
         assert (removed.json()["status"], removed.json()["removal_reason"]) == ("removed", "企业申请退出试点")
         assert removed.headers["etag"] == '"2"'
         again = await client.post(remove, json=reason, headers={**baiyun, "If-Match": '"2"'})
@@ -92,6 +96,7 @@ async def test_enrol_and_remove_publish_facts_and_are_audited(stack: Stack) -> N
         assert (await client.get(POOL, params={"status": "removed"}, headers=city)).json()["total"] == 1
 
         # a removed enterprise may come back: a new enrolment, the next ordinal
+        app.state.clock.pin(BACK_ON)
         back = await client.post(POOL, json={"enterprise_id": org["id"]}, headers=city)
         assert back.status_code == 201 and back.json()["ordinal"] == 2
         assert (await client.get(POOL, params={"status": "all"}, headers=city)).json()["total"] == 2
@@ -99,12 +104,12 @@ async def test_enrol_and_remove_publish_facts_and_are_audited(stack: Stack) -> N
     assert await pilot_events(settings.database_url) == [
         ("cn.gov.sihua.registry.pilot_enterprise.enrolled.v1",
          {"enterprise_id": org["id"], "uscc": make_uscc(101), "sector": "custom_furniture", "district": "baiyun",
-          "size_class": "small", "enrolled_on": today().isoformat()}, 1),
+          "size_class": "small", "enrolled_on": ENROLLED_ON.isoformat()}, 1),
         ("cn.gov.sihua.registry.pilot_enterprise.removed.v1",
-         {"enterprise_id": org["id"], "uscc": make_uscc(101), "reason": "企业申请退出试点", "removed_on": today().isoformat()}, 2),
+         {"enterprise_id": org["id"], "uscc": make_uscc(101), "reason": "企业申请退出试点", "removed_on": REMOVED_ON.isoformat()}, 2),
         ("cn.gov.sihua.registry.pilot_enterprise.enrolled.v1",
          {"enterprise_id": org["id"], "uscc": make_uscc(101), "sector": "custom_furniture", "district": "baiyun",
-          "size_class": "small", "enrolled_on": today().isoformat()}, 3),
+          "size_class": "small", "enrolled_on": BACK_ON.isoformat()}, 3),
     ]
     assert await pilot_audit(settings.database_url) == [
         ("pilot_enterprise.enrol", "baiyun-1"), ("pilot_enterprise.remove", "baiyun-1"), ("pilot_enterprise.enrol", "city-1")

@@ -53,7 +53,7 @@ async def test_publicity_objection_and_final_decision(stack: Stack) -> None:
         await w.step(early, "withdraw", w.as_org(early["organisation_id"]))
 
         first, second, third, low = await _reviewed(w, call, [90, 80, 70, 50])
-        clock.day = PUBLISHED_ON
+        clock.pin(PUBLISHED_ON)
         assert (await client.post(publish, json={}, headers=w.as_org(first["organisation_id"]))).status_code == 403
         published = await client.post(publish, json={}, headers=w.city)
         assert published.status_code == 201, published.text
@@ -94,7 +94,7 @@ async def test_publicity_objection_and_final_decision(stack: Stack) -> None:
         assert (await client.get(objections, headers=objector)).json()["total"] == 1
 
         finalise = f"{API}/publicity/{call['id']}/finalise"
-        clock.day = LAST_DAY
+        clock.pin(LAST_DAY)
         too_early = await client.post(finalise, headers={**w.city, **if_match(listed)})
         assert too_early.status_code == 409 and too_early.json()["code"] == "publicity_not_over"
         clock.advance(1)
@@ -152,7 +152,7 @@ async def test_an_upheld_objection_rejects_and_a_tie_on_the_quota_line_is_not_pu
         flagged = await w.in_review(call, await w.org())
         await client.post(f"{API}/calls/{call['id']}/assignments", json={}, headers=w.city)
         await w.score_all(flagged["id"], [95, 80, 65])  # spread 30 > 10: waits for the chair
-        clock.day = PUBLISHED_ON
+        clock.pin(PUBLISHED_ON)
         published = await client.post(f"{API}/calls/{call['id']}/publicity", json={"working_days": 3}, headers=w.city)
         assert published.status_code == 201 and published.json()["waiting"] == [flagged["id"]]
         assert published.json()["ends_on"] == "2025-09-29"  # Fri 26, Sun 28 (adjusted working day), Mon 29
@@ -164,7 +164,7 @@ async def test_an_upheld_objection_rejects_and_a_tie_on_the_quota_line_is_not_pu
                                      json={"upheld": True, "resolution": "经核查，业绩合同不实，异议成立"})
         assert resolved.status_code == 200 and resolved.json()["state"] == "upheld"
         assert await _state(w, first) == "rejected"
-        clock.day = date(2025, 10, 1)
+        clock.pin(date(2025, 10, 1))
         current = await client.get(f"{API}/publicity/{call['id']}")
         final = await client.post(f"{API}/publicity/{call['id']}/finalise", headers={**w.city, **if_match(current)})
         assert final.status_code == 200 and final.json()["selected"] == [second["id"]] and len(final.json()["titles"]) == 1

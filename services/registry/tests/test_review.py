@@ -10,18 +10,17 @@ from sqlalchemy import select
 
 from registry.domain.review import ApplicationRef, ConflictGraph, Expert, Relationship, RelationshipKind, assign_panel, panel_seed
 from registry.main import create_app
-from sihua_shared.clock import today
 from sihua_shared.tables import outbox
 from sihua_shared.testing.harness import Stack, service_client
 from tests.pipeline.helpers import rows
 
-from .selection_kit import API, World, install_clock, sheet
+from .selection_kit import API, DAY, World, install_clock, sheet
 
 SEED = 20260105
 
 
 async def test_panels_exclude_the_applicant_and_every_related_organisation_and_replace_a_recusal(stack: Stack) -> None:
-    settings = await stack.settings("registry")
+    settings = await stack.settings("registry", business_date=DAY)
     async with service_client(create_app(settings)) as client:
         w = World(stack, client)
         applicant, shareholder, sister, former, neutral = [await w.org() for _ in range(5)]
@@ -87,7 +86,7 @@ async def test_panels_exclude_the_applicant_and_every_related_organisation_and_r
     facts = [r.envelope for r in await rows(settings.database_url, select(outbox.c.envelope).order_by(outbox.c.seq))]
     assigned_facts = [e["data"] for e in facts if e["type"].endswith("expert_assigned.v1")]
     assert [f["expert_account_id"] for f in assigned_facts] == [*panel["draw"]["members"], spare]
-    assert {f["due_on"] for f in assigned_facts} == {(today() + timedelta(days=call["review_days"])).isoformat()}
+    assert {f["due_on"] for f in assigned_facts} == {(DAY + timedelta(days=call["review_days"])).isoformat()}
     assert {f["assignment_seed"] for f in assigned_facts} == {panel["draw"]["seed"]}
 
 
@@ -158,7 +157,7 @@ async def test_an_expert_s_backlog_shows_assigned_scored_and_overdue(stack: Stac
         await client.put(f"{API}/applications/{apps[0]['id']}/scores", json=sheet(75), headers=mine)
         backlog = (await client.get(f"{API}/experts/me/assignments", headers=mine)).json()
         assert backlog["counts"] == {"assigned": 1, "scored": 1, "overdue": 0}
-        assert {i["due_on"] for i in backlog["items"]} == {(clock.day + timedelta(days=7)).isoformat()}
+        assert {i["due_on"] for i in backlog["items"]} == {(DAY + timedelta(days=7)).isoformat()}
         clock.advance(8)
         late = (await client.get(f"{API}/experts/me/assignments", headers=mine)).json()
         assert late["counts"] == {"assigned": 0, "scored": 1, "overdue": 1}

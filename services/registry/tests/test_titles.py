@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date, timedelta
 from typing import Any
 
 from openpyxl import load_workbook
@@ -10,7 +11,6 @@ from sqlalchemy import select
 
 from registry.main import create_app
 from registry.spec import SPEC
-from sihua_shared.clock import today
 from sihua_shared.contracts.evaluation import VERDICT_ISSUED
 from sihua_shared.events import new_event
 from sihua_shared.tables import dead_letters, outbox
@@ -20,6 +20,7 @@ from tests.faults.kit import publish_raw
 from tests.pipeline.helpers import rows
 
 TITLES = "/api/registry/v1/titles"
+DAY = date(2026, 3, 10)  # the business date these tests pin (SIHUA_BUSINESS_DATE)
 
 
 async def _verdict(stack: Stack, title: dict[str, Any], uscc: str, *, failed: bool, provider_id: str | None = None) -> Any:
@@ -33,7 +34,7 @@ async def _verdict(stack: Stack, title: dict[str, Any], uscc: str, *, failed: bo
 
 
 async def test_title_lifecycle(stack: Stack) -> None:
-    settings = await stack.settings("registry")
+    settings = await stack.settings("registry", business_date=DAY)
     city = stack.issuer.headers(["city_officer"])
     async with service_client(create_app(settings)) as client:
         orgs = []
@@ -42,14 +43,14 @@ async def test_title_lifecycle(stack: Stack) -> None:
             created = await client.post("/api/registry/v1/organisations", headers=city,
                                         json={"uscc": uscc, "name": f"称号测试平台{n}", "kind": "platform", "district": "huangpu"})
             orgs.append((created.json()["id"], uscc))
-        start = today().isoformat()
+        start = DAY.isoformat()
         granted = []
         for org_id, _ in orgs:
             body = {"organisation_id": org_id, "kind": "key_platform", "valid_from": start}
             response = await client.post(TITLES, headers=city, json=body)
             assert response.status_code == 201, response.text
             granted.append(response.json())
-        year = today().year
+        year = DAY.year
         assert [t["number"] for t in granted] == [f"GZSH-KP-{year}-0001", f"GZSH-KP-{year}-0002"]
         assert granted[0]["name_zh"] == "广州市四化赋能重点平台"
 
@@ -87,6 +88,7 @@ async def test_title_lifecycle(stack: Stack) -> None:
 
             title = await eventually(revoked_by_evaluation)
         assert title["revocation_reason"].startswith("年度评价不合格") and title["version"] == 2
+        assert title["revoked_on"] == DAY.isoformat()  # the worker's reaction reads the same pinned clock
         assert (await client.get(f"{TITLES}/published")).json()["total"] == 0
     envelopes = [r.envelope for r in await rows(settings.database_url, select(outbox.c.envelope).order_by(outbox.c.seq))]
     facts = [e["type"].split(".")[-2] for e in envelopes]
@@ -98,12 +100,12 @@ async def test_title_lifecycle(stack: Stack) -> None:
 
 async def test_a_district_officer_sees_the_titles_of_their_district_only(stack: Stack) -> None:
     """Handbook §6: a district officer sees their district; revoked titles and their reasons are not public."""
-    settings = await stack.settings("registry")
+    settings = await stack.settings("registry", business_date=DAY)
     city = stack.issuer.headers(["city_officer"])
     async with service_client(create_app(settings)) as client:
         created = await client.post("/api/registry/v1/organisations", headers=city,
                                     json={"uscc": make_uscc(90), "name": "区内称号平台", "kind": "platform", "district": "huangpu"})
-        body = {"organisation_id": created.json()["id"], "kind": "key_platform", "valid_from": today().isoformat()}
+        body = {"organisation_id": created.json()["id"], "kind": "key_platform", "valid_from": DAY.isoformat()}
         title = (await client.post(TITLES, headers=city, json=body)).json()
         own = stack.issuer.headers(["district_officer"], district="huangpu")
         other = stack.issuer.headers(["district_officer"], district="tianhe")
@@ -116,7 +118,7 @@ async def test_a_district_officer_sees_the_titles_of_their_district_only(stack: 
 
 async def test_a_failing_verdict_about_another_provider_revokes_nothing(stack: Stack) -> None:
     """The verdict names a provider and its title; when the title is another organisation's it is dead-lettered."""
-    settings = await stack.settings("registry")
+    settings = await stack.settings("registry", business_date=DAY)
     city = stack.issuer.headers(["city_officer"])
     async with service_client(create_app(settings)) as client:
         ids = []
@@ -124,7 +126,7 @@ async def test_a_failing_verdict_about_another_provider_revokes_nothing(stack: S
             created = await client.post("/api/registry/v1/organisations", headers=city,
                                         json={"uscc": make_uscc(95 + n), "name": f"评价核对平台{n}", "kind": "platform"})
             ids.append(created.json()["id"])
-        body = {"organisation_id": ids[0], "kind": "key_platform", "valid_from": today().isoformat()}
+        body = {"organisation_id": ids[0], "kind": "key_platform", "valid_from": DAY.isoformat()}
         title = (await client.post(TITLES, headers=city, json=body)).json()
         async with running_worker(SPEC, settings):
             event = await _verdict(stack, title, make_uscc(96), failed=True, provider_id=ids[1])
@@ -136,3 +138,30 @@ async def test_a_failing_verdict_about_another_provider_revokes_nothing(stack: S
             await eventually(dead_lettered)
         kept = (await client.get(f"{TITLES}/{title['id']}", headers=city)).json()
         assert (kept["revoked_on"], kept["version"]) == (None, 1)
+
+
+async def test_validity_is_read_on_the_business_date(stack: Stack) -> None:
+    """Verification and the published list answer for the service's business date (SIHUA_BUSINESS_DATE), not the
+    server's: a title is pending before its first day, valid through its last, expired the day after."""
+    settings = await stack.settings("registry", business_date=DAY)
+    city = stack.issuer.headers(["city_officer"])
+    app = create_app(settings)
+    async with service_client(app) as client:
+        created = await client.post("/api/registry/v1/organisations", headers=city,
+                                    json={"uscc": make_uscc(91), "name": "有效期核验平台", "kind": "platform"})
+        start = DAY + timedelta(days=5)
+        title = (await client.post(TITLES, headers=city, json={"organisation_id": created.json()["id"], "kind": "key_platform",
+                                                              "valid_from": start.isoformat()})).json()
+        last = date.fromisoformat(title["valid_until"])
+        seen = []
+        for day in (DAY, start, last, last + timedelta(days=1)):
+            app.state.clock.pin(day)
+            verified = (await client.get(f"{TITLES}/verify/{title['number']}")).json()
+            published = (await client.get(f"{TITLES}/published")).json()
+            seen.append((verified["status"], verified["checked_on"], published["total"], published["as_of"]))
+        assert seen == [
+            ("pending", DAY.isoformat(), 0, DAY.isoformat()),
+            ("valid", start.isoformat(), 1, start.isoformat()),
+            ("valid", last.isoformat(), 1, last.isoformat()),
+            ("expired", (last + timedelta(days=1)).isoformat(), 0, (last + timedelta(days=1)).isoformat()),
+        ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,17 +12,20 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from .asyncapi import build_asyncapi
+from .clock import BusinessClock
 from .health import health_router
 from .http import BodyLimitMiddleware, RequestContextMiddleware
 from .jurisdiction import load_jurisdiction
-from .logging import configure_logging
+from .logging import configure_logging, get_logger
 from .openapi import install_openapi
 from .problems import install_problem_handlers
+from .revocation import DeactivatedAccounts
 from .runtime import Runtime
 from .service import ServiceSpec
 from .settings import Settings
 
 Hook = Callable[[FastAPI, Runtime], Any]
+log = get_logger("sihua.app")
 
 
 def build_app(
@@ -31,16 +35,19 @@ def build_app(
     on_startup: Hook | None = None,
     local_jwks: Callable[[Settings], list[dict[str, Any]]] | None = None,
 ) -> FastAPI:
-    """The FastAPI app; the engine and clients are built in the lifespan, never at import."""
+    """The FastAPI app; the engine and clients are built in the lifespan, never at import. The business clock is
+    made with the app (``app.state.clock``), so that a test can pin it before the lifespan starts."""
+    clock = BusinessClock.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, settings.log_format, service=spec.name)
-        runtime = Runtime.build(settings, local_jwks=local_jwks(settings) if local_jwks else None)
+        runtime = Runtime.build(settings, local_jwks=local_jwks(settings) if local_jwks else None, clock=clock)
         app.state.runtime = runtime
         app.state.verifier = runtime.verifier
         app.state.spec = spec
         await runtime.verifier.refresh()
+        await _keep_deactivated_accounts(runtime, spec)
         runtime.connect_nats_in_background(f"{spec.name}-api")
         if on_startup is not None:
             result = on_startup(app, runtime)
@@ -61,6 +68,7 @@ def build_app(
         openapi_tags=[{"name": "operations", "description": "健康检查、就绪、指标 / health, readiness, metrics"}],
     )
     install_openapi(app, lambda: load_jurisdiction(settings.jurisdiction))
+    app.state.clock = clock
     app.add_middleware(
         BodyLimitMiddleware, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
     )
@@ -91,3 +99,17 @@ def build_app(
         return document
 
     return app
+
+
+async def _keep_deactivated_accounts(runtime: Runtime, spec: ServiceSpec) -> None:
+    """Read the deactivated accounts before serving (briefly: a database that is away must not stop the start), then
+    keep re-reading them in the background; the verifier refuses their tokens."""
+    deactivated = DeactivatedAccounts(spec.deactivated_accounts)
+    runtime.verifier.deactivated = runtime.deactivated = deactivated
+    try:
+        await asyncio.wait_for(deactivated.refresh(runtime.factory), timeout=5.0)
+    except Exception as exc:
+        log.warning("revocation.first_read_failed", error=repr(exc))
+    if spec.deactivated_accounts is not None:
+        interval = runtime.settings.revocation_refresh_seconds
+        runtime.start_background(lambda stop: deactivated.keep_fresh(runtime.factory, interval, stop))

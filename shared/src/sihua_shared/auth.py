@@ -7,7 +7,7 @@ Claims (handbook §6): ``iss``, ``aud`` = ``sihua``, ``sub`` (account id), ``org
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Container, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -60,7 +60,8 @@ class Actor:
 
 
 class TokenVerifier:
-    """Verifies tokens against a key set, refreshing it from the JWKS URL when a ``kid`` is unknown."""
+    """Verifies tokens against a key set, refreshing it from the JWKS URL when a ``kid`` is unknown, and refuses the
+    tokens of deactivated accounts (``deactivated``: the api's in-memory set, see ``revocation.py``)."""
 
     def __init__(
         self,
@@ -70,8 +71,10 @@ class TokenVerifier:
         jwks_url: str = "",
         jwks_json: str = "",
         local_keys: list[dict[str, Any]] | None = None,
+        deactivated: Container[str] = frozenset(),
     ) -> None:
         self.issuer = issuer
+        self.deactivated = deactivated
         self.audience = audience
         self._url = jwks_url
         self._keys: dict[str, Any] = {}
@@ -124,6 +127,8 @@ class TokenVerifier:
             raise _unauthorized(f"invalid token: {exc}") from exc
         if claims.get("typ", "access") != "access":
             raise _unauthorized("not an access token")
+        if str(claims["sub"]) in self.deactivated:
+            raise _unauthorized("the account is deactivated", "账号已停用")
         roles = frozenset(r for r in claims.get("roles", []) if r in ROLES)
         return Actor(
             id=str(claims["sub"]),
@@ -134,12 +139,12 @@ class TokenVerifier:
         )
 
 
-def _unauthorized(reason: str) -> ProblemError:
+def _unauthorized(reason: str, zh: str = "未登录或凭证无效") -> ProblemError:
     return ProblemError(
         401,
         "unauthorized",
         reason,
-        errors=[field_error("authorization", "未登录或凭证无效", reason)],
+        errors=[field_error("authorization", zh, reason)],
         headers={"WWW-Authenticate": 'Bearer realm="sihua"'},
     )
 

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from .clock import SESSION_KEY, BusinessClock
+
 
 def create_engine(database_url: str, *, pool_size: int = 10, pre_ping: bool = True) -> AsyncEngine:
     """The api pings connections before use; workers skip it (three round trips per event) because
@@ -30,8 +32,11 @@ def create_engine(database_url: str, *, pool_size: int = 10, pre_ping: bool = Tr
     )
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: AsyncEngine, *, clock: BusinessClock | None = None) -> async_sessionmaker[AsyncSession]:
+    """Sessions that carry the process's business clock, so that a use case or reaction reads the same calendar as
+    the route or job that opened its transaction (``clock.business_clock(session)``)."""
+    info = {SESSION_KEY: clock} if clock is not None else {}
+    return async_sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 @asynccontextmanager

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .clock import now_utc
 from .logging import causation_id_var, correlation_id_var, request_id_var
 
 TYPE_PREFIX = "cn.gov.sihua."
@@ -84,10 +84,6 @@ class CloudEvent(BaseModel):
     aggregateversion: int | None = None
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def new_event(
     spec: EventSpec[P],
     payload: P,
@@ -106,7 +102,7 @@ def new_event(
         id=eid,
         source=f"/sihua/{spec.service}",
         type=spec.type,
-        time=utc_now().isoformat().replace("+00:00", "Z"),
+        time=now_utc().isoformat().replace("+00:00", "Z"),
         subject=subject,
         data=payload.model_dump(mode="json"),
         correlationid=correlation,

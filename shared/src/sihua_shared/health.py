@@ -27,6 +27,12 @@ async def _database_ok(runtime: Runtime) -> tuple[bool, str]:
         return False, repr(exc)[:300]
 
 
+def _revocation_detail(runtime: Runtime) -> dict[str, Any]:
+    """How many accounts this api refuses, and how fresh that knowledge is (a detail: readiness is the database's)."""
+    age = runtime.deactivated.age_seconds
+    return {"count": len(runtime.deactivated), "age_seconds": None if age is None else round(age, 1)}
+
+
 def _nats_detail(runtime: Runtime) -> str:
     if runtime.nats is None:
         return "not connected yet"
@@ -82,7 +88,8 @@ def health_router(spec: ServiceSpec) -> APIRouter:
         body: dict[str, Any] = {
             "status": "ready" if ok else "not_ready",
             "service": spec.name,
-            "checks": {"database": db_detail, "nats": _nats_detail(runtime)},
+            "checks": {"database": db_detail, "nats": _nats_detail(runtime),
+                       "deactivated_accounts": _revocation_detail(runtime)},
         }
         if ok:
             figures = await delivery_figures(runtime, spec)
@@ -104,6 +111,9 @@ def health_router(spec: ServiceSpec) -> APIRouter:
         up.labels(spec.name).set(1 if ok else 0)
         nats_up = Gauge("sihua_nats_connected", "1 when connected to NATS", ["service"], registry=registry)
         nats_up.labels(spec.name).set(1 if runtime.nats is not None and runtime.nats.is_connected else 0)
+        age = Gauge("sihua_deactivated_accounts_age_seconds", "seconds since the deactivated accounts were last read",
+                    ["service"], registry=registry)
+        age.labels(spec.name).set(runtime.deactivated.age_seconds if runtime.deactivated.age_seconds is not None else -1)
         if ok:
             figures = await delivery_figures(runtime, spec)
             backlog = Gauge("sihua_outbox_backlog", "events committed, not yet published", ["service"], registry=registry)

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import date
 
-from fastapi import Request
+from fastapi import Depends, Request
 from nats.aio.client import Client as NATS
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from .auth import TokenVerifier
 from .bus import connect
+from .clock import BusinessClock
 from .db import create_engine, session_factory
 from .http import Idempotency
 from .jurisdiction import Jurisdiction, load_jurisdiction
 from .logging import get_logger
+from .revocation import DeactivatedAccounts
 from .settings import Settings
 from .storage import FileStore, build_file_store
 
@@ -31,13 +34,24 @@ class Runtime:
     verifier: TokenVerifier
     idempotency: Idempotency
     files: FileStore
+    clock: BusinessClock
     nats: NATS | None = None
+    # The accounts whose tokens this api refuses, refreshed in the background (revocation.py).
+    deactivated: DeactivatedAccounts = field(default_factory=DeactivatedAccounts)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
-    def build(cls, settings: Settings, *, local_jwks: list[dict[str, object]] | None = None) -> Runtime:
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        local_jwks: list[dict[str, object]] | None = None,
+        clock: BusinessClock | None = None,
+    ) -> Runtime:
+        clock = clock or BusinessClock.from_settings(settings)
         engine = create_engine(settings.database_url)
-        factory = session_factory(engine)
+        factory = session_factory(engine, clock=clock)
         verifier = TokenVerifier(
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
@@ -52,6 +66,7 @@ class Runtime:
             verifier=verifier,
             idempotency=Idempotency(factory),
             files=build_file_store(settings),
+            clock=clock,
         )
 
     @property
@@ -78,7 +93,16 @@ class Runtime:
 
         self._tasks.append(asyncio.create_task(_connect()))
 
+    def start_background(self, job: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+        """Run ``job(stop)`` for the life of the process; ``close`` stops it."""
+
+        async def run() -> None:
+            await job(self._stop)
+
+        self._tasks.append(asyncio.create_task(run()))
+
     async def close(self) -> None:
+        self._stop.set()
         for task in self._tasks:
             task.cancel()
         if self.nats is not None and not self.nats.is_closed:
@@ -89,3 +113,9 @@ class Runtime:
 def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+def business_day(runtime: Runtime = Depends(get_runtime)) -> date:
+    """Today's business date (the runtime's business clock, in the jurisdiction's time zone): intake windows, due
+    dates, publicity periods, decisions and title validity are business dates."""
+    return runtime.clock.today()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter
+from sqlalchemy import Select
 
 from .consumer import Subscription
 from .events import EventSpec
@@ -23,6 +24,9 @@ class ServiceSpec:
     routers: list[APIRouter] = field(default_factory=list)
     # Extra coroutine factories the worker runs beside the relay and consumers.
     background: list[Any] = field(default_factory=list)
+    # The ids of the accounts the registry deactivated, as this service knows them (its read model, or the
+    # registry's own accounts): the api keeps them in memory and refuses their tokens (revocation.py).
+    deactivated_accounts: Select[Any] | None = None
 
     @property
     def consumes(self) -> list[EventSpec[Any]]:

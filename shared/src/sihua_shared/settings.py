@@ -6,10 +6,11 @@ Nothing is read at import time; ``load_settings`` reads the environment when an 
 from __future__ import annotations
 
 import os
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES: tuple[str, ...] = ("registry", "diagnosis", "catalog", "funding", "evaluation")
@@ -40,6 +41,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 0
 
+    # The business clock (clock.BusinessClock): real time unless pinned to a date (tests, loading history on a
+    # given day) or shifted by an ISO 8601 duration (``-P400D``: the calendar runs 400 days behind). Stored
+    # timestamps and token expiry always use the real time.
+    business_date: date | None = None
+    business_offset: timedelta = timedelta(0)
+
     # Auth: the registry issues tokens; the others verify with its JWKS.
     jwt_issuer: str = "sihua-registry"
     jwt_audience: str = "sihua"
@@ -47,6 +54,9 @@ class Settings(BaseSettings):
     jwks_json: str = ""
     access_token_minutes: int = 15
     refresh_token_days: int = 7
+    # How often each api re-reads the accounts the registry deactivated: a deactivated account is refused
+    # everywhere within about this long plus the event's delivery (revocation.py).
+    revocation_refresh_seconds: float = 2.0
 
     # HTTP conventions
     cors_origins: list[str] = Field(default_factory=list)
@@ -76,6 +86,12 @@ class Settings(BaseSettings):
     # Where people reach this service (for links in e-mails); http://<host>:<port> when empty. Never taken
     # from a request's Host header, which a caller controls.
     public_url: str = ""
+
+    @model_validator(mode="after")
+    def _one_way_to_move_the_calendar(self) -> Settings:
+        if self.business_date is not None and self.business_offset:
+            raise ValueError("set SIHUA_BUSINESS_DATE or SIHUA_BUSINESS_OFFSET, not both")
+        return self
 
     @property
     def public_base_url(self) -> str:

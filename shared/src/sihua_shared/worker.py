@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from .aio import sleep_or_stop
 from .bus import connect, ensure_stream
+from .clock import BusinessClock
 from .consumer import AfterCommit, ConsumerRunner, PermanentError
 from .db import create_engine, session_factory
 from .logging import configure_logging, get_logger
@@ -42,11 +43,16 @@ class Worker:
     nats: NATS | None = None
     runners: list[ConsumerRunner] = field(default_factory=list)
     relay_list: list[OutboxRelay] = field(default_factory=list)
+    # The business calendar of the worker's reactions and jobs (reminders, calls closing), carried by its sessions.
+    clock: BusinessClock = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.clock = BusinessClock.from_settings(self.settings)
 
     def _factory(self) -> async_sessionmaker[AsyncSession]:
         if self.engine is None:
             self.engine = create_engine(self.settings.database_url, pre_ping=False)
-        return session_factory(self.engine)
+        return session_factory(self.engine, clock=self.clock)
 
     async def _connect(self, stop: asyncio.Event) -> NATS | None:
         while not stop.is_set():

@@ -9,8 +9,10 @@ from sihua_shared.contracts.diagnosis import (
     REPORT_ISSUED,
 )
 from sihua_shared.readmodels import registry_subscription
+from sihua_shared.revocation import deactivated_ids, revocation_subscription
 from sihua_shared.service import ServiceSpec
 
+from .adapters.tables import deactivated_accounts
 from .api.assessment_files import router as assessment_files_router
 from .api.assessments import router as assessments_router
 from .api.comparison import router as comparison_router
@@ -26,7 +28,10 @@ SPEC = ServiceSpec(
     description="The national SME digital-level index as data, assessments, levels, reports and diagnosis projects.",
     publishes=[ASSESSMENT_SUBMITTED, ASSESSMENT_COMPLETED, REPORT_ISSUED, DIAGNOSIS_PROJECT_ASSIGNED, DIAGNOSIS_PROJECT_COMPLETED],
     # The registry's facts (read models) first; then the service's own facts, which queue reports.
-    subscriptions=merge_subscriptions([registry_subscription("diagnosis")], [report_subscription()]),
+    subscriptions=merge_subscriptions(
+        [registry_subscription("diagnosis"), revocation_subscription("diagnosis", deactivated_accounts)],
+        [report_subscription()],
+    ),
     routers=[
         editions_router,
         assessments_router,
@@ -37,4 +42,5 @@ SPEC = ServiceSpec(
         programme_router,
     ],
     background=[report_job],
+    deactivated_accounts=deactivated_ids(deactivated_accounts),
 )

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import SYSTEM
+from sihua_shared.clock import BusinessClock
 from sihua_shared.db import create_engine, session_factory
 from sihua_shared.jurisdiction import load_jurisdiction
 from sihua_shared.settings import load_settings
@@ -78,7 +79,8 @@ async def load() -> int:
     settings = load_settings("registry")
     engine = create_engine(settings.database_url)
     try:
-        async with session_factory(engine)() as session, session.begin():
+        # the business clock of the settings: SIHUA_BUSINESS_DATE loads the demo's history on that day
+        async with session_factory(engine, clock=BusinessClock.from_settings(settings))() as session, session.begin():
             existing = (await session.execute(select(func.count()).select_from(organisations))).scalar_one()
             if not existing:
                 for profile in DEMO_ORGANISATIONS:

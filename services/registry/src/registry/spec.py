@@ -1,7 +1,11 @@
 """The registry service declared once: routes, events published, reactions."""
 
+from sqlalchemy import select
+
 from sihua_shared.consumer import merge_subscriptions
 from sihua_shared.contracts.registry import (
+    ACCOUNT_DEACTIVATED,
+    ACCOUNT_REACTIVATED,
     ENTERPRISE_ENROLLED,
     ENTERPRISE_REMOVED,
     ORGANISATION_REGISTERED,
@@ -11,6 +15,7 @@ from sihua_shared.contracts.registry import (
 )
 from sihua_shared.service import ServiceSpec
 
+from .adapters.account_tables import accounts
 from .api.accounts import router as accounts_router
 from .api.enterprise_file import router as enterprise_file_router
 from .api.notifications import router as notifications_router
@@ -35,7 +40,7 @@ SPEC = ServiceSpec(
         "the pilot pool and the enterprise file."
     ),
     publishes=[ORGANISATION_REGISTERED, ORGANISATION_UPDATED, TITLE_GRANTED, TITLE_REVOKED, ENTERPRISE_ENROLLED, ENTERPRISE_REMOVED,
-                *SELECTION_EVENTS],
+                ACCOUNT_DEACTIVATED, ACCOUNT_REACTIVATED, *SELECTION_EVENTS],
     subscriptions=merge_subscriptions(enterprise_file_subscriptions(), notification_subscriptions(), title_subscriptions()),
     routers=[
         organisation_import_router,  # before organisations_router: /organisations/import-template is not an id
@@ -51,4 +56,6 @@ SPEC = ServiceSpec(
         *SELECTION_ROUTERS,
     ],
     background=[notification_jobs, call_jobs],
+    # The registry's api refuses deactivated accounts from its own table, like the others from their read models.
+    deactivated_accounts=select(accounts.c.id).where(accounts.c.active.is_(False)),
 )

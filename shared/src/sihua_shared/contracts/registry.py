@@ -63,6 +63,38 @@ ORGANISATION_UPDATED = EventSpec(
 )
 
 
+# ---- accounts ---------------------------------------------------------------------------------
+
+
+class AccountDeactivated(EventPayload):
+    """An account was deactivated: every service refuses its access tokens from now on, without waiting for them to
+    expire, and the registry refuses its refresh tokens and logins. 账号已停用。"""
+
+    account_id: EntityId
+    organisation_id: EntityId | None = Field(default=None, description="所属单位; none for officials and experts")
+    version: int = Field(ge=1, description="the account's version after the change; a consumer ignores an older one")
+
+
+class AccountReactivated(EventPayload):
+    """A deactivated account was activated again: its tokens are accepted again everywhere (it signs in anew, since
+    deactivation ended its sessions). 账号已恢复启用。"""
+
+    account_id: EntityId
+    organisation_id: EntityId | None = Field(default=None, description="所属单位; none for officials and experts")
+    version: int = Field(ge=1, description="the account's version after the change; a consumer ignores an older one")
+
+
+_ACCOUNT = {"account_id": "8d9e0f1a-2b3c-4d4e-9f5a-6b7c8d9e0f1a", "organisation_id": _ORG_EXAMPLE["organisation_id"]}
+ACCOUNT_DEACTIVATED = EventSpec(
+    "registry", "account", "deactivated", 1, AccountDeactivated, "An account was deactivated", title_zh="账号已停用",
+    example={**_ACCOUNT, "version": 2},
+)
+ACCOUNT_REACTIVATED = EventSpec(
+    "registry", "account", "reactivated", 1, AccountReactivated, "A deactivated account was activated again",
+    title_zh="账号已恢复启用", example={**_ACCOUNT, "version": 3},
+)
+
+
 # ---- 征集: calls and applications -------------------------------------------------------------
 
 CallKind = Literal["key_platform", "traction_unit", "diagnosis_provider", "third_party"]

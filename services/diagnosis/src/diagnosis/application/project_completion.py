@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.clock import today
+from sihua_shared.clock import business_clock
 from sihua_shared.contracts.diagnosis import DIAGNOSIS_PROJECT_COMPLETED, DiagnosisProjectCompleted
 from sihua_shared.outbox import record_event
 from sihua_shared.problems import forbidden, transition_not_allowed
@@ -69,7 +69,7 @@ async def complete_project(
     if not lines:
         raise unprocessable("plan_required", "body.plan", "请填写改造方案", "the transformation plan is required")
     assessment, report_id = await _evidence(session, project, assessment_id)
-    on = today()
+    on = business_clock(session).today()
     await update_project_guarded(session, project, state=state, completed_on=on, assessment_id=assessment_id,
                                  report_id=report_id)
     version = project["version"] + 1

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.clock import today
+from sihua_shared.clock import business_clock
 from sihua_shared.contracts.diagnosis import DIAGNOSIS_PROJECT_ASSIGNED, DiagnosisProjectAssigned
 from sihua_shared.outbox import record_event
 from sihua_shared.problems import ProblemError, conflict, field_error, forbidden, not_found, transition_not_allowed
@@ -32,7 +32,7 @@ async def assign_project(
         )
     if not actor.may_see_district(enterprise["district"]):
         raise forbidden("只能为本区企业派单", "a district officer assigns enterprises of their own district only")
-    on = today()
+    on = business_clock(session).today()
     titles = (
         await session.execute(
             select(known_titles).where(

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sihua_shared.aio import sleep_or_stop
 from sihua_shared.audit import SYSTEM, audit
-from sihua_shared.clock import today
+from sihua_shared.clock import business_clock
 from sihua_shared.consumer import PermanentError, Reaction, Subscription
 from sihua_shared.contracts.diagnosis import (
     ASSESSMENT_COMPLETED,
@@ -119,7 +119,7 @@ async def _issue(session: AsyncSession, files: FileStore, settings: Settings, re
     assessment = dict(found.mappings().one())
     edition = await EDITIONS.get(session, assessment["edition_version"])
     data = build_report_data(
-        report_id=report["id"], issued_on=today(), edition=edition, assessment=assessment,
+        report_id=report["id"], issued_on=business_clock(session).today(), edition=edition, assessment=assessment,
         enterprise=await enterprise_profile(session, assessment, settings.jurisdiction),
         plan_lines=tuple(report["plan_lines"] or ()),
     )

@@ -150,6 +150,5 @@ async def remove(
         row = await remove_enterprise(
             session, actor, enrolment_id, body.reason,
             check_version=lambda version: check_if_match(request, version),
-            jurisdiction=runtime.jurisdiction,
         )
     return _answer(row)

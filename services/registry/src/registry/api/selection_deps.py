@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from fastapi import Depends
 from pydantic import BaseModel
 
-from sihua_shared.clock import today
 from sihua_shared.http import versioned_json
-from sihua_shared.runtime import Runtime, get_runtime
+from sihua_shared.runtime import business_day
 
-
-def business_day(runtime: Runtime = Depends(get_runtime)) -> date:
-    """Today's date in the jurisdiction's time zone: intake windows, due dates, publicity periods and decisions are
-    business dates. A dependency, so that a test can move the calendar (``app.dependency_overrides``) rather than
-    wait out a publicity period."""
-    return today(runtime.jurisdiction.time_zone)
+__all__ = ["answer", "business_day", "page"]
 
 
 answer = versioned_json  # the shared convention under the name the selection routes use

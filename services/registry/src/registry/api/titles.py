@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, select
 
 from sihua_shared.auth import Actor, require_roles
-from sihua_shared.clock import today
 from sihua_shared.exports import EXPORT_RESPONSES, Column, export_response
 from sihua_shared.http import check_if_match, etag_for, versioned_json
 from sihua_shared.jurisdiction import DistrictCode
@@ -106,7 +105,7 @@ def _answer(row: dict[str, Any], status: int = 200) -> Response:
 )
 async def verify(number: str, runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     async with runtime.uow() as session:
-        result = await verify_title(session, number[:60], today(runtime.jurisdiction.time_zone))
+        result = await verify_title(session, number[:60], runtime.clock.today())
     return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in result.items()}
 
 
@@ -123,11 +122,12 @@ async def published(
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:
-        rows = await valid_titles(session, today(runtime.jurisdiction.time_zone), kind=kind)
+        on = runtime.clock.today()
+        rows = await valid_titles(session, on, kind=kind)
     if format != "json":
         return export_response(rows, EXPORT_COLUMNS, fmt=format, filename="有效称号名单", sheet="有效称号")
     items = [{c.key: (r[c.key].isoformat() if isinstance(r[c.key], date) else r[c.key]) for c in EXPORT_COLUMNS} for r in rows]
-    return JSONResponse({"items": items, "total": len(items), "as_of": today(runtime.jurisdiction.time_zone).isoformat()})
+    return JSONResponse({"items": items, "total": len(items), "as_of": on.isoformat()})
 
 
 @router.get(
@@ -200,5 +200,5 @@ async def revoke(
         row = await find_title(session, title_id, lock=True)
         check_if_match(request, row["version"])
         revoked = await revoke_title(session, actor, row, reason=body.reason, revoked_by="city_officer",
-                                     on=today(runtime.jurisdiction.time_zone))
+                                     on=runtime.clock.today())
     return _answer(revoked)

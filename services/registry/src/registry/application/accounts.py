@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.clock import now_utc
+from sihua_shared.contracts.registry import ACCOUNT_DEACTIVATED, ACCOUNT_REACTIVATED, AccountDeactivated, AccountReactivated
+from sihua_shared.outbox import record_event
 from sihua_shared.problems import ProblemError, conflict, field_error, forbidden, not_found, transition_not_allowed
 
 from ..adapters.account_tables import accounts, api_clients, refresh_tokens
@@ -165,7 +167,8 @@ async def set_account_active(
     active: bool,
     check_version: Callable[[int], None],
 ) -> dict[str, Any]:
-    """Deactivate (and end every session of) an account, or activate it again."""
+    """Deactivate (and end every session of) an account, or activate it again. The fact goes to every service, whose
+    apis refuse the account's access tokens within seconds (sihua_shared.revocation)."""
     account = await _visible_account(session, actor, account_id, lock=True)
     check_version(account["version"])
     action = "activate" if active else "deactivate"
@@ -184,6 +187,13 @@ async def set_account_active(
     after = account_view(changed.mappings().one())
     if not active:
         await revoke_account_sessions(session, account_id, now)
+    fact = {"account_id": account_id, "organisation_id": after["organisation_id"], "version": after["version"]}
+    if active:
+        await record_event(session, ACCOUNT_REACTIVATED, AccountReactivated(**fact), subject=account_id,
+                           aggregate_version=after["version"])
+    else:
+        await record_event(session, ACCOUNT_DEACTIVATED, AccountDeactivated(**fact), subject=account_id,
+                           aggregate_version=after["version"])
     await audit(session, actor, f"account.{action}", "account", account_id, before=_jsonable(account_view(account)), after=_jsonable(after))
     return after
 

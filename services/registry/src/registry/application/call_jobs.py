@@ -10,9 +10,7 @@ outbox, the applicants' intake reminders cancelled. Every worker replica runs th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import date, timedelta
-from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -20,8 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sihua_shared.aio import sleep_or_stop
 from sihua_shared.audit import SYSTEM
-from sihua_shared.clock import today
-from sihua_shared.jurisdiction import load_jurisdiction
 from sihua_shared.logging import get_logger
 
 from ..adapters.call_tables import calls
@@ -50,15 +46,14 @@ async def close_ended_calls(session: AsyncSession, *, on: date, limit: int = 100
     return closed
 
 
-async def call_jobs(worker: Any, stop: asyncio.Event, *, interval: float = INTERVAL_SECONDS,
-                    day: Callable[[], date] | None = None) -> None:
-    """Run beside the relay and consumers: close the calls whose window has ended, round after round."""
+async def call_jobs(worker: Any, stop: asyncio.Event, *, interval: float = INTERVAL_SECONDS) -> None:
+    """Run beside the relay and consumers: close the calls whose window has ended (by the worker's business clock),
+    round after round."""
     factory: async_sessionmaker[AsyncSession] = worker._factory()
-    business_day = day or partial(today, load_jurisdiction(worker.settings.jurisdiction).time_zone)
     while not stop.is_set():
         try:
             async with factory() as session, session.begin():
-                closed = await close_ended_calls(session, on=business_day())
+                closed = await close_ended_calls(session, on=worker.clock.today())
             if closed:
                 log.info("calls.closed_when_window_ended", calls=closed)
         except Exception as exc:  # the database may be away; try again next round

@@ -18,11 +18,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sihua_shared.aio import sleep_or_stop
-from sihua_shared.clock import today
 from sihua_shared.consumer import Reaction, Subscription
 from sihua_shared.contracts import registry as facts
 from sihua_shared.events import CloudEvent
-from sihua_shared.jurisdiction import load_jurisdiction
 from sihua_shared.logging import get_logger
 
 from ..adapters.account_tables import accounts
@@ -176,12 +174,12 @@ def notification_subscriptions() -> list[Subscription]:
 # ---- the worker's jobs ---------------------------------------------------------------------------
 
 
-async def fire_due_reminders(session: AsyncSession, *, on: date | None = None) -> int:
-    """Turn reminders due on ``on`` (today in the jurisdiction's time zone) into notifications."""
+async def fire_due_reminders(session: AsyncSession, *, on: date) -> int:
+    """Turn reminders due on ``on`` (a business date: the worker's clock) into notifications."""
     due = (
         await session.execute(
             select(reminders)
-            .where(reminders.c.remind_on <= (on or today()), reminders.c.fired_at.is_(None), reminders.c.cancelled_at.is_(None))
+            .where(reminders.c.remind_on <= on, reminders.c.fired_at.is_(None), reminders.c.cancelled_at.is_(None))
             .with_for_update(skip_locked=True)
             .limit(500)
         )
@@ -221,11 +219,10 @@ async def mail_pending(session: AsyncSession, settings: Any) -> int:
 async def notification_jobs(worker: Any, stop: asyncio.Event, *, interval: float = 2.0) -> None:
     """Run beside the relay and consumers: fire due reminders and mail pending notices."""
     factory: async_sessionmaker[AsyncSession] = worker._factory()
-    zone = load_jurisdiction(worker.settings.jurisdiction).time_zone
     while not stop.is_set():
         try:
             async with factory() as session, session.begin():
-                await fire_due_reminders(session, on=today(zone))
+                await fire_due_reminders(session, on=worker.clock.today())
             async with factory() as session, session.begin():
                 await mail_pending(session, worker.settings)
         except Exception as exc:  # the database may be away; try again next round

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.clock import now_utc, today
+from sihua_shared.clock import business_clock, now_utc
 from sihua_shared.contracts.registry import (
     ENTERPRISE_ENROLLED,
     ENTERPRISE_REMOVED,
@@ -95,7 +95,7 @@ async def enrol_enterprise(
         "sector": organisation["sector"],
         "district": organisation["district"],
         "size_class": organisation["size_class"],
-        "enrolled_on": today(jurisdiction.time_zone),
+        "enrolled_on": business_clock(session).today(),
         "enrolled_by": actor.id,
         "version": 1,
     }
@@ -118,9 +118,8 @@ async def remove_enterprise(
     reason: str,
     *,
     check_version: Callable[[int], None],
-    jurisdiction: Jurisdiction,
 ) -> dict[str, Any]:
-    """Take an enterprise out of the pool, with the reason; the enrolment stays on record."""
+    """Take an enterprise out of the pool, with the reason, on the business date; the enrolment stays on record."""
     found = (await session.execute(select(pilot).where(pilot.c.id == enrolment_id).with_for_update())).mappings().first()
     if found is None:
         raise not_found("pilot enrolment", enrolment_id)
@@ -133,7 +132,7 @@ async def remove_enterprise(
         update(pilot)
         .where(pilot.c.id == enrolment_id)
         .values(
-            removed_on=today(jurisdiction.time_zone), removed_by=actor.id, removal_reason=reason,
+            removed_on=business_clock(session).today(), removed_by=actor.id, removal_reason=reason,
             version=pilot.c.version + 1, updated_at=now_utc(),
         )
         .returning(pilot)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import SYSTEM, audit
 from sihua_shared.auth import Actor
-from sihua_shared.clock import today
+from sihua_shared.clock import business_clock
 from sihua_shared.consumer import PermanentError, Reaction, Subscription
 from sihua_shared.contracts.evaluation import VERDICT_ISSUED, VerdictIssued
 from sihua_shared.contracts.registry import TITLE_GRANTED, TITLE_REVOKED, TitleGranted, TitleRevoked
@@ -145,7 +145,8 @@ async def revoke_on_failing_verdict(session: AsyncSession, envelope: CloudEvent,
         log.info("titles.verdict_on_revoked_title", title=row["number"])
         return
     reason = "年度评价不合格" + (f"：{'；'.join(verdict.reasons)}" if verdict.reasons else "")
-    await revoke_title(session, SYSTEM, dict(row), reason=reason, revoked_by="evaluation", on=today(), cycle_id=verdict.cycle_id)
+    await revoke_title(session, SYSTEM, dict(row), reason=reason, revoked_by="evaluation", on=business_clock(session).today(),
+                       cycle_id=verdict.cycle_id)
 
 
 def title_subscriptions() -> list[Subscription]:

@@ -1,0 +1,22 @@
+"""The read model of the accounts the registry deactivated (sihua_shared.revocation).
+
+Revision ID: revocation_0001
+Revises: 0002
+"""
+
+from alembic import op
+
+from sihua_shared.revocation import create_deactivated_accounts_v1, drop_deactivated_accounts_v1
+
+revision = "revocation_0001"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_deactivated_accounts_v1(op)
+
+
+def downgrade() -> None:
+    drop_deactivated_accounts_v1(op)
