@@ -9,9 +9,8 @@ from typing import Any
 import httpx
 
 from services.diagnosis.tests.kit import LEVEL1, fill_and_submit, seed, start
-from services.registry.tests.selection_kit import API, PDF, World, if_match
+from services.registry.tests.selection_kit import API, DAY, PDF, World, if_match
 from sihua_shared.auth import ROLES
-from sihua_shared.clock import today
 from sihua_shared.settings import Settings
 from sihua_shared.testing.harness import Stack, service_client
 
@@ -58,7 +57,7 @@ async def registry_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
         attachments = _created(await client.get(f"{API}/applications/{application['id']}/attachments",
                                                 headers=world.as_org(provider)))
         title = _created(await client.post(f"{API}/titles", headers=world.city, json={
-            "organisation_id": provider, "kind": "key_platform", "valid_from": (today() - timedelta(days=1)).isoformat()}))
+            "organisation_id": provider, "kind": "key_platform", "valid_from": (DAY - timedelta(days=1)).isoformat()}))
         enrolment = _created(await client.post(f"{API}/pilot-enterprises", headers=world.city,
                                                json={"enterprise_id": enterprise}))
         notifications = _created(await client.get(f"{API}/notifications", headers=headers["enterprise"]))

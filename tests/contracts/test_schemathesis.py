@@ -7,6 +7,7 @@ import importlib
 
 import pytest
 
+from services.registry.tests.selection_kit import DAY
 from sihua_shared.settings import SERVICES
 from sihua_shared.testing.harness import Stack
 
@@ -18,7 +19,8 @@ OUTCOMES: list[str] = []  # printed in the terminal summary by this directory's 
 
 @pytest.mark.parametrize("service", SERVICES)
 async def test_schemathesis_finds_no_failure(stack: Stack, service: str) -> None:
-    settings = await stack.settings(service)
+    # Both apps (the one seeding and the one under test) live on the day the selection seeds are made for.
+    settings = await stack.settings(service, business_date=DAY)
     create_app = importlib.import_module(f"{service}.main").create_app
     seeds = await SEEDERS.get(service, bare_seeds)(stack, settings, create_app(settings))
     outcome = run_schemathesis(service, create_app(settings), seeds)
