@@ -25,10 +25,9 @@ import json
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import FastAPI, UploadFile
-from fastapi._compat import lenient_issubclass
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
@@ -151,6 +150,13 @@ def _used_names(function: Callable[..., Any], seen: set[Any] | None = None) -> s
     return names
 
 
+def _mentions(annotation: Any, cls: type) -> bool:
+    """Whether a parameter's type is ``cls`` or contains it (``UploadFile | None``, ``list[UploadFile]``)."""
+    if inspect.isclass(annotation) and issubclass(annotation, cls):
+        return True
+    return any(_mentions(arg, cls) for arg in get_args(annotation))
+
+
 def _facts(method: str, path: str, dependant: Dependant, route: APIRoute) -> OperationFacts:
     calls = list(_calls(dependant))
     gates = [getattr(call, "admitted_roles", None) for call in calls]
@@ -161,8 +167,7 @@ def _facts(method: str, path: str, dependant: Dependant, route: APIRoute) -> Ope
     # idempotency runner around the creating use case), so they are read off the code it runs.
     used = _used_names(route.endpoint)
     raw_body = "requestBody" in (route.openapi_extra or {})
-    uploads = any(lenient_issubclass(p.field_info.annotation, UploadFile) or "UploadFile" in repr(p.field_info.annotation)
-                  for p in dependant.body_params)
+    uploads = any(_mentions(p.field_info.annotation, UploadFile) for p in dependant.body_params)
 
     def all_params(d: Dependant) -> Iterator[Any]:
         yield from d.path_params + d.query_params + d.header_params + d.cookie_params + d.body_params
