@@ -54,6 +54,10 @@ async def registry_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
         relationships = _created(await client.get(f"{API}/organisations/{provider}/relationships", headers=world.city))
         call = await world.open_call()
         application = await world.draft(call, provider)
+        # Officials get one that is submitted, so that the formal-check steps have something to act on.
+        submitted = await world.draft(call, third)
+        stepped = await world.step(submitted, "submit", world.as_org(third))
+        assert stepped.status_code == 200, stepped.text
         attachments = _created(await client.get(f"{API}/applications/{application['id']}/attachments",
                                                 headers=world.as_org(provider)))
         title = _created(await client.post(f"{API}/titles", headers=world.city, json={
@@ -68,7 +72,7 @@ async def registry_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
         "enterprise_id": {"*": enterprise},
         "account_id": {"*": spare},
         "call_id": {"*": call["id"]},
-        "application_id": {"*": application["id"]},
+        "application_id": {"*": application["id"], "city_officer": submitted["id"], "district_officer": submitted["id"]},
         "attachment_id": {"*": attachments["items"][0]["id"] if isinstance(attachments, dict) else attachments[0]["id"]},
         "title_id": {"*": title["id"]},
         "number": {"*": title["number"]},
