@@ -28,9 +28,11 @@ run: install
 test: install
 	$(BIN)/python -m pytest
 
+## lint: ruff, mypy (strict on domain packages) and the import-linter layer contracts (pyproject.toml)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared/src services/*/src
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python -m bench.backbone

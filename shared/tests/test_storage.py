@@ -12,7 +12,8 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from sihua_shared.embedded import free_port
-from sihua_shared.problems import ProblemError
+from sihua_shared.errors import DomainError
+from sihua_shared.problems import domain_problem
 from sihua_shared.settings import Settings
 from sihua_shared.storage import LocalFileStore, S3FileStore, build_file_store, sniff
 
@@ -42,10 +43,11 @@ def test_sniff_accepts_documents_by_content(data: bytes, expected: str) -> None:
 
 @pytest.mark.parametrize("data", [b"MZ\x90\x00" + b"\x00" * 60, b"just text, named report.pdf", b"#!/bin/sh\nrm -rf /\n"])
 def test_sniff_refuses_other_content_whatever_the_name(data: bytes) -> None:
-    with pytest.raises(ProblemError) as caught:
+    with pytest.raises(DomainError) as caught:
         sniff(data, field="body.file")
-    assert caught.value.status == 415
-    assert caught.value.errors[0].field == "body.file" and caught.value.errors[0].message_zh
+    problem = domain_problem(caught.value)
+    assert problem.status == 415
+    assert problem.errors[0].field == "body.file" and problem.errors[0].message_zh
 
 
 async def test_local_store_round_trip(tmp_path: Path) -> None:

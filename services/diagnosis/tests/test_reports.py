@@ -113,7 +113,7 @@ async def test_a_completion_is_neither_reused_nor_overwritten_by_a_stale_cancel(
     from diagnosis.application.projects import cancel_project
     from sihua_shared.auth import Actor
     from sihua_shared.db import create_engine, session_factory
-    from sihua_shared.problems import ProblemError
+    from sihua_shared.errors import DomainError, Kind
 
     settings = await stack.settings("diagnosis", business_date=DAY)
     await seed(settings.database_url, ("ent-a", "enterprise", "huangpu", None), ("prov", "diagnosis_provider", None, None),
@@ -139,8 +139,8 @@ async def test_a_completion_is_neither_reused_nor_overwritten_by_a_stale_cancel(
                 try:
                     await cancel_project(session, officer, stale, "迟到的取消")
                     raise AssertionError("a stale cancel must not overwrite a completed project")
-                except ProblemError as exc:
-                    assert exc.status == 412
+                except DomainError as exc:
+                    assert exc.kind is Kind.PRECONDITION_FAILED
         finally:
             await engine.dispose()
         assert (await client.get(f"{projects}/{first['id']}", headers=city)).json()["state"] == "completed"

@@ -1,12 +1,9 @@
-"""Async SQLAlchemy 2 engine, sessions and the unit of work.
+"""Async SQLAlchemy 2 engine and sessions.
 
-The entrypoint (a route or a consumer) owns the transaction; use cases receive a session and never commit.
+The entrypoint (a route or a consumer) owns the transaction (``Runtime.uow``); use cases receive a session and never commit.
 """
 
 from __future__ import annotations
-
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -39,20 +36,8 @@ def session_factory(engine: AsyncEngine, *, clock: BusinessClock | None = None) 
     return async_sessionmaker(engine, expire_on_commit=False, info=info)
 
 
-@asynccontextmanager
-async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One transaction: commits when the block ends cleanly, rolls back on any exception."""
-    async with factory() as session, session.begin():
-        yield session
-
-
 def asyncpg_dsn(database_url: str) -> str:
     """The plain ``postgresql://`` DSN asyncpg accepts, from a SQLAlchemy URL."""
     url = make_url(database_url).set(drivername="postgresql")
     return url.render_as_string(hide_password=False)
 
-
-def sync_url(database_url: str) -> str:
-    return make_url(database_url).set(drivername="postgresql+asyncpg").render_as_string(
-        hide_password=False
-    )

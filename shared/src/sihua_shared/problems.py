@@ -1,7 +1,9 @@
-"""RFC 9457 problem details with field paths and Chinese + English messages.
+"""RFC 9457 problem details with field paths and Chinese + English messages: the edge's one mapper.
 
 Every error a service answers has ``type``, ``title``, ``status``, ``detail``, ``instance``, a stable
-``code`` and ``errors: [{field, message_zh, message_en}]``.
+``code`` and ``errors: [{field, message_zh, message_en}]``. Domain and application code raise
+``sihua_shared.errors.DomainError``; ``domain_problem`` turns it into this document, its status from its kind.
+``ProblemError`` is for the edge itself (authentication, request headers, body limits).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .errors import DomainError, Kind
 from .logging import get_logger
 
 log = get_logger("sihua.problems")
@@ -64,23 +67,6 @@ class ProblemError(Exception):
 
 def field_error(field: str, zh: str, en: str) -> FieldError:
     return FieldError(field=field, message_zh=zh, message_en=en)
-
-
-def not_found(entity: str, entity_id: str) -> ProblemError:
-    return ProblemError(
-        404,
-        "not_found",
-        f"{entity} {entity_id} not found",
-        errors=[field_error("path.id", f"{entity} 不存在", f"{entity} does not exist")],
-    )
-
-
-def forbidden(zh: str = "无权访问该资源", en: str = "You may not access this resource") -> ProblemError:
-    return ProblemError(403, "forbidden", en, errors=[field_error("authorization", zh, en)])
-
-
-def conflict(code: str, zh: str, en: str, *, field: str = "state", **extra: Any) -> ProblemError:
-    return ProblemError(409, code, en, errors=[field_error(field, zh, en)], extra=extra)
 
 
 _TITLES = {
@@ -167,10 +153,47 @@ def problem_response(request: Request, problem: ProblemError) -> JSONResponse:
     return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers)
 
 
+STATUS: dict[Kind, int] = {
+    Kind.INVALID: 422,
+    Kind.BAD_REQUEST: 400,
+    Kind.UNAUTHENTICATED: 401,
+    Kind.FORBIDDEN: 403,
+    Kind.NOT_FOUND: 404,
+    Kind.CONFLICT: 409,
+    Kind.TRANSITION_NOT_ALLOWED: 409,
+    Kind.PRECONDITION_FAILED: 412,
+    Kind.TOO_LARGE: 413,
+    Kind.UNSUPPORTED_MEDIA_TYPE: 415,
+    Kind.TOO_MANY_REQUESTS: 429,
+}
+
+# Members of the problem document itself; a detail of the same name never overwrites them.
+_RESERVED = frozenset(Problem.model_fields)
+
+
+def domain_problem(exc: DomainError, *, headers: dict[str, str] | None = None) -> ProblemError:
+    """The problem document of a ``DomainError``: one ``errors`` entry per problem, the details as members."""
+    extra = {k: v for k, v in exc.details.items() if k not in _RESERVED}
+    if exc.kind is Kind.TOO_MANY_REQUESTS and "retry_after" in extra:  # a header, not a member
+        headers = {"Retry-After": str(max(int(extra.pop("retry_after")), 1)), **(headers or {})}
+    return ProblemError(
+        STATUS[exc.kind],
+        exc.code,
+        exc.detail,
+        errors=[field_error(p.field, p.message_zh, p.message_en) for p in exc.problems],
+        headers=headers,
+        extra=extra,
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
         return problem_response(request, exc)
+
+    async def on_domain(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DomainError)
+        return problem_response(request, domain_problem(exc))
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -211,24 +234,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_unexpected)
-
-
-def transition_not_allowed(entity: str, state: str, action: str, allowed: list[str]) -> ProblemError:
-    """409 for a state-machine step that is not allowed from ``state``; names the allowed ones."""
-    listed = ", ".join(allowed) or "none"
-    return ProblemError(
-        409,
-        "transition_not_allowed",
-        f"cannot {action} a {entity} that is {state}; allowed: {listed}",
-        errors=[
-            field_error(
-                "state",
-                f"当前状态（{state}）不允许执行“{action}”，允许的操作：{'、'.join(allowed) or '无'}",
-                f"{action} is not allowed in state {state}; allowed: {listed}",
-            )
-        ],
-        extra={"state": state, "allowed": allowed},
-    )

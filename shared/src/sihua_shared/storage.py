@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import filetype
 
-from .problems import ProblemError, field_error
+from .errors import DomainError, Kind
 from .settings import Settings
 
 # What people attach: PDF, images, Office documents.
@@ -48,23 +48,19 @@ class StoredFile:
 
 
 def sniff(data: bytes, allowed: dict[str, str] = ATTACHMENT_TYPES, *, field: str = "file") -> str:
-    """The content type read from the bytes, or a 415 problem when it is not an allowed kind."""
+    """The content type read from the bytes; an unsupported media type (415) when it is not an allowed kind."""
     kind = filetype.guess(data[:8192] if len(data) > 8192 else data)
     if kind is None and data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE2: legacy .doc/.xls
         return "application/msword"
     if kind is None or kind.extension not in allowed:
         found = kind.mime if kind else "unknown"
-        raise ProblemError(
-            415,
+        raise DomainError(
             "unsupported_file_type",
-            f"file content is {found}; allowed: {', '.join(sorted(allowed))}",
-            errors=[
-                field_error(
-                    field,
-                    f"文件类型不被接受（按内容识别为 {found}），允许：{'、'.join(sorted(allowed))}",
-                    f"file type {found} (by content) is not allowed; allowed: {', '.join(sorted(allowed))}",
-                )
-            ],
+            f"文件类型不被接受（按内容识别为 {found}），允许：{'、'.join(sorted(allowed))}",
+            f"file type {found} (by content) is not allowed; allowed: {', '.join(sorted(allowed))}",
+            field=field,
+            kind=Kind.UNSUPPORTED_MEDIA_TYPE,
+            detail=f"file content is {found}; allowed: {', '.join(sorted(allowed))}",
         )
     return allowed[kind.extension]
 

@@ -13,7 +13,8 @@ import sys
 from pydantic import ValidationError
 
 from sihua_shared.db import create_engine, session_factory
-from sihua_shared.problems import ProblemError, validation_errors
+from sihua_shared.errors import DomainError, Problem
+from sihua_shared.problems import validation_errors
 from sihua_shared.settings import load_settings
 
 from .api.accounts import AccountIn
@@ -28,7 +29,8 @@ async def create_city_officer(database_url: str, username: str, email: str, disp
         checked = AccountIn.model_validate(profile).model_dump()
     except ValidationError as exc:
         errors = validation_errors([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()])
-        raise ProblemError(422, "validation_failed", "the account is not valid", errors=errors) from exc
+        raise DomainError("validation_failed", "账号信息无效", "the account is not valid",
+                          problems=[Problem(e.field, "validation_failed", e.message_zh, e.message_en) for e in errors]) from exc
     password = generate_password()
     engine = create_engine(database_url, pool_size=1)
     try:
@@ -55,11 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         account_id, password = asyncio.run(
             create_city_officer(settings.database_url, args.username, args.email, args.display_name or args.username)
         )
-    except ProblemError as exc:
-        for error in exc.errors or []:
+    except DomainError as exc:
+        for error in exc.problems:
             print(f"error: {error.field}: {error.message_zh} / {error.message_en}", file=sys.stderr)
-        if not exc.errors:
-            print(f"error: {exc.detail}", file=sys.stderr)
         return 1
     print(f"created city officer {args.username.strip().lower()} ({account_id})")
     print(f"password (shown once / 仅显示一次): {password}")

@@ -18,8 +18,8 @@ from registry.domain.calls import (
     rubric_from_rows,
     rubric_rows,
 )
-from registry.domain.errors import DomainError
 from registry.domain.ranking import CutOutcome, CutRule, ScoredApplication, rank_and_cut
+from sihua_shared.errors import DomainError
 from sihua_shared.jurisdiction import Jurisdiction, load_jurisdiction
 
 D = Decimal

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from registry.domain.errors import DomainError
 from registry.domain.ranking import CutOutcome, CutRule, ScoredApplication, rank_and_cut, tie_order_errors, tied_at_cut
+from sihua_shared.errors import DomainError
 
 SEL, BELOW, OVER, TIE = CutOutcome.SELECTED, CutOutcome.BELOW_PASS_MARK, CutOutcome.OVER_QUOTA, CutOutcome.TIE_AT_CUT
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 
 from registry.domain.calls import Criterion, Rubric, key_platform_rubric_template
-from registry.domain.errors import DomainError
 from registry.domain.ranking import CutOutcome, CutRule, rank_and_cut
 from registry.domain.review import (
     ApplicationRef,
@@ -23,6 +22,7 @@ from registry.domain.review import (
     panel_seed,
     replace_declined,
 )
+from sihua_shared.errors import DomainError
 
 D = Decimal
 R = RelationshipKind

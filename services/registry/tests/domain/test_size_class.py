@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from registry.domain.errors import DomainError
 from registry.domain.size_class import FEN_PER_WAN, INDUSTRY_RULE, SizeClass, classify_size, wan_to_fen
+from sihua_shared.errors import DomainError
 
 L, M, S, MI = SizeClass.LARGE, SizeClass.MEDIUM, SizeClass.SMALL, SizeClass.MICRO
 

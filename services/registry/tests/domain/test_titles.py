@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from registry.domain.errors import DomainError
 from registry.domain.titles import (
     Title,
     TitleStatus,
@@ -18,6 +17,7 @@ from registry.domain.titles import (
     period_end,
     validity_window,
 )
+from sihua_shared.errors import DomainError
 from sihua_shared.jurisdiction import Jurisdiction, load_jurisdiction
 
 

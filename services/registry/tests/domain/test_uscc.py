@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from registry.domain.errors import DomainError
 from registry.domain.uscc import CHARSET, WEIGHTS, check_character, is_valid_uscc, normalise_uscc, validate_uscc
+from sihua_shared.errors import DomainError
 
 VALID = [
     # (clause, code, department_zh, category_zh, region)
@@ -120,11 +120,12 @@ def test_the_brief_example_corrected() -> None:
 def test_errors_carry_the_given_field() -> None:
     with pytest.raises(DomainError) as info:
         validate_uscc("91440101190480421F", field="body.uscc")
-    assert info.value.as_field_error() == {
-        "field": "body.uscc",
-        "message_zh": "统一社会信用代码校验位错误，请核对后重新输入",
-        "message_en": "the USCC check character does not match; please check the code",
-    }
+    (problem,) = info.value.problems
+    assert (problem.field, problem.message_zh, problem.message_en) == (
+        "body.uscc",
+        "统一社会信用代码校验位错误，请核对后重新输入",
+        "the USCC check character does not match; please check the code",
+    )
 
 
 NORMALISE = [

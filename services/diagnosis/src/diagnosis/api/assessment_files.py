@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from sihua_shared.auth import Actor, require_roles
-from sihua_shared.problems import ProblemError, field_error, forbidden
+from sihua_shared.errors import DomainError, Kind, forbidden
 from sihua_shared.runtime import Runtime, get_runtime
 from sihua_shared.storage import ATTACHMENT_DOWNLOAD
 
@@ -98,8 +98,8 @@ async def _report(runtime: Runtime, actor: Actor, assessment_id: str) -> dict[st
         await load_assessment(session, actor, assessment_id)
         report = await issued_report(session, assessment_id)
     if report is None:
-        raise ProblemError(404, "report_not_ready", "the report has not been issued yet; it follows submission shortly",
-                           errors=[field_error("path.assessment_id", "诊断报告尚未出具（提交后由系统生成）", "report not issued yet")])
+        raise DomainError("report_not_ready", "诊断报告尚未出具（提交后由系统生成）", "report not issued yet", field="path.assessment_id",
+                          kind=Kind.NOT_FOUND, detail="the report has not been issued yet; it follows submission shortly")
     return report
 
 

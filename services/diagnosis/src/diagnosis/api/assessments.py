@@ -8,8 +8,8 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 
 from sihua_shared.auth import Actor, require_roles
+from sihua_shared.errors import forbidden
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
-from sihua_shared.problems import forbidden
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.access import may_fill

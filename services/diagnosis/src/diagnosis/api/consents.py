@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.auth import Actor, require_roles
+from sihua_shared.errors import forbidden
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
-from sihua_shared.problems import forbidden
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.consents import get_consent, grant_consent, list_consents, revoke_consent

@@ -7,8 +7,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query
 
 from sihua_shared.auth import Actor, require_roles
+from sihua_shared.errors import forbidden
 from sihua_shared.http import PageParams, page_params
-from sihua_shared.problems import forbidden
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.programme import level2_plus, level_counts

@@ -14,32 +14,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.problems import ProblemError, field_error, forbidden, not_found, transition_not_allowed
+from sihua_shared.errors import Problem, forbidden, invalid, invalid_all, not_found, stale_version
 
 from ..adapters.assessment_tables import assessments
 from ..domain.answers import check_answers
 from ..domain.assessments import (
     FILLER_ROLES,
-    AssessmentTransitionNotAllowed,
     onsite_filler_allowed,
     self_filler_allowed,
     transition,
 )
-from ..domain.problems import Problem
 from .access import has_consent, is_assigned_provider, organisation, visibility, visible_assessments
 from .edition_cache import EDITIONS
 from .editions import resolve_edition
-from .errors import problems_error, unprocessable
 
 EMPTY_ANSWERS: dict[str, Any] = {"answers": {}, "scenes": {}}
 _PATCH_KEYS = ("profile", "answers", "scenes")
-
-
-def step(state: str, action: str) -> str:
-    try:
-        return transition(state, action)
-    except AssessmentTransitionNotAllowed as exc:
-        raise transition_not_allowed("assessment", exc.state, exc.action, exc.allowed) from exc
 
 
 async def authorise_filler(session: AsyncSession, actor: Actor, enterprise_id: str, kind: str) -> str | None:
@@ -77,10 +67,10 @@ async def start_assessment(
 ) -> dict[str, Any]:
     target = enterprise_id or (actor.org if actor.has("enterprise") else None)
     if not target:
-        raise unprocessable("enterprise_required", "body.enterprise_id", "请指定企业", "name the enterprise assessed")
+        raise invalid("body.enterprise_id", "请指定企业", "name the enterprise assessed", "enterprise_required")
     enterprise = await organisation(session, target)
     if enterprise is None or enterprise["kind"] != "enterprise":
-        raise unprocessable("unknown_enterprise", "body.enterprise_id", "未找到该企业（需先在登记系统登记）", "unknown enterprise")
+        raise invalid("body.enterprise_id", "未找到该企业（需先在登记系统登记）", "unknown enterprise", "unknown_enterprise")
     filler = await authorise_filler(session, actor, target, kind)
     edition = await resolve_edition(session, edition_id)
     row = {
@@ -138,14 +128,16 @@ def merge_answers(current: Mapping[str, Any], patch: Mapping[str, Any]) -> tuple
 
 async def save_answers(session: AsyncSession, actor: Actor, row: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
     """Check the merged draft against the pinned edition; any problem → 422 naming the items, nothing saved."""
-    step(row["state"], "save_answers")
+    transition(row["state"], "save_answers")
     await check_filler_standing(session, actor, row)
     merged, problems = merge_answers(row["answers"], patch)
     edition = await EDITIONS.get(session, row["edition_version"])
     if not problems:
         problems = check_answers(edition, merged, complete=False)[1]
     if problems:
-        raise problems_error(422, "answers_invalid", f"{len(problems)} answer problem(s); nothing was saved", problems)
+        raise invalid_all("answers_invalid", f"答案有 {len(problems)} 处问题，未保存",
+                          f"{len(problems)} answer problem(s); nothing was saved",
+                          [p.at("body") for p in problems])
     saved = await update_guarded(session, row, answers=merged)
     await audit(session, actor, "assessment.save_answers", "assessment", row["id"],
                 before={"answers": row["answers"], "version": row["version"]},
@@ -166,8 +158,7 @@ async def update_guarded(session: AsyncSession, row: Mapping[str, Any], **values
         )
     ).mappings().first()
     if updated is None:
-        raise ProblemError(412, "stale_version", "the assessment changed meanwhile; reload it and try again",
-                           errors=[field_error("header.If-Match", "评测已被修改，请刷新后重试", "stale version")])
+        raise stale_version("assessment", "评测")
     return {**row, **values, **updated}
 
 

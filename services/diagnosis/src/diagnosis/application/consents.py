@@ -10,21 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.problems import conflict, not_found, transition_not_allowed
+from sihua_shared.errors import conflict, invalid, not_found, transition_not_allowed
 
 from ..adapters.assessment_tables import consents
 from .access import organisation
-from .errors import unprocessable
 
 
 async def grant_consent(session: AsyncSession, actor: Actor, organisation_id: str) -> dict[str, Any]:
     enterprise_id = str(actor.org)
     grantee = await organisation(session, organisation_id)
     if grantee is None or grantee["kind"] == "enterprise" or organisation_id == enterprise_id:
-        raise unprocessable(
-            "unknown_organisation", "body.organisation_id",
-            "未找到该服务机构（需为已登记的服务商或第三方机构）", "no known provider or third-party organisation with this id",
-        )
+        raise invalid("body.organisation_id", "未找到该服务机构（需为已登记的服务商或第三方机构）",
+                      "no known provider or third-party organisation with this id", "unknown_organisation")
     standing = (
         await session.execute(select(consents.c.id).where(
             consents.c.enterprise_id == enterprise_id, consents.c.organisation_id == organisation_id, consents.c.revoked_at.is_(None)

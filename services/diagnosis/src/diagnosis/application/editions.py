@@ -16,14 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import SYSTEM, audit
 from sihua_shared.auth import Actor
-from sihua_shared.problems import conflict, not_found
+from sihua_shared.errors import conflict, invalid, not_found
 
 from ..adapters.assessment_tables import assessments
 from ..adapters.edition_tables import active_editions, editions
 from ..domain.index import Edition, load_edition_text
 from ..domain.problems import EditionInvalid
 from .edition_cache import EDITIONS, database_key, shipped_edition, shipped_text
-from .errors import problems_error, unprocessable
 
 _ensured: set[str] = set()
 
@@ -92,12 +91,11 @@ async def upload_edition(session: AsyncSession, actor: Actor, text: str) -> tupl
     """Check and store an uploaded edition; ``(edition, created)`` — the same content answers the stored one."""
     await ensure_shipped_edition(session)
     if _expands_too_far(text):
-        raise unprocessable("edition_too_large", "body", f"文件展开后超过 {MAX_NODES} 个节点",
-                            f"the file expands to more than {MAX_NODES} nodes")
+        raise invalid("body", f"文件展开后超过 {MAX_NODES} 个节点", f"the file expands to more than {MAX_NODES} nodes", "edition_too_large")
     try:
         edition = load_edition_text(text)
     except EditionInvalid as exc:
-        raise problems_error(422, "edition_invalid", f"the edition has {len(exc.problems)} problem(s)", exc.problems) from exc
+        raise exc.at("body") from exc
     found = await _get_row(session, edition.version_id)
     if found is not None:
         return found, False
@@ -204,5 +202,5 @@ async def resolve_edition(session: AsyncSession, edition_id: str | None) -> Edit
     wanted = edition_id or shipped_edition().id
     version = await _active_of(session, wanted)
     if version is None:
-        raise unprocessable("unknown_edition", "body.edition_id", f"没有已启用的指标版本 {wanted}", f"no active edition {wanted}")
+        raise invalid("body.edition_id", f"没有已启用的指标版本 {wanted}", f"no active edition {wanted}", "unknown_edition")
     return await EDITIONS.get(session, version)

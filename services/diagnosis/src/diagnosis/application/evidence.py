@@ -14,27 +14,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.problems import not_found
+from sihua_shared.errors import invalid, not_found
 from sihua_shared.storage import FileStore, sniff
 
 from ..adapters.assessment_tables import evidence
-from .assessments import check_filler_standing, step
+from ..domain.assessments import transition
+from .assessments import check_filler_standing
 from .edition_cache import EDITIONS
-from .errors import unprocessable
 
 
 async def attach_evidence(
     session: AsyncSession, files: FileStore, actor: Actor, row: dict[str, Any], *, target: str, filename: str, data: bytes
 ) -> dict[str, Any]:
-    step(row["state"], "attach_evidence")
+    transition(row["state"], "attach_evidence")
     await check_filler_standing(session, actor, row)
     edition = await EDITIONS.get(session, row["edition_version"])
     if target not in edition.items and target not in edition.scenes:
-        raise unprocessable(
-            "unknown_target", "body.target", f"{target} 不是本版本指标中的题目或场景", f"{target} is no item or scene of the edition"
-        )
+        raise invalid("body.target", f"{target} 不是本版本指标中的题目或场景", f"{target} is no item or scene of the edition",
+                      "unknown_target")
     if not data:
-        raise unprocessable("empty_file", "body.file", "文件为空", "the file is empty")
+        raise invalid("body.file", "文件为空", "the file is empty", "empty_file")
     content_type = sniff(data, field="body.file")
     evidence_id = str(uuid.uuid4())
     stored = await files.put(f"assessments/{row['id']}/evidence/{evidence_id}", data, content_type)

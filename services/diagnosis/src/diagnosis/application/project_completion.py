@@ -17,21 +17,20 @@ from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.clock import business_clock
 from sihua_shared.contracts.diagnosis import DIAGNOSIS_PROJECT_COMPLETED, DiagnosisProjectCompleted
+from sihua_shared.errors import DomainError, forbidden, invalid
 from sihua_shared.outbox import record_event
-from sihua_shared.problems import forbidden, transition_not_allowed
 
 from ..adapters.assessment_tables import assessments
 from ..adapters.project_tables import diagnosis_projects
 from ..adapters.report_tables import project_plans
 from ..domain.assessments import plan_lines
-from ..domain.projects import ProjectTransitionNotAllowed, transition
-from .errors import unprocessable
+from ..domain.projects import transition
 from .projects import update_project_guarded
 from .reports import issued_report
 
 
-def _refuse(code: str, zh: str, en: str) -> Exception:
-    return unprocessable(code, "body.assessment_id", zh, en)
+def _refuse(code: str, zh: str, en: str) -> DomainError:
+    return invalid("body.assessment_id", zh, en, code)
 
 
 async def _evidence(session: AsyncSession, project: dict[str, Any], assessment_id: str) -> tuple[dict[str, Any], str]:
@@ -61,13 +60,10 @@ async def complete_project(
     """Complete a loaded project (the route has checked If-Match against its version)."""
     if not actor.has("provider") or actor.org != project["provider_id"]:
         raise forbidden("只有承担该项目的诊断服务商可以完成项目", "only the assigned diagnosis provider completes the project")
-    try:
-        state = transition(project["state"], "complete")
-    except ProjectTransitionNotAllowed as exc:
-        raise transition_not_allowed("diagnosis project", exc.state, exc.action, exc.allowed) from exc
+    state = transition(project["state"], "complete")
     lines = plan_lines(plan)
     if not lines:
-        raise unprocessable("plan_required", "body.plan", "请填写改造方案", "the transformation plan is required")
+        raise invalid("body.plan", "请填写改造方案", "the transformation plan is required", "plan_required")
     assessment, report_id = await _evidence(session, project, assessment_id)
     on = business_clock(session).today()
     await update_project_guarded(session, project, state=state, completed_on=on, assessment_id=assessment_id,

@@ -12,12 +12,12 @@ from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.clock import business_clock
 from sihua_shared.contracts.diagnosis import DIAGNOSIS_PROJECT_ASSIGNED, DiagnosisProjectAssigned
+from sihua_shared.errors import DomainError, conflict, forbidden, not_found, stale_version
 from sihua_shared.outbox import record_event
-from sihua_shared.problems import ProblemError, conflict, field_error, forbidden, not_found, transition_not_allowed
 from sihua_shared.readmodels import known_titles
 
 from ..adapters.project_tables import diagnosis_projects
-from ..domain.projects import ProjectTransitionNotAllowed, TitleView, title_allows_assignment, transition
+from ..domain.projects import TitleView, title_allows_assignment, transition
 from .access import organisation
 
 
@@ -26,10 +26,8 @@ async def assign_project(
 ) -> dict[str, Any]:
     enterprise = await organisation(session, enterprise_id)
     if enterprise is None or enterprise["kind"] != "enterprise":
-        raise ProblemError(
-            422, "unknown_enterprise", f"no enterprise {enterprise_id} is known",
-            errors=[field_error("body.enterprise_id", "未找到该企业（需先在登记系统登记）", "unknown enterprise")],
-        )
+        raise DomainError("unknown_enterprise", "未找到该企业（需先在登记系统登记）", "unknown enterprise",
+                          field="body.enterprise_id", detail=f"no enterprise {enterprise_id} is known")
     if not actor.may_see_district(enterprise["district"]):
         raise forbidden("只能为本区企业派单", "a district officer assigns enterprises of their own district only")
     on = business_clock(session).today()
@@ -45,13 +43,11 @@ async def assign_project(
         if title_allows_assignment(TitleView(t["kind"], t["valid_from"], t["valid_until"], t["revoked_on"]), on)
     ]
     if not valid:
-        raise ProblemError(
-            422, "provider_not_selected", f"{provider_id} holds no valid diagnosis-provider title today",
-            errors=[field_error(
-                "body.provider_id",
-                "该单位不是有效的评估诊断服务项目承担单位（未入选或称号已撤销/过期）",
-                "the provider holds no valid diagnosis-provider title (not selected, revoked or expired)",
-            )],
+        raise DomainError(
+            "provider_not_selected",
+            "该单位不是有效的评估诊断服务项目承担单位（未入选或称号已撤销/过期）",
+            "the provider holds no valid diagnosis-provider title (not selected, revoked or expired)",
+            field="body.provider_id", detail=f"{provider_id} holds no valid diagnosis-provider title today",
         )
     open_project = (
         await session.execute(
@@ -131,17 +127,13 @@ async def update_project_guarded(session: AsyncSession, project: dict[str, Any],
         )
     ).first()
     if updated is None:
-        raise ProblemError(412, "stale_version", "the diagnosis project changed meanwhile; reload it and try again",
-                           errors=[field_error("header.If-Match", "诊断服务项目已被修改，请刷新后重试", "stale version")])
+        raise stale_version("diagnosis project", "诊断服务项目")
 
 
 async def cancel_project(session: AsyncSession, actor: Actor, project: dict[str, Any], reason: str) -> dict[str, Any]:
     """Cancel a loaded project (the route has checked If-Match against its version)."""
     project_id = project["id"]
-    try:
-        state = transition(project["state"], "cancel")
-    except ProjectTransitionNotAllowed as exc:
-        raise transition_not_allowed("diagnosis project", exc.state, exc.action, exc.allowed) from exc
+    state = transition(project["state"], "cancel")
     await update_project_guarded(session, project, state=state, cancel_reason=reason)
     after = {**project, "state": state, "cancel_reason": reason, "version": project["version"] + 1}
     await audit(session, actor, "diagnosis_project.cancel", "diagnosis_project", project_id,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.auth import Actor
-from sihua_shared.problems import ProblemError, conflict, field_error
+from sihua_shared.errors import DomainError, Kind, conflict, invalid, invalid_all
 
 from ..adapters.assessment_tables import assessments
 from ..domain.comparison import compare_results
@@ -16,7 +16,6 @@ from ..domain.problems import AnswersInvalid
 from ..domain.scoring import recompute
 from .access import visibility
 from .edition_cache import EDITIONS
-from .errors import problems_error, unprocessable
 
 
 def summary(row: dict[str, Any]) -> dict[str, Any]:
@@ -39,11 +38,12 @@ async def recompute_assessment(
     try:
         edition = await EDITIONS.get(session, version)
     except LookupError as exc:
-        raise unprocessable("unknown_edition", "body.edition_version", f"没有指标版本 {version}", f"no edition {version}") from exc
+        raise invalid("body.edition_version", f"没有指标版本 {version}", f"no edition {version}", "unknown_edition") from exc
     try:
         fresh, changed = recompute(edition, row["answers"], row["result"])
     except AnswersInvalid as exc:
-        raise problems_error(422, "answers_invalid", f"the stored answers do not fit edition {version}", exc.problems) from exc
+        raise invalid_all("answers_invalid", f"已保存的答案不符合指标版本 {version}", f"the stored answers do not fit edition {version}",
+                          [p.at("body") for p in exc.problems]) from exc
     return {
         "assessment_id": row["id"],
         "stored_edition_version": row["edition_version"],
@@ -73,8 +73,8 @@ async def _one(session: AsyncSession, actor: Actor, enterprise_id: str, assessme
         await session.execute(select(assessments).where(visibility(actor), assessments.c.id == assessment_id))
     ).mappings().first()
     if row is None or row["enterprise_id"] != enterprise_id or row["state"] != "submitted":
-        raise unprocessable("not_comparable", f"query.{field}", "该评测不存在、不属于该企业或尚未提交",
-                            "no submitted assessment of this enterprise with this id")
+        raise invalid(f"query.{field}", "该评测不存在、不属于该企业或尚未提交",
+                      "no submitted assessment of this enterprise with this id", "not_comparable")
     return dict(row)
 
 
@@ -88,9 +88,9 @@ async def compare_assessments(
         await _latest(session, actor, enterprise_id, "post_transformation")
     if before is None or after is None:
         missing = "before" if before is None else "after"
-        raise ProblemError(404, "comparison_unavailable", f"no {missing} assessment to compare",
-                           errors=[field_error(f"query.{missing}", "缺少可比较的改造前（基线）或改造后评测记录",
-                                               "no baseline or post-transformation record to compare")])
+        raise DomainError("comparison_unavailable", "缺少可比较的改造前（基线）或改造后评测记录",
+                          "no baseline or post-transformation record to compare", field=f"query.{missing}",
+                          kind=Kind.NOT_FOUND, detail=f"no {missing} assessment to compare")
     return {
         "enterprise_id": enterprise_id,
         "before": summary(before),

@@ -18,14 +18,14 @@ from sihua_shared.contracts.diagnosis import (
     AssessmentCompleted,
     AssessmentSubmitted,
 )
+from sihua_shared.errors import invalid, invalid_all
 from sihua_shared.outbox import record_event
 
-from ..domain.assessments import official_record
+from ..domain.assessments import official_record, transition
 from ..domain.problems import AnswersInvalid
 from ..domain.scoring import AssessmentResult, score_assessment
-from .assessments import check_filler_standing, step, update_guarded
+from .assessments import check_filler_standing, update_guarded
 from .edition_cache import EDITIONS
-from .errors import problems_error, unprocessable
 
 
 def _gap(result: AssessmentResult) -> dict[str, int | None] | None:
@@ -36,19 +36,18 @@ def _gap(result: AssessmentResult) -> dict[str, int | None] | None:
 async def submit_assessment(
     session: AsyncSession, actor: Actor, row: dict[str, Any], *, commitment: bool
 ) -> dict[str, Any]:
-    state = step(row["state"], "submit")
+    state = transition(row["state"], "submit")
     if not commitment:
-        raise unprocessable(
-            "authenticity_commitment_required", "body.authenticity_commitment",
-            "提交前须作出真实性承诺（承诺所填信息真实、准确）", "the authenticity commitment (真实性承诺) is required to submit",
-        )
+        raise invalid("body.authenticity_commitment", "提交前须作出真实性承诺（承诺所填信息真实、准确）",
+                      "the authenticity commitment (真实性承诺) is required to submit", "authenticity_commitment_required")
     await check_filler_standing(session, actor, row)  # the consent or assignment must still stand
     edition = await EDITIONS.get(session, row["edition_version"])
     try:
         result = score_assessment(edition, row["answers"])
     except AnswersInvalid as exc:
-        raise problems_error(422, "answers_incomplete", "the answers are not complete or not valid; nothing was submitted",
-                             exc.problems) from exc
+        raise invalid_all("answers_incomplete", "答案不完整或无效，未提交",
+                          "the answers are not complete or not valid; nothing was submitted",
+                          [p.at("body") for p in exc.problems]) from exc
     pilot = bool(row["in_pilot"])  # read with the row (access.visible_assessments)
     official = official_record(row["kind"], pilot)
     stored = result.to_dict()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from diagnosis.domain.problems import Problem
+from sihua_shared.errors import Problem
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "payload.malformed": ("{what}", "{what_en}"),

@@ -28,7 +28,8 @@ from typing import Any
 from diagnosis.domain.answer_messages import answer_problem as _problem
 from diagnosis.domain.edition_schema import RatioDerivation, TrendDerivation
 from diagnosis.domain.index import CompiledItem, Edition
-from diagnosis.domain.problems import AnswersInvalid, Problem
+from diagnosis.domain.problems import AnswersInvalid
+from sihua_shared.errors import Problem
 
 _PAYLOAD_KEYS = frozenset({"edition", "profile", "answers", "scenes"})
 _ANSWER_KEYS = frozenset({"options", "inputs"})

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from sihua_shared.statemachine import Machine
+
 Kind = Literal["self", "onsite"]
 Stage = Literal["baseline", "post_transformation"]
 State = Literal["draft", "submitted"]
@@ -26,29 +28,22 @@ State = Literal["draft", "submitted"]
 KINDS: tuple[Kind, ...] = ("self", "onsite")
 STAGES: tuple[Stage, ...] = ("baseline", "post_transformation")
 
-TRANSITIONS: dict[str, dict[str, str]] = {
-    "draft": {"save_answers": "draft", "attach_evidence": "draft", "submit": "submitted"},
-    "submitted": {},
-}
+STATES: tuple[State, ...] = ("draft", "submitted")
+MACHINE: Machine[str, str] = Machine(
+    "assessment", "评测", STATES,
+    {("draft", "save_answers"): "draft", ("draft", "attach_evidence"): "draft", ("draft", "submit"): "submitted"},
+    {"draft": "草稿", "submitted": "已提交"},
+    {"save_answers": "保存答案", "attach_evidence": "上传佐证材料", "submit": "提交评测"},
+)
 
 LEVEL2 = 2
 
 FILLER_ROLES = ("provider", "third_party")
 
 
-class AssessmentTransitionNotAllowed(Exception):
-    def __init__(self, state: str, action: str) -> None:
-        super().__init__(f"cannot {action} an assessment that is {state}")
-        self.state = state
-        self.action = action
-        self.allowed = sorted(a for a in TRANSITIONS.get(state, {}) if a != action)
-
-
 def transition(state: str, action: str) -> str:
-    target = TRANSITIONS.get(state, {}).get(action)
-    if target is None:
-        raise AssessmentTransitionNotAllowed(state, action)
-    return target
+    """The assessment's state after ``action``; raises ``TransitionNotAllowed`` naming the allowed actions."""
+    return MACHINE.step(state, action)
 
 
 def official_record(kind: str, pilot: bool) -> bool:

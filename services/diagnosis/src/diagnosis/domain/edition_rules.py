@@ -23,9 +23,9 @@ from diagnosis.domain.edition_schema import (
     RatioDerivation,
 )
 from diagnosis.domain.ladder_rules import check_rules, check_scenes
-from diagnosis.domain.problems import Problem
-from diagnosis.domain.rule_problems import duplicates
-from diagnosis.domain.rule_problems import problem as _p
+from diagnosis.domain.problems import duplicates
+from diagnosis.domain.problems import problem as _p
+from sihua_shared.errors import Problem
 
 
 def check_document(doc: EditionDocument) -> list[Problem]:

@@ -37,8 +37,9 @@ from diagnosis.domain.edition_schema import (
     TrendDerivation,
 )
 from diagnosis.domain.ladder_rules import constrained_sets
-from diagnosis.domain.problems import EditionInvalid, Problem
+from diagnosis.domain.problems import EditionInvalid
 from diagnosis.domain.variants import VariantChoice, resolve_variants, structural_problem
+from sihua_shared.errors import Problem
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import Counter
 
 from diagnosis.domain.edition_schema import EditionDocument, ScoreAndScenesRules, ScoreBandRules
-from diagnosis.domain.problems import Problem
-from diagnosis.domain.rule_problems import duplicates
-from diagnosis.domain.rule_problems import problem as _p
+from diagnosis.domain.problems import duplicates
+from diagnosis.domain.problems import problem as _p
+from sihua_shared.errors import Problem
 
 
 def check_scenes(doc: EditionDocument) -> list[Problem]:

@@ -10,26 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-TRANSITIONS: dict[str, dict[str, str]] = {
-    "assigned": {"complete": "completed", "cancel": "cancelled"},
-    "completed": {},
-    "cancelled": {},
-}
+from sihua_shared.statemachine import Machine
 
-
-class ProjectTransitionNotAllowed(Exception):
-    def __init__(self, state: str, action: str) -> None:
-        super().__init__(f"cannot {action} a project that is {state}")
-        self.state = state
-        self.action = action
-        self.allowed = sorted(TRANSITIONS.get(state, {}))
+STATES = ("assigned", "completed", "cancelled")
+MACHINE: Machine[str, str] = Machine(
+    "diagnosis project", "诊断项目", STATES,
+    {("assigned", "complete"): "completed", ("assigned", "cancel"): "cancelled"},
+    {"assigned": "已指派", "completed": "已完成", "cancelled": "已取消"},
+    {"complete": "完成项目", "cancel": "取消项目"},
+)
 
 
 def transition(state: str, action: str) -> str:
-    target = TRANSITIONS.get(state, {}).get(action)
-    if target is None:
-        raise ProjectTransitionNotAllowed(state, action)
-    return target
+    """The project's state after ``action``; raises ``TransitionNotAllowed`` naming the allowed actions."""
+    return MACHINE.step(state, action)
 
 
 @dataclass(frozen=True)

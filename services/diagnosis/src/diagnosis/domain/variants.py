@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from diagnosis.domain.edition_schema import PROVENANCE_LABELS
-from diagnosis.domain.problems import Problem
+from sihua_shared.errors import Problem
 
 _VARIANT_KEYS = frozenset({"choose", "variants", "note"})
 

@@ -15,9 +15,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.auth import Actor, Role, current_actor, require_roles
+from sihua_shared.errors import DomainError, Kind
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
 from sihua_shared.jurisdiction import DistrictCode
-from sihua_shared.problems import ProblemError, field_error
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.accounts import create_account, create_client, list_accounts, read_account, set_account_active
@@ -117,14 +117,12 @@ async def me(actor: Actor = Depends(current_actor), runtime: Runtime = Depends(g
     async with runtime.uow() as session:
         try:
             account = await read_account(session, actor, actor.id)
-        except ProblemError as exc:
-            if exc.status != 404:
+        except DomainError as exc:
+            if exc.kind is not Kind.NOT_FOUND:
                 raise
-            raise ProblemError(
-                404,
-                "not_an_account",
-                "the token belongs to an agency client, not to a person's account",
-                errors=[field_error("authorization", "该令牌属于接入机构，不是个人账号", "the token is not a person's")],
+            raise DomainError(
+                "not_an_account", "该令牌属于接入机构，不是个人账号", "the token is not a person's", field="authorization",
+                kind=Kind.NOT_FOUND, detail="the token belongs to an agency client, not to a person's account",
             ) from exc
     return _answer(AccountOut(**account), ETag=etag_for(account["version"]))
 

@@ -14,8 +14,8 @@ from sihua_shared.auth import Actor, current_actor
 from sihua_shared.runtime import Runtime, get_runtime
 from sihua_shared.storage import ATTACHMENT_DOWNLOAD
 
-from ..application.applications import ensure_may_see, find_application
 from ..application.attachments import add_attachment, attachment_view, find_attachment, list_attachments, remove_attachment
+from ..application.call_applications import ensure_may_see, find_application
 from ..application.calls import find_call
 from .selection_deps import answer
 

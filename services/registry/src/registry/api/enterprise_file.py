@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from sihua_shared.auth import Actor, ensure_owner, require_roles
+from sihua_shared.errors import not_found
 from sihua_shared.http import Page, PageParams, page_params
-from sihua_shared.problems import not_found
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.enterprise_file import read_enterprise_file

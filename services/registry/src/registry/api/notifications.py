@@ -9,8 +9,8 @@ from pydantic import BaseModel
 from sqlalchemy import func, select, update
 
 from sihua_shared.auth import ROLES, Actor, require_roles
+from sihua_shared.errors import not_found
 from sihua_shared.http import Page, PageParams, page_params
-from sihua_shared.problems import not_found
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..adapters.notification_tables import notifications

@@ -11,11 +11,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
+from sihua_shared.errors import DomainError, Kind
 from sihua_shared.keys import SigningKey
-from sihua_shared.problems import Problem, ProblemError
+from sihua_shared.problems import Problem, ProblemError, domain_problem
 from sihua_shared.runtime import Runtime, get_runtime
 
-from ..application.oauth_errors import NO_STORE, invalid_request, oauth_error
+from ..application.oauth_errors import invalid_request, oauth_error
 from ..application.tokens import (
     Outcome,
     client_credentials_grant,
@@ -26,6 +27,8 @@ from ..application.tokens import (
 from .jwks import signing_key
 
 router = APIRouter(prefix="/oauth", tags=["auth 认证"])
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 GRANT_TYPES = ("password", "client_credentials", "refresh_token")
 
@@ -61,9 +64,15 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     return unquote(client_id), unquote(secret)
 
 
+def _refusal(error: DomainError, *, basic: bool = False) -> ProblemError:
+    """The problem document with the headers OAuth asks for: never cached; Basic clients are challenged again."""
+    challenge = {"WWW-Authenticate": 'Basic realm="sihua"'} if basic and error.kind is Kind.UNAUTHENTICATED else {}
+    return domain_problem(error, headers={**NO_STORE, **challenge})
+
+
 def _required(name: str, value: str | None) -> str:
     if not value:
-        raise invalid_request(f"body.{name}", f"{name} is required", f"缺少 {name}")
+        raise _refusal(invalid_request(f"body.{name}", f"{name} is required", f"缺少 {name}"))
     return value
 
 
@@ -96,6 +105,7 @@ async def token(
     settings = runtime.settings
     kind = _required("grant_type", grant_type)
     outcome: Outcome
+    basic: tuple[str, str] | None = None
     if kind == "password":
         user, secret = _required("username", username), _required("password", password)
         address = request.client.host if request.client else "unknown"
@@ -105,19 +115,19 @@ async def token(
         basic = _basic_credentials(request)
         given = basic or (_required("client_id", client_id), _required("client_secret", client_secret))
         async with runtime.uow() as session:
-            outcome = await client_credentials_grant(session, key, settings, *given, basic=basic is not None)
+            outcome = await client_credentials_grant(session, key, settings, *given)
     elif kind == "refresh_token":
         presented = _required("refresh_token", refresh_token)
         async with runtime.uow() as session:
             outcome = await refresh_grant(session, key, settings, presented)
     else:
-        raise oauth_error(
-            400, "unsupported_grant_type", f"grant_type must be one of {', '.join(GRANT_TYPES)}",
+        raise _refusal(oauth_error(
+            Kind.BAD_REQUEST, "unsupported_grant_type", f"grant_type must be one of {', '.join(GRANT_TYPES)}",
             field="body.grant_type", zh="不支持的授权类型",
-        )
+        ))
     # A refused grant is raised only now, after the transaction committed what it counted or revoked.
-    if isinstance(outcome, ProblemError):
-        raise outcome
+    if isinstance(outcome, DomainError):
+        raise _refusal(outcome, basic=basic is not None)
     return JSONResponse(outcome.body(), headers=NO_STORE)
 
 

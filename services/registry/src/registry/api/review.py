@@ -16,12 +16,12 @@ from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import check_if_match
 from sihua_shared.runtime import Runtime, get_runtime
 
-from ..application.applications import application_view, ensure_may_see, find_application
 from ..application.assignments import active_members, assign_application, assign_call, recuse
+from ..application.call_applications import application_view, ensure_may_see, find_application
 from ..application.calls import find_call
 from ..application.expert_pool import expert_rows, expert_view, set_expert_profile
 from ..application.scoring import confirm_as_chair, expert_backlog, panel_view, submit_scores
-from .applications import ApplicationOut
+from .call_applications import ApplicationOut
 from .selection_deps import answer, business_day
 
 router = APIRouter(tags=["review 遴选"])

@@ -19,8 +19,8 @@ from sihua_shared.contracts.registry import (
 )
 from sihua_shared.events import EventSpec
 
-from .applications import router as applications_router
 from .attachments import router as attachments_router
+from .call_applications import router as applications_router
 from .calls import router as calls_router
 from .publicity import router as publicity_router
 from .review import router as review_router

@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, select
 
 from sihua_shared.auth import Actor, require_roles
+from sihua_shared.errors import forbidden
 from sihua_shared.exports import EXPORT_RESPONSES, Column, export_response
 from sihua_shared.http import check_if_match, etag_for, versioned_json
 from sihua_shared.jurisdiction import DistrictCode
-from sihua_shared.problems import forbidden
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..adapters.tables import organisations

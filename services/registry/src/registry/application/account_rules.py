@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from sihua_shared.auth import Actor
-from sihua_shared.problems import FieldError, ProblemError, field_error
+from sihua_shared.errors import DomainError, Problem, forbidden
 
 PERSON_ROLES = ("enterprise", "provider", "expert", "district_officer", "city_officer", "third_party", "auditor")
 OFFICIAL_ROLES = ("district_officer", "city_officer")
@@ -29,25 +29,28 @@ ORGANISATION_KINDS: dict[str, frozenset[str]] = {
 
 def shape_problems(
     roles: Collection[str], organisation: Mapping[str, Any] | None, district: str | None
-) -> list[FieldError]:
+) -> list[Problem]:
     """An account's roles must fit its organisation and district."""
-    found: list[FieldError] = []
+    found: list[Problem] = []
     officials = [r for r in roles if r in OFFICIAL_ROLES]
     if officials and organisation is not None:
-        found.append(field_error("body.organisation_id", "公职人员账号不属于任何单位", "officials belong to no organisation"))
+        found.append(Problem("body.organisation_id", "official_with_organisation", "公职人员账号不属于任何单位",
+                             "officials belong to no organisation"))
     if "district_officer" in roles and not district:
-        found.append(field_error("body.district", "区级账号须指定所在区", "a district officer needs a district"))
+        found.append(Problem("body.district", "district_required", "区级账号须指定所在区", "a district officer needs a district"))
     if "city_officer" in roles and district:
-        found.append(field_error("body.district", "市级账号不绑定区", "a city officer is not bound to a district"))
+        found.append(Problem("body.district", "city_without_district", "市级账号不绑定区", "a city officer is not bound to a district"))
     for role, kinds in ORGANISATION_KINDS.items():
         if role not in roles:
             continue
         if organisation is None:
-            found.append(field_error("body.organisation_id", f"角色 {role} 须指定所属单位", f"role {role} needs an organisation"))
+            found.append(Problem("body.organisation_id", "organisation_required", f"角色 {role} 须指定所属单位",
+                                 f"role {role} needs an organisation"))
         elif organisation["kind"] not in kinds:
             found.append(
-                field_error(
+                Problem(
                     "body.roles",
+                    "role_not_for_kind",
                     f"单位类型 {organisation['kind']} 不能持有角色 {role}",
                     f"an organisation of kind {organisation['kind']} cannot hold role {role}",
                 )
@@ -74,33 +77,20 @@ def ensure_may_manage(
         if not wanted <= DISTRICT_GRANTABLE:
             raise _not_grantable(wanted - DISTRICT_GRANTABLE)
         if scope_district(organisation, district) != actor.district:
-            raise ProblemError(
-                403,
-                "outside_district",
-                f"district officers of {actor.district} manage accounts of their own district only",
-                errors=[field_error("body.district", "只能管理本区的账号", "only accounts of your own district")],
-            )
+            raise forbidden("只能管理本区的账号", "only accounts of your own district", field="body.district", code="outside_district")
         return
     own_roles = actor.roles.intersection(ORGANISATION_ROLES)
     if own_roles and actor.org:
         if not wanted <= own_roles:
             raise _not_grantable(wanted - own_roles)
         if organisation is None or organisation["id"] != actor.org:
-            raise ProblemError(
-                403,
-                "not_owner",
-                "accounts of another organisation cannot be managed",
-                errors=[field_error("body.organisation_id", "只能管理本单位的账号", "only accounts of your own organisation")],
-            )
+            raise forbidden("只能管理本单位的账号", "only accounts of your own organisation", field="body.organisation_id",
+                            code="not_owner")
         return
     raise _not_grantable(wanted)
 
 
-def _not_grantable(roles: Collection[str]) -> ProblemError:
+def _not_grantable(roles: Collection[str]) -> DomainError:
     listed = ", ".join(sorted(roles))
-    return ProblemError(
-        403,
-        "role_not_grantable",
-        f"you may not grant the roles {listed}",
-        errors=[field_error("body.roles", f"无权授予以下角色：{'、'.join(sorted(roles))}", f"you may not grant: {listed}")],
-    )
+    return forbidden(f"无权授予以下角色：{'、'.join(sorted(roles))}", f"you may not grant: {listed}", field="body.roles",
+                     code="role_not_grantable")

@@ -16,8 +16,8 @@ from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.clock import now_utc
 from sihua_shared.contracts.registry import ACCOUNT_DEACTIVATED, ACCOUNT_REACTIVATED, AccountDeactivated, AccountReactivated
+from sihua_shared.errors import DomainError, Kind, conflict, forbidden, invalid, not_found, transition_not_allowed
 from sihua_shared.outbox import record_event
-from sihua_shared.problems import ProblemError, conflict, field_error, forbidden, not_found, transition_not_allowed
 
 from ..adapters.account_tables import accounts, api_clients, refresh_tokens
 from ..adapters.tables import organisations
@@ -53,12 +53,7 @@ async def _organisation_of(session: AsyncSession, organisation_id: str | None) -
         return None
     organisation = await get_organisation(session, organisation_id)
     if organisation is None:
-        raise ProblemError(
-            422,
-            "validation_failed",
-            f"organisation {organisation_id} does not exist",
-            errors=[field_error("body.organisation_id", "所属单位不存在", "the organisation does not exist")],
-        )
+        raise invalid("body.organisation_id", "所属单位不存在", "the organisation does not exist")
     return organisation
 
 
@@ -72,7 +67,7 @@ async def create_account(
     ensure_may_manage(actor, roles, organisation, district)
     problems = shape_problems(roles, organisation, district) + password_problems(password, "body.password")
     if problems:
-        raise ProblemError(422, "validation_failed", "The account is not valid; see errors.", errors=problems)
+        raise DomainError("validation_failed", "账号信息无效，见各项错误", "The account is not valid; see errors.", problems=problems)
     row = {
         "id": str(uuid.uuid4()),
         "organisation_id": profile.get("organisation_id"),
@@ -120,8 +115,8 @@ async def _visible_account(session: AsyncSession, actor: Actor, account_id: str,
         organisation = await get_organisation(session, account["organisation_id"]) if account["organisation_id"] else None
         try:
             ensure_may_manage(actor, account["roles"], organisation, account["district"])
-        except ProblemError as refused:
-            if lock:
+        except DomainError as refused:
+            if lock or refused.kind is not Kind.FORBIDDEN:
                 raise
             raise forbidden("无权查看该账号", "you may not read this account") from refused
     return account

@@ -21,15 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.contracts.registry import EXPERT_ASSIGNED, ExpertAssigned
+from sihua_shared.errors import DomainError, conflict, forbidden
 from sihua_shared.outbox import record_event
-from sihua_shared.problems import conflict, forbidden
 
 from ..adapters.call_tables import applications, calls, panel_members
-from ..domain.application_state import ApplicationState
-from ..domain.errors import DomainError
+from ..domain.call_application_state import ApplicationState
 from ..domain.review import ApplicationRef, ConflictGraph, FieldMatching, Panel, assign_panel, panel_seed, replace_declined
-from .applications import find_application, store_application
-from .domain_problems import domain_problem
+from .call_applications import find_application, store_application
 from .expert_pool import active_pool, recorded_pool
 from .notifications import cancel_reminders
 from .relationships import relationships_around
@@ -86,7 +84,7 @@ async def assign_application(
         panel = assign_panel(_reference(application), await active_pool(session), size=call["experts_per_application"],
                              seed=panel_seed(call_seed, application["id"]), graph=graph, field_matching=matching)
     except DomainError as exc:
-        raise domain_problem(exc) from exc
+        raise exc.at("body") from exc
     due = due_on or on + timedelta(days=call["review_days"])
     await _add_members(session, call, application["id"], list(panel.members), panel.chair, due, panel.seed)
     return await store_application(session, actor, application, "application.assign_panel", panel=_record(panel, call_seed, matching.value))
@@ -140,7 +138,7 @@ async def recuse(
         drawn = replace_declined(panel, actor.id, _reference(application), experts, graph=graph,
                                  field_matching=FieldMatching(record["field_matching"]))
     except DomainError as exc:
-        raise domain_problem(exc) from exc
+        raise exc.at("body") from exc
     staying = [e for e in current if e != actor.id]
     joining = [e for e in drawn.members if e not in current]
     new_chair = chair if chair != actor.id else (drawn.chair if drawn.chair in staying + joining else staying[0])

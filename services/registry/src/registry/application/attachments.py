@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.problems import ProblemError, field_error, not_found
+from sihua_shared.errors import DomainError, Kind, invalid, not_found
 from sihua_shared.storage import FileStore, sniff
 
 from ..adapters.call_tables import application_attachments as attachments
-from .applications import ensure_applicant, ensure_editable
+from .call_applications import ensure_applicant, ensure_editable
 
 _UNSAFE = re.compile(r"[\x00-\x1f\\/:*?\"<>|]+")
 
@@ -43,13 +43,13 @@ async def add_attachment(
     ensure_editable(application)
     codes = [m["code"] for m in call["required_materials"]]
     if material_code not in codes:
-        raise ProblemError(422, "unknown_material", f"material {material_code!r} is not one of the call's: {', '.join(codes)}",
-                           errors=[field_error("body.material_code", "该征集没有这项申报材料", "the call asks for no such material")])
+        raise DomainError("unknown_material", "该征集没有这项申报材料", "the call asks for no such material", field="body.material_code",
+                          detail=f"material {material_code!r} is not one of the call's: {', '.join(codes)}")
     if not data:
-        raise ProblemError(422, "empty_file", "the file is empty", errors=[field_error("body.file", "文件为空", "the file is empty")])
+        raise invalid("body.file", "文件为空", "the file is empty", "empty_file")
     if len(data) > max_bytes:
-        raise ProblemError(413, "file_too_large", f"the file exceeds {max_bytes} bytes",
-                           errors=[field_error("body.file", f"文件超过 {max_bytes} 字节上限", f"the file exceeds {max_bytes} bytes")])
+        raise DomainError("file_too_large", f"文件超过 {max_bytes} 字节上限", f"the file exceeds {max_bytes} bytes", field="body.file",
+                          kind=Kind.TOO_LARGE)
     content_type = sniff(data, field="body.file")
     attachment_id = str(uuid.uuid4())
     stored = await files.put(f"applications/{application['id']}/{attachment_id}", data, content_type)

@@ -18,17 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.contracts.registry import CALL_CLOSED, CALL_OPENED, CallClosed, CallOpened
+from sihua_shared.errors import DomainError, not_found
 from sihua_shared.jurisdiction import Jurisdiction
 from sihua_shared.outbox import record_event
-from sihua_shared.problems import not_found
 
 from ..adapters.call_tables import calls
 from ..domain.call_state import CallAction, CallState, call_actions, call_transition
 from ..domain.calls import CallConfig, CallKind, IntakeWindow, Rubric, key_platform_rubric_template, rubric_from_rows, rubric_rows
-from ..domain.errors import DomainError
 from ..domain.ranking import CutRule
 from .deadlines import cancel_call_intake_reminders
-from .domain_problems import domain_problem
 
 # What a call stores beyond its id, state and bookkeeping.
 CONFIG_FIELDS = (
@@ -67,7 +65,7 @@ def check_config(spec: Mapping[str, Any], jurisdiction: Jurisdiction) -> dict[st
         config.validate_for(jurisdiction)
         _check_materials(spec["required_materials"])
     except DomainError as exc:
-        raise domain_problem(exc) from exc
+        raise exc.at("body") from exc
     return {
         "kind": config.kind.value, "category": config.category, "sector": config.sector, "title": config.title,
         "description": spec.get("description", ""), "opens_on": window.opens_on, "closes_on": window.closes_on,
@@ -149,7 +147,7 @@ def _transition(row: Mapping[str, Any], action: CallAction) -> CallState:
     try:
         return call_transition(row["state"], action)
     except DomainError as exc:
-        raise domain_problem(exc) from exc
+        raise exc.at("body") from exc
 
 
 async def open_call(session: AsyncSession, actor: Actor, before: dict[str, Any]) -> dict[str, Any]:

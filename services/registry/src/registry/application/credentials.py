@@ -13,7 +13,7 @@ import string
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from sihua_shared.problems import FieldError, field_error
+from sihua_shared.errors import Problem
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
@@ -45,19 +45,19 @@ async def verify_secret_async(stored_hash: str | None, secret: str) -> bool:
     return await asyncio.to_thread(verify_secret, stored_hash, secret)
 
 
-def password_problems(password: str, field: str = "body.new_password") -> list[FieldError]:
+def password_problems(password: str, field: str = "body.new_password") -> list[Problem]:
     """The password policy: at least ten characters, with letters and digits."""
     found = []
     if len(password) < MIN_PASSWORD_LENGTH:
         found.append(
-            field_error(field, f"密码至少 {MIN_PASSWORD_LENGTH} 个字符", f"at least {MIN_PASSWORD_LENGTH} characters")
+            Problem(field, "password_too_short", f"密码至少 {MIN_PASSWORD_LENGTH} 个字符", f"at least {MIN_PASSWORD_LENGTH} characters")
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         found.append(
-            field_error(field, f"密码最多 {MAX_PASSWORD_LENGTH} 个字符", f"at most {MAX_PASSWORD_LENGTH} characters")
+            Problem(field, "password_too_long", f"密码最多 {MAX_PASSWORD_LENGTH} 个字符", f"at most {MAX_PASSWORD_LENGTH} characters")
         )
     if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
-        found.append(field_error(field, "密码须同时包含字母和数字", "must contain both letters and digits"))
+        found.append(Problem(field, "password_letters_and_digits", "密码须同时包含字母和数字", "must contain both letters and digits"))
     return found
 
 

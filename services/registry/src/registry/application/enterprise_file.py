@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.consumer import Reaction, Subscription
-from sihua_shared.contracts import all_specs
+from sihua_shared.contracts import all_specs, spec_for_type
 from sihua_shared.events import CloudEvent, EventSpec, parse_type
 
 from ..adapters.file_tables import enterprise_file_entries
@@ -31,18 +31,12 @@ def organisation_of(payload: Any) -> str | None:
     return None
 
 
-def _title(event_type: str) -> str:
-    for spec in all_specs():
-        if spec.type == event_type:
-            return spec.title_zh or spec.summary or event_type
-    return event_type
-
-
 async def record_in_enterprise_file(session: AsyncSession, envelope: CloudEvent, payload: Any) -> None:
     organisation_id = organisation_of(payload)
     if organisation_id is None:
         return
     service, _, _, _ = parse_type(envelope.type)
+    spec = spec_for_type(envelope.type)
     await session.execute(
         pg_insert(enterprise_file_entries)
         .values(
@@ -50,7 +44,7 @@ async def record_in_enterprise_file(session: AsyncSession, envelope: CloudEvent,
             event_id=envelope.id,
             event_type=envelope.type,
             source=service,
-            title_zh=_title(envelope.type),
+            title_zh=(spec.title_zh or spec.summary if spec else None) or envelope.type,
             occurred_at=datetime.fromisoformat(envelope.time.replace("Z", "+00:00")),
             data=envelope.data,
         )

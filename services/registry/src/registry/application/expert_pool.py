@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.problems import ProblemError, field_error, not_found
+from sihua_shared.errors import invalid, not_found
 
 from ..adapters.account_tables import accounts
 from ..adapters.call_tables import expert_profiles
@@ -62,8 +62,7 @@ async def set_expert_profile(
     before = found[0]
     cleaned = sorted({f.strip() for f in fields if f.strip()})
     if len(cleaned) != len(fields):
-        raise ProblemError(422, "validation_failed", "fields of expertise must be distinct and not blank",
-                           errors=[field_error("body.fields", "专业领域不能为空或重复", "fields must be distinct and not blank")])
+        raise invalid("body.fields", "专业领域不能为空或重复", "fields must be distinct and not blank")
     values = {"account_id": account_id, "fields": cleaned, "can_chair": can_chair, "updated_by": actor.id}
     await session.execute(
         pg_insert(expert_profiles).values(**values, version=1).on_conflict_do_update(

@@ -101,13 +101,13 @@ async def cancel_reminders(session: AsyncSession, *, ref_id: str, account_id: st
 # ---- reactions ---------------------------------------------------------------------------------
 
 
-async def on_application_returned(session: AsyncSession, e: CloudEvent, p: facts.ApplicationReturned) -> None:
+async def notify_applicant_of_return(session: AsyncSession, e: CloudEvent, p: facts.ApplicationReturned) -> None:
     await notify(session, await organisation_accounts(session, p.organisation_id), kind="application_returned",
                  title="申报材料被退回补正", body="退回原因：" + "；".join(p.reasons), source_key=e.id,
                  ref_type="application", ref_id=p.application_id)
 
 
-async def on_expert_assigned(session: AsyncSession, e: CloudEvent, p: facts.ExpertAssigned) -> None:
+async def notify_expert_and_remind_before_due(session: AsyncSession, e: CloudEvent, p: facts.ExpertAssigned) -> None:
     due = f"，请于 {p.due_on.isoformat()} 前完成评分" if p.due_on else ""
     role = "（评审组组长）" if p.chair else ""
     await notify(session, [p.expert_account_id], kind="expert_assigned", title="您有新的评审任务",
@@ -119,7 +119,7 @@ async def on_expert_assigned(session: AsyncSession, e: CloudEvent, p: facts.Expe
                                 ref_type="application", ref_id=p.application_id)
 
 
-async def on_objection_filed(session: AsyncSession, e: CloudEvent, p: facts.ObjectionFiled) -> None:
+async def notify_applicant_and_city_of_objection(session: AsyncSession, e: CloudEvent, p: facts.ObjectionFiled) -> None:
     await notify(session, await organisation_accounts(session, p.organisation_id), kind="objection_filed",
                  title="公示期收到异议", body="您的申报在公示期内收到异议，主管部门将核查处理。", source_key=e.id,
                  ref_type="objection", ref_id=p.objection_id)
@@ -128,28 +128,28 @@ async def on_objection_filed(session: AsyncSession, e: CloudEvent, p: facts.Obje
                  ref_type="objection", ref_id=p.objection_id)
 
 
-async def on_objection_resolved(session: AsyncSession, e: CloudEvent, p: facts.ObjectionResolved) -> None:
+async def notify_applicant_of_objection_outcome(session: AsyncSession, e: CloudEvent, p: facts.ObjectionResolved) -> None:
     outcome = "异议成立" if p.upheld else "异议不成立"
     await notify(session, await organisation_accounts(session, p.organisation_id), kind="objection_resolved",
                  title="公示期异议已处理", body=f"{outcome}：{p.resolution}", source_key=e.id,
                  ref_type="objection", ref_id=p.objection_id)
 
 
-async def on_application_decided(session: AsyncSession, e: CloudEvent, p: facts.ApplicationDecided) -> None:
+async def notify_applicant_of_decision(session: AsyncSession, e: CloudEvent, p: facts.ApplicationDecided) -> None:
     score = f"，综合得分 {p.final_score}" if p.final_score else ""
     await notify(session, await organisation_accounts(session, p.organisation_id), kind="decision",
                  title=f"遴选结果：{_DECISION[p.decision]}", body=f"您的申报遴选结果为{_DECISION[p.decision]}{score}。",
                  source_key=e.id, ref_type="application", ref_id=p.application_id)
 
 
-async def on_title_granted(session: AsyncSession, e: CloudEvent, p: facts.TitleGranted) -> None:
+async def notify_holder_of_grant(session: AsyncSession, e: CloudEvent, p: facts.TitleGranted) -> None:
     await notify(session, await organisation_accounts(session, p.organisation_id), kind="title_granted",
                  title=f"已授予“{p.title_name}”称号",
                  body=f"称号编号 {p.title_number}，有效期 {p.valid_from.isoformat()} 至 {p.valid_until.isoformat()}。",
                  source_key=e.id, ref_type="title", ref_id=p.title_id)
 
 
-async def on_title_revoked(session: AsyncSession, e: CloudEvent, p: facts.TitleRevoked) -> None:
+async def notify_holder_of_revocation(session: AsyncSession, e: CloudEvent, p: facts.TitleRevoked) -> None:
     await notify(session, await organisation_accounts(session, p.organisation_id), kind="title_revoked",
                  title="称号已撤销", body=f"称号 {p.title_number} 已于 {p.revoked_on.isoformat()} 撤销。原因：{p.reason}",
                  source_key=e.id, ref_type="title", ref_id=p.title_id)
@@ -157,13 +157,13 @@ async def on_title_revoked(session: AsyncSession, e: CloudEvent, p: facts.TitleR
 
 Handler = Callable[[AsyncSession, CloudEvent, Any], Awaitable[None]]
 _REACTIONS: list[tuple[Any, Handler]] = [
-    (facts.APPLICATION_RETURNED, on_application_returned),
-    (facts.EXPERT_ASSIGNED, on_expert_assigned),
-    (facts.OBJECTION_FILED, on_objection_filed),
-    (facts.OBJECTION_RESOLVED, on_objection_resolved),
-    (facts.APPLICATION_DECIDED, on_application_decided),
-    (facts.TITLE_GRANTED, on_title_granted),
-    (facts.TITLE_REVOKED, on_title_revoked),
+    (facts.APPLICATION_RETURNED, notify_applicant_of_return),
+    (facts.EXPERT_ASSIGNED, notify_expert_and_remind_before_due),
+    (facts.OBJECTION_FILED, notify_applicant_and_city_of_objection),
+    (facts.OBJECTION_RESOLVED, notify_applicant_of_objection_outcome),
+    (facts.APPLICATION_DECIDED, notify_applicant_of_decision),
+    (facts.TITLE_GRANTED, notify_holder_of_grant),
+    (facts.TITLE_REVOKED, notify_holder_of_revocation),
 ]
 
 

@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.contracts.registry import OBJECTION_FILED, OBJECTION_RESOLVED, ObjectionFiled, ObjectionResolved
+from sihua_shared.errors import DomainError, Kind, conflict, invalid, not_found
 from sihua_shared.outbox import record_event
-from sihua_shared.problems import ProblemError, conflict, field_error, not_found
 
 from ..adapters.call_tables import objections
-from ..domain.application_state import ApplicationAction, ApplicationState
-from .applications import find_application
+from ..domain.call_application_state import ApplicationAction, ApplicationState
+from .call_applications import find_application
 from .deadlines import PUBLICITY_ENDING
 from .notifications import cancel_reminders
 from .publicity import decide, running_publicity
@@ -43,14 +43,12 @@ async def file_objection(
         raise conflict("publicity_not_running", "当前不在公示期内，不能提出异议", "objections are taken only while publicity runs")
     try:
         application: dict[str, Any] | None = await find_application(session, application_id)
-    except ProblemError as exc:
-        if exc.status != 404:
+    except DomainError as exc:
+        if exc.kind is not Kind.NOT_FOUND:
             raise
         application = None  # named in the body: a field error, like one of another call
     if application is None or application["publicity_id"] != publicity["id"] or application["state"] != ApplicationState.PUBLICITY.value:
-        raise ProblemError(422, "not_in_publicity", "the application is not in this publicity",
-                           errors=[field_error("body.application_id", "该申报不在本次公示名单中",
-                                               "the application is not publicised here")])
+        raise invalid("body.application_id", "该申报不在本次公示名单中", "the application is not publicised here", "not_in_publicity")
     values = {"id": str(uuid.uuid4()), "publicity_id": publicity["id"], "application_id": application_id, "call_id": call_id,
               "organisation_id": application["organisation_id"], "filed_by": actor.id, "filed_by_org": actor.org,
               "reasons": reasons.strip(), "state": "open", "version": 1}

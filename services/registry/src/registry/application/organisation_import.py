@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.auth import Actor
+from sihua_shared.errors import DomainError, Problem
 from sihua_shared.jurisdiction import Jurisdiction
-from sihua_shared.problems import ProblemError, field_error
 
 from ..adapters.tables import organisations
 from ..adapters.xlsx import Sheet
@@ -200,15 +200,13 @@ async def _already_registered(session: AsyncSession, usccs: Mapping[str, int]) -
     return [RowProblem(usccs[u], "uscc", "该统一社会信用代码已登记", "this USCC is already registered") for u in taken]
 
 
-def import_problem(problems: Sequence[RowProblem], rows_checked: int) -> ProblemError:
+def import_problem(problems: Sequence[RowProblem], rows_checked: int) -> DomainError:
     report = sorted((p.as_report() for p in problems), key=lambda r: (r["row"], r["field"]))
     rows = sorted({p.row for p in problems})
-    return ProblemError(
-        422,
-        "import_rejected",
-        f"{len(rows)} row(s) have errors; nothing was imported",
-        errors=[field_error(f"file.rows[{r['row']}].{r['field']}", r["message_zh"], r["message_en"]) for r in report],
-        extra={"report": report, "rows_checked": rows_checked, "rows_with_errors": rows},
+    return DomainError(
+        "import_rejected", f"{len(rows)} 行有错误，未导入任何单位", f"{len(rows)} row(s) have errors; nothing was imported",
+        problems=[Problem(f"file.rows[{r['row']}].{r['field']}", "import_rejected", r["message_zh"], r["message_en"]) for r in report],
+        details={"report": report, "rows_checked": rows_checked, "rows_with_errors": rows},
     )
 
 

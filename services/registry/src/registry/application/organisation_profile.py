@@ -13,10 +13,9 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sihua_shared.errors import DomainError, combined
 from sihua_shared.jurisdiction import Jurisdiction
-from sihua_shared.problems import ProblemError, field_error
 
-from ..domain.errors import DomainError
 from ..domain.size_class import FEN_PER_WAN, classify_size, wan_to_fen
 from ..domain.uscc import normalise_uscc, validate_uscc
 
@@ -196,7 +195,6 @@ def profile_of(row: Mapping[str, Any]) -> dict[str, Any]:
     return profile
 
 
-def profile_problem(errors: Iterable[DomainError], *, prefix: str = "body") -> ProblemError:
-    """422 naming every field at fault, in Chinese and English."""
-    listed = [field_error(f"{prefix}.{e.field}" if e.field else prefix, e.message_zh, e.message_en) for e in errors]
-    return ProblemError(422, "validation_failed", "The organisation is not valid; see errors.", errors=listed)
+def profile_problem(errors: Iterable[DomainError], *, prefix: str = "body") -> DomainError:
+    """Every field at fault, in Chinese and English, placed under ``prefix``."""
+    return combined("validation_failed", "单位信息无效，见各项错误", "The organisation is not valid; see errors.", errors, prefix=prefix)

@@ -19,9 +19,9 @@ from sihua_shared.contracts.registry import (
     OrganisationRegistered,
     OrganisationUpdated,
 )
+from sihua_shared.errors import DomainError, Kind, Problem, conflict, forbidden, not_found
 from sihua_shared.jurisdiction import Jurisdiction
 from sihua_shared.outbox import record_event
-from sihua_shared.problems import ProblemError, field_error, forbidden, not_found
 
 from ..adapters.tables import organisations
 from .organisation_profile import SELF_SERVICE_FIELDS, check_profile, profile_of, profile_problem
@@ -31,13 +31,9 @@ _EVENT_FIELDS = ("uscc", "name", "kind", "district", "sector", "industry_code", 
 _STORED = (*_EVENT_FIELDS, "employees", "revenue_fen", "size_class_basis")
 
 
-def _outside_district(actor: Actor, field: str = "body.district") -> ProblemError:
-    return ProblemError(
-        403,
-        "outside_district",
-        f"district officers of {actor.district} act on organisations of their own district only",
-        errors=[field_error(field, "只能办理本区的单位", "only organisations of your own district")],
-    )
+def _outside_district(actor: Actor, field: str = "body.district") -> DomainError:
+    return forbidden("只能办理本区的单位", f"district officers of {actor.district} act on organisations of their own district only",
+                     field=field, code="outside_district")
 
 
 def registration_district(actor: Actor, district: str | None) -> str | None:
@@ -51,13 +47,9 @@ def registration_district(actor: Actor, district: str | None) -> str | None:
     return district
 
 
-def uscc_taken(uscc: str, field: str = "body.uscc") -> ProblemError:
-    return ProblemError(
-        409,
-        "uscc_taken",
-        f"an organisation with USCC {uscc} is already registered",
-        errors=[field_error(field, "该统一社会信用代码已登记", "this USCC is already registered")],
-    )
+def uscc_taken(uscc: str, field: str = "body.uscc") -> DomainError:
+    return conflict("uscc_taken", "该统一社会信用代码已登记", "this USCC is already registered", field=field,
+                    detail=f"an organisation with USCC {uscc} is already registered")
 
 
 async def insert_organisations(
@@ -161,13 +153,10 @@ def _ensure_may_change(actor: Actor, row: Mapping[str, Any], changes: Mapping[st
     if actor.org is not None and actor.org == row["id"]:
         refused = [name for name in changes if name not in SELF_SERVICE_FIELDS]
         if refused:
-            raise ProblemError(
-                403,
-                "identity_field",
-                f"only officials change {', '.join(refused)}",
-                errors=[
-                    field_error(f"body.{name}", "该项只能由主管部门修改", "only officials change this field") for name in refused
-                ],
+            raise DomainError(
+                "identity_field", "该项只能由主管部门修改", f"only officials change {', '.join(refused)}", kind=Kind.FORBIDDEN,
+                problems=[Problem(f"body.{name}", "identity_field", "该项只能由主管部门修改",
+                                  "only officials change this field") for name in refused],
             )
         return
     raise forbidden("无权修改该单位", "you may not change this organisation")

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.clock import now_utc
-from sihua_shared.problems import ProblemError, field_error
+from sihua_shared.errors import DomainError, invalid
 
 from ..adapters.account_tables import accounts, password_reset_tokens
 from .accounts import account_actor, account_view, find_account, normalise_username, revoke_account_sessions
@@ -73,19 +73,15 @@ async def request_password_reset(session: AsyncSession, login: str) -> list[Rese
     return mails
 
 
-def _invalid_token() -> ProblemError:
-    return ProblemError(
-        422,
-        "invalid_reset_token",
-        "the reset link is invalid, expired or already used",
-        errors=[field_error("body.token", "重置链接无效、已过期或已使用", "the reset link is invalid, expired or already used")],
-    )
+def _invalid_token() -> DomainError:
+    return invalid("body.token", "重置链接无效、已过期或已使用", "the reset link is invalid, expired or already used",
+                   "invalid_reset_token")
 
 
 async def confirm_password_reset(session: AsyncSession, token: str, new_password: str) -> dict[str, Any]:
     problems = password_problems(new_password)
     if problems:
-        raise ProblemError(422, "weak_password", "the new password does not meet the policy", errors=problems)
+        raise DomainError("weak_password", "新密码不符合密码规则", "the new password does not meet the policy", problems=problems)
     now = now_utc()
     query = select(password_reset_tokens).where(password_reset_tokens.c.token_hash == token_digest(token))
     found = (await session.execute(query)).mappings().first()

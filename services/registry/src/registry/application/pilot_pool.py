@@ -24,9 +24,9 @@ from sihua_shared.contracts.registry import (
     EnterpriseEnrolled,
     EnterpriseRemoved,
 )
+from sihua_shared.errors import DomainError, combined, conflict, forbidden, invalid, not_found, transition_not_allowed
 from sihua_shared.jurisdiction import Jurisdiction
 from sihua_shared.outbox import record_event
-from sihua_shared.problems import ProblemError, conflict, field_error, forbidden, not_found, transition_not_allowed
 
 from ..adapters.profile_tables import pilot_enrolments as pilot
 from ..adapters.tables import organisations
@@ -38,13 +38,10 @@ from .pilot_rules import eligibility_problems
 POOL_READERS = ("city_officer", "auditor", "service", "third_party")
 
 
-def _outside_district(actor: Actor, field: str) -> ProblemError:
-    return ProblemError(
-        403,
-        "outside_district",
-        f"district officers of {actor.district} act on enterprises of their own district only",
-        errors=[field_error(field, "只能办理本区企业的试点入库与移出", "only enterprises of your own district")],
-    )
+def _outside_district(actor: Actor, field: str) -> DomainError:
+    return forbidden("只能办理本区企业的试点入库与移出",
+                     f"district officers of {actor.district} act on enterprises of their own district only",
+                     field=field, code="outside_district")
 
 
 def _ensure_officer_for(actor: Actor, district: str | None, field: str) -> None:
@@ -61,22 +58,12 @@ async def enrol_enterprise(
     """Enrol an eligible SME (see ``pilot_rules``); 409 while it is already in the pool."""
     organisation = await get_organisation(session, enterprise_id, lock=True)  # serialises enrolments of one enterprise
     if organisation is None:
-        raise ProblemError(
-            422,
-            "validation_failed",
-            f"organisation {enterprise_id} does not exist",
-            errors=[field_error("body.enterprise_id", "企业不存在", "the enterprise does not exist")],
-        )
+        raise invalid("body.enterprise_id", "企业不存在", "the enterprise does not exist")
     _ensure_officer_for(actor, organisation["district"], "body.enterprise_id")
     problems = eligibility_problems(organisation, jurisdiction)
     if problems:
-        raise ProblemError(
-            422,
-            "not_eligible",
-            "the enterprise cannot join the pilot; see errors",
-            errors=[field_error(p.field or "body", p.message_zh, p.message_en) for p in problems],
-            extra={"reasons": [p.code for p in problems]},
-        )
+        raise combined("not_eligible", "该企业不符合试点入库条件，见各项错误", "the enterprise cannot join the pilot; see errors", problems,
+                       details={"reasons": [p.code for p in problems]})
     history = await session.execute(
         select(pilot.c.id, pilot.c.ordinal, pilot.c.removed_on).where(pilot.c.enterprise_id == enterprise_id).order_by(pilot.c.ordinal)
     )

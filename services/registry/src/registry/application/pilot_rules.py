@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sihua_shared.errors import DomainError
 from sihua_shared.jurisdiction import Jurisdiction
 
-from ..domain.errors import DomainError
 from ..domain.size_class import SizeClass
 
 

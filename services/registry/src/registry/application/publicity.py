@@ -21,15 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.contracts.registry import APPLICATION_DECIDED, ApplicationDecided
+from sihua_shared.errors import conflict, not_found
 from sihua_shared.jurisdiction import Jurisdiction
 from sihua_shared.outbox import record_event
-from sihua_shared.problems import conflict, not_found
 
 from ..adapters.call_tables import applications, objections, publicities
-from ..domain.application_state import ApplicationAction, ApplicationState
+from ..domain.call_application_state import ApplicationAction, ApplicationState
 from ..domain.ranking import CutOutcome
-from .application_actions import next_state
-from .applications import find_application, store_application
+from .call_application_actions import next_state
+from .call_applications import find_application, store_application
 from .deadlines import cancel_publicity_reminders, schedule_publicity_reminders, working_calendar
 from .scoring import review_complete
 from .tie_breaks import apply_tie_break, current_cut, matches, pending_tie_break, settled_cut, supersede_tie_break

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
 from sihua_shared.auth import OFFICIALS, Actor
-from sihua_shared.problems import ProblemError, conflict, field_error, forbidden, not_found
+from sihua_shared.errors import conflict, forbidden, invalid, not_found
 
 from ..adapters.profile_tables import organisation_relationships as rel
 from ..domain.review import ConflictGraph, Relationship, RelationshipKind
@@ -43,19 +43,9 @@ async def declare_relationship(
     """Officials with the organisation in scope, or the organisation itself, declare a relationship."""
     await visible_organisation(session, actor, org_id)
     if related_id == org_id:
-        raise ProblemError(
-            422,
-            "validation_failed",
-            "an organisation cannot be related to itself",
-            errors=[field_error("body.related_organisation_id", "不能与本单位自身建立关系", "cannot relate an organisation to itself")],
-        )
+        raise invalid("body.related_organisation_id", "不能与本单位自身建立关系", "cannot relate an organisation to itself")
     if await get_organisation(session, related_id) is None:
-        raise ProblemError(
-            422,
-            "validation_failed",
-            f"organisation {related_id} does not exist",
-            errors=[field_error("body.related_organisation_id", "关联单位不存在", "the related organisation does not exist")],
-        )
+        raise invalid("body.related_organisation_id", "关联单位不存在", "the related organisation does not exist")
     existing = await session.execute(select(rel.c.id).where(_between(org_id, related_id), rel.c.kind == kind.value))
     if existing.first() is not None:
         raise conflict(

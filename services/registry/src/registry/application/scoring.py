@@ -16,16 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.problems import ProblemError, conflict, field_error, forbidden
+from sihua_shared.errors import DomainError, Problem, conflict, forbidden
 
 from ..adapters.call_tables import applications, calls, panel_members
-from ..domain.application_state import ApplicationState
-from ..domain.errors import DomainError
+from ..domain.call_application_state import ApplicationState
 from ..domain.review import ExpertScore, aggregate_scores
-from .applications import store_application
 from .assignments import active_members
+from .call_applications import store_application
 from .calls import call_rubric
-from .domain_problems import domain_problem
 from .notifications import cancel_reminders
 
 
@@ -57,14 +55,16 @@ async def submit_scores(
         checked = rubric.check_scores(scores)
         total = rubric.total(checked)
     except DomainError as exc:
-        raise domain_problem(exc) from exc
+        raise exc.at("body") from exc
     missing = [c for c in rubric.criteria if not (comments.get(c.code) or "").strip()]
     extra = sorted(set(comments) - set(rubric.codes))
     if missing or extra:
-        errors = [field_error(f"body.comments.{c.code}", f"请填写“{c.name_zh}”的评审意见", f"a comment on {c.code} is required")
-                  for c in missing]
-        errors += [field_error(f"body.comments.{code}", "评审意见对应的指标不存在", f"no criterion {code}") for code in extra]
-        raise ProblemError(422, "comments_required", "every criterion needs a comment", errors=errors)
+        problems = [Problem(f"body.comments.{c.code}", "comment_required", f"请填写“{c.name_zh}”的评审意见",
+                            f"a comment on {c.code} is required")
+                    for c in missing]
+        problems += [Problem(f"body.comments.{code}", "unknown_criterion", "评审意见对应的指标不存在",
+                             f"no criterion {code}") for code in extra]
+        raise DomainError("comments_required", "每项指标都须填写评审意见", "every criterion needs a comment", problems=problems)
     sheet = {"status": "scored", "scores": {k: str(v) for k, v in checked.items()},
              "comments": {c.code: comments[c.code].strip() for c in rubric.criteria}, "total": total}
     await session.execute(update(panel_members).where(panel_members.c.id == me["id"]).values(**sheet, scored_at=func.now()))
@@ -84,7 +84,7 @@ async def _aggregate(session: AsyncSession, actor: Actor, call: Mapping[str, Any
             result = aggregate_scores(application["id"], call_rubric(call), scored, spread_limit=Decimal(call["spread_limit"]),
                                       panel_members=[m["expert_id"] for m in members])
         except DomainError as exc:
-            raise domain_problem(exc) from exc
+            raise exc.at("body") from exc
         values.update(final_score=result.final_score, score_spread=result.spread, needs_chair_review=result.needs_chair_review,
                       criterion_means=[str(m) for m in result.criterion_means])
     return await store_application(session, actor, application, "application.score", **values)

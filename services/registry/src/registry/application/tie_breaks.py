@@ -22,12 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.problems import ProblemError, conflict, field_error, forbidden
+from sihua_shared.errors import DomainError, conflict, forbidden
 
 from ..adapters.call_tables import applications, panel_members, tie_breaks
-from ..domain.application_state import ApplicationState
+from ..domain.call_application_state import ApplicationState
 from ..domain.ranking import CutRule, RankedApplication, ScoredApplication, rank_and_cut, tie_order_errors, tied_at_cut
-from .applications import find_application
+from .call_applications import find_application
 from .scoring import review_complete
 
 METHODS = {"criterion_means": "按分项平均分排序", "panel_vote": "评审组投票", "other": "其他方式"}
@@ -113,9 +113,9 @@ async def record_tie_break(
     recorded_as = await _recorded_as(session, actor, call["id"], cut.tied)
     errors = tie_order_errors(cut.tied, order, "body.order")
     if errors:
-        raise ProblemError(422, "tie_order_invalid", "the order must name exactly the applications tied at the quota line",
-                           errors=[field_error(e.field or "body.order", e.message_zh, e.message_en) for e in errors],
-                           extra={"tied": cut.tied})
+        raise DomainError("tie_order_invalid", "排序须恰好包含入选名额线上的全部同分申报",
+                          "the order must name exactly the applications tied at the quota line",
+                          problems=[p for e in errors for p in e.problems], details={"tied": cut.tied})
     pending = await pending_tie_break(session, call["id"])
     if matches(pending, cut.tied):
         assert pending is not None

@@ -17,15 +17,14 @@ from sihua_shared.clock import business_clock
 from sihua_shared.consumer import PermanentError, Reaction, Subscription
 from sihua_shared.contracts.evaluation import VERDICT_ISSUED, VerdictIssued
 from sihua_shared.contracts.registry import TITLE_GRANTED, TITLE_REVOKED, TitleGranted, TitleRevoked
+from sihua_shared.errors import DomainError, Kind, not_found
 from sihua_shared.events import CloudEvent
 from sihua_shared.jurisdiction import Jurisdiction
 from sihua_shared.logging import get_logger
 from sihua_shared.outbox import record_event
-from sihua_shared.problems import ProblemError, field_error, not_found
 
 from ..adapters.tables import organisations
 from ..adapters.title_tables import title_sequences, titles
-from ..domain.errors import DomainError
 from ..domain.titles import Title, grant_title
 
 log = get_logger("registry.titles")
@@ -70,14 +69,10 @@ async def grant_title_to(
     """Grant the jurisdiction's title of ``kind`` (number, name and validity from its configuration)."""
     organisation = await _organisation(session, organisation_id)
     sequence = await _next_sequence(session, kind, valid_from.year)
-    try:
-        title = grant_title(jurisdiction, kind, organisation_id, year=valid_from.year, sequence=sequence, valid_from=valid_from)
-    except DomainError as exc:
-        error = field_error(exc.field or "body.kind", exc.message_zh, exc.message_en)
-        raise ProblemError(422, exc.code, exc.message_en, errors=[error]) from exc
+    title = grant_title(jurisdiction, kind, organisation_id, year=valid_from.year, sequence=sequence, valid_from=valid_from)
     if title.valid_until is None:
-        raise ProblemError(422, "title_without_validity", f"the jurisdiction gives {kind} titles no validity period",
-                           errors=[field_error("kind", "该称号未配置有效期", "the title kind has no validity period configured")])
+        raise DomainError("title_without_validity", "该称号未配置有效期", "the title kind has no validity period configured", field="kind",
+                          detail=f"the jurisdiction gives {kind} titles no validity period")
     title_id = str(uuid.uuid4())
     row: dict[str, Any] = {
         "id": title_id, "number": title.number, "kind": kind, "name_zh": title.name_zh,
@@ -114,8 +109,8 @@ async def revoke_title(
     cycle_id: str | None = None,
 ) -> dict[str, Any]:
     if title["revoked_on"] is not None:
-        raise ProblemError(409, "title_already_revoked", f"title {title['number']} was revoked on {title['revoked_on']}",
-                           errors=[field_error("state", "该称号已撤销", "the title is already revoked")])
+        raise DomainError("title_already_revoked", "该称号已撤销", "the title is already revoked", kind=Kind.CONFLICT,
+                          detail=f"title {title['number']} was revoked on {title['revoked_on']}")
     values = {"revoked_on": on, "revocation_reason": reason, "revoked_by": revoked_by, "revocation_cycle_id": cycle_id,
               "version": title["version"] + 1}
     await session.execute(update(titles).where(titles.c.id == title["id"]).values(**values))

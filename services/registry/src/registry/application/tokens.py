@@ -4,7 +4,7 @@ Access tokens are RS256 JWTs with the claims of handbook §6 and ``kid`` in the 
 are opaque, stored as digests and rotated on every use; presenting a rotated one again means it was
 stolen or replayed, so its whole family is revoked.
 
-A grant answers a ``TokenResponse`` or a ``ProblemError`` to raise *after* the transaction commits:
+A grant answers a ``TokenResponse`` or a ``DomainError`` to raise *after* the transaction commits:
 a failed login still has to count (and maybe lock the account).
 """
 
@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
 from sihua_shared.clock import now_utc
+from sihua_shared.errors import DomainError
 from sihua_shared.keys import SigningKey
-from sihua_shared.problems import ProblemError
 from sihua_shared.settings import Settings
 
 from ..adapters.account_tables import accounts, refresh_tokens
@@ -52,7 +52,7 @@ class TokenResponse:
         return body
 
 
-Outcome = TokenResponse | ProblemError
+Outcome = TokenResponse | DomainError
 
 
 def issue_access_token(
@@ -155,12 +155,12 @@ async def password_grant(
 
 
 async def client_credentials_grant(
-    session: AsyncSession, key: SigningKey, settings: Settings, client_id: str, secret: str, *, basic: bool
+    session: AsyncSession, key: SigningKey, settings: Settings, client_id: str, secret: str
 ) -> Outcome:
     client = await find_client(session, client_id)
     stored = client["secret_hash"] if client is not None and client["active"] else None
     if not await verify_secret_async(stored, secret):
-        return invalid_client(basic=basic)
+        return invalid_client()
     assert client is not None
     return issue_access_token(
         key, settings, subject=client["client_id"], roles=list(client["roles"]),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from .errors import DomainError
+from sihua_shared.statemachine import Machine
 
 
 class CallState(StrEnum):
@@ -39,29 +39,16 @@ CALL_TRANSITIONS: dict[tuple[CallState, CallAction], CallState] = {
 }
 
 
-class CallTransitionNotAllowed(DomainError):
-    def __init__(self, state: CallState, action: str, allowed: list[CallAction]) -> None:
-        allowed_zh = "、".join(a.label_zh for a in allowed) or "无"
-        allowed_en = ", ".join(a.value for a in allowed) or "none"
-        super().__init__(
-            "transition_not_allowed",
-            f"征集当前状态为“{state.label_zh}”，不能执行该操作；可执行的操作：{allowed_zh}",
-            f"action {action!r} is not allowed on a call that is {state.value!r}; allowed: {allowed_en}",
-            field="action",
-            details={"state": state.value, "action": action, "allowed": [a.value for a in allowed]},
-        )
-        self.state = state
-        self.allowed = allowed
+CALL_MACHINE: Machine[CallState, CallAction] = Machine(
+    "call", "征集", tuple(CallState), CALL_TRANSITIONS,
+    {s: s.label_zh for s in CallState}, {a: a.label_zh for a in CallAction},
+)
 
 
 def call_actions(state: CallState | str) -> list[CallAction]:
-    current = CallState(state)
-    return [action for (source, action) in CALL_TRANSITIONS if source is current]
+    return CALL_MACHINE.allowed(CallState(state))
 
 
 def call_transition(state: CallState | str, action: CallAction | str) -> CallState:
-    current = CallState(state)
-    target = CALL_TRANSITIONS.get((current, CallAction(action)))
-    if target is None:
-        raise CallTransitionNotAllowed(current, str(action), call_actions(current))
-    return target
+    """The call's state after ``action``; raises ``TransitionNotAllowed`` naming the allowed actions."""
+    return CALL_MACHINE.step(CallState(state), action)

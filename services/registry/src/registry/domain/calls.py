@@ -23,9 +23,9 @@ from fractions import Fraction
 from typing import cast
 from zoneinfo import ZoneInfo
 
+from sihua_shared.errors import DomainError, Kind
 from sihua_shared.jurisdiction import Jurisdiction
 
-from .errors import DomainError
 from .numbers import exact_decimal, round_hundredths
 from .ranking import CutRule
 
@@ -80,7 +80,7 @@ class IntakeWindow:
                 "call_not_open",
                 f"不在申报时间内（{self.opens_on.isoformat()} 至 {until}）",
                 f"the call is not open (from {self.opens_on.isoformat()} to {self.closes_on or 'year-round'})",
-                field="call",
+                field="call", kind=Kind.CONFLICT,
                 details={"opens_on": self.opens_on.isoformat(), "closes_on": self.closes_on.isoformat() if self.closes_on else None},
             )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from .errors import DomainError
+from sihua_shared.errors import DomainError
 
 HUNDREDTH = Decimal("0.01")
 HUNDRED = Decimal(100)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from .errors import DomainError
+from sihua_shared.errors import DomainError
+
 from .numbers import HUNDRED, exact_decimal
 
 

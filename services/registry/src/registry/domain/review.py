@@ -37,8 +37,9 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
+from sihua_shared.errors import DomainError, Kind
+
 from .calls import Rubric
-from .errors import DomainError
 from .numbers import exact_decimal, round_hundredths
 from .ranking import ScoredApplication
 
@@ -218,12 +219,13 @@ def assign_panel(
             "not_enough_experts",
             f"符合回避要求的专家不足：需要{size}名，仅有{len(eligible)}名",
             f"not enough eligible experts: {size} needed, {len(eligible)} available",
-            field="experts", details={"needed": size, "eligible": len(eligible), "pool": len(pool)},
+            field="experts", kind=Kind.CONFLICT, details={"needed": size, "eligible": len(eligible), "pool": len(pool)},
         )
     members = eligible[:size]
     chair = next((e for e in members if e.can_chair), None)
     if chair is None:
-        raise DomainError("no_chair_available", "评审组中没有可担任组长的专家", "no member of the panel may chair it", field="experts")
+        raise DomainError("no_chair_available", "评审组中没有可担任组长的专家", "no member of the panel may chair it", field="experts",
+                          kind=Kind.CONFLICT)
     return Panel(
         application_id=application.application_id,
         seed=seed,
@@ -319,7 +321,7 @@ def aggregate_scores(
         if missing:
             raise DomainError(
                 "scores_incomplete", f"尚有{len(missing)}名专家未评分", f"experts yet to score: {missing}",
-                field="scores", details={"experts": missing},
+                field="scores", kind=Kind.CONFLICT, details={"experts": missing},
             )
 
     totals = {s.expert_id: rubric.total(s.scores, field=f"scores[{s.expert_id}]") for s in scores}

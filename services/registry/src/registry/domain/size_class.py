@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from .errors import DomainError
+from sihua_shared.errors import DomainError
 
 FEN_PER_WAN = 1_000_000  # 1万元 = 10,000 元 = 1,000,000 分
 

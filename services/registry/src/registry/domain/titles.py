@@ -18,9 +18,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from sihua_shared.errors import DomainError
 from sihua_shared.jurisdiction import Jurisdiction, TitleConfig
-
-from .errors import DomainError
 
 
 class TitleStatus(StrEnum):

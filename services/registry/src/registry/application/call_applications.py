@@ -18,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.problems import ProblemError, conflict, field_error, forbidden, not_found
+from sihua_shared.errors import DomainError, TransitionNotAllowed, conflict, forbidden, not_found
 
 from ..adapters.call_tables import applications, panel_members
 from ..adapters.tables import organisations
-from ..domain.application_state import EDITABLE_STATES, ApplicationState, allowed_actions
+from ..domain.call_application_state import EDITABLE_STATES, ApplicationState, allowed_actions
 from ..domain.call_state import CallState
 from ..domain.calls import CallKind
 from .deadlines import schedule_intake_reminders
@@ -94,14 +94,10 @@ def ensure_official_for(actor: Actor, row: Mapping[str, Any]) -> None:
     raise forbidden("只有主管部门可以办理该操作", "only officials in charge may do this")
 
 
-def _not_editable(row: Mapping[str, Any]) -> ProblemError:
+def _not_editable(row: Mapping[str, Any]) -> TransitionNotAllowed:
     state = ApplicationState(row["state"])
-    allowed = [a.value for a in allowed_actions(state)]
-    return ProblemError(
-        409, "transition_not_allowed", f"an application that is {state.value} cannot be edited; allowed: {', '.join(allowed) or 'none'}",
-        errors=[field_error("state", f"申报当前状态为“{state.label_zh}”，不能修改", f"cannot edit in state {state.value}")],
-        extra={"state": state.value, "allowed": allowed},
-    )
+    return TransitionNotAllowed(state, "edit", allowed_actions(state), message_zh=f"申报当前状态为“{state.label_zh}”，不能修改",
+                                message_en=f"cannot edit in state {state.value}")
 
 
 def ensure_editable(row: Mapping[str, Any]) -> None:
@@ -122,8 +118,8 @@ async def create_application(
     if organisation is None:
         raise not_found("organisation", actor.org)
     if organisation["kind"] not in _ELIGIBLE_KINDS[call["kind"]]:
-        raise ProblemError(422, "organisation_not_eligible", f"an organisation of kind {organisation['kind']} cannot apply to this call",
-                           errors=[field_error("organisation", "本单位类型不能申报此类征集", "this kind of organisation cannot apply")])
+        raise DomainError("organisation_not_eligible", "本单位类型不能申报此类征集", "this kind of organisation cannot apply",
+                          field="organisation", detail=f"an organisation of kind {organisation['kind']} cannot apply to this call")
     values = {"id": str(uuid.uuid4()), "call_id": call["id"], "organisation_id": actor.org, "state": ApplicationState.DRAFT.value,
               "created_by": actor.id, "version": 1, **{k: content[k] for k in EDITABLE if k in content}}
     statement = pg_insert(applications).values(**values).on_conflict_do_nothing().returning(applications.c.id)

@@ -21,14 +21,14 @@ from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_p
 from sihua_shared.jurisdiction import DistrictCode
 from sihua_shared.runtime import Runtime, get_runtime
 
-from ..application.application_actions import (
+from ..application.call_application_actions import (
     pass_formal_check,
     return_for_revision,
     start_formal_check,
     submit_application,
     withdraw_application,
 )
-from ..application.applications import (
+from ..application.call_applications import (
     APPLICANT_ROLES,
     application_view,
     create_application,

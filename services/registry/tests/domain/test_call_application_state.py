@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from registry.domain.application_state import (
+from registry.domain.call_application_state import (
     DECIDED_STATES,
     TRANSITIONS,
     ApplicationAction,
     ApplicationState,
-    TransitionNotAllowed,
     allowed_actions,
     transition,
 )
-from registry.domain.errors import DomainError
+from sihua_shared.errors import DomainError, TransitionNotAllowed
 
 S, A = ApplicationState, ApplicationAction
 

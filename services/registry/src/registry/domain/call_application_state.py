@@ -27,7 +27,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
-from .errors import DomainError
+from sihua_shared.errors import DomainError
+from sihua_shared.statemachine import Machine
 
 
 class ApplicationState(StrEnum):
@@ -114,29 +115,24 @@ APPLICANT_ACTIONS: frozenset[ApplicationAction] = frozenset({A.SUBMIT, A.RESUBMI
 EDITABLE_STATES: frozenset[ApplicationState] = frozenset({S.DRAFT, S.RETURNED})
 
 
-class TransitionNotAllowed(DomainError):
-    """The action is not allowed from the current state; ``allowed`` lists the ones that are (HTTP 409)."""
-
-    def __init__(self, state: ApplicationState, action: str, allowed: Sequence[ApplicationAction]) -> None:
-        allowed_list = list(allowed)
-        allowed_en = ", ".join(a.value for a in allowed_list) or "none"
-        allowed_zh = "、".join(a.label_zh for a in allowed_list) or "无"
-        super().__init__(
-            "transition_not_allowed",
-            f"申报当前状态为“{state.label_zh}”，不能执行该操作；可执行的操作：{allowed_zh}",
-            f"action {action!r} is not allowed in state {state.value!r}; allowed: {allowed_en}",
-            field="action",
-            details={"state": state.value, "action": action, "allowed": [a.value for a in allowed_list]},
+def _reasons_given(*, reasons: Sequence[str] = (), **_: object) -> None:
+    """``return_for_revision`` needs at least one non-blank reason: the applicant must be told what to fix."""
+    if not [r for r in reasons if r.strip()]:
+        raise DomainError(
+            "reasons_required", "退回补正须写明理由", "returning an application for revision needs at least one reason",
+            field="reasons",
         )
-        self.state = state
-        self.action = action
-        self.allowed = allowed_list
+
+
+MACHINE: Machine[ApplicationState, ApplicationAction] = Machine(
+    "application", "申报", tuple(S), TRANSITIONS, _STATE_LABELS, _ACTION_LABELS,
+    guards={A.RETURN_FOR_REVISION: _reasons_given},
+)
 
 
 def allowed_actions(state: ApplicationState | str) -> list[ApplicationAction]:
     """The actions allowed from ``state``, in declaration order."""
-    current = ApplicationState(state)
-    return [action for (source, action) in TRANSITIONS if source is current]
+    return MACHINE.allowed(ApplicationState(state))
 
 
 def transition(
@@ -145,21 +141,5 @@ def transition(
     *,
     reasons: Sequence[str] = (),
 ) -> ApplicationState:
-    """The state after ``action``; raises ``TransitionNotAllowed`` (or ``DomainError`` for missing reasons).
-
-    ``return_for_revision`` needs at least one non-blank reason: the applicant must be told what to fix.
-    """
-    current = ApplicationState(state)
-    try:
-        act = ApplicationAction(action)
-    except ValueError:
-        raise TransitionNotAllowed(current, str(action), allowed_actions(current)) from None
-    target = TRANSITIONS.get((current, act))
-    if target is None:
-        raise TransitionNotAllowed(current, act.value, allowed_actions(current))
-    if act is A.RETURN_FOR_REVISION and not [r for r in reasons if r.strip()]:
-        raise DomainError(
-            "reasons_required", "退回补正须写明理由", "returning an application for revision needs at least one reason",
-            field="reasons",
-        )
-    return target
+    """The state after ``action``; raises ``TransitionNotAllowed`` (or ``DomainError`` for missing reasons)."""
+    return MACHINE.step(ApplicationState(state), action, reasons=reasons)

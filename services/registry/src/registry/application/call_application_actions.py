@@ -1,6 +1,6 @@
 """The applicant's and the officials' steps on an application: submit (or resubmit), withdraw, the formal check.
 
-Every step goes through ``domain.application_state.transition``: a step the state does not allow answers 409 with
+Every step goes through ``domain.call_application_state.transition``: a step the state does not allow answers 409 with
 the allowed ones. The caller has checked ``If-Match``. They take a session and never commit.
 """
 
@@ -20,19 +20,17 @@ from sihua_shared.contracts.registry import (
     ApplicationReturned,
     ApplicationSubmitted,
 )
+from sihua_shared.errors import DomainError, Kind, Problem
 from sihua_shared.jurisdiction import Jurisdiction
 from sihua_shared.outbox import record_event
-from sihua_shared.problems import ProblemError, field_error
 
 from ..adapters.call_tables import application_attachments
-from ..domain.application_state import ApplicationAction, ApplicationState, transition
+from ..domain.call_application_state import ApplicationAction, ApplicationState, transition
 from ..domain.call_state import CallState
 from ..domain.calls import IntakeWindow
-from ..domain.errors import DomainError
-from .applications import ensure_applicant, ensure_official_for, store_application
+from .call_applications import ensure_applicant, ensure_official_for, store_application
 from .calls import find_call
 from .deadlines import cancel_intake_reminders, schedule_intake_reminders
-from .domain_problems import domain_problem
 from .notifications import cancel_reminders
 
 A = ApplicationAction
@@ -42,7 +40,7 @@ def next_state(row: Mapping[str, Any], action: ApplicationAction, reasons: Seque
     try:
         return transition(row["state"], action, reasons=reasons)
     except DomainError as exc:
-        raise domain_problem(exc) from exc
+        raise exc.at("body") from exc
 
 
 def _require_intake(call: Mapping[str, Any], on: date, jurisdiction: Jurisdiction) -> None:
@@ -50,10 +48,11 @@ def _require_intake(call: Mapping[str, Any], on: date, jurisdiction: Jurisdictio
     window = IntakeWindow(call["opens_on"], call["closes_on"])
     try:
         if call["state"] != CallState.OPEN.value:
-            raise DomainError("call_not_open", "该征集已截止或尚未发布", "the call is not taking applications", field="call")
+            raise DomainError("call_not_open", "该征集已截止或尚未发布", "the call is not taking applications", field="call",
+                              kind=Kind.CONFLICT)
         window.require_open_at(datetime.combine(on, time(12), tzinfo=jurisdiction.zone), jurisdiction.zone)
     except DomainError as exc:
-        raise domain_problem(exc) from exc
+        raise exc.at("body") from exc
 
 
 async def _missing_materials(session: AsyncSession, call: Mapping[str, Any], application_id: str) -> list[Mapping[str, Any]]:
@@ -73,10 +72,11 @@ async def submit_application(
     _require_intake(call, on, jurisdiction)
     missing = await _missing_materials(session, call, before["id"])
     if missing:
-        raise ProblemError(
-            422, "materials_missing", "required materials are missing: " + ", ".join(m["code"] for m in missing),
-            errors=[field_error(f"attachments.{m['code']}", f"缺少申报材料：{m['name_zh']}", f"missing material {m['code']}")
-                    for m in missing],
+        raise DomainError(
+            "materials_missing", "缺少申报材料", "required materials are missing: " + ", ".join(m["code"] for m in missing),
+            problems=[Problem(f"attachments.{m['code']}", "material_missing", f"缺少申报材料：{m['name_zh']}",
+                              f"missing material {m['code']}")
+                      for m in missing],
         )
     row = await store_application(session, actor, before, f"application.{action.value}", state=state.value, submitted_at=func.now())
     await cancel_intake_reminders(session, row["id"])
