@@ -46,6 +46,7 @@ from sqlalchemy import BigInteger, Column, Identity, MetaData, Table, func, inse
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from diagnosis.adapters.readmodels import known_organisations
 from sihua_shared.bus import connect, ensure_stream, stream_name
 from sihua_shared.contracts.registry import ORGANISATION_REGISTERED, OrganisationRegistered
 from sihua_shared.db import create_engine, session_factory
@@ -54,7 +55,6 @@ from sihua_shared.events import CloudEvent, new_event
 from sihua_shared.logging import configure_logging
 from sihua_shared.migrate import upgrade
 from sihua_shared.outbox import record_event
-from sihua_shared.readmodels import known_organisations
 from sihua_shared.settings import Settings
 from sihua_shared.tables import dead_letters
 from sihua_shared.testing.data import make_uscc

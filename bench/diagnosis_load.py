@@ -66,10 +66,10 @@ class Load:
 async def prepare(url: str, issuer: Any, drafts: int, enterprises: int) -> Load:
     """Enterprises in the organisations read model and complete draft assessments, written straight to the database."""
     from diagnosis.adapters.assessment_tables import assessments
+    from diagnosis.adapters.readmodels import known_organisations
     from diagnosis.application.edition_cache import shipped_edition
     from diagnosis.application.editions import ensure_shipped_edition
     from sihua_shared.db import create_engine, session_factory
-    from sihua_shared.readmodels import known_organisations
     from sihua_shared.testing.data import make_uscc
 
     edition = shipped_edition()

@@ -9,12 +9,12 @@ from typing import Any
 from nats.aio.client import Client as NATS
 from sqlalchemy import func, select
 
+from diagnosis.adapters.readmodels import known_organisations
 from sihua_shared.bus import connect, ensure_stream
 from sihua_shared.contracts.registry import ORGANISATION_REGISTERED, OrganisationRegistered
 from sihua_shared.db import create_engine, session_factory
 from sihua_shared.events import new_event
 from sihua_shared.outbox import record_event
-from sihua_shared.readmodels import known_organisations
 from sihua_shared.tables import dead_letters, outbox, processed_messages
 from sihua_shared.testing.data import make_uscc
 from tests.pipeline.helpers import rows

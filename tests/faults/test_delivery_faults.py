@@ -209,9 +209,9 @@ async def test_two_relays_publish_every_event_exactly_once(stack: Stack) -> None
 async def test_exhausted_transient_failure_is_dead_lettered_then_replayed(stack: Stack) -> None:
     """A handler failing every time is retried, dead-lettered when deliveries run out, and the
     operator's replay applies it once the cause is gone."""
+    from diagnosis.adapters.readmodels import REGISTRY_FACTS
     from sihua_shared.consumer import Reaction, Subscription
     from sihua_shared.contracts.registry import ORGANISATION_REGISTERED
-    from sihua_shared.readmodels import record_organisation
     from sihua_shared.service import ServiceSpec
     from sihua_shared.worker import Worker, replay_dead_letters
 
@@ -220,7 +220,7 @@ async def test_exhausted_transient_failure_is_dead_lettered_then_replayed(stack:
     async def flaky(session: Any, envelope: CloudEvent, payload: Any) -> None:
         if broken["on"]:
             raise ConnectionError("downstream unavailable")
-        await record_organisation(session, envelope, payload)
+        await REGISTRY_FACTS.record_organisation(session, envelope, payload)
 
     spec = ServiceSpec(
         name="diagnosis",

@@ -31,7 +31,7 @@ async def test_topology_is_declared_as_code_and_applied_idempotently(stack: Stac
             f"{stack.namespace}.sihua.registry.{fact}.*"
             for fact in (
                 "account.deactivated", "account.reactivated", "organisation.registered", "organisation.updated",
-                "pilot_enterprise.enrolled", "pilot_enterprise.removed", "title.granted", "title.revoked",
+                "pilot_pool.enterprise_enrolled", "pilot_pool.enterprise_removed", "title.granted", "title.revoked",
             )
         ]
         if supports_multiple_filters(js):

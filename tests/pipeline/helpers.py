@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from sihua_shared.readmodels import known_organisations
+from diagnosis.adapters.readmodels import known_organisations
 from sihua_shared.service import ServiceSpec
 
 CONSUMERS = ("diagnosis", "catalog", "funding", "evaluation")

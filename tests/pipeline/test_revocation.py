@@ -112,9 +112,9 @@ async def test_a_late_deactivation_never_undoes_a_newer_reactivation(stack: Stac
 
     settings = await stack.settings("funding")
     async with running_worker(spec_of("funding"), settings) as worker:
-        await _send(stack, ACCOUNT_REACTIVATED, {"account_id": "a-1", "version": 3})
-        await _send(stack, ACCOUNT_DEACTIVATED, {"account_id": "a-1", "version": 2})  # older, arriving late
-        await _send(stack, ACCOUNT_DEACTIVATED, {"account_id": "a-2", "version": 2})
+        await _send(stack, ACCOUNT_REACTIVATED, 3, {"account_id": "a-1", "version": 3})
+        await _send(stack, ACCOUNT_DEACTIVATED, 2, {"account_id": "a-1", "version": 2})  # older, arriving late
+        await _send(stack, ACCOUNT_DEACTIVATED, 2, {"account_id": "a-2", "version": 2})
 
         async def all_handled() -> bool:
             return bool(worker.runners) and worker.runners[0].counts["processed"] == 3

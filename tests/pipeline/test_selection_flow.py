@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from diagnosis.adapters.readmodels import known_titles
 from registry.main import create_app
 from services.registry.tests.selection_kit import API, DAY, World, if_match, install_clock
 from sihua_shared.bus import connect, stream_name
-from sihua_shared.readmodels import known_titles
 from sihua_shared.tables import outbox
 from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client
 

@@ -16,11 +16,11 @@ from typing import Any
 
 import httpx
 
+from diagnosis.adapters.readmodels import REGISTRY_FACTS
 from diagnosis.domain.index import load_shipped_edition
 from sihua_shared.contracts.registry import EnterpriseEnrolled, OrganisationRegistered, TitleGranted
 from sihua_shared.db import create_engine, session_factory
 from sihua_shared.events import CloudEvent
-from sihua_shared.readmodels import record_enrolment, record_organisation, record_title_granted
 from sihua_shared.testing.data import make_uscc
 
 API = "/api/diagnosis/v1"
@@ -58,17 +58,17 @@ async def seed(url: str, *orgs: tuple[str, str, str | None, str | None], pilot: 
     engine = create_engine(url)
     async with session_factory(engine)() as s, s.begin():
         for n, (org_id, kind, district, sector) in enumerate(orgs):
-            await record_organisation(s, ENVELOPE, OrganisationRegistered(
+            await REGISTRY_FACTS.record_organisation(s, ENVELOPE, OrganisationRegistered(
                 organisation_id=org_id, uscc=make_uscc(500 + n), name=f"{org_id} 有限公司", kind=kind,  # type: ignore[arg-type]
                 district=district, sector=sector))
         for n, org_id in enumerate(pilot):
-            await record_enrolment(s, ENVELOPE, EnterpriseEnrolled(
+            await REGISTRY_FACTS.record_enrolment(s, ENVELOPE, EnterpriseEnrolled(
                 enterprise_id=org_id, uscc=make_uscc(700 + n), sector="custom_furniture", district="baiyun",
                 size_class="small", enrolled_on=date(2026, 1, 5)))
         for n, org_id in enumerate(diagnosis_providers):
-            await record_title_granted(s, ENVELOPE, TitleGranted(
+            await REGISTRY_FACTS.record_title_granted(s, ENVELOPE, TitleGranted(
                 title_id=f"title-{org_id}", title_number=f"GZ-DP-{n}", kind="diagnosis_provider",
-                title_name="评估诊断服务项目承担单位", organisation_id=org_id, uscc=make_uscc(800 + n),
+                name_zh="评估诊断服务项目承担单位", organisation_id=org_id, uscc=make_uscc(800 + n),
                 valid_from=DAY - timedelta(days=30), valid_until=DAY + timedelta(days=700)))
     await engine.dispose()
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from diagnosis.adapters.readmodels import REGISTRY_FACTS
 from diagnosis.main import create_app
 from sihua_shared.contracts.registry import OrganisationRegistered, TitleGranted, TitleRevoked
 from sihua_shared.db import create_engine, session_factory
 from sihua_shared.events import CloudEvent
-from sihua_shared.readmodels import record_organisation, record_title_granted, record_title_revoked
 from sihua_shared.tables import audit_log, outbox
 from sihua_shared.testing.data import make_uscc
 from sihua_shared.testing.harness import Stack, service_client
@@ -33,15 +33,15 @@ async def _seed(url: str) -> dict[str, str]:
              ("revoked", "diagnosis_provider", None), ("expired", "diagnosis_provider", None), ("none", "platform", None)]
         ):
             org = OrganisationRegistered(organisation_id=ids[key], uscc=make_uscc(300 + n), name=key, kind=kind, district=district)
-            await record_organisation(s, ENVELOPE, org)
+            await REGISTRY_FACTS.record_organisation(s, ENVELOPE, org)
         start = DAY - timedelta(days=30)
         for n, key in enumerate(("good", "revoked", "expired")):
             until = DAY - timedelta(days=1) if key == "expired" else DAY + timedelta(days=700)
             title = TitleGranted(title_id=f"title-{key}", title_number=f"GZ-DP-{n}", kind="diagnosis_provider",
-                                 title_name="评估诊断服务项目承担单位", organisation_id=ids[key], uscc=make_uscc(302 + n),
+                                 name_zh="评估诊断服务项目承担单位", organisation_id=ids[key], uscc=make_uscc(302 + n),
                                  valid_from=start, valid_until=until)
-            await record_title_granted(s, ENVELOPE, title)
-        await record_title_revoked(s, ENVELOPE, TitleRevoked(
+            await REGISTRY_FACTS.record_title_granted(s, ENVELOPE, title)
+        await REGISTRY_FACTS.record_title_revoked(s, ENVELOPE, TitleRevoked(
             title_id="title-revoked", title_number="GZ-DP-1", kind="diagnosis_provider", organisation_id=ids["revoked"],
             uscc=make_uscc(303), reason="评价不合格", revoked_on=DAY, revoked_by="evaluation"))
     await engine.dispose()
@@ -120,7 +120,7 @@ async def test_a_district_officer_bound_to_no_district_sees_no_project(stack: St
     ids = await _seed(settings.database_url)
     engine = create_engine(settings.database_url)
     async with session_factory(engine)() as s, s.begin():  # an enterprise the registry knows without a district
-        await record_organisation(s, ENVELOPE, OrganisationRegistered(
+        await REGISTRY_FACTS.record_organisation(s, ENVELOPE, OrganisationRegistered(
             organisation_id="ent-nowhere", uscc=make_uscc(399), name="nowhere", kind="enterprise", district=None))
     await engine.dispose()
     city = stack.issuer.headers(["city_officer"])

@@ -9,17 +9,17 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from registry.adapters.profile_tables import pilot_enrolments
+from diagnosis.adapters.readmodels import pilot_pool
+from registry.adapters.profile_tables import pilot_pool_enrolments
 from registry.main import create_app
 from registry.spec import SPEC
-from sihua_shared.readmodels import pilot_enterprises
 from sihua_shared.tables import audit_log, outbox
 from sihua_shared.testing.data import make_uscc
 from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client
 from tests.pipeline.helpers import rows, spec_of
 
 ORGS = "/api/registry/v1/organisations"
-POOL = "/api/registry/v1/pilot-enterprises"
+POOL = "/api/registry/v1/pilot-pool"
 
 # 85 people and 4,200万元: small (S2 二 via 《中小企业划型标准规定》).
 ENROLLED_ON, REMOVED_ON, BACK_ON = date(2026, 2, 10), date(2026, 8, 1), date(2026, 9, 1)  # pinned business dates
@@ -38,12 +38,12 @@ async def enterprise(client: httpx.AsyncClient, city: dict[str, str], n: int, **
 
 
 async def pilot_events(url: str) -> list[tuple[str, dict[str, Any], Any]]:
-    found = await rows(url, select(outbox.c.type, outbox.c.envelope).where(outbox.c.type.like("%pilot_enterprise%")).order_by(outbox.c.seq))
+    found = await rows(url, select(outbox.c.type, outbox.c.envelope).where(outbox.c.type.like("%pilot_pool%")).order_by(outbox.c.seq))
     return [(e.type, e.envelope["data"], e.envelope.get("aggregateversion")) for e in found]
 
 
 async def pilot_audit(url: str) -> list[tuple[str, str]]:
-    query = select(audit_log.c.action, audit_log.c.actor_id).where(audit_log.c.action.like("pilot_enterprise.%"))
+    query = select(audit_log.c.action, audit_log.c.actor_id).where(audit_log.c.action.like("pilot_pool.%"))
     found = await rows(url, query.order_by(audit_log.c.id))
     return [(a.action, a.actor_id) for a in found]
 
@@ -102,19 +102,19 @@ async def test_enrol_and_remove_publish_facts_and_are_audited(stack: Stack) -> N
         assert (await client.get(POOL, params={"status": "all"}, headers=city)).json()["total"] == 2
 
     assert await pilot_events(settings.database_url) == [
-        ("cn.gov.sihua.registry.pilot_enterprise.enrolled.v1",
+        ("cn.gov.sihua.registry.pilot_pool.enterprise_enrolled.v1",
          {"enterprise_id": org["id"], "uscc": make_uscc(101), "sector": "custom_furniture", "district": "baiyun",
           "size_class": "small", "enrolled_on": ENROLLED_ON.isoformat()}, 1),
-        ("cn.gov.sihua.registry.pilot_enterprise.removed.v1",
+        ("cn.gov.sihua.registry.pilot_pool.enterprise_removed.v1",
          {"enterprise_id": org["id"], "uscc": make_uscc(101), "reason": "企业申请退出试点", "removed_on": REMOVED_ON.isoformat()}, 2),
-        ("cn.gov.sihua.registry.pilot_enterprise.enrolled.v1",
+        ("cn.gov.sihua.registry.pilot_pool.enterprise_enrolled.v1",
          {"enterprise_id": org["id"], "uscc": make_uscc(101), "sector": "custom_furniture", "district": "baiyun",
           "size_class": "small", "enrolled_on": BACK_ON.isoformat()}, 3),
     ]
     assert await pilot_audit(settings.database_url) == [
-        ("pilot_enterprise.enrol", "baiyun-1"), ("pilot_enterprise.remove", "baiyun-1"), ("pilot_enterprise.enrol", "city-1")
+        ("pilot_pool.enrol", "baiyun-1"), ("pilot_pool.remove", "baiyun-1"), ("pilot_pool.enrol", "city-1")
     ]
-    query = select(pilot_enrolments.c.ordinal, pilot_enrolments.c.removed_by).order_by(pilot_enrolments.c.ordinal)
+    query = select(pilot_pool_enrolments.c.ordinal, pilot_pool_enrolments.c.removed_by).order_by(pilot_pool_enrolments.c.ordinal)
     stored = await rows(settings.database_url, query)
     assert [tuple(r) for r in stored] == [(1, "baiyun-1"), (2, None)]
 
@@ -139,8 +139,8 @@ async def test_enrolment_is_refused_for_a_large_or_unsized_enterprise(stack: Sta
         medium = await enterprise(client, city, 113, employees=1500, revenue_wan="30000")
         accepted = await client.post(POOL, json={"enterprise_id": medium["id"]}, headers=city)
         assert accepted.status_code == 201 and accepted.json()["size_class"] == "medium"
-    assert [kind for kind, _, _ in await pilot_events(settings.database_url)] == ["cn.gov.sihua.registry.pilot_enterprise.enrolled.v1"]
-    assert len(await rows(settings.database_url, select(pilot_enrolments))) == 1
+    assert [kind for kind, _, _ in await pilot_events(settings.database_url)] == ["cn.gov.sihua.registry.pilot_pool.enterprise_enrolled.v1"]
+    assert len(await rows(settings.database_url, select(pilot_pool_enrolments))) == 1
 
 
 async def test_enrolment_is_refused_outside_the_pilot_sectors(stack: Stack) -> None:
@@ -185,7 +185,7 @@ async def test_enrolment_and_removal_are_refused_in_another_district(stack: Stac
         )
         assert removal.status_code == 403
         assert (await client.get(f"{POOL}/{enrolled['id']}", headers=huangpu)).status_code == 403
-    assert [kind.split(".")[-2] for kind, _, _ in await pilot_events(settings.database_url)] == ["enrolled"]
+    assert [kind.split(".")[-2] for kind, _, _ in await pilot_events(settings.database_url)] == ["enterprise_enrolled"]
 
 
 async def test_membership_reaches_the_other_services(stack: Stack) -> None:
@@ -202,7 +202,7 @@ async def test_membership_reaches_the_other_services(stack: Stack) -> None:
         assert (await client.post(POOL, json={"enterprise_id": org["id"]}, headers=city)).status_code == 201
 
         async def held() -> list[Any]:
-            return await rows(diagnosis.database_url, select(pilot_enterprises))
+            return await rows(diagnosis.database_url, select(pilot_pool))
 
         found = await eventually(held)
     assert [(p.enterprise_id, p.sector, p.district, p.size_class, p.removed_on) for p in found] == [

@@ -10,6 +10,8 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from .tables import common_metadata
+
 
 def _url(service: str) -> str:
     config = context.config
@@ -21,8 +23,11 @@ def _url(service: str) -> str:
     return url
 
 
-def run_migrations(service: str, target_metadata: MetaData | None) -> None:
+def run_migrations(service: str, service_metadata: MetaData) -> None:
+    """Run the service's history; autogenerate and the schema tests compare against the shared tables and
+    the service's own (its read models included)."""
     url = _url(service)
+    target_metadata = [common_metadata, service_metadata]
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
         with context.begin_transaction():
@@ -30,7 +35,8 @@ def run_migrations(service: str, target_metadata: MetaData | None) -> None:
         return
 
     def _run(connection: Connection) -> None:
-        context.configure(connection=connection, target_metadata=target_metadata)
+        # server defaults too: a column default a revision forgot is a schema difference like any other
+        context.configure(connection=connection, target_metadata=target_metadata, compare_server_default=True)
         with context.begin_transaction():
             context.run_migrations()
 

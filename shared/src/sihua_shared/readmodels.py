@@ -1,15 +1,22 @@
-"""Read models every consuming service keeps from the registry's facts: organisations, titles and the
-pilot pool.
+"""The mechanism of the read models a consuming service keeps from the registry's facts.
 
-Organisations upsert by id, apply an update only when its version is not older than the one held
-(redelivery may reorder), and count the facts applied so that duplicate effects are visible. Titles and
-pilot membership keep their latest state; a revocation or removal is never undone by a late grant.
+The tables, their revisions and the subscription belong to the service that keeps them: its
+``adapters/readmodels.py`` declares them on its own metadata and subscribes its own consumer, and its
+history creates them (its revision 0002). This module holds only what would otherwise be written four
+times: the table shapes, the order-safe upsert, the reactions that fill the tables and the frozen revision
+body that creates them.
+
+Redelivery may reorder facts. Every row carries the ``aggregateversion`` of the newest fact applied, and a
+fact older than that never overwrites what a newer one set; it only fills in what no fact has told yet
+(a grant arriving after its revocation still records the title's name and validity).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, bindparam, case, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,175 +36,231 @@ from .contracts.registry import (
     TitleGranted,
     TitleRevoked,
 )
-from .events import CloudEvent
+from .events import CloudEvent, EventPayload
 
-readmodel_metadata = MetaData()
-
-known_organisations = Table(
-    "known_organisations",
-    readmodel_metadata,
-    Column("organisation_id", String(100), primary_key=True),
-    Column("uscc", String(18), nullable=False, index=True),
-    Column("name", String(300), nullable=False),
-    Column("kind", String(50), nullable=False),
-    Column("district", String(50)),
-    Column("sector", String(50)),
-    Column("industry_code", String(20)),
-    Column("size_class", String(20)),
-    Column("version", Integer, nullable=False),
-    Column("facts_applied", Integer, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
+# ---- the order-safe upsert ---------------------------------------------------------------------
 
 
-_PROFILE = ("uscc", "name", "kind", "district", "sector", "industry_code", "size_class", "version")
+class VersionedUpsert:
+    """One statement, built once: insert the row, or update it from a fact that is not older than the one
+    held (``version`` <= the fact's version; the same version again is a harmless redelivery).
+
+    ``state`` columns follow the newest fact, including the NULLs it sets (a re-enrolment clears a removal);
+    ``fill`` columns are facts that never change once known (a title's name), so an older fact may still
+    fill them in; ``counter``, when given, counts every fact applied, so that duplicate effects show.
+    """
+
+    def __init__(
+        self,
+        table: Table,
+        key: str,
+        state: Sequence[str],
+        fill: Sequence[str] = (),
+        *,
+        version: str = "version",
+        counter: str | None = None,
+    ) -> None:
+        self.table = table
+        names = (key, *fill, *state, version)
+        statement = pg_insert(table).values(
+            {name: bindparam(name) for name in names} | ({counter: 1} if counter else {})
+        )
+        held, fact = table.c, statement.excluded
+        newer = held[version] <= fact[version]
+        update: dict[str, Any] = {name: case((newer, fact[name]), else_=held[name]) for name in state}
+        update |= {name: case((newer, func.coalesce(fact[name], held[name])), else_=func.coalesce(held[name], fact[name]))
+                   for name in fill}
+        update[version] = func.greatest(held[version], fact[version])
+        update["updated_at"] = case((newer, func.now()), else_=held.updated_at)
+        if counter:
+            update[counter] = held[counter] + 1
+        self.statement = statement.on_conflict_do_update(index_elements=[key], set_=update)
+        self._names, self._version = names, version
+
+    async def apply(self, session: AsyncSession, values: Mapping[str, Any], version: int) -> None:
+        params = {name: None for name in self._names} | dict(values) | {self._version: version}
+        await session.execute(self.statement, params)
 
 
-def _organisation_upsert() -> Any:
-    """One statement, built once: insert, or update the profile only when the fact is not older than the
-    one held (redelivery may reorder), and always count the fact."""
-    statement = pg_insert(known_organisations).values(
-        {name: bindparam(name) for name in ("organisation_id", *_PROFILE)} | {"facts_applied": 1}
+def fact_version(envelope: CloudEvent, payload: EventPayload) -> int:
+    """The aggregate version a fact carries: its envelope's ``aggregateversion``, else the payload's own
+    ``version``, else 1 (the first fact of an aggregate)."""
+    return envelope.aggregateversion or getattr(payload, "version", None) or 1
+
+
+# ---- the tables, declared on the keeping service's metadata -------------------------------------
+
+
+def known_organisations_table(metadata: MetaData) -> Table:
+    return Table(
+        "known_organisations",
+        metadata,
+        Column("organisation_id", String(100), primary_key=True),
+        Column("uscc", String(18), nullable=False, index=True),
+        Column("name", String(300), nullable=False),
+        Column("kind", String(50), nullable=False),
+        Column("district", String(50)),
+        Column("sector", String(50)),
+        Column("industry_code", String(20)),
+        Column("size_class", String(20)),
+        Column("version", Integer, nullable=False),
+        Column("facts_applied", Integer, nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
-    newer = known_organisations.c.version <= statement.excluded.version
-    update: dict[str, Any] = {
-        name: case((newer, statement.excluded[name]), else_=known_organisations.c[name]) for name in _PROFILE
-    }
-    update["updated_at"] = case((newer, func.now()), else_=known_organisations.c.updated_at)
-    update["facts_applied"] = known_organisations.c.facts_applied + 1
-    return statement.on_conflict_do_update(index_elements=["organisation_id"], set_=update)
 
 
-_UPSERT_ORGANISATION = _organisation_upsert()
-
-
-async def record_organisation(
-    session: AsyncSession, envelope: CloudEvent, payload: OrganisationRegistered | OrganisationUpdated
-) -> None:
-    version = getattr(payload, "version", None) or envelope.aggregateversion or 1
-    await session.execute(
-        _UPSERT_ORGANISATION,
-        {
-            "organisation_id": payload.organisation_id,
-            "uscc": payload.uscc,
-            "name": payload.name,
-            "kind": payload.kind,
-            "district": payload.district,
-            "sector": payload.sector,
-            "industry_code": payload.industry_code,
-            "size_class": payload.size_class,
-            "version": version,
-        },
+def known_titles_table(metadata: MetaData) -> Table:
+    return Table(
+        "known_titles",
+        metadata,
+        Column("title_id", String(100), primary_key=True),
+        Column("title_number", String(100), nullable=False, index=True),
+        Column("kind", String(50), nullable=False),
+        Column("organisation_id", String(100), nullable=False, index=True),
+        Column("uscc", String(18), nullable=False),
+        Column("name_zh", String(200)),
+        Column("valid_from", Date),
+        Column("valid_until", Date),
+        Column("revoked_on", Date),
+        Column("revocation_reason", String(1000)),
+        Column("version", Integer, nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
 
 
-known_titles = Table(
-    "known_titles",
-    readmodel_metadata,
-    Column("title_id", String(100), primary_key=True),
-    Column("title_number", String(100), nullable=False, index=True),
-    Column("kind", String(50), nullable=False),
-    Column("organisation_id", String(100), nullable=False, index=True),
-    Column("uscc", String(18), nullable=False),
-    Column("title_name", String(200)),
-    Column("valid_from", Date),
-    Column("valid_until", Date),
-    Column("revoked_on", Date),
-    Column("revocation_reason", String(1000)),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
-
-pilot_enterprises = Table(
-    "pilot_enterprises",
-    readmodel_metadata,
-    Column("enterprise_id", String(100), primary_key=True),
-    Column("uscc", String(18), nullable=False),
-    Column("sector", String(50)),
-    Column("district", String(50)),
-    Column("size_class", String(20)),
-    Column("enrolled_on", Date),
-    Column("removed_on", Date),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
-
-
-async def _upsert(
-    session: AsyncSession, table: Table, key: str, values: dict[str, Any], update: dict[str, Any], where: Any = None
-) -> None:
-    statement = pg_insert(table).values(**values)
-    await session.execute(
-        statement.on_conflict_do_update(index_elements=[key], set_={**update, "updated_at": func.now()}, where=where)
+def pilot_pool_table(metadata: MetaData) -> Table:
+    """The pilot pool as the consumer knows it: one row per enterprise, its latest membership."""
+    return Table(
+        "pilot_pool",
+        metadata,
+        Column("enterprise_id", String(100), primary_key=True),
+        Column("uscc", String(18), nullable=False),
+        Column("sector", String(50)),
+        Column("district", String(50)),
+        Column("size_class", String(20)),
+        Column("enrolled_on", Date),
+        Column("removed_on", Date),
+        Column("version", Integer, nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
+
+
+# ---- the reactions ------------------------------------------------------------------------------
+
+_PROFILE = ("uscc", "name", "kind", "district", "sector", "industry_code", "size_class")
+_TITLE_IDENTITY = ("title_number", "kind", "organisation_id", "uscc")
+_ENROLMENT = ("sector", "district", "size_class", "enrolled_on", "removed_on")
+
+
+class RegistryReadModels:
+    """The registry read models one service keeps, declared on that service's metadata (organisations,
+    titles, the pilot pool), and the reactions that keep them."""
+
+    def __init__(self, metadata: MetaData) -> None:
+        self.organisations = known_organisations_table(metadata)
+        self.titles = known_titles_table(metadata)
+        self.pilot_pool = pilot_pool_table(metadata)
+        self._organisation = VersionedUpsert(self.organisations, "organisation_id", _PROFILE, counter="facts_applied")
+        # Nothing about a title changes but its revocation, so all else fills in, whatever the order.
+        self._grant = VersionedUpsert(self.titles, "title_id", (), (*_TITLE_IDENTITY, "name_zh", "valid_from", "valid_until"))
+        self._revoke = VersionedUpsert(self.titles, "title_id", ("revoked_on", "revocation_reason"), _TITLE_IDENTITY)
+        # Membership follows the newest fact: enrolment n has version 2n-1, its removal 2n.
+        self._enrol = VersionedUpsert(self.pilot_pool, "enterprise_id", _ENROLMENT, ("uscc",))
+        self._remove = VersionedUpsert(self.pilot_pool, "enterprise_id", ("removed_on",), ("uscc",))
+
+    async def record_organisation(
+        self, session: AsyncSession, envelope: CloudEvent, payload: OrganisationRegistered | OrganisationUpdated
+    ) -> None:
+        values = {"organisation_id": payload.organisation_id} | {name: getattr(payload, name) for name in _PROFILE}
+        await self._organisation.apply(session, values, fact_version(envelope, payload))
+
+    async def record_title_granted(self, session: AsyncSession, envelope: CloudEvent, payload: TitleGranted) -> None:
+        granted = {"name_zh": payload.name_zh, "valid_from": payload.valid_from, "valid_until": payload.valid_until}
+        await self._grant.apply(session, _title_identity(payload) | granted, fact_version(envelope, payload))
+
+    async def record_title_revoked(self, session: AsyncSession, envelope: CloudEvent, payload: TitleRevoked) -> None:
+        revoked = {"revoked_on": payload.revoked_on, "revocation_reason": payload.reason}
+        await self._revoke.apply(session, _title_identity(payload) | revoked, fact_version(envelope, payload))
+
+    async def record_enrolment(self, session: AsyncSession, envelope: CloudEvent, payload: EnterpriseEnrolled) -> None:
+        values = {name: getattr(payload, name) for name in ("enterprise_id", "uscc", *_ENROLMENT[:-1])}
+        await self._enrol.apply(session, values | {"removed_on": None}, fact_version(envelope, payload))
+
+    async def record_removal(self, session: AsyncSession, envelope: CloudEvent, payload: EnterpriseRemoved) -> None:
+        values = {"enterprise_id": payload.enterprise_id, "uscc": payload.uscc, "removed_on": payload.removed_on}
+        await self._remove.apply(session, values, fact_version(envelope, payload))
+
+    def subscription(self, consumer: str) -> Subscription:
+        return Subscription(consumer, "registry", [
+            Reaction(ORGANISATION_REGISTERED, self.record_organisation),
+            Reaction(ORGANISATION_UPDATED, self.record_organisation),
+            Reaction(TITLE_GRANTED, self.record_title_granted),
+            Reaction(TITLE_REVOKED, self.record_title_revoked),
+            Reaction(ENTERPRISE_ENROLLED, self.record_enrolment),
+            Reaction(ENTERPRISE_REMOVED, self.record_removal),
+        ])
 
 
 def _title_identity(payload: TitleGranted | TitleRevoked) -> dict[str, Any]:
-    return {
-        "title_id": payload.title_id,
-        "title_number": payload.title_number,
-        "kind": payload.kind,
-        "organisation_id": payload.organisation_id,
-        "uscc": payload.uscc,
-    }
+    return {"title_id": payload.title_id} | {name: getattr(payload, name) for name in _TITLE_IDENTITY}
 
 
-async def record_title_granted(session: AsyncSession, _: CloudEvent, payload: TitleGranted) -> None:
-    granted = {"title_name": payload.title_name, "valid_from": payload.valid_from, "valid_until": payload.valid_until}
-    values = {**_title_identity(payload), **granted}
-    # a revocation that arrived first is kept: the grant fills in only what it knows
-    await _upsert(session, known_titles, "title_id", values, {k: v for k, v in values.items() if k != "title_id"})
+# ---- frozen revision bodies ---------------------------------------------------------------------
+# A keeping service's history calls these, in order, like ``migrations.common_v1``. They spell out the
+# tables as they were when released; a change to a ``*_table`` shape above needs a new body
+# (``registry_readmodels_v2``) and a revision in every keeping service, never an edit here.
 
 
-async def record_title_revoked(session: AsyncSession, _: CloudEvent, payload: TitleRevoked) -> None:
-    revoked = {"revoked_on": payload.revoked_on, "revocation_reason": payload.reason}
-    await _upsert(session, known_titles, "title_id", {**_title_identity(payload), **revoked}, revoked)
+def registry_readmodels_v1(op: Any) -> None:
+    op.create_table(
+        "known_organisations",
+        sa.Column("organisation_id", sa.String(length=100), nullable=False),
+        sa.Column("uscc", sa.String(length=18), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("kind", sa.String(length=50), nullable=False),
+        sa.Column("district", sa.String(length=50), nullable=True),
+        sa.Column("sector", sa.String(length=50), nullable=True),
+        sa.Column("industry_code", sa.String(length=20), nullable=True),
+        sa.Column("size_class", sa.String(length=20), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("facts_applied", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("organisation_id"),
+    )
+    op.create_index("ix_known_organisations_uscc", "known_organisations", ["uscc"], unique=False)
+    op.create_table(
+        "known_titles",
+        sa.Column("title_id", sa.String(length=100), nullable=False),
+        sa.Column("title_number", sa.String(length=100), nullable=False),
+        sa.Column("kind", sa.String(length=50), nullable=False),
+        sa.Column("organisation_id", sa.String(length=100), nullable=False),
+        sa.Column("uscc", sa.String(length=18), nullable=False),
+        sa.Column("name_zh", sa.String(length=200), nullable=True),
+        sa.Column("valid_from", sa.Date(), nullable=True),
+        sa.Column("valid_until", sa.Date(), nullable=True),
+        sa.Column("revoked_on", sa.Date(), nullable=True),
+        sa.Column("revocation_reason", sa.String(length=1000), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("title_id"),
+    )
+    op.create_index("ix_known_titles_organisation_id", "known_titles", ["organisation_id"], unique=False)
+    op.create_index("ix_known_titles_title_number", "known_titles", ["title_number"], unique=False)
+    op.create_table(
+        "pilot_pool",
+        sa.Column("enterprise_id", sa.String(length=100), nullable=False),
+        sa.Column("uscc", sa.String(length=18), nullable=False),
+        sa.Column("sector", sa.String(length=50), nullable=True),
+        sa.Column("district", sa.String(length=50), nullable=True),
+        sa.Column("size_class", sa.String(length=20), nullable=True),
+        sa.Column("enrolled_on", sa.Date(), nullable=True),
+        sa.Column("removed_on", sa.Date(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("enterprise_id"),
+    )
 
 
-async def record_enrolment(session: AsyncSession, _: CloudEvent, payload: EnterpriseEnrolled) -> None:
-    values = {
-        "enterprise_id": payload.enterprise_id,
-        "uscc": payload.uscc,
-        "sector": payload.sector,
-        "district": payload.district,
-        "size_class": payload.size_class,
-        "enrolled_on": payload.enrolled_on,
-        "removed_on": None,
-    }
-    # A re-enrolment after a removal counts only when it is not older than the removal.
-    newer = (pilot_enterprises.c.removed_on.is_(None)) | (pilot_enterprises.c.removed_on <= payload.enrolled_on)
-    update = {k: v for k, v in values.items() if k != "enterprise_id"}
-    await _upsert(session, pilot_enterprises, "enterprise_id", values, update, where=newer)
-
-
-async def record_removal(session: AsyncSession, _: CloudEvent, payload: EnterpriseRemoved) -> None:
-    values = {"enterprise_id": payload.enterprise_id, "uscc": payload.uscc, "removed_on": payload.removed_on}
-    await _upsert(session, pilot_enterprises, "enterprise_id", values, {"removed_on": payload.removed_on})
-
-
-def registry_subscription(consumer: str, *, titles: bool = True, pilot: bool = True) -> Subscription:
-    """The registry facts a consuming service keeps: organisations always, titles and the pilot pool as asked."""
-    reactions = [Reaction(ORGANISATION_REGISTERED, record_organisation), Reaction(ORGANISATION_UPDATED, record_organisation)]
-    if titles:
-        reactions += [Reaction(TITLE_GRANTED, record_title_granted), Reaction(TITLE_REVOKED, record_title_revoked)]
-    if pilot:
-        reactions += [Reaction(ENTERPRISE_ENROLLED, record_enrolment), Reaction(ENTERPRISE_REMOVED, record_removal)]
-    return Subscription(consumer, "registry", reactions)
-
-
-def organisation_subscription(consumer: str) -> Subscription:
-    return registry_subscription(consumer, titles=False, pilot=False)
-
-
-def create_readmodel_tables(op: Any) -> None:
-    """First revision: the organisations read model."""
-    known_organisations.create(op.get_bind(), checkfirst=True)
-
-
-def create_title_and_pilot_readmodels(op: Any) -> None:
-    """Second revision: titles and the pilot pool."""
-    known_titles.create(op.get_bind(), checkfirst=True)
-    pilot_enterprises.create(op.get_bind(), checkfirst=True)
-
-
-def drop_title_and_pilot_readmodels(op: Any) -> None:
-    pilot_enterprises.drop(op.get_bind(), checkfirst=True)
-    known_titles.drop(op.get_bind(), checkfirst=True)
+def registry_readmodels_v1_downgrade(op: Any) -> None:
+    for table in ("pilot_pool", "known_titles", "known_organisations"):
+        op.drop_table(table)

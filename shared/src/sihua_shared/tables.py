@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Identity,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -35,6 +37,8 @@ outbox = Table(
     Column("published_at", DateTime(timezone=True)),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
+    # The relay's queue: only the unpublished rows, in commit order.
+    Index("ix_outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")),
 )
 
 processed_messages = Table(

@@ -8,10 +8,10 @@ from sihua_shared.contracts.diagnosis import (
     DIAGNOSIS_PROJECT_COMPLETED,
     REPORT_ISSUED,
 )
-from sihua_shared.readmodels import registry_subscription
 from sihua_shared.revocation import deactivated_ids, revocation_subscription
 from sihua_shared.service import ServiceSpec
 
+from .adapters.readmodels import REGISTRY_FACTS
 from .adapters.tables import deactivated_accounts
 from .api.assessment_files import router as assessment_files_router
 from .api.assessments import router as assessments_router
@@ -29,7 +29,7 @@ SPEC = ServiceSpec(
     publishes=[ASSESSMENT_SUBMITTED, ASSESSMENT_COMPLETED, REPORT_ISSUED, DIAGNOSIS_PROJECT_ASSIGNED, DIAGNOSIS_PROJECT_COMPLETED],
     # The registry's facts (read models) first; then the service's own facts, which queue reports.
     subscriptions=merge_subscriptions(
-        [registry_subscription("diagnosis"), revocation_subscription("diagnosis", deactivated_accounts)],
+        [REGISTRY_FACTS.subscription("diagnosis"), revocation_subscription("diagnosis", deactivated_accounts)],
         [report_subscription()],
     ),
     routers=[

@@ -196,7 +196,7 @@ class TitleGranted(EventPayload):
     title_id: EntityId
     title_number: str
     kind: TitleKind
-    title_name: str
+    name_zh: str = Field(description="称号名称, the jurisdiction's name of the title kind")
     organisation_id: EntityId
     uscc: Uscc
     call_id: EntityId | None = None
@@ -296,7 +296,7 @@ _TITLE = {
 }
 TITLE_GRANTED = EventSpec(
     "registry", "title", "granted", 1, TitleGranted, "A title was granted", title_zh="称号已授予",
-    example={**_TITLE, "title_name": "广州市四化赋能重点平台", "call_id": _IDS["call_id"],
+    example={**_TITLE, "name_zh": "广州市四化赋能重点平台", "call_id": _IDS["call_id"],
              "application_id": _IDS["application_id"], "valid_from": "2026-04-01", "valid_until": "2028-03-31"},
 )
 TITLE_REVOKED = EventSpec(
@@ -305,13 +305,13 @@ TITLE_REVOKED = EventSpec(
              "cycle_id": "7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f"},
 )
 ENTERPRISE_ENROLLED = EventSpec(
-    "registry", "pilot_enterprise", "enrolled", 1, EnterpriseEnrolled, "An SME entered the pilot pool",
+    "registry", "pilot_pool", "enterprise_enrolled", 1, EnterpriseEnrolled, "An SME entered the pilot pool",
     title_zh="已纳入试点企业名单",
     example={"enterprise_id": _ORG_EXAMPLE["organisation_id"], "uscc": _ORG_EXAMPLE["uscc"], "sector": "custom_furniture",
              "district": "baiyun", "size_class": "small", "enrolled_on": "2026-02-10"},
 )
 ENTERPRISE_REMOVED = EventSpec(
-    "registry", "pilot_enterprise", "removed", 1, EnterpriseRemoved, "An SME left the pilot pool",
+    "registry", "pilot_pool", "enterprise_removed", 1, EnterpriseRemoved, "An SME left the pilot pool",
     title_zh="已移出试点企业名单",
     example={"enterprise_id": _ORG_EXAMPLE["organisation_id"], "uscc": _ORG_EXAMPLE["uscc"],
              "reason": "企业申请退出", "removed_on": "2026-08-01"},

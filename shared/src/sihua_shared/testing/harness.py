@@ -98,6 +98,13 @@ class Servers:
             _in_thread(partial(upgrade, service, self.url_for(name)))
             self.templates[service] = name
 
+    async def empty_database(self, label: str) -> str:
+        """A database with no schema at all (for migration tests), dropped with the others at the end."""
+        name = f"sihua_t{self.run_id}_{label}_{uuid.uuid4().hex[:8]}"
+        await self._admin(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        return self.url_for(name)
+
     async def fresh_database(self, service: str) -> str:
         name = f"sihua_t{self.run_id}_{service}_{uuid.uuid4().hex[:8]}"
         await self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.templates[service]}"')

@@ -14,10 +14,10 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.auth import Actor
-from sihua_shared.readmodels import known_organisations, pilot_enterprises
 
 from ..adapters.assessment_tables import assessments, consents
 from ..adapters.project_tables import diagnosis_projects
+from ..adapters.readmodels import known_organisations, pilot_pool
 from ..domain.assessments import FILLER_ROLES
 
 
@@ -55,9 +55,9 @@ async def is_assigned_provider(session: AsyncSession, enterprise_id: str, organi
 def in_pilot(enterprise_id: Any) -> ColumnElement[bool]:
     """Enrolled in the city pilot and not removed (registry's pilot-pool facts)."""
     return exists().where(
-        pilot_enterprises.c.enterprise_id == enterprise_id,
-        pilot_enterprises.c.enrolled_on.is_not(None),
-        pilot_enterprises.c.removed_on.is_(None),
+        pilot_pool.c.enterprise_id == enterprise_id,
+        pilot_pool.c.enrolled_on.is_not(None),
+        pilot_pool.c.removed_on.is_(None),
     )
 
 

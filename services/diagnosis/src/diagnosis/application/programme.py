@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.auth import Actor
 from sihua_shared.jurisdiction import ProgrammeTarget
-from sihua_shared.readmodels import known_organisations, pilot_enterprises
 
 from ..adapters.assessment_tables import assessments
+from ..adapters.readmodels import known_organisations, pilot_pool
 from ..domain.assessments import LEVEL2
 from ..reports.model import LEVEL_NAMES
 from .report_profile import place_names
@@ -89,9 +89,9 @@ async def level2_plus(
 ) -> dict[str, Any]:
     latest = _latest(actor, "post_transformation")
     pilot = exists().where(
-        pilot_enterprises.c.enterprise_id == latest.c.enterprise_id,
-        pilot_enterprises.c.enrolled_on.is_not(None),
-        pilot_enterprises.c.removed_on.is_(None),
+        pilot_pool.c.enterprise_id == latest.c.enterprise_id,
+        pilot_pool.c.enrolled_on.is_not(None),
+        pilot_pool.c.removed_on.is_(None),
     )
     query = (
         select(latest, known_organisations.c.name, known_organisations.c.uscc, pilot.label("pilot"))

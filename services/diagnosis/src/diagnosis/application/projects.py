@@ -14,9 +14,9 @@ from sihua_shared.clock import business_clock
 from sihua_shared.contracts.diagnosis import DIAGNOSIS_PROJECT_ASSIGNED, DiagnosisProjectAssigned
 from sihua_shared.errors import DomainError, conflict, forbidden, not_found, stale_version
 from sihua_shared.outbox import record_event
-from sihua_shared.readmodels import known_titles
 
 from ..adapters.project_tables import diagnosis_projects
+from ..adapters.readmodels import known_titles
 from ..domain.projects import TitleView, title_allows_assignment, transition
 from .access import organisation
 

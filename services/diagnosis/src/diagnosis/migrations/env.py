@@ -3,6 +3,7 @@
 import diagnosis.adapters.assessment_tables  # noqa: F401  (each module registers its tables on the metadata)
 import diagnosis.adapters.edition_tables  # noqa: F401
 import diagnosis.adapters.project_tables  # noqa: F401
+import diagnosis.adapters.readmodels  # noqa: F401
 import diagnosis.adapters.report_tables  # noqa: F401
 from diagnosis.adapters.tables import metadata
 from sihua_shared.alembic_env import run_migrations

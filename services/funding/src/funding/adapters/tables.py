@@ -1,4 +1,4 @@
-"""Tables of the funding service (beside the common ones and the organisations read model)."""
+"""Tables of the funding service (beside the common ones; the registry read models are in readmodels.py)."""
 
 from sqlalchemy import MetaData
 

@@ -178,7 +178,7 @@ objections = Table(
 
 CALL_TABLES = (calls, applications, application_attachments, expert_profiles, panel_members, publicities, objections)
 
-# A tie at the quota line settled by the panel chair or a city officer (revision 0009): the recorded order of exactly
+# A tie at the quota line settled by the panel chair or a city officer (revision 0008): the recorded order of exactly
 # the tied applications, with the written reason. ``recorded`` until a publicity applies it (``applied``), or until a
 # later record for a changed tie replaces it (``superseded``).
 tie_breaks = Table(

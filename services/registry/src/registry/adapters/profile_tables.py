@@ -39,8 +39,8 @@ organisation_relationships = Table(
 )
 
 # One row per enrolment; a removed enterprise may be enrolled again (a new row with the next ordinal).
-pilot_enrolments = Table(
-    "pilot_enrolments",
+pilot_pool_enrolments = Table(
+    "pilot_pool_enrolments",
     metadata,
     Column("id", String(36), primary_key=True),
     Column("enterprise_id", String(36), ForeignKey("organisations.id"), nullable=False),
@@ -59,8 +59,8 @@ pilot_enrolments = Table(
     Column("version", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    UniqueConstraint("enterprise_id", "ordinal", name="uq_pilot_enrolment_ordinal"),
+    UniqueConstraint("enterprise_id", "ordinal", name="uq_pilot_pool_enrolment_ordinal"),
     # At most one current membership per enterprise, whatever the application code does.
-    Index("uq_pilot_enrolment_current", "enterprise_id", unique=True, postgresql_where=text("removed_on IS NULL")),
-    Index("ix_pilot_enrolments_district", "district"),
+    Index("uq_pilot_pool_enrolment_current", "enterprise_id", unique=True, postgresql_where=text("removed_on IS NULL")),
+    Index("ix_pilot_pool_enrolments_district", "district"),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, func
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, func
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
@@ -25,4 +25,7 @@ organisations = Table(
     Column("version", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Officers list organisations by district and kind (revision 0003).
+    Index("ix_organisations_district", "district"),
+    Index("ix_organisations_kind", "kind"),
 )

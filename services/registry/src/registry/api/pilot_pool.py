@@ -17,7 +17,7 @@ from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.pilot_pool import POOL_READERS, enrol_enterprise, get_enrolment, list_enrolments, remove_enterprise
 
-router = APIRouter(prefix="/pilot-enterprises", tags=["pilot pool 试点企业名单"])
+router = APIRouter(prefix="/pilot-pool", tags=["pilot pool 试点企业名单"])
 
 OFFICERS = ("city_officer", "district_officer")
 READERS = (*POOL_READERS, "district_officer", "enterprise")
@@ -70,7 +70,7 @@ def _answer(row: Mapping[str, Any], status: int = 200, **headers: str) -> JSONRe
         "District officers (their own district) and city officers enrol an enterprise that is an SME by "
         "《中小企业划型标准规定》 (S2 二: employees and revenue on file, not large), in one of the jurisdiction's "
         "pilot sectors carried out in its district (S2 三(二)). Every unmet condition is a field error (422); an "
-        "enterprise already in the pool is 409. Accepts `Idempotency-Key`; publishes `pilot_enterprise.enrolled`."
+        "enterprise already in the pool is 409. Accepts `Idempotency-Key`; publishes `pilot_pool.enterprise_enrolled`."
     ),
     response_model=EnrolmentOut,
 )
@@ -135,7 +135,7 @@ async def read(
     summary="移出试点企业名单 / Remove an enterprise from the pilot",
     description=(
         "District officers (their own district) and city officers remove an enterprise, with the reason. Needs "
-        "`If-Match` with the enrolment's ETag; 409 when it was already removed. Publishes `pilot_enterprise.removed`."
+        "`If-Match` with the enrolment's ETag; 409 when it was already removed. Publishes `pilot_pool.enterprise_removed`."
     ),
     response_model=EnrolmentOut,
 )

@@ -144,7 +144,7 @@ async def notify_applicant_of_decision(session: AsyncSession, e: CloudEvent, p: 
 
 async def notify_holder_of_grant(session: AsyncSession, e: CloudEvent, p: facts.TitleGranted) -> None:
     await notify(session, await organisation_accounts(session, p.organisation_id), kind="title_granted",
-                 title=f"已授予“{p.title_name}”称号",
+                 title=f"已授予“{p.name_zh}”称号",
                  body=f"称号编号 {p.title_number}，有效期 {p.valid_from.isoformat()} 至 {p.valid_until.isoformat()}。",
                  source_key=e.id, ref_type="title", ref_id=p.title_id)
 

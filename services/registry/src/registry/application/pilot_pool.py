@@ -1,7 +1,7 @@
 """The pilot pool (诊断+改造入库名单, S2 五(一)): district and city officers enrol SMEs and remove them.
 
 Membership is a fact the other services act on (diagnosis on site for pilot enterprises, subsidies only to
-them), published as ``pilot_enterprise.enrolled`` / ``.removed`` with the state change. Each enrolment is a
+them), published as ``pilot_pool.enterprise_enrolled`` / ``.enterprise_removed`` with the state change. Each enrolment is a
 row; a removed enterprise may be enrolled again, as its next ordinal. The facts of an enterprise carry the
 aggregate version 2n-1 (n-th enrolment) and 2n (its removal), so consumers can order them.
 """
@@ -28,7 +28,7 @@ from sihua_shared.errors import DomainError, combined, conflict, forbidden, inva
 from sihua_shared.jurisdiction import Jurisdiction
 from sihua_shared.outbox import record_event
 
-from ..adapters.profile_tables import pilot_enrolments as pilot
+from ..adapters.profile_tables import pilot_pool_enrolments as pilot
 from ..adapters.tables import organisations
 from .organisations import get_organisation
 from .pilot_rules import eligibility_problems
@@ -94,7 +94,7 @@ async def enrol_enterprise(
     await record_event(
         session, ENTERPRISE_ENROLLED, payload, subject=enterprise_id, aggregate_version=2 * row["ordinal"] - 1
     )
-    await audit(session, actor, "pilot_enterprise.enrol", "pilot_enrolment", row["id"], after=stored)
+    await audit(session, actor, "pilot_pool.enrol", "pilot_pool_enrolment", row["id"], after=stored)
     return {**stored, "name": organisation["name"]}
 
 
@@ -129,7 +129,7 @@ async def remove_enterprise(
     await record_event(
         session, ENTERPRISE_REMOVED, payload, subject=after["enterprise_id"], aggregate_version=2 * after["ordinal"]
     )
-    await audit(session, actor, "pilot_enterprise.remove", "pilot_enrolment", enrolment_id, before=before, after=after)
+    await audit(session, actor, "pilot_pool.remove", "pilot_pool_enrolment", enrolment_id, before=before, after=after)
     return await _with_name(session, after)
 
 

@@ -81,7 +81,7 @@ async def grant_title_to(
     }
     await session.execute(titles.insert().values(**row))
     payload = TitleGranted(
-        title_id=row["id"], title_number=title.number, kind=kind, title_name=title.name_zh,  # type: ignore[arg-type]
+        title_id=row["id"], title_number=title.number, kind=kind, name_zh=title.name_zh,  # type: ignore[arg-type]
         organisation_id=organisation_id, uscc=organisation["uscc"], call_id=call_id, application_id=application_id,
         valid_from=title.valid_from, valid_until=title.valid_until,
     )
@@ -162,7 +162,7 @@ async def verify_title(session: AsyncSession, number: str, on: date) -> dict[str
     status = as_domain(dict(row)).status_on(on)
     return {
         "number": row["number"], "found": True, "valid": status.value == "valid", "status": status.value,
-        "status_zh": status.label_zh, "title_name": row["name_zh"], "organisation_name": row["organisation_name"],
+        "status_zh": status.label_zh, "name_zh": row["name_zh"], "organisation_name": row["organisation_name"],
         "uscc": row["uscc"], "valid_from": row["valid_from"], "valid_until": row["valid_until"],
         "revoked_on": row["revoked_on"], "checked_on": on,
     }

@@ -1,4 +1,4 @@
-"""Foundation: outbox, inbox, dead letters, audit, idempotency keys, the organisations read model.
+"""Foundation: the shared tables (outbox, inbox, dead letters, audit, idempotency keys), body common_v1.
 
 Revision ID: 0001
 Revises:
@@ -6,7 +6,7 @@ Revises:
 
 from alembic import op
 
-from sihua_shared.migrations import consumer_foundation_downgrade, consumer_foundation_upgrade
+from sihua_shared.migrations import common_v1, common_v1_downgrade
 
 revision = "0001"
 down_revision = None
@@ -15,8 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    consumer_foundation_upgrade(op)
+    common_v1(op)
 
 
 def downgrade() -> None:
-    consumer_foundation_downgrade(op)
+    common_v1_downgrade(op)

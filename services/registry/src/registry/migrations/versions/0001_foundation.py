@@ -1,4 +1,4 @@
-"""Foundation: outbox, inbox, dead letters, audit, idempotency keys, organisations.
+"""Foundation: the shared tables (body common_v1) and organisations.
 
 Revision ID: 0001
 Revises:
@@ -7,7 +7,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from sihua_shared.migrations import create_common_tables, drop_common_tables
+from sihua_shared.migrations import common_v1, common_v1_downgrade
 
 revision = "0001"
 down_revision = None
@@ -16,9 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_common_tables(op)
-    # The columns as they were at this revision, spelled out: later revisions add to the live table
-    # definition (0003 adds the size-class inputs), and this one must not create them too.
+    common_v1(op)
+    # The columns as they were at this revision; 0003 adds the size-class inputs.
     op.create_table(
         "organisations",
         sa.Column("id", sa.String(36), primary_key=True),
@@ -37,4 +36,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("organisations")
-    drop_common_tables(op)
+    common_v1_downgrade(op)
