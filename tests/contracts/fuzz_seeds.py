@@ -62,7 +62,7 @@ async def registry_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
                                                 headers=world.as_org(provider)))
         title = _created(await client.post(f"{API}/titles", headers=world.city, json={
             "organisation_id": provider, "kind": "key_platform", "valid_from": (DAY - timedelta(days=1)).isoformat()}))
-        enrolment = _created(await client.post(f"{API}/pilot-enterprises", headers=world.city,
+        enrolment = _created(await client.post(f"{API}/pilot-pool", headers=world.city,
                                                json={"enterprise_id": enterprise}))
         notifications = _created(await client.get(f"{API}/notifications", headers=headers["enterprise"]))
     items = relationships if isinstance(relationships, list) else relationships.get("items", [])
