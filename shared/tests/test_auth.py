@@ -9,7 +9,7 @@ import jwt
 import pytest
 from fastapi import FastAPI
 
-from sihua_shared.auth import Actor, TokenVerifier, ensure_owner
+from sihua_shared.auth import Actor, TokenVerifier
 from sihua_shared.keys import SigningKey, jwks
 from sihua_shared.problems import ProblemError
 from sihua_shared.testing.harness import served_app
@@ -84,18 +84,3 @@ async def test_a_deactivated_account_is_refused_while_its_token_is_still_valid()
     refused.clear()  # reactivated
     assert (await verifier.verify(issuer.mint(["enterprise"], sub="gone"))).id == "gone"
 
-
-def test_ownership_rules() -> None:
-    owner = Actor(id="u1", org="org-a", roles=frozenset({"enterprise"}))
-    ensure_owner(owner, "org-a")
-    with pytest.raises(ProblemError):
-        ensure_owner(owner, "org-b")
-    district = Actor(id="u2", org=None, roles=frozenset({"district_officer"}), district="huangpu")
-    ensure_owner(district, "org-b", district="huangpu")
-    with pytest.raises(ProblemError):
-        ensure_owner(district, "org-b", district="tianhe")
-    city = Actor(id="u3", org=None, roles=frozenset({"city_officer"}))
-    ensure_owner(city, "org-b", district="tianhe")
-    expert = Actor(id="u4", org="org-x", roles=frozenset({"expert"}))
-    with pytest.raises(ProblemError):
-        ensure_owner(expert, "org-b", district="tianhe")

@@ -8,55 +8,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Container, Coroutine
-from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any
 
 import httpx
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from .actor import OFFICIALS, ROLES, Actor, Role
 from .logging import get_logger
 from .problems import ProblemError, field_error
 
 log = get_logger("sihua.auth")
-
-Role = Literal[
-    "enterprise",
-    "provider",
-    "expert",
-    "district_officer",
-    "city_officer",
-    "third_party",
-    "auditor",
-    "service",
-]
-ROLES: tuple[str, ...] = get_args(Role)
-OFFICIALS = ("district_officer", "city_officer")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is calling: the verified claims of the bearer token."""
-
-    id: str
-    org: str | None
-    roles: frozenset[str]
-    district: str | None = None
-    claims: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    def has(self, *roles: str) -> bool:
-        return bool(self.roles.intersection(roles))
-
-    @property
-    def is_city(self) -> bool:
-        return "city_officer" in self.roles
-
-    def may_see_district(self, district: str | None) -> bool:
-        """City officers and auditors see every district; a district officer only their own."""
-        if self.has("city_officer", "auditor", "service"):
-            return True
-        return "district_officer" in self.roles and district is not None and district == self.district
+__all__ = ["OFFICIALS", "ROLES", "Actor", "Role", "TokenVerifier", "current_actor", "require_roles"]
 
 
 class TokenVerifier:
@@ -189,18 +153,3 @@ def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Actor]]:
     dependency.admitted_roles = roles  # type: ignore[attr-defined]
     return dependency
 
-
-def ensure_owner(actor: Actor, org_id: str | None, *, district: str | None = None) -> None:
-    """Object-level rule: the actor's own organisation, or an official with the district in scope."""
-    if org_id is not None and actor.org == org_id:
-        return
-    if actor.has(*OFFICIALS, "auditor", "service") and actor.may_see_district(district):
-        return
-    raise ProblemError(
-        403,
-        "not_owner",
-        "this resource belongs to another organisation",
-        errors=[
-            field_error("authorization", "该资源属于其他单位，无权访问", "This resource belongs to another organisation")
-        ],
-    )

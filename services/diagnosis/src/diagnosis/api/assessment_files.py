@@ -15,11 +15,10 @@ from sihua_shared.errors import DomainError, Kind, forbidden
 from sihua_shared.runtime import Runtime, get_runtime
 from sihua_shared.storage import ATTACHMENT_DOWNLOAD
 
-from ..application.access import may_fill
-from ..application.assessments import load_assessment
+from ..application.assessments import fillable_assessment, load_assessment
 from ..application.evidence import attach_evidence, get_evidence, list_evidence
 from ..application.reports import issued_report
-from .schemas import FILLERS, READERS
+from ..domain.access import FILLERS, READERS
 
 router = APIRouter(prefix="/assessments", tags=["assessments 数字化水平评测"])
 
@@ -56,9 +55,8 @@ async def upload(
 
     async def create() -> tuple[dict[str, Any], dict[str, str]]:
         async with runtime.uow() as session:
-            row = await load_assessment(session, actor, assessment_id)
-            if not may_fill(actor, row):
-                raise forbidden("只有填报该评测的单位可以上传佐证材料", "only the organisation filling this assessment attaches evidence")
+            row = await fillable_assessment(session, actor, assessment_id, forbidden(
+                "只有填报该评测的单位可以上传佐证材料", "only the organisation filling this assessment attaches evidence"))
             item = await attach_evidence(session, runtime.files, actor, row, target=target,
                                          filename=file.filename or "evidence", data=data)
         return EvidenceOut.model_validate(item).model_dump(mode="json"), {"Location": f"{request.url.path}/{item['id']}"}

@@ -8,13 +8,12 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 
 from sihua_shared.auth import Actor, require_roles
-from sihua_shared.errors import forbidden
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
 from sihua_shared.runtime import Runtime, get_runtime
 
-from ..application.access import may_fill
 from ..application.assessments import (
     assessment_progress,
+    fillable_assessment,
     list_assessments,
     load_assessment,
     save_answers,
@@ -22,10 +21,8 @@ from ..application.assessments import (
 )
 from ..application.results import recompute_assessment
 from ..application.submission import submit_assessment
+from ..domain.access import FILLERS, OFFICIALS, READERS
 from .schemas import (
-    FILLERS,
-    OFFICIALS,
-    READERS,
     AssessmentOut,
     RecomputeIn,
     StartIn,
@@ -40,11 +37,6 @@ ANSWERS_EXAMPLE = {
     "answers": {"Q1": {"options": ["B", "C"]}, "Q2": {"inputs": {"total_devices": 120, "digital_devices": 50}}},
     "scenes": {"S01": 2, "S02": 1},
 }
-
-
-def _may_fill(actor: Actor, row: dict[str, Any]) -> None:
-    if not may_fill(actor, row):
-        raise forbidden("只有填报该评测的单位可以修改或提交", "only the organisation filling this assessment may change or submit it")
 
 
 @router.post(
@@ -131,8 +123,7 @@ async def answers(
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:
-        row = await load_assessment(session, actor, assessment_id)
-        _may_fill(actor, row)
+        row = await fillable_assessment(session, actor, assessment_id)
         check_if_match(request, row["version"], required=False)
         row = await save_answers(session, actor, row, body)
         return assessment_response(row, progress=await assessment_progress(session, row))
@@ -156,8 +147,7 @@ async def submit(
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:
-        row = await load_assessment(session, actor, assessment_id)
-        _may_fill(actor, row)
+        row = await fillable_assessment(session, actor, assessment_id)
         check_if_match(request, row["version"])
         row = await submit_assessment(session, actor, row, commitment=body.authenticity_commitment)
         return assessment_response(row)

@@ -10,7 +10,7 @@ from sihua_shared.auth import Actor, require_roles
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.results import compare_assessments
-from .schemas import READERS
+from ..domain.access import READERS
 
 router = APIRouter(prefix="/enterprises", tags=["assessments 数字化水平评测"])
 

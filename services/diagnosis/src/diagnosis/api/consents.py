@@ -10,14 +10,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.auth import Actor, require_roles
-from sihua_shared.errors import forbidden
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
 from sihua_shared.runtime import Runtime, get_runtime
 
-from ..application.consents import get_consent, grant_consent, list_consents, revoke_consent
+from ..application.consents import grant_consent, list_consents, revocable_consent, revoke_consent
+from ..domain.access import CONSENT_READERS, ENTERPRISES
 
 router = APIRouter(prefix="/consents", tags=["consents 评测授权"])
-READERS = ("enterprise", "provider", "third_party", "city_officer", "auditor")
 
 
 class ConsentIn(BaseModel):
@@ -44,7 +43,7 @@ def _out(row: dict[str, Any]) -> dict[str, Any]:
 @router.post("", status_code=201, response_model=ConsentOut, summary="授权机构代为评测 / Consent to an organisation",
              description="An enterprise lets a provider or the third-party organisation start and fill assessments for it.")
 async def grant(
-    body: ConsentIn, request: Request, actor: Actor = Depends(require_roles("enterprise")),
+    body: ConsentIn, request: Request, actor: Actor = Depends(require_roles(*ENTERPRISES)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async def create() -> tuple[dict[str, Any], dict[str, str]]:
@@ -58,7 +57,7 @@ async def grant(
 @router.get("", response_model=Page[ConsentOut], summary="授权列表 / List consents",
             description="An enterprise sees those it granted; an organisation those granted to it; city officers all.")
 async def index(
-    page: PageParams = Depends(page_params), actor: Actor = Depends(require_roles(*READERS)),
+    page: PageParams = Depends(page_params), actor: Actor = Depends(require_roles(*CONSENT_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Page[ConsentOut]:
     async with runtime.uow() as session:
@@ -70,13 +69,11 @@ async def index(
              description="The enterprise withdraws it (send If-Match). Started assessments stay; new ones and "
              "submissions by that organisation stop.")
 async def revoke(
-    consent_id: str, request: Request, actor: Actor = Depends(require_roles("enterprise")),
+    consent_id: str, request: Request, actor: Actor = Depends(require_roles(*ENTERPRISES)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:
-        row = await get_consent(session, actor, consent_id)
-        if row["enterprise_id"] != actor.org:
-            raise forbidden("只有授权企业可以撤销授权", "only the enterprise that granted it revokes a consent")
+        row = await revocable_consent(session, actor, consent_id)
         check_if_match(request, row["version"])
         after = await revoke_consent(session, actor, row)
     return JSONResponse(_out(after), headers={"ETag": etag_for(after["version"])})

@@ -22,6 +22,7 @@ from ..application.editions import (
     list_editions,
     upload_edition,
 )
+from ..domain.access import EDITION_MANAGERS
 
 router = APIRouter(prefix="/editions", tags=["editions 指标版本"])
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
@@ -60,7 +61,7 @@ def _out(row: dict[str, Any], status: int = 200) -> JSONResponse:
     responses={200: {"model": EditionOut, "description": "已有相同内容的版本 / the same YAML was stored before: that version"}},
 )
 async def upload(
-    request: Request, actor: Actor = Depends(require_roles("city_officer")), runtime: Runtime = Depends(get_runtime)
+    request: Request, actor: Actor = Depends(require_roles(*EDITION_MANAGERS)), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in YAML_TYPES:
@@ -110,7 +111,7 @@ async def yaml_text(version_id: str, _: Actor = Depends(current_actor), runtime:
              description="City officers choose the version new assessments of this edition id are pinned to. "
              "Assessments already started keep theirs.")
 async def activate(
-    version_id: str, actor: Actor = Depends(require_roles("city_officer")), runtime: Runtime = Depends(get_runtime)
+    version_id: str, actor: Actor = Depends(require_roles(*EDITION_MANAGERS)), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
     async with runtime.uow() as session:
         return _out(await activate_edition(session, actor, version_id))
@@ -119,7 +120,7 @@ async def activate(
 @router.delete("/{version_id}", status_code=204, summary="删除指标版本 / Delete an unused version",
                description="Only a version never shipped, activated, used or pinned by an assessment (409 otherwise).")
 async def remove(
-    version_id: str, actor: Actor = Depends(require_roles("city_officer")), runtime: Runtime = Depends(get_runtime)
+    version_id: str, actor: Actor = Depends(require_roles(*EDITION_MANAGERS)), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
     async with runtime.uow() as session:
         await delete_edition(session, actor, version_id)

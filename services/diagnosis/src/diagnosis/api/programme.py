@@ -7,20 +7,13 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query
 
 from sihua_shared.auth import Actor, require_roles
-from sihua_shared.errors import forbidden
 from sihua_shared.http import PageParams, page_params
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.programme import level2_plus, level_counts
-from .schemas import OFFICIALS
+from ..domain.access import OFFICIALS
 
 router = APIRouter(prefix="/programme", tags=["programme 项目统计"])
-
-
-def _scoped(actor: Actor) -> Actor:
-    if not actor.has("city_officer", "auditor") and not actor.district:
-        raise forbidden("区级账号未绑定所在区", "a district officer's account is bound to no district")
-    return actor
 
 
 @router.get(
@@ -35,7 +28,7 @@ async def levels(
     runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
     async with runtime.uow() as session:
-        return await level_counts(session, _scoped(actor), stage=stage, jurisdiction=runtime.settings.jurisdiction)
+        return await level_counts(session, actor, stage=stage, jurisdiction=runtime.settings.jurisdiction)
 
 
 @router.get(
@@ -52,6 +45,6 @@ async def level2(
 ) -> dict[str, Any]:
     async with runtime.uow() as session:
         return await level2_plus(
-            session, _scoped(actor), pilot_only=pilot_only, limit=page.limit, offset=page.offset,
+            session, actor, pilot_only=pilot_only, limit=page.limit, offset=page.offset,
             target=runtime.jurisdiction.target("sme_level2_plus"),
         )

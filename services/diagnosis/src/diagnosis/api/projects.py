@@ -16,10 +16,9 @@ from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.project_completion import complete_project
 from ..application.projects import assign_project, cancel_project, get_project, list_projects
+from ..domain.access import PROJECT_ASSIGNERS, PROJECT_COMPLETERS, PROJECT_READERS
 
 router = APIRouter(prefix="/diagnosis-projects", tags=["diagnosis projects 诊断服务项目"])
-OFFICIALS = ("city_officer", "district_officer")
-READERS = (*OFFICIALS, "auditor", "provider", "enterprise")
 
 
 class AssignIn(BaseModel):
@@ -76,7 +75,7 @@ def _answer(row: dict[str, object], status: int = 200) -> Response:
 async def assign(
     body: AssignIn,
     request: Request,
-    actor: Actor = Depends(require_roles(*OFFICIALS)),
+    actor: Actor = Depends(require_roles(*PROJECT_ASSIGNERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async def create() -> tuple[dict[str, object], dict[str, str]]:
@@ -99,7 +98,7 @@ async def assign(
 async def index(
     state: Literal["assigned", "completed", "cancelled"] | None = Query(None, description="状态"),
     page: PageParams = Depends(page_params),
-    actor: Actor = Depends(require_roles(*READERS)),
+    actor: Actor = Depends(require_roles(*PROJECT_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Page[ProjectOut]:
     async with runtime.uow() as session:
@@ -110,7 +109,7 @@ async def index(
 @router.get("/{project_id}", response_model=ProjectOut, summary="查看诊断服务项目 / Get a diagnosis project",
             description="Visible to the same actors as the list.")
 async def read(
-    project_id: str, actor: Actor = Depends(require_roles(*READERS)), runtime: Runtime = Depends(get_runtime)
+    project_id: str, actor: Actor = Depends(require_roles(*PROJECT_READERS)), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
     async with runtime.uow() as session:
         return _answer(await get_project(session, actor, project_id))
@@ -120,13 +119,16 @@ async def read(
     "/{project_id}/cancel",
     response_model=ProjectOut,
     summary="取消派单 / Cancel a diagnosis project",
-    description="Officials cancel an open project with a reason. Send If-Match with the project's ETag.",
+    description=(
+        "City officers, or district officers of its district, cancel an open project with a reason. "
+        "Send If-Match with the project's ETag."
+    ),
 )
 async def cancel(
     project_id: str,
     body: CancelIn,
     request: Request,
-    actor: Actor = Depends(require_roles(*OFFICIALS)),
+    actor: Actor = Depends(require_roles(*PROJECT_ASSIGNERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:
@@ -149,7 +151,7 @@ async def complete(
     project_id: str,
     body: CompleteIn,
     request: Request,
-    actor: Actor = Depends(require_roles("provider")),
+    actor: Actor = Depends(require_roles(*PROJECT_COMPLETERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:

@@ -13,10 +13,6 @@ from sihua_shared.jurisdiction import DistrictCode, SectorCode
 
 from ..reports.model import LEVEL_NAMES
 
-READERS = ("enterprise", "provider", "third_party", "expert", "district_officer", "city_officer", "auditor")
-FILLERS = ("enterprise", "provider", "third_party")
-OFFICIALS = ("city_officer", "district_officer", "auditor")
-
 
 class StartIn(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -1,24 +1,26 @@
-"""Who may see and fill assessments: the object-level rules, as queries and checks.
-
-Visibility: an enterprise sees its own assessments (drafts too); a provider or third-party organisation
-those it fills; officials, auditors and experts submitted ones by role and district (a city officer or
-auditor every district, a district officer or a district-bound expert their district). An actor holding
-several roles sees the union.
+"""Diagnosis's access policy (``domain.access``) applied: resources described for single decisions, the same
+scopes as SQL conditions for lists, and the facts the filler rules need (consents, assignments). Reads and
+lists agree because both start from the one scope.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sihua_shared.access import Scope
+from sihua_shared.access_sql import Attribute, where
 from sihua_shared.auth import Actor
+from sihua_shared.errors import DomainError
 
 from ..adapters.assessment_tables import assessments, consents
 from ..adapters.project_tables import diagnosis_projects
 from ..adapters.readmodels import known_organisations, pilot_pool
-from ..domain.assessments import FILLER_ROLES
+from ..domain import access as policy
+from ..domain.access import DISTRICT, ENTERPRISE, FILLED_BY, GRANTEE, KIND, PROVIDER, STATE
 
 
 async def organisation(session: AsyncSession, organisation_id: str) -> dict[str, Any] | None:
@@ -61,32 +63,41 @@ def in_pilot(enterprise_id: Any) -> ColumnElement[bool]:
     )
 
 
+ASSESSMENT_COLUMNS: dict[str, Attribute] = {
+    ENTERPRISE: assessments.c.enterprise_id, DISTRICT: assessments.c.district, STATE: assessments.c.state,
+    KIND: assessments.c.kind, FILLED_BY: assessments.c.filled_by_org,
+}
+PROJECT_COLUMNS: dict[str, Attribute] = {
+    ENTERPRISE: diagnosis_projects.c.enterprise_id, DISTRICT: diagnosis_projects.c.district,
+    PROVIDER: diagnosis_projects.c.provider_id,
+}
+CONSENT_COLUMNS: dict[str, Attribute] = {ENTERPRISE: consents.c.enterprise_id, GRANTEE: consents.c.organisation_id}
+
+
+def assessment_resource(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {ENTERPRISE: row["enterprise_id"], DISTRICT: row["district"], STATE: row["state"], KIND: row["kind"],
+            FILLED_BY: row["filled_by_org"]}
+
+
+def project_resource(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {ENTERPRISE: row["enterprise_id"], DISTRICT: row["district"], PROVIDER: row["provider_id"]}
+
+
+def consent_resource(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {ENTERPRISE: row["enterprise_id"], GRANTEE: row["organisation_id"]}
+
+
 def visibility(actor: Actor) -> ColumnElement[bool]:
     """The condition on ``assessments`` rows the actor may see."""
-    submitted = assessments.c.state == "submitted"
-    seen: list[ColumnElement[bool]] = []
-    if actor.has("city_officer", "auditor"):
-        seen.append(submitted)
-    if actor.has("district_officer") and actor.district:
-        seen.append(and_(submitted, assessments.c.district == actor.district))
-    if actor.has("expert"):
-        seen.append(and_(submitted, assessments.c.district == actor.district) if actor.district else submitted)
-    if actor.org and actor.has(*FILLER_ROLES):
-        seen.append(assessments.c.filled_by_org == actor.org)
-    if actor.org and actor.has("enterprise"):
-        seen.append(assessments.c.enterprise_id == actor.org)
-    return or_(*seen) if seen else false()
+    return where(policy.assessments(actor), ASSESSMENT_COLUMNS)
+
+
+def ensure(scope: Scope, resource: Mapping[str, Any], refusal: DomainError) -> None:
+    """Raise ``refusal`` unless the scope admits the resource."""
+    if not scope.admits(resource):
+        raise refusal
 
 
 def visible_assessments(actor: Actor) -> Select[Any]:
     """Visible rows, each with ``in_pilot`` read in the same statement (submission needs it)."""
     return select(assessments, in_pilot(assessments.c.enterprise_id).label("in_pilot")).where(visibility(actor))
-
-
-def may_fill(actor: Actor, row: dict[str, Any]) -> bool:
-    """Answers, evidence and submission: the filling organisation; for a self-assessment also the enterprise."""
-    if not actor.org:
-        return False
-    if row["filled_by_org"] and actor.org == row["filled_by_org"] and actor.has(*FILLER_ROLES):
-        return True
-    return row["kind"] == "self" and actor.org == row["enterprise_id"] and actor.has("enterprise")

@@ -14,17 +14,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.errors import Problem, forbidden, invalid, invalid_all, not_found, stale_version
+from sihua_shared.errors import DomainError, Problem, forbidden, invalid, invalid_all, not_found, stale_version
 
 from ..adapters.assessment_tables import assessments
+from ..domain import access as policy
 from ..domain.answers import check_answers
 from ..domain.assessments import (
-    FILLER_ROLES,
     onsite_filler_allowed,
     self_filler_allowed,
     transition,
 )
-from .access import has_consent, is_assigned_provider, organisation, visibility, visible_assessments
+from .access import (
+    assessment_resource,
+    ensure,
+    has_consent,
+    is_assigned_provider,
+    organisation,
+    visibility,
+    visible_assessments,
+)
 from .edition_cache import EDITIONS
 from .editions import resolve_edition
 
@@ -34,10 +42,10 @@ _PATCH_KEYS = ("profile", "answers", "scenes")
 
 async def authorise_filler(session: AsyncSession, actor: Actor, enterprise_id: str, kind: str) -> str | None:
     """The organisation filling on the enterprise's behalf (None: the enterprise itself); 403 when not allowed."""
-    own = actor.has("enterprise") and actor.org == enterprise_id
+    own = policy.assesses_itself(actor, enterprise_id)
     if kind == "self" and own:
         return None
-    if not actor.org or not actor.has(*FILLER_ROLES):
+    if not policy.may_fill_for_others(actor) or actor.org is None:
         raise forbidden("现场评定须由第三方机构或派单的诊断服务商的评估人员进行" if kind == "onsite" else "只能为本企业开展评测",
                         "an on-site assessment needs an assessor" if kind == "onsite" else "an enterprise assesses itself only")
     consented = await has_consent(session, enterprise_id, actor.org)
@@ -46,8 +54,8 @@ async def authorise_filler(session: AsyncSession, actor: Actor, enterprise_id: s
             raise forbidden("企业未授权本机构代为评测", "the enterprise has not consented to this organisation filling in for it")
         return actor.org
     own_org = await organisation(session, actor.org)
-    third_party = actor.has("third_party") and own_org is not None and own_org["kind"] == "third_party"
-    assigned = actor.has("provider") and await is_assigned_provider(session, enterprise_id, actor.org)
+    third_party = policy.third_party_assessor(actor, own_org["kind"] if own_org else None)
+    assigned = policy.assigned_provider_assessor(actor) and await is_assigned_provider(session, enterprise_id, actor.org)
     if not onsite_filler_allowed(third_party=third_party, consented=consented, assigned_provider=assigned):
         raise forbidden(
             "现场评定须由企业授权的第三方机构，或派单给该企业的诊断服务商进行",
@@ -65,7 +73,7 @@ async def check_filler_standing(session: AsyncSession, actor: Actor, row: Mappin
 async def start_assessment(
     session: AsyncSession, actor: Actor, *, enterprise_id: str | None, kind: str, stage: str, edition_id: str | None
 ) -> dict[str, Any]:
-    target = enterprise_id or (actor.org if actor.has("enterprise") else None)
+    target = enterprise_id or policy.own_enterprise(actor)
     if not target:
         raise invalid("body.enterprise_id", "请指定企业", "name the enterprise assessed", "enterprise_required")
     enterprise = await organisation(session, target)
@@ -88,6 +96,16 @@ async def load_assessment(session: AsyncSession, actor: Actor, assessment_id: st
     if row is None:
         raise not_found("assessment", assessment_id)
     return dict(row)
+
+
+async def fillable_assessment(
+    session: AsyncSession, actor: Actor, assessment_id: str, refusal: DomainError | None = None
+) -> dict[str, Any]:
+    """A visible assessment the actor may fill (answers, evidence, submission); 403 (``refusal``) otherwise."""
+    row = await load_assessment(session, actor, assessment_id)
+    ensure(policy.assessment_fillers(actor), assessment_resource(row), refusal or forbidden(
+        "只有填报该评测的单位可以修改或提交", "only the organisation filling this assessment may change or submit it"))
+    return row
 
 
 async def list_assessments(

@@ -5,15 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sihua_shared.access_sql import where
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.errors import conflict, invalid, not_found, transition_not_allowed
+from sihua_shared.errors import conflict, forbidden, invalid, not_found, transition_not_allowed
 
 from ..adapters.assessment_tables import consents
-from .access import organisation
+from ..domain import access as policy
+from .access import CONSENT_COLUMNS, consent_resource, ensure, organisation
 
 
 async def grant_consent(session: AsyncSession, actor: Actor, organisation_id: str) -> dict[str, Any]:
@@ -37,9 +39,7 @@ async def grant_consent(session: AsyncSession, actor: Actor, organisation_id: st
 
 
 def _visible(actor: Actor) -> Any:
-    seen = [consents.c.enterprise_id == actor.org, consents.c.organisation_id == actor.org]
-    query = select(consents)
-    return query if actor.has("city_officer", "auditor") else query.where(or_(*seen))
+    return select(consents).where(where(policy.consents(actor), CONSENT_COLUMNS))
 
 
 async def get_consent(session: AsyncSession, actor: Actor, consent_id: str) -> dict[str, Any]:
@@ -54,6 +54,14 @@ async def list_consents(session: AsyncSession, actor: Actor, *, limit: int, offs
     total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
     rows = (await session.execute(query.order_by(consents.c.granted_at.desc()).limit(limit).offset(offset))).mappings()
     return [dict(r) for r in rows], int(total)
+
+
+async def revocable_consent(session: AsyncSession, actor: Actor, consent_id: str) -> dict[str, Any]:
+    """The consent, when the actor is the enterprise that granted it (403 for the grantee or an official)."""
+    row = await get_consent(session, actor, consent_id)
+    ensure(policy.consent_revokers(actor), consent_resource(row),
+           forbidden("只有授权企业可以撤销授权", "only the enterprise that granted it revokes a consent"))
+    return row
 
 
 async def revoke_consent(session: AsyncSession, actor: Actor, row: dict[str, Any]) -> dict[str, Any]:

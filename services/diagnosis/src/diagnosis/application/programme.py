@@ -14,11 +14,15 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sihua_shared.access_sql import where
 from sihua_shared.auth import Actor
+from sihua_shared.errors import forbidden
 from sihua_shared.jurisdiction import ProgrammeTarget
 
 from ..adapters.assessment_tables import assessments
 from ..adapters.readmodels import known_organisations, pilot_pool
+from ..domain import access as policy
+from ..domain.access import DISTRICT
 from ..domain.assessments import LEVEL2
 from ..reports.model import LEVEL_NAMES
 from .report_profile import place_names
@@ -36,9 +40,10 @@ def _latest(actor: Actor, stage: str | None) -> Any:
     )
     if stage:
         query = query.where(A.stage == stage)
-    if not actor.has("city_officer", "auditor"):
-        query = query.where(A.district == actor.district)
-    return query.subquery("latest")
+    scope = policy.programme_districts(actor)
+    if scope.nothing:
+        raise forbidden("区级账号未绑定所在区", "a district officer's account is bound to no district")
+    return query.where(where(scope, {DISTRICT: A.district})).subquery("latest")
 
 
 def _levels() -> dict[str, int]:
@@ -67,7 +72,7 @@ async def level_counts(session: AsyncSession, actor: Actor, *, stage: str | None
     }
     return {
         "stage": stage,
-        "district": None if actor.has("city_officer", "auditor") else actor.district,
+        "district": policy.programme_district(actor),
         "enterprises": sum(by_level.values()),
         "by_level": by_level,
         "by_sector": dict(sorted(by_sector.items())),
@@ -116,6 +121,6 @@ async def level2_plus(
     return {
         "items": items, "total": int(total), "limit": limit, "offset": offset,
         "target": _progress(target, int(reached)),
-        "district": None if actor.has("city_officer", "auditor") else actor.district,
+        "district": policy.programme_district(actor),
     }
 

@@ -23,8 +23,10 @@ from sihua_shared.outbox import record_event
 from ..adapters.assessment_tables import assessments
 from ..adapters.project_tables import diagnosis_projects
 from ..adapters.report_tables import project_plans
+from ..domain import access as policy
 from ..domain.assessments import plan_lines
 from ..domain.projects import transition
+from .access import project_resource
 from .projects import update_project_guarded
 from .reports import issued_report
 
@@ -58,7 +60,7 @@ async def complete_project(
     session: AsyncSession, actor: Actor, project: dict[str, Any], *, assessment_id: str, plan: str
 ) -> dict[str, Any]:
     """Complete a loaded project (the route has checked If-Match against its version)."""
-    if not actor.has("provider") or actor.org != project["provider_id"]:
+    if not policy.project_completers(actor).admits(project_resource(project)):
         raise forbidden("只有承担该项目的诊断服务商可以完成项目", "only the assigned diagnosis provider completes the project")
     state = transition(project["state"], "complete")
     lines = plan_lines(plan)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, false, func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sihua_shared.access_sql import where
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.clock import business_clock
@@ -17,8 +18,10 @@ from sihua_shared.outbox import record_event
 
 from ..adapters.project_tables import diagnosis_projects
 from ..adapters.readmodels import known_titles
+from ..domain import access as policy
+from ..domain.access import DISTRICT
 from ..domain.projects import TitleView, title_allows_assignment, transition
-from .access import organisation
+from .access import PROJECT_COLUMNS, ensure, organisation
 
 
 async def assign_project(
@@ -28,8 +31,8 @@ async def assign_project(
     if enterprise is None or enterprise["kind"] != "enterprise":
         raise DomainError("unknown_enterprise", "未找到该企业（需先在登记系统登记）", "unknown enterprise",
                           field="body.enterprise_id", detail=f"no enterprise {enterprise_id} is known")
-    if not actor.may_see_district(enterprise["district"]):
-        raise forbidden("只能为本区企业派单", "a district officer assigns enterprises of their own district only")
+    ensure(policy.project_assigners(actor), {DISTRICT: enterprise["district"]},
+           forbidden("只能为本区企业派单", "a district officer assigns enterprises of their own district only"))
     on = business_clock(session).today()
     titles = (
         await session.execute(
@@ -84,14 +87,7 @@ async def assign_project(
 
 def visible_projects(actor: Actor) -> Select[Any]:
     """The projects an actor may see: officials by district, providers and enterprises their own."""
-    query = select(diagnosis_projects)
-    if actor.has("city_officer", "auditor"):
-        return query
-    if actor.has("district_officer"):  # an account bound to no district sees none (not those without a district)
-        return query.where(diagnosis_projects.c.district == actor.district) if actor.district else query.where(false())
-    if actor.has("provider"):
-        return query.where(diagnosis_projects.c.provider_id == actor.org)
-    return query.where(diagnosis_projects.c.enterprise_id == actor.org)
+    return select(diagnosis_projects).where(where(policy.projects(actor), PROJECT_COLUMNS))
 
 
 async def list_projects(

@@ -22,12 +22,12 @@ from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.accounts import create_account, create_client, list_accounts, read_account, set_account_active
 from ..application.credentials import generate_password
+from ..domain.access import ACCOUNT_MANAGERS, ACCOUNT_READERS, CITY_ONLY
 
 router = APIRouter(tags=["accounts 账号"])
 
 PersonRole = Literal["enterprise", "provider", "expert", "district_officer", "city_officer", "third_party", "auditor"]
 ClientRole = Literal["service", "third_party", "auditor"]
-MANAGERS = ("city_officer", "district_officer", "enterprise", "provider")
 
 
 class AccountIn(BaseModel):
@@ -95,7 +95,7 @@ def _answer(body: BaseModel, status: int = 200, **headers: str) -> JSONResponse:
 async def create(
     body: AccountIn,
     request: Request,
-    actor: Actor = Depends(require_roles(*MANAGERS)),
+    actor: Actor = Depends(require_roles(*ACCOUNT_MANAGERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     password = generate_password()
@@ -137,7 +137,7 @@ async def index(
     page: PageParams = Depends(page_params),
     role: PersonRole | None = Query(None, description="按角色筛选"),
     organisation_id: str | None = Query(None, max_length=36, description="按单位筛选"),
-    actor: Actor = Depends(require_roles("city_officer", "district_officer", "auditor")),
+    actor: Actor = Depends(require_roles(*ACCOUNT_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Page[AccountOut]:
     async with runtime.uow() as session:
@@ -178,7 +178,7 @@ async def _set_active(request: Request, actor: Actor, runtime: Runtime, account_
 async def deactivate(
     account_id: str,
     request: Request,
-    actor: Actor = Depends(require_roles(*MANAGERS)),
+    actor: Actor = Depends(require_roles(*ACCOUNT_MANAGERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     return await _set_active(request, actor, runtime, account_id, False)
@@ -193,7 +193,7 @@ async def deactivate(
 async def activate(
     account_id: str,
     request: Request,
-    actor: Actor = Depends(require_roles(*MANAGERS)),
+    actor: Actor = Depends(require_roles(*ACCOUNT_MANAGERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     return await _set_active(request, actor, runtime, account_id, True)
@@ -211,7 +211,7 @@ async def activate(
 )
 async def new_client(
     body: ClientIn,
-    actor: Actor = Depends(require_roles("city_officer")),
+    actor: Actor = Depends(require_roles(*CITY_ONLY)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:

@@ -29,15 +29,17 @@ from ..application.call_application_actions import (
     withdraw_application,
 )
 from ..application.call_applications import (
-    APPLICANT_ROLES,
     application_view,
     create_application,
     edit_application,
+    ensure_applicant,
     ensure_may_see,
+    ensure_official_for,
     find_application,
     list_applications,
 )
 from ..application.calls import find_call, visible_call
+from ..domain.access import APPLICANT_ROLES, OFFICIALS
 from .selection_deps import answer, business_day, page
 
 router = APIRouter(tags=["applications 申报"])
@@ -147,10 +149,13 @@ async def read(application_id: str, actor: Actor = Depends(current_actor), runti
 Step = Callable[[AsyncSession, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
-async def _step(request: Request, runtime: Runtime, actor: Actor, application_id: str, step: Step) -> Response:
+async def _step(request: Request, runtime: Runtime, actor: Actor, application_id: str, step: Step,
+                may_act: Callable[[Actor, dict[str, Any]], None]) -> Response:
+    """Load, ask the policy (who may see it, then who may take this step), only then compare If-Match and act."""
     async with runtime.uow() as session:
         row = await find_application(session, application_id, lock=True)
         await ensure_may_see(session, actor, row)
+        may_act(actor, row)
         check_if_match(request, row["version"])
         row = await step(session, row)
     return answer(ApplicationOut, application_view(row))
@@ -161,7 +166,7 @@ async def _step(request: Request, runtime: Runtime, actor: Actor, application_id
 async def edit(application_id: str, body: ApplicationPatch, request: Request, actor: Actor = Depends(current_actor),
                runtime: Runtime = Depends(get_runtime)) -> Response:
     patch = body.model_dump(exclude_unset=True)
-    return await _step(request, runtime, actor, application_id, lambda s, row: edit_application(s, actor, row, patch))
+    return await _step(request, runtime, actor, application_id, lambda s, row: edit_application(s, actor, row, patch), ensure_applicant)
 
 
 @router.post("/applications/{application_id}/submit", response_model=ApplicationOut, summary="提交申报 / Submit",
@@ -173,17 +178,17 @@ async def submit(application_id: str, request: Request, actor: Actor = Depends(c
         call = await find_call(session, row["call_id"])
         return await submit_application(session, actor, row, call, on=on, jurisdiction=runtime.jurisdiction)
 
-    return await _step(request, runtime, actor, application_id, step)
+    return await _step(request, runtime, actor, application_id, step, ensure_applicant)
 
 
 @router.post("/applications/{application_id}/withdraw", response_model=ApplicationOut, summary="撤回申报 / Withdraw",
              description="The applicant withdraws an application that is not decided yet.")
 async def withdraw(application_id: str, request: Request, actor: Actor = Depends(current_actor),
                    runtime: Runtime = Depends(get_runtime)) -> Response:
-    return await _step(request, runtime, actor, application_id, lambda s, row: withdraw_application(s, actor, row))
+    return await _step(request, runtime, actor, application_id, lambda s, row: withdraw_application(s, actor, row), ensure_applicant)
 
 
-Official = Depends(require_roles("city_officer", "district_officer"))
+Official = Depends(require_roles(*OFFICIALS))
 
 
 @router.post("/applications/{application_id}/formal-check/start", response_model=ApplicationOut,
@@ -191,7 +196,7 @@ Official = Depends(require_roles("city_officer", "district_officer"))
              description="An official takes a submitted application into formal check (形式审查).")
 async def formal_check_start(application_id: str, request: Request, actor: Actor = Official,
                              runtime: Runtime = Depends(get_runtime)) -> Response:
-    return await _step(request, runtime, actor, application_id, lambda s, row: start_formal_check(s, actor, row))
+    return await _step(request, runtime, actor, application_id, lambda s, row: start_formal_check(s, actor, row), ensure_official_for)
 
 
 @router.post("/applications/{application_id}/formal-check/pass", response_model=ApplicationOut,
@@ -199,11 +204,12 @@ async def formal_check_start(application_id: str, request: Request, actor: Actor
              description="An official passes the formal check: the application goes to expert review.")
 async def formal_check_pass(application_id: str, request: Request, actor: Actor = Official,
                             runtime: Runtime = Depends(get_runtime)) -> Response:
-    return await _step(request, runtime, actor, application_id, lambda s, row: pass_formal_check(s, actor, row))
+    return await _step(request, runtime, actor, application_id, lambda s, row: pass_formal_check(s, actor, row), ensure_official_for)
 
 
 @router.post("/applications/{application_id}/formal-check/return", response_model=ApplicationOut, summary="退回补正 / Return for revision",
              description="An official returns the application with reasons (at least one). Publishes `application.returned`.")
 async def formal_check_return(application_id: str, body: ReturnIn, request: Request, actor: Actor = Official,
                               on: date = Depends(business_day), runtime: Runtime = Depends(get_runtime)) -> Response:
-    return await _step(request, runtime, actor, application_id, lambda s, row: return_for_revision(s, actor, row, body.reasons, on=on))
+    return await _step(request, runtime, actor, application_id,
+                       lambda s, row: return_for_revision(s, actor, row, body.reasons, on=on), ensure_official_for)

@@ -17,6 +17,7 @@ from sihua_shared.jurisdiction import CategoryCode, SectorCode
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.calls import call_view, close_call, create_call, edit_call, find_call, list_calls, open_call, visible_call
+from ..domain.access import CITY_ONLY
 from .selection_deps import answer, business_day, page
 
 router = APIRouter(tags=["calls 征集"])
@@ -134,7 +135,7 @@ class CallOut(BaseModel):
     updated_at: datetime
 
 
-OfficerOnly = Depends(require_roles("city_officer"))
+OfficerOnly = Depends(require_roles(*CITY_ONLY))
 
 
 @router.post("/calls", status_code=201, response_model=CallOut, summary="创建征集 / Create a call",

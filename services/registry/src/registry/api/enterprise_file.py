@@ -8,13 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from sihua_shared.auth import Actor, ensure_owner, require_roles
-from sihua_shared.errors import not_found
+from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, page_params
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.enterprise_file import read_enterprise_file
-from ..application.organisations import get_organisation
+from ..application.organisations import visible_organisation
+from ..domain import access as policy
 
 router = APIRouter(prefix="/enterprises", tags=["enterprise file 一企一档"])
 
@@ -41,13 +41,10 @@ class FileEntry(BaseModel):
 async def enterprise_file(
     organisation_id: str,
     page: PageParams = Depends(page_params),
-    actor: Actor = Depends(require_roles("enterprise", "district_officer", "city_officer", "auditor")),
+    actor: Actor = Depends(require_roles(*policy.ENTERPRISE_FILE_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Page[FileEntry]:
     async with runtime.uow() as session:
-        organisation = await get_organisation(session, organisation_id)
-        if organisation is None:
-            raise not_found("organisation", organisation_id)
-        ensure_owner(actor, organisation["id"], district=organisation.get("district"))
+        await visible_organisation(session, actor, organisation_id, scope=policy.enterprise_file(actor))
         entries, total = await read_enterprise_file(session, organisation_id, limit=page.limit, offset=page.offset)
     return Page(items=[FileEntry.model_validate(e) for e in entries], total=total, limit=page.limit, offset=page.offset)

@@ -6,17 +6,16 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import func, select, update
 
-from sihua_shared.auth import ROLES, Actor, require_roles
-from sihua_shared.errors import not_found
+from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, page_params
 from sihua_shared.runtime import Runtime, get_runtime
 
-from ..adapters.notification_tables import notifications
+from ..application.inbox import list_notifications
+from ..application.inbox import mark_read as mark_notification_read
+from ..domain.access import PEOPLE
 
 router = APIRouter(prefix="/notifications", tags=["notifications 站内消息"])
-PEOPLE = tuple(r for r in ROLES if r != "service")
 
 
 class NotificationOut(BaseModel):
@@ -46,17 +45,9 @@ async def inbox(
     actor: Actor = Depends(require_roles(*PEOPLE)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Page[NotificationOut]:
-    condition = notifications.c.account_id == actor.id
-    if unread:
-        condition = condition & notifications.c.read_at.is_(None)
     async with runtime.uow() as session:
-        total = (await session.execute(select(func.count()).select_from(notifications).where(condition))).scalar_one()
-        found = (
-            await session.execute(
-                select(notifications).where(condition).order_by(notifications.c.id.desc()).limit(page.limit).offset(page.offset)
-            )
-        ).mappings()
-        items = [NotificationOut.model_validate(dict(r)) for r in found]
+        found, total = await list_notifications(session, actor, unread=unread, limit=page.limit, offset=page.offset)
+    items = [NotificationOut.model_validate(r) for r in found]
     return Page(items=items, total=int(total), limit=page.limit, offset=page.offset)
 
 
@@ -70,11 +61,5 @@ async def mark_read(
     notification_id: int, actor: Actor = Depends(require_roles(*PEOPLE)), runtime: Runtime = Depends(get_runtime)
 ) -> NotificationOut:
     async with runtime.uow() as session:
-        mine = (notifications.c.id == notification_id) & (notifications.c.account_id == actor.id)
-        await session.execute(
-            update(notifications).where(mine & notifications.c.read_at.is_(None)).values(read_at=func.now())
-        )
-        row = (await session.execute(select(notifications).where(mine))).mappings().first()
-    if row is None:
-        raise not_found("notification", str(notification_id))
-    return NotificationOut.model_validate(dict(row))
+        row = await mark_notification_read(session, actor, notification_id)
+    return NotificationOut.model_validate(row)

@@ -23,6 +23,7 @@ from sihua_shared.storage import sniff
 from ..adapters.xlsx import XLSX_TYPE, Sheet, TooManyRows, UnreadableWorkbook, read_first_sheet, write_workbook
 from ..application.organisation_import import COLUMNS, HEADERS, MAX_IMPORT_ROWS, import_organisations
 from ..application.organisation_profile import KIND_LABELS
+from ..domain.access import OFFICIALS
 
 router = APIRouter(prefix="/organisations", tags=["organisations 组织"])
 
@@ -80,7 +81,7 @@ async def _read_sheet(upload: UploadFile, limit: int) -> Sheet:
 )
 async def import_file(
     file: UploadFile = File(..., description="XLSX 文件"),
-    actor: Actor = Depends(require_roles("city_officer", "district_officer")),
+    actor: Actor = Depends(require_roles(*OFFICIALS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> JSONResponse:
     sheet = await _read_sheet(file, min(MAX_IMPORT_BYTES, runtime.settings.max_upload_bytes))
@@ -110,7 +111,7 @@ def _notes(jurisdiction: Jurisdiction) -> list[tuple[Any, ...]]:
     responses={200: {"content": {XLSX_TYPE: {}}}},
 )
 async def import_template(
-    _: Actor = Depends(require_roles("city_officer", "district_officer")),
+    _: Actor = Depends(require_roles(*OFFICIALS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     uscc_column = HEADERS.index("统一社会信用代码")

@@ -20,12 +20,11 @@ from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.organisation_profile import KIND_LABELS, fen_to_wan
 from ..application.organisations import list_organisations, register_organisation, update_organisation, visible_organisation
+from ..domain.access import OFFICIALS, ORGANISATION_EDITORS, ORGANISATION_LISTERS, ORGANISATION_READERS
 from ..domain.uscc import normalise_uscc
 
 router = APIRouter(prefix="/organisations", tags=["organisations 组织"])
 
-EDITORS = ("city_officer", "district_officer", "enterprise", "provider", "third_party")
-READERS = (*EDITORS, "auditor", "service", "expert")
 
 
 def _normalised_uscc(value: Any) -> Any:
@@ -128,7 +127,7 @@ def _answer(row: Mapping[str, Any], status: int = 200, **headers: str) -> JSONRe
 async def register(
     body: OrganisationIn,
     request: Request,
-    actor: Actor = Depends(require_roles("city_officer", "district_officer")),
+    actor: Actor = Depends(require_roles(*OFFICIALS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async def create() -> tuple[dict[str, object], dict[str, str]]:
@@ -154,7 +153,7 @@ async def index(
     district: str | None = Query(None, max_length=50, description="所在区", json_schema_extra={CODE_LIST_MARK: "districts"}),
     sector: str | None = Query(None, max_length=50, description="试点行业", json_schema_extra={CODE_LIST_MARK: "pilot_sectors"}),
     q: str | None = Query(None, min_length=1, max_length=100, description="名称包含"),
-    actor: Actor = Depends(require_roles(*EDITORS, "auditor", "service")),
+    actor: Actor = Depends(require_roles(*ORGANISATION_LISTERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> JSONResponse:
     async with runtime.uow() as session:
@@ -173,7 +172,7 @@ async def index(
 )
 async def read(
     org_id: str,
-    actor: Actor = Depends(require_roles(*READERS)),
+    actor: Actor = Depends(require_roles(*ORGANISATION_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:
@@ -195,7 +194,7 @@ async def patch(
     org_id: str,
     body: OrganisationPatch,
     request: Request,
-    actor: Actor = Depends(require_roles(*EDITORS)),
+    actor: Actor = Depends(require_roles(*ORGANISATION_EDITORS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:

@@ -15,12 +15,10 @@ from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_p
 from sihua_shared.jurisdiction import CODE_LIST_MARK, DistrictCode, SectorCode
 from sihua_shared.runtime import Runtime, get_runtime
 
-from ..application.pilot_pool import POOL_READERS, enrol_enterprise, get_enrolment, list_enrolments, remove_enterprise
+from ..application.pilot_pool import enrol_enterprise, get_enrolment, list_enrolments, remove_enterprise
+from ..domain.access import OFFICIALS, POOL_READERS
 
 router = APIRouter(prefix="/pilot-pool", tags=["pilot pool 试点企业名单"])
-
-OFFICERS = ("city_officer", "district_officer")
-READERS = (*POOL_READERS, "district_officer", "enterprise")
 
 
 class EnrolmentIn(BaseModel):
@@ -77,7 +75,7 @@ def _answer(row: Mapping[str, Any], status: int = 200, **headers: str) -> JSONRe
 async def enrol(
     body: EnrolmentIn,
     request: Request,
-    actor: Actor = Depends(require_roles(*OFFICERS)),
+    actor: Actor = Depends(require_roles(*OFFICIALS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async def create() -> tuple[dict[str, Any], dict[str, str]]:
@@ -103,7 +101,7 @@ async def index(
     district: str | None = Query(None, max_length=50, description="所在区", json_schema_extra={CODE_LIST_MARK: "districts"}),
     sector: str | None = Query(None, max_length=50, description="试点行业", json_schema_extra={CODE_LIST_MARK: "pilot_sectors"}),
     enterprise_id: str | None = Query(None, max_length=36, description="企业"),
-    actor: Actor = Depends(require_roles(*READERS)),
+    actor: Actor = Depends(require_roles(*POOL_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> JSONResponse:
     async with runtime.uow() as session:
@@ -122,7 +120,7 @@ async def index(
 )
 async def read(
     enrolment_id: str,
-    actor: Actor = Depends(require_roles(*READERS)),
+    actor: Actor = Depends(require_roles(*POOL_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:
@@ -143,7 +141,7 @@ async def remove(
     enrolment_id: str,
     body: RemovalIn,
     request: Request,
-    actor: Actor = Depends(require_roles(*OFFICERS)),
+    actor: Actor = Depends(require_roles(*OFFICIALS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:

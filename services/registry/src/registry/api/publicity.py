@@ -29,10 +29,11 @@ from ..application.objections import (
     resolve_objection,
 )
 from ..application.publicity import finalise_publicity, latest_publicity, publicity_list, publish_result
+from ..domain.access import CITY_ONLY
 from .selection_deps import answer, business_day
 
 router = APIRouter(tags=["publicity 公示"])
-Officer = Depends(require_roles("city_officer"))
+Officer = Depends(require_roles(*CITY_ONLY))
 EXPORT_COLUMNS = [
     Column("rank", "排名", 8), Column("organisation_name", "单位名称", 36), Column("uscc", "统一社会信用代码", 22),
     Column("final_score", "综合得分", 10), Column("status_zh", "状态", 12),

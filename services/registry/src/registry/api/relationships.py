@@ -15,11 +15,11 @@ from sihua_shared.http import Page, PageParams, page_params
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.relationships import KIND_LABELS, declare_relationship, delete_relationship, list_relationships
+from ..domain.access import OFFICIALS, ORGANISATION_EDITORS, ORGANISATION_LISTERS
 from ..domain.review import RelationshipKind
 
 router = APIRouter(prefix="/organisations/{org_id}/relationships", tags=["organisations 组织"])
 
-DECLARERS = ("city_officer", "district_officer", "enterprise", "provider", "third_party")
 
 
 class RelationshipIn(BaseModel):
@@ -61,7 +61,7 @@ async def declare(
     org_id: str,
     body: RelationshipIn,
     request: Request,
-    actor: Actor = Depends(require_roles(*DECLARERS)),
+    actor: Actor = Depends(require_roles(*ORGANISATION_EDITORS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> JSONResponse:
     async with runtime.uow() as session:
@@ -78,7 +78,7 @@ async def declare(
 async def index(
     org_id: str,
     page: PageParams = Depends(page_params),
-    actor: Actor = Depends(require_roles(*DECLARERS, "auditor", "service")),
+    actor: Actor = Depends(require_roles(*ORGANISATION_LISTERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> JSONResponse:
     async with runtime.uow() as session:
@@ -95,7 +95,7 @@ async def index(
 async def withdraw(
     org_id: str,
     relationship_id: str,
-    actor: Actor = Depends(require_roles("city_officer", "district_officer")),
+    actor: Actor = Depends(require_roles(*OFFICIALS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:

@@ -21,12 +21,14 @@ from ..application.call_applications import application_view, ensure_may_see, fi
 from ..application.calls import find_call
 from ..application.expert_pool import expert_rows, expert_view, set_expert_profile
 from ..application.scoring import confirm_as_chair, expert_backlog, panel_view, submit_scores
+from ..domain import access as policy
+from ..domain.access import CITY_ONLY, EXPERTS, PANEL_READERS, SEE_ALL
 from .call_applications import ApplicationOut
 from .selection_deps import answer, business_day
 
 router = APIRouter(tags=["review 遴选"])
-Officer = Depends(require_roles("city_officer"))
-ExpertOnly = Depends(require_roles("expert"))
+Officer = Depends(require_roles(*CITY_ONLY))
+ExpertOnly = Depends(require_roles(*EXPERTS))
 
 
 class ExpertProfileIn(BaseModel):
@@ -86,7 +88,7 @@ class Backlog(BaseModel):
 
 @router.get("/experts", response_model=list[ExpertOut], summary="专家库 / The expert pool",
             description="City officers and auditors: every account with the role expert, with fields of expertise.")
-async def experts(_: Actor = Depends(require_roles("city_officer", "auditor")), runtime: Runtime = Depends(get_runtime)) -> list[Any]:
+async def experts(_: Actor = Depends(require_roles(*SEE_ALL)), runtime: Runtime = Depends(get_runtime)) -> list[Any]:
     async with runtime.uow() as session:
         rows = await expert_rows(session, active_only=False)
     return [ExpertOut.model_validate(expert_view(r)).model_dump(mode="json") for r in rows]
@@ -137,9 +139,9 @@ async def assign_one(application_id: str, body: AssignIn, request: Request, acto
 @router.get("/applications/{application_id}/panel", summary="评审组 / The panel",
             description="Officials and the chair see every member's scores and comments (officials also the recorded draw and the "
                         "exclusions); another member sees their own line only.")
-async def panel(application_id: str, actor: Actor = Depends(require_roles("city_officer", "district_officer", "auditor", "expert")),
+async def panel(application_id: str, actor: Actor = Depends(require_roles(*PANEL_READERS)),
                 runtime: Runtime = Depends(get_runtime)) -> Any:
-    official = actor.has("city_officer", "district_officer", "auditor")
+    official = policy.sees_whole_panel(actor)
     async with runtime.uow() as session:
         application = await find_application(session, application_id)
         await ensure_may_see(session, actor, application)

@@ -15,6 +15,7 @@ from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.calls import find_call
 from ..application.tie_breaks import list_tie_breaks, record_tie_break, tie_break_view
+from ..domain.access import SEE_ALL, TIE_BREAKERS
 from .selection_deps import page
 
 router = APIRouter(tags=["publicity 公示"])
@@ -53,7 +54,7 @@ class TieBreakOut(BaseModel):
                          "(422 otherwise, naming each wrong entry) with the method and a written reason. Publishing then ranks the "
                          "tied applications in that order, and only them. 409 `no_tie_at_cut` when nothing ties at the line, "
                          "409 `tie_break_recorded` when this tie is already settled. Audited. Accepts `Idempotency-Key`.")
-async def record(call_id: str, body: TieBreakIn, request: Request, actor: Actor = Depends(require_roles("city_officer", "expert")),
+async def record(call_id: str, body: TieBreakIn, request: Request, actor: Actor = Depends(require_roles(*TIE_BREAKERS)),
                  runtime: Runtime = Depends(get_runtime)) -> Response:
     async def make() -> tuple[dict[str, Any], dict[str, str]]:
         async with runtime.uow() as session:
@@ -66,7 +67,7 @@ async def record(call_id: str, body: TieBreakIn, request: Request, actor: Actor 
 
 @router.get("/calls/{call_id}/tie-breaks", response_model=Page[TieBreakOut], summary="同分排序记录 / Recorded tie-breaks",
             description="City officers and auditors: every tie-break recorded for the call, oldest first.")
-async def index(call_id: str, params: PageParams = Depends(page_params), actor: Actor = Depends(require_roles("city_officer", "auditor")),
+async def index(call_id: str, params: PageParams = Depends(page_params), actor: Actor = Depends(require_roles(*SEE_ALL)),
                 runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     async with runtime.uow() as session:
         await find_call(session, call_id)

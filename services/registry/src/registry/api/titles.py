@@ -8,18 +8,15 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Select, select
 
 from sihua_shared.auth import Actor, require_roles
-from sihua_shared.errors import forbidden
 from sihua_shared.exports import EXPORT_RESPONSES, Column, export_response
 from sihua_shared.http import check_if_match, etag_for, versioned_json
 from sihua_shared.jurisdiction import DistrictCode
 from sihua_shared.runtime import Runtime, get_runtime
 
-from ..adapters.tables import organisations
-from ..adapters.title_tables import titles
-from ..application.titles import find_title, grant_title_to, revoke_title, valid_titles, verify_title
+from ..application.titles import find_title, grant_title_to, list_titles, revoke_title, valid_titles, verify_title, visible_title
+from ..domain.access import CITY_ONLY, TITLE_READERS
 
 router = APIRouter(prefix="/titles", tags=["titles 称号"])
 TitleKind = Literal["key_platform", "traction_unit", "diagnosis_provider", "third_party"]
@@ -79,21 +76,6 @@ class RevokeIn(BaseModel):
     reason: str = Field(min_length=2, max_length=1000, description="撤销原因")
 
 
-SEE_ALL = ("city_officer", "auditor")
-READERS = (*SEE_ALL, "district_officer", "provider", "enterprise")
-
-
-def _visible(query: Select[Any], actor: Actor) -> Select[Any]:
-    """City officers and auditors see every title; a district officer those of their district's organisations;
-    a holder (a provider, or an enterprise selected as a traction unit) its own."""
-    if actor.has(*SEE_ALL):
-        return query
-    if "district_officer" in actor.roles:
-        in_district = select(organisations.c.id).where(organisations.c.district == (actor.district or ""))
-        return query.where(titles.c.organisation_id.in_(in_district))
-    return query.where(titles.c.organisation_id == (actor.org or ""))
-
-
 def _answer(row: dict[str, Any], status: int = 200) -> Response:
     return versioned_json(TitleOut, row, status)
 
@@ -138,14 +120,11 @@ async def published(
 )
 async def index(
     organisation_id: str | None = None,
-    actor: Actor = Depends(require_roles(*READERS)),
+    actor: Actor = Depends(require_roles(*TITLE_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> list[TitleOut]:
-    query = _visible(select(titles).order_by(titles.c.number), actor)
-    if organisation_id:
-        query = query.where(titles.c.organisation_id == organisation_id)
     async with runtime.uow() as session:
-        rows = (await session.execute(query)).mappings().all()
+        rows = await list_titles(session, actor, organisation_id=organisation_id)
     return [TitleOut.model_validate(dict(r)) for r in rows]
 
 
@@ -153,14 +132,11 @@ async def index(
             description="City officers, auditors, district officers of the holder's district, and the title's holder.")
 async def read(
     title_id: str,
-    actor: Actor = Depends(require_roles(*READERS)),
+    actor: Actor = Depends(require_roles(*TITLE_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:
-        row = await find_title(session, title_id)
-        visible = (await session.execute(_visible(select(titles.c.id).where(titles.c.id == title_id), actor))).first()
-    if visible is None:
-        raise forbidden()
+        row = await visible_title(session, actor, title_id)
     return _answer(row)
 
 
@@ -175,7 +151,7 @@ async def read(
     ),
 )
 async def grant(
-    body: GrantIn, request: Request, actor: Actor = Depends(require_roles("city_officer")), runtime: Runtime = Depends(get_runtime)
+    body: GrantIn, request: Request, actor: Actor = Depends(require_roles(*CITY_ONLY)), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
     async def create() -> tuple[dict[str, object], dict[str, str]]:
         async with runtime.uow() as session:
@@ -194,7 +170,7 @@ async def grant(
 )
 async def revoke(
     title_id: str, body: RevokeIn, request: Request,
-    actor: Actor = Depends(require_roles("city_officer")), runtime: Runtime = Depends(get_runtime),
+    actor: Actor = Depends(require_roles(*CITY_ONLY)), runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:
         row = await find_title(session, title_id, lock=True)

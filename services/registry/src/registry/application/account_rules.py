@@ -1,4 +1,5 @@
-"""Who may hold which roles, and who may create or manage whose account. Pure functions.
+"""Who may hold which roles (pure functions), and the refusals of who may create or manage whose account (decided by
+the access policy, ``domain.access.account_refusal``).
 
 - A city officer manages every account and agency client.
 - A district officer manages enterprise, provider and district-officer accounts of their own district
@@ -15,11 +16,11 @@ from typing import Any
 from sihua_shared.auth import Actor
 from sihua_shared.errors import DomainError, Problem, forbidden
 
+from ..domain import access as policy
+
 PERSON_ROLES = ("enterprise", "provider", "expert", "district_officer", "city_officer", "third_party", "auditor")
 OFFICIAL_ROLES = ("district_officer", "city_officer")
-ORGANISATION_ROLES = ("enterprise", "provider")
 CLIENT_ROLES = ("service", "third_party", "auditor")
-DISTRICT_GRANTABLE = frozenset({"enterprise", "provider", "district_officer"})
 # The organisation kinds whose people may hold an organisation role.
 ORGANISATION_KINDS: dict[str, frozenset[str]] = {
     "enterprise": frozenset({"enterprise"}),
@@ -69,25 +70,18 @@ def scope_district(organisation: Mapping[str, Any] | None, district: str | None)
 def ensure_may_manage(
     actor: Actor, roles: Collection[str], organisation: Mapping[str, Any] | None, district: str | None
 ) -> None:
-    """Raise 403 unless ``actor`` may create or manage an account with these roles and place."""
-    if actor.is_city:
+    """Raise 403 unless the access policy lets ``actor`` create or manage an account with these roles and place."""
+    refusal = policy.account_refusal(actor, frozenset(roles), organisation["id"] if organisation else None,
+                                     scope_district(organisation, district))
+    if refusal is None:
         return
-    wanted = set(roles)
-    if "district_officer" in actor.roles and actor.district:
-        if not wanted <= DISTRICT_GRANTABLE:
-            raise _not_grantable(wanted - DISTRICT_GRANTABLE)
-        if scope_district(organisation, district) != actor.district:
-            raise forbidden("只能管理本区的账号", "only accounts of your own district", field="body.district", code="outside_district")
-        return
-    own_roles = actor.roles.intersection(ORGANISATION_ROLES)
-    if own_roles and actor.org:
-        if not wanted <= own_roles:
-            raise _not_grantable(wanted - own_roles)
-        if organisation is None or organisation["id"] != actor.org:
-            raise forbidden("只能管理本单位的账号", "only accounts of your own organisation", field="body.organisation_id",
-                            code="not_owner")
-        return
-    raise _not_grantable(wanted)
+    code, refused = refusal
+    if code == "outside_district":
+        raise forbidden("只能管理本区的账号", "only accounts of your own district", field="body.district", code="outside_district")
+    if code == "not_owner":
+        raise forbidden("只能管理本单位的账号", "only accounts of your own organisation", field="body.organisation_id",
+                        code="not_owner")
+    raise _not_grantable(refused)
 
 
 def _not_grantable(roles: Collection[str]) -> DomainError:

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sihua_shared.access_sql import where
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.clock import now_utc
@@ -21,6 +22,8 @@ from sihua_shared.outbox import record_event
 
 from ..adapters.account_tables import accounts, api_clients, refresh_tokens
 from ..adapters.tables import organisations
+from ..domain import access as policy
+from ..domain.access import DISTRICT
 from .account_rules import ensure_may_manage, shape_problems
 from .credentials import hash_secret_async, password_problems
 from .organisations import get_organisation
@@ -110,7 +113,7 @@ async def _visible_account(session: AsyncSession, actor: Actor, account_id: str,
     account = await find_account(session, account_id, lock=lock)
     if account is None:
         raise not_found("account", account_id)
-    reading_own = account["id"] == actor.id or actor.has("auditor")
+    reading_own = policy.reads_account(actor, account["id"])
     if lock or not reading_own:
         organisation = await get_organisation(session, account["organisation_id"]) if account["organisation_id"] else None
         try:
@@ -139,10 +142,10 @@ async def list_accounts(
     """Every account for city officers and auditors; a district officer's district for them."""
     joined = accounts.outerjoin(organisations, organisations.c.id == accounts.c.organisation_id)
     conditions = []
-    if not actor.has("city_officer", "auditor"):
-        if not actor.district:
-            raise forbidden("没有所辖区，无法查看账号", "you are bound to no district")
-        conditions.append(or_(accounts.c.district == actor.district, organisations.c.district == actor.district))
+    scope = policy.account_districts(actor)
+    if scope is None:
+        raise forbidden("没有所辖区，无法查看账号", "you are bound to no district")
+    conditions.append(or_(where(scope, {DISTRICT: accounts.c.district}), where(scope, {DISTRICT: organisations.c.district})))
     if role is not None:
         conditions.append(accounts.c.roles.contains([role]))
     if organisation_id is not None:

@@ -12,23 +12,24 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sihua_shared.access_sql import where
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.errors import DomainError, TransitionNotAllowed, conflict, forbidden, not_found
 
-from ..adapters.call_tables import applications, panel_members
+from ..adapters.call_tables import applications
 from ..adapters.tables import organisations
+from ..domain import access as policy
 from ..domain.call_application_state import EDITABLE_STATES, ApplicationState, allowed_actions
 from ..domain.call_state import CallState
 from ..domain.calls import CallKind
+from .access import APPLICATION_COLUMNS, application_resource, ensure, owned_resource
 from .deadlines import schedule_intake_reminders
 
-APPLICANT_ROLES = ("enterprise", "provider", "third_party")
-SEE_ALL = ("city_officer", "auditor")
 # S2 三(一): traction units are 行业龙头企业 or integrators, so an enterprise may apply to a traction-unit call;
 # the other calls are for service providers. Agencies never apply.
 _ELIGIBLE_KINDS: dict[str, frozenset[str]] = {
@@ -63,35 +64,19 @@ async def find_application(session: AsyncSession, application_id: str, *, lock: 
     return dict(row)
 
 
-async def sits_on_panel(session: AsyncSession, expert_id: str, application_id: str) -> bool:
-    found = await session.execute(select(panel_members.c.id).where(
-        panel_members.c.application_id == application_id, panel_members.c.expert_id == expert_id,
-        panel_members.c.status != "declined"))
-    return found.first() is not None
-
-
 async def ensure_may_see(session: AsyncSession, actor: Actor, row: Mapping[str, Any]) -> None:
-    if actor.has(*SEE_ALL):
-        return
-    if actor.org is not None and actor.org == row["organisation_id"] and actor.has(*APPLICANT_ROLES):
-        return
-    if "district_officer" in actor.roles and actor.district is not None and actor.district == row["district"]:
-        return
-    if "expert" in actor.roles and await sits_on_panel(session, actor.id, row["id"]):
-        return
-    raise forbidden("无权查看该申报", "you may not see this application")
+    ensure(policy.applications(actor), await application_resource(session, row),
+           forbidden("无权查看该申报", "you may not see this application"))
 
 
 def ensure_applicant(actor: Actor, row: Mapping[str, Any]) -> None:
-    if actor.org is None or actor.org != row["organisation_id"] or not actor.has(*APPLICANT_ROLES):
-        raise forbidden("只有申报单位可以办理该操作", "only the applicant organisation may do this")
+    ensure(policy.applicant(actor), owned_resource(row),
+           forbidden("只有申报单位可以办理该操作", "only the applicant organisation may do this"))
 
 
 def ensure_official_for(actor: Actor, row: Mapping[str, Any]) -> None:
     """City officers act on every application; a district officer on those of their district."""
-    if actor.is_city or ("district_officer" in actor.roles and actor.district == row["district"]):
-        return
-    raise forbidden("只有主管部门可以办理该操作", "only officials in charge may do this")
+    ensure(policy.in_charge(actor), owned_resource(row), forbidden("只有主管部门可以办理该操作", "only officials in charge may do this"))
 
 
 def _not_editable(row: Mapping[str, Any]) -> TransitionNotAllowed:
@@ -110,13 +95,13 @@ async def create_application(
 ) -> dict[str, Any]:
     """A draft for the actor's organisation; one live application per organisation and call. The applicant is reminded
     before a dated call closes while the application is not submitted (``deadlines``)."""
-    if actor.org is None or not actor.has(*APPLICANT_ROLES):
+    if not policy.may_apply(actor):
         raise forbidden("只有企业或服务机构账号可以申报", "only an enterprise or provider account may apply")
     if call["state"] != CallState.OPEN.value:
         raise conflict("call_not_open", "该征集未在征集中，不能申报", "the call is not open for applications", field="path.call_id")
     organisation = (await session.execute(select(organisations).where(organisations.c.id == actor.org))).mappings().first()
     if organisation is None:
-        raise not_found("organisation", actor.org)
+        raise not_found("organisation", str(actor.org))
     if organisation["kind"] not in _ELIGIBLE_KINDS[call["kind"]]:
         raise DomainError("organisation_not_eligible", "本单位类型不能申报此类征集", "this kind of organisation cannot apply",
                           field="organisation", detail=f"an organisation of kind {organisation['kind']} cannot apply to this call")
@@ -151,32 +136,10 @@ async def edit_application(session: AsyncSession, actor: Actor, before: Mapping[
     return await store_application(session, actor, before, "application.edit", **{k: v for k, v in patch.items() if k in EDITABLE})
 
 
-def _visibility(actor: Actor) -> ColumnElement[bool] | None:
-    if actor.has(*SEE_ALL):
-        return None
-    allowed: list[ColumnElement[bool]] = []
-    if actor.org is not None and actor.has(*APPLICANT_ROLES):
-        allowed.append(applications.c.organisation_id == actor.org)
-    if "district_officer" in actor.roles and actor.district:
-        allowed.append(organisations.c.district == actor.district)
-    if "expert" in actor.roles:
-        allowed.append(exists().where(and_(panel_members.c.application_id == applications.c.id,
-                                           panel_members.c.expert_id == actor.id, panel_members.c.status != "declined")))
-    if not allowed:
-        return applications.c.id.is_(None)  # nothing
-    condition = allowed[0]
-    for other in allowed[1:]:
-        condition = condition | other
-    return condition
-
-
 async def list_applications(
     session: AsyncSession, actor: Actor, *, limit: int, offset: int, call_id: str | None = None, state: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    conditions: list[ColumnElement[bool]] = []
-    scope = _visibility(actor)
-    if scope is not None:
-        conditions.append(scope)
+    conditions: list[ColumnElement[bool]] = [where(policy.applications(actor), APPLICATION_COLUMNS)]
     if call_id is not None:
         conditions.append(applications.c.call_id == call_id)
     if state is not None:

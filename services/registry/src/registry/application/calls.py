@@ -23,6 +23,7 @@ from sihua_shared.jurisdiction import Jurisdiction
 from sihua_shared.outbox import record_event
 
 from ..adapters.call_tables import calls
+from ..domain import access as policy
 from ..domain.call_state import CallAction, CallState, call_actions, call_transition
 from ..domain.calls import CallConfig, CallKind, IntakeWindow, Rubric, key_platform_rubric_template, rubric_from_rows, rubric_rows
 from ..domain.ranking import CutRule
@@ -114,13 +115,9 @@ async def find_call(session: AsyncSession, call_id: str, *, lock: bool = False) 
     return dict(row)
 
 
-def may_see_drafts(actor: Actor) -> bool:
-    return actor.has("city_officer", "auditor")
-
-
 async def visible_call(session: AsyncSession, actor: Actor, call_id: str) -> dict[str, Any]:
     row = await find_call(session, call_id)
-    if row["state"] == CallState.DRAFT.value and not may_see_drafts(actor):
+    if row["state"] == CallState.DRAFT.value and not policy.draft_calls(actor):
         raise not_found("call", call_id)  # a draft is not published: it does not exist for the public
     return row
 
@@ -176,7 +173,7 @@ async def list_calls(
 ) -> tuple[list[dict[str, Any]], int]:
     """Signed-in users see published calls (officials drafts too); ``open_on`` keeps those taking applications that day."""
     conditions: list[ColumnElement[bool]] = []
-    if actor is None or not may_see_drafts(actor):
+    if actor is None or not policy.draft_calls(actor):
         conditions.append(calls.c.state != CallState.DRAFT.value)
     if state is not None:
         conditions.append(calls.c.state == state)

@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sihua_shared.access_sql import where
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.contracts.registry import OBJECTION_FILED, OBJECTION_RESOLVED, ObjectionFiled, ObjectionResolved
@@ -18,19 +19,20 @@ from sihua_shared.errors import DomainError, Kind, conflict, invalid, not_found
 from sihua_shared.outbox import record_event
 
 from ..adapters.call_tables import objections
+from ..domain import access as policy
+from ..domain.access import FILED_BY
 from ..domain.call_application_state import ApplicationAction, ApplicationState
+from .access import OBJECTION_COLUMNS, ensure
 from .call_applications import find_application
 from .deadlines import PUBLICITY_ENDING
 from .notifications import cancel_reminders
 from .publicity import decide, running_publicity
 
-SEE_ALL = ("city_officer", "auditor")
-
 
 def objection_view(row: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
     view = {k: row[k] for k in ("id", "publicity_id", "application_id", "call_id", "organisation_id", "reasons", "state", "resolution",
                                 "resolved_at", "version", "created_at")}
-    if actor.has(*SEE_ALL):
+    if policy.sees_objectors(actor):
         view["filed_by"] = row["filed_by"]  # who objected is for officials only
     return view
 
@@ -69,9 +71,7 @@ async def find_objection(session: AsyncSession, objection_id: str, *, lock: bool
 
 
 def ensure_may_see_objection(actor: Actor, row: Mapping[str, Any]) -> None:
-    if actor.has(*SEE_ALL) or row["filed_by"] == actor.id:
-        return
-    raise not_found("objection", row["id"])
+    ensure(policy.objections(actor), {FILED_BY: row["filed_by"]}, not_found("objection", row["id"]))
 
 
 async def resolve_objection(
@@ -99,9 +99,7 @@ async def resolve_objection(
 async def list_objections(
     session: AsyncSession, actor: Actor, call_id: str, *, limit: int, offset: int, state: str | None = None
 ) -> tuple[list[dict[str, Any]], int]:
-    conditions: list[ColumnElement[bool]] = [objections.c.call_id == call_id]
-    if not actor.has(*SEE_ALL):
-        conditions.append(objections.c.filed_by == actor.id)
+    conditions = [objections.c.call_id == call_id, where(policy.objections(actor), OBJECTION_COLUMNS)]
     if state is not None:
         conditions.append(objections.c.state == state)
     total = (await session.execute(select(func.count()).select_from(objections).where(*conditions))).scalar_one()

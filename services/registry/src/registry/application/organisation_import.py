@@ -21,6 +21,8 @@ from sihua_shared.jurisdiction import Jurisdiction
 
 from ..adapters.tables import organisations
 from ..adapters.xlsx import Sheet
+from ..domain import access as policy
+from ..domain.access import DISTRICT
 from ..domain.uscc import normalise_uscc
 from .organisation_profile import KIND_LABELS, check_profile
 from .organisations import insert_organisations
@@ -150,12 +152,8 @@ def _columns(sheet: Sheet) -> tuple[dict[str, str], list[RowProblem]]:
 
 def _district_problem(actor: Actor, profile: dict[str, Any], row: int) -> RowProblem | None:
     """A district officer imports their own district's organisations (a blank district means theirs)."""
-    if actor.is_city or "district_officer" not in actor.roles:
-        return None
-    if profile["district"] is None:
-        profile["district"] = actor.district
-        return None
-    if profile["district"] != actor.district:
+    profile["district"] = policy.default_district(actor, profile["district"])
+    if not policy.registration_districts(actor).admits({DISTRICT: profile["district"]}):
         return RowProblem(row, "district", "只能导入本区的单位", "district officers import organisations of their own district only")
     return None
 

@@ -10,8 +10,10 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sihua_shared.access import Scope
+from sihua_shared.access_sql import where
 from sihua_shared.audit import audit
-from sihua_shared.auth import OFFICIALS, Actor, ensure_owner
+from sihua_shared.auth import Actor
 from sihua_shared.clock import now_utc
 from sihua_shared.contracts.registry import (
     ORGANISATION_REGISTERED,
@@ -24,6 +26,9 @@ from sihua_shared.jurisdiction import Jurisdiction
 from sihua_shared.outbox import record_event
 
 from ..adapters.tables import organisations
+from ..domain import access as policy
+from ..domain.access import DISTRICT
+from .access import ORGANISATION_COLUMNS, ensure, not_owner, organisation_resource
 from .organisation_profile import SELF_SERVICE_FIELDS, check_profile, profile_of, profile_problem
 
 # What the contract's payloads carry of an organisation.
@@ -38,12 +43,8 @@ def _outside_district(actor: Actor, field: str = "body.district") -> DomainError
 
 def registration_district(actor: Actor, district: str | None) -> str | None:
     """A district officer registers in their own district (the default when none is given)."""
-    if actor.is_city or "district_officer" not in actor.roles:
-        return district
-    if district is None:
-        return actor.district
-    if district != actor.district:
-        raise _outside_district(actor)
+    district = policy.default_district(actor, district)
+    ensure(policy.registration_districts(actor), {DISTRICT: district}, _outside_district(actor))
     return district
 
 
@@ -94,22 +95,15 @@ async def get_organisation(session: AsyncSession, org_id: str, *, lock: bool = F
     return dict(found) if found else None
 
 
-async def visible_organisation(session: AsyncSession, actor: Actor, org_id: str, *, lock: bool = False) -> dict[str, Any]:
-    """The organisation, when the actor is it or an official (auditor) with its district in scope."""
+async def visible_organisation(
+    session: AsyncSession, actor: Actor, org_id: str, *, lock: bool = False, scope: Scope | None = None
+) -> dict[str, Any]:
+    """The organisation, when the policy's scope (by default who sees organisations) admits it."""
     row = await get_organisation(session, org_id, lock=lock)
     if row is None:
         raise not_found("organisation", org_id)
-    ensure_owner(actor, row["id"], district=row["district"])
+    ensure(policy.organisations(actor) if scope is None else scope, organisation_resource(row), not_owner())
     return row
-
-
-def visibility(actor: Actor) -> ColumnElement[bool] | None:
-    """Which organisations a list shows: all (``None``), a district officer's district, or the actor's own."""
-    if actor.has("city_officer", "auditor", "service"):
-        return None
-    if "district_officer" in actor.roles:
-        return organisations.c.district == (actor.district or "")
-    return organisations.c.id == (actor.org or "")
 
 
 async def list_organisations(
@@ -123,10 +117,7 @@ async def list_organisations(
     sector: str | None = None,
     q: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    conditions: list[ColumnElement[bool]] = []
-    scope = visibility(actor)
-    if scope is not None:
-        conditions.append(scope)
+    conditions: list[ColumnElement[bool]] = [where(policy.organisations(actor), ORGANISATION_COLUMNS)]
     if kind is not None:
         conditions.append(organisations.c.kind == kind)
     if district is not None:
@@ -146,11 +137,12 @@ async def list_organisations(
 def _ensure_may_change(actor: Actor, row: Mapping[str, Any], changes: Mapping[str, Any]) -> None:
     """Officials with the organisation in scope change anything (a district officer keeps it in the district);
     the organisation's own people change the non-identity fields only."""
-    if actor.has(*OFFICIALS) and actor.may_see_district(row["district"]):
-        if not actor.is_city and "district" in changes and changes["district"] != actor.district:
-            raise _outside_district(actor)
+    officials = policy.organisation_officials(actor)
+    if officials.admits(organisation_resource(row)):
+        if "district" in changes:
+            ensure(officials, {DISTRICT: changes["district"]}, _outside_district(actor))
         return
-    if actor.org is not None and actor.org == row["id"]:
+    if policy.own(actor).admits(organisation_resource(row)):
         refused = [name for name in changes if name not in SELF_SERVICE_FIELDS]
         if refused:
             raise DomainError(

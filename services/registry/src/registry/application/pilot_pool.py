@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sihua_shared.access_sql import where
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.clock import business_clock, now_utc
@@ -30,12 +31,11 @@ from sihua_shared.outbox import record_event
 
 from ..adapters.profile_tables import pilot_pool_enrolments as pilot
 from ..adapters.tables import organisations
+from ..domain import access as policy
+from ..domain.access import DISTRICT
+from .access import POOL_COLUMNS, ensure, owned_resource
 from .organisations import get_organisation
 from .pilot_rules import eligibility_problems
-
-# Who reads the whole pool: the city, auditors, integrating services and the third-party organisation that
-# runs the pilot's assessments and records for the city (S2 三(九)).
-POOL_READERS = ("city_officer", "auditor", "service", "third_party")
 
 
 def _outside_district(actor: Actor, field: str) -> DomainError:
@@ -45,11 +45,7 @@ def _outside_district(actor: Actor, field: str) -> DomainError:
 
 
 def _ensure_officer_for(actor: Actor, district: str | None, field: str) -> None:
-    if actor.is_city:
-        return
-    if "district_officer" in actor.roles and district is not None and district == actor.district:
-        return
-    raise _outside_district(actor, field)
+    ensure(policy.in_charge(actor), {DISTRICT: district}, _outside_district(actor, field))
 
 
 async def enrol_enterprise(
@@ -138,24 +134,13 @@ async def _with_name(session: AsyncSession, row: dict[str, Any]) -> dict[str, An
     return {**row, "name": organisation["name"] if organisation else None}
 
 
-def _visibility(actor: Actor) -> ColumnElement[bool] | None:
-    if actor.has(*POOL_READERS):
-        return None
-    if "district_officer" in actor.roles:
-        return pilot.c.district == (actor.district or "")
-    return pilot.c.enterprise_id == (actor.org or "")
-
-
 async def get_enrolment(session: AsyncSession, actor: Actor, enrolment_id: str) -> dict[str, Any]:
     query = select(pilot, organisations.c.name).join(organisations, organisations.c.id == pilot.c.enterprise_id)
     found = (await session.execute(query.where(pilot.c.id == enrolment_id))).mappings().first()
     if found is None:
         raise not_found("pilot enrolment", enrolment_id)
-    scope = _visibility(actor)
-    if scope is not None:
-        visible = await session.execute(select(pilot.c.id).where(pilot.c.id == enrolment_id, scope))
-        if visible.first() is None:
-            raise forbidden("无权查看该试点企业记录", "you may not see this pilot enrolment")
+    ensure(policy.pilot_enrolments(actor), owned_resource(dict(found), "enterprise_id"),
+           forbidden("无权查看该试点企业记录", "you may not see this pilot enrolment"))
     return dict(found)
 
 
@@ -171,10 +156,7 @@ async def list_enrolments(
     enterprise_id: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Enrolments the actor may see: ``current`` members, ``removed`` ones, or ``all``."""
-    conditions: list[ColumnElement[bool]] = []
-    scope = _visibility(actor)
-    if scope is not None:
-        conditions.append(scope)
+    conditions: list[ColumnElement[bool]] = [where(policy.pilot_enrolments(actor), POOL_COLUMNS)]
     if status == "current":
         conditions.append(pilot.c.removed_on.is_(None))
     elif status == "removed":

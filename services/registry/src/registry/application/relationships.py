@@ -16,11 +16,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
-from sihua_shared.auth import OFFICIALS, Actor
+from sihua_shared.auth import Actor
 from sihua_shared.errors import conflict, forbidden, invalid, not_found
 
 from ..adapters.profile_tables import organisation_relationships as rel
+from ..domain import access as policy
 from ..domain.review import ConflictGraph, Relationship, RelationshipKind
+from .access import organisation_resource
 from .organisations import get_organisation, visible_organisation
 
 KIND_LABELS: dict[RelationshipKind, str] = {
@@ -82,7 +84,7 @@ async def list_relationships(
 async def delete_relationship(session: AsyncSession, actor: Actor, org_id: str, relationship_id: str) -> None:
     """Only officials withdraw a relationship: an organisation may not quietly drop what conflicts rest on."""
     organisation = await visible_organisation(session, actor, org_id)
-    if not (actor.has(*OFFICIALS) and actor.may_see_district(organisation["district"])):
+    if not policy.organisation_officials(actor).admits(organisation_resource(organisation)):
         raise forbidden("只有主管部门可以删除已登记的关系", "only officials withdraw a declared relationship")
     touching = or_(rel.c.organisation_id == org_id, rel.c.related_organisation_id == org_id)
     removed = await session.execute(delete(rel).where(rel.c.id == relationship_id, touching).returning(rel))

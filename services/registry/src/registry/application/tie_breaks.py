@@ -25,6 +25,7 @@ from sihua_shared.auth import Actor
 from sihua_shared.errors import DomainError, conflict, forbidden
 
 from ..adapters.call_tables import applications, panel_members, tie_breaks
+from ..domain import access as policy
 from ..domain.call_application_state import ApplicationState
 from ..domain.ranking import CutRule, RankedApplication, ScoredApplication, rank_and_cut, tie_order_errors, tied_at_cut
 from .call_applications import find_application
@@ -84,9 +85,9 @@ async def _chairs(session: AsyncSession, actor: Actor, call_id: str) -> set[str]
 
 
 async def _recorded_as(session: AsyncSession, actor: Actor, call_id: str, tied: Sequence[str]) -> str:
-    if actor.is_city:
+    if policy.settles_ties_as_city(actor):
         return "city_officer"
-    chaired = await _chairs(session, actor, call_id) if "expert" in actor.roles else set()
+    chaired = await _chairs(session, actor, call_id) if policy.may_chair_tie_breaks(actor) else set()
     if not chaired or (tied and not set(tied) <= chaired):
         raise forbidden("只有同分申报的评审组组长或市级主管部门可以决定排序",
                         "only the chair of every tied application's panel or a city officer may settle the tie")

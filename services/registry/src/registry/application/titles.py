@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sihua_shared.access_sql import where
 from sihua_shared.audit import SYSTEM, audit
 from sihua_shared.auth import Actor
 from sihua_shared.clock import business_clock
@@ -25,7 +26,10 @@ from sihua_shared.outbox import record_event
 
 from ..adapters.tables import organisations
 from ..adapters.title_tables import title_sequences, titles
+from ..domain import access as policy
+from ..domain.access import DISTRICT, ORGANISATION
 from ..domain.titles import Title, grant_title
+from .access import TITLE_COLUMNS, ensure
 
 log = get_logger("registry.titles")
 
@@ -96,6 +100,21 @@ async def find_title(session: AsyncSession, title_id: str, *, lock: bool = False
     if row is None:
         raise not_found("title", title_id)
     return dict(row)
+
+
+async def visible_title(session: AsyncSession, actor: Actor, title_id: str) -> dict[str, Any]:
+    """The title, when the policy lets the actor see it (its holder's district decides for a district officer)."""
+    row = await find_title(session, title_id)
+    holder = await _organisation(session, row["organisation_id"])
+    ensure(policy.titles(actor), {ORGANISATION: holder["id"], DISTRICT: holder["district"]})
+    return row
+
+
+async def list_titles(session: AsyncSession, actor: Actor, *, organisation_id: str | None = None) -> list[dict[str, Any]]:
+    query = select(titles).where(where(policy.titles(actor), TITLE_COLUMNS)).order_by(titles.c.number)
+    if organisation_id:
+        query = query.where(titles.c.organisation_id == organisation_id)
+    return [dict(r) for r in (await session.execute(query)).mappings()]
 
 
 async def revoke_title(
