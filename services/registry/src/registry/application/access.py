@@ -17,7 +17,7 @@ from sihua_shared.errors import DomainError, forbidden
 
 from ..adapters.call_tables import applications, objections, panel_members
 from ..adapters.notification_tables import notifications
-from ..adapters.profile_tables import pilot_enrolments
+from ..adapters.profile_tables import pilot_pool_enrolments
 from ..adapters.tables import organisations
 from ..adapters.title_tables import titles
 from ..domain.access import ACCOUNT, DISTRICT, FILED_BY, ORGANISATION, PANEL
@@ -42,7 +42,7 @@ APPLICATION_COLUMNS: dict[str, Attribute] = {
     ORGANISATION: applications.c.organisation_id, DISTRICT: organisations.c.district, PANEL: _sits_on(applications.c.id),
 }
 TITLE_COLUMNS: dict[str, Attribute] = {ORGANISATION: titles.c.organisation_id, DISTRICT: _organisation_in(titles.c.organisation_id)}
-POOL_COLUMNS: dict[str, Attribute] = {ORGANISATION: pilot_enrolments.c.enterprise_id, DISTRICT: pilot_enrolments.c.district}
+POOL_COLUMNS: dict[str, Attribute] = {ORGANISATION: pilot_pool_enrolments.c.enterprise_id, DISTRICT: pilot_pool_enrolments.c.district}
 NOTIFICATION_COLUMNS: dict[str, Attribute] = {ACCOUNT: notifications.c.account_id}
 OBJECTION_COLUMNS: dict[str, Attribute] = {FILED_BY: objections.c.filed_by}
 

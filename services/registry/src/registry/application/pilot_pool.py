@@ -139,7 +139,7 @@ async def get_enrolment(session: AsyncSession, actor: Actor, enrolment_id: str) 
     found = (await session.execute(query.where(pilot.c.id == enrolment_id))).mappings().first()
     if found is None:
         raise not_found("pilot enrolment", enrolment_id)
-    ensure(policy.pilot_enrolments(actor), owned_resource(dict(found), "enterprise_id"),
+    ensure(policy.pilot_pool(actor), owned_resource(dict(found), "enterprise_id"),
            forbidden("无权查看该试点企业记录", "you may not see this pilot enrolment"))
     return dict(found)
 
@@ -156,7 +156,7 @@ async def list_enrolments(
     enterprise_id: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Enrolments the actor may see: ``current`` members, ``removed`` ones, or ``all``."""
-    conditions: list[ColumnElement[bool]] = [where(policy.pilot_enrolments(actor), POOL_COLUMNS)]
+    conditions: list[ColumnElement[bool]] = [where(policy.pilot_pool(actor), POOL_COLUMNS)]
     if status == "current":
         conditions.append(pilot.c.removed_on.is_(None))
     elif status == "removed":

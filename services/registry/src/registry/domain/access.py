@@ -77,7 +77,7 @@ def titles(actor: Actor) -> Scope:
     return overseen(actor) | own(actor)
 
 
-def pilot_enrolments(actor: Actor) -> Scope:
+def pilot_pool(actor: Actor) -> Scope:
     """The whole pool for the city, auditors, services and the third party; a district officer their district;
     an enterprise its own enrolments."""
     return overseen(actor, POOL_SEE_ALL) | own(actor)
