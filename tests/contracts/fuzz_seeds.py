@@ -4,10 +4,11 @@ service keeps from the registry's events), so that schemathesis cases reach the 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 
+from registry.api.accounts import PersonRole
 from services.diagnosis.tests.kit import LEVEL1, fill_and_submit, seed, start
 from services.registry.tests.selection_kit import API, DAY, PDF, World, if_match
 from sihua_shared.auth import ROLES
@@ -36,7 +37,7 @@ async def registry_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
         third = await world.org("third_party", name="样例第三方机构有限公司")
         orgs = {"enterprise": enterprise, "provider": provider, "third_party": third}
         accounts = {}
-        for n, role in enumerate(r for r in ROLES if r != "service"):
+        for n, role in enumerate(get_args(PersonRole)):  # the other roles' callers are agency clients: no account
             body = {"username": f"fuzz{n}", "display_name": f"用户{n}", "email": f"fuzz{n}@example.cn", "roles": [role],
                     "organisation_id": orgs.get(role), "district": DISTRICT if role == "district_officer" else None}
             accounts[role] = _created(await client.post(f"{API}/accounts", json=body, headers=world.city))["id"]
@@ -46,7 +47,7 @@ async def registry_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
             "username": "fuzz-spare", "display_name": "备用账号", "email": "spare@example.cn", "roles": ["enterprise"],
             "organisation_id": enterprise}))["id"]
         headers = {
-            role: stack.issuer.headers([role], sub=accounts.get(role), org=orgs.get(role),
+            role: stack.issuer.headers([role], sub=accounts.get(role, f"client-{role}"), org=orgs.get(role),
                                        district=DISTRICT if role == "district_officer" else None)
             for role in ROLES
         }
