@@ -524,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         step("starting servers")
-        servers = Servers.start(work)
+        servers = Servers.start(work, secure=False)  # the bench creates no NATS users; the suite tests auth
         namespace = f"b{servers.run_id}"
         names = {s: f"sihua_b{servers.run_id}_{s}" for s in ("registry", "diagnosis", "baseline")}
         create_databases(servers.admin_url, list(names.values()))
@@ -539,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         if servers is not None:
             if servers.embedded_nats is None and namespace:
                 with contextlib.suppress(Exception):
-                    asyncio.run(delete_namespace_streams(servers.nats_url, namespace))
+                    asyncio.run(delete_namespace_streams(servers, namespace))
             embedded = servers.embedded_pg is not None
             servers.stop()
         shutil.rmtree(work, ignore_errors=True)

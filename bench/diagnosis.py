@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         step("scoring in-process")
         results["scoring"] = scoring(args.score_iterations)
         step("starting servers")
-        servers = Servers.start(work)
+        servers = Servers.start(work, secure=False)  # the bench creates no NATS users; the suite tests auth
         name = f"sihua_b{servers.run_id}_diagnosis"
         create_databases(servers.admin_url, [name])
         servers.created.append(name)

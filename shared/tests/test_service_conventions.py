@@ -32,7 +32,9 @@ async def test_operational_endpoints(stack: Stack, service: str) -> None:
         assert ready.json()["checks"]["deactivated_accounts"]["age_seconds"] is not None
         assert (await client.get("/openapi.json")).json()["info"]["title"].startswith(f"Sihua {service}")
         assert "swagger-ui" in (await client.get("/docs")).text
-        assert (await client.get("/asyncapi.json")).json() == build_asyncapi(spec_of(service))
+        assert (await client.get("/asyncapi.json")).json() == build_asyncapi(
+            spec_of(service), nats_host=stack.servers.nats_url.removeprefix("nats://")
+        )
         metrics = (await client.get("/metrics")).text
         assert "sihua_outbox_backlog" in metrics and "sihua_deactivated_accounts_age_seconds" in metrics
 

@@ -6,6 +6,8 @@
   after the migrations completed;
 - the gateway (deploy/gateway/nginx.conf) sends /api/<service>/ and the service's documents to that service;
 - no password is written into the compose file, .env.example, the Dockerfile or the Kubernetes manifests;
+- NATS runs with authentication from generated configuration, and each api and worker gets its own NKey
+  seed from a secret (never a seed written into a file here);
 - every Kubernetes manifest parses and names itself, and the scale-out shape is the one deploy/README.md
   describes;
 - the image does not run as root.
@@ -37,6 +39,9 @@ NGINX_CONF = ROOT / "deploy" / "gateway" / "nginx.conf"
 K8S = ROOT / "deploy" / "k8s"
 DOCKERFILE = ROOT / "Dockerfile"
 ENV_EXAMPLE = ROOT / ".env.example"
+NATS_CONF = ROOT / "deploy" / "nats" / "nats.conf"
+GITIGNORE = ROOT / ".gitignore"
+CREDENTIALS = "./deploy/nats/credentials/"
 
 # The same five as sihua_shared.settings.SERVICES; spelled out so that this test needs only PyYAML and jsonschema.
 SERVICES = ("registry", "diagnosis", "catalog", "funding", "evaluation")
@@ -341,6 +346,85 @@ def dockerfile_password_findings(text: str) -> list[str]:
     ]
 
 
+# ----------------------------------------------------------------------------------------- NATS authentication
+
+_SEED = re.compile(r"\bS[UAONC][A-Z2-7]{50,}\b")  # an NKey seed (user, account, operator, server, cluster)
+
+
+def seed_findings(text: str, where: str) -> list[str]:
+    return [f"{where}: an NKey seed written down" for _ in _SEED.finditer(text)]
+
+
+def compose_nats_auth_problems(compose: dict[str, Any], nats_conf: str, gitignore: str) -> list[str]:
+    services = compose.get("services") or {}
+    problems = []
+    nats = services.get("nats") or {}
+    if _argv(nats.get("command")) != ["-c", "/etc/nats/nats.conf"]:
+        problems.append(f"nats: command {nats.get('command')!r} does not run deploy/nats/nats.conf")
+    configs = {c.get("target"): c.get("source") for c in nats.get("configs") or [] if isinstance(c, dict)}
+    top_configs = compose.get("configs") or {}
+    if (top_configs.get(configs.get("/etc/nats/nats.conf", "")) or {}).get("file") != "./deploy/nats/nats.conf":
+        problems.append("nats: /etc/nats/nats.conf is not deploy/nats/nats.conf")
+    if (top_configs.get(configs.get("/etc/nats/auth.conf", "")) or {}).get("file") != f"{CREDENTIALS}auth.conf":
+        problems.append("nats: /etc/nats/auth.conf is not the generated authorization")
+    if not re.search(r"^\s*include\s+\.?/?auth\.conf\s*$", nats_conf, re.MULTILINE):
+        problems.append("deploy/nats/nats.conf: does not include auth.conf")
+    if "jetstream" not in nats_conf or not re.search(r"^\s*http_port:\s*8222", nats_conf, re.MULTILINE):
+        problems.append("deploy/nats/nats.conf: JetStream or monitoring on 8222 missing")
+    secrets = compose.get("secrets") or {}
+    for name in SERVICES:
+        for role in ("api", "worker"):
+            entry = services.get(f"{name}-{role}") or {}
+            own = [{"source": f"{name}-{role}-nkey", "target": f"{name}-{role}.nk"}]
+            if entry.get("secrets") != own:
+                problems.append(f"{name}-{role}: secrets {entry.get('secrets')!r}, expected only {own!r}")
+            if (entry.get("environment") or {}).get("SIHUA_NATS_CREDENTIALS_DIR") != "/run/secrets":
+                problems.append(f"{name}-{role}: SIHUA_NATS_CREDENTIALS_DIR is not /run/secrets")
+            if (secrets.get(f"{name}-{role}-nkey") or {}).get("file") != f"{CREDENTIALS}{name}-{role}.nk":
+                problems.append(f"secret {name}-{role}-nkey: not the generated seed file")
+        if (services.get(f"{name}-migrate") or {}).get("secrets"):
+            problems.append(f"{name}-migrate: holds NATS credentials it never uses")
+    if CREDENTIALS.removeprefix("./") not in gitignore.splitlines():
+        problems.append(f".gitignore: {CREDENTIALS} is not ignored, so seeds could be committed")
+    return problems
+
+
+def k8s_nats_auth_problems(manifests: dict[str, list[Any]]) -> list[str]:
+    found = _by_kind(manifests)
+    problems = []
+    config = found.get(("ConfigMap", "sihua-config"), {}).get("data", {})
+    folder = config.get("SIHUA_NATS_CREDENTIALS_DIR")
+    if not folder:
+        problems.append("ConfigMap sihua-config: no SIHUA_NATS_CREDENTIALS_DIR")
+    for name in SERVICES:
+        for role in ("api", "worker"):
+            doc = found.get(("Deployment", f"{name}-{role}"))
+            if doc is None:
+                continue
+            pod = doc["spec"]["template"]["spec"]
+            secret_volumes = {
+                v["name"]: v["secret"]["secretName"] for v in pod.get("volumes", []) if "secret" in v
+            }
+            nats_secrets = {v: s for v, s in secret_volumes.items() if s.startswith("sihua-nats-")}
+            mounts = {m["name"]: m["mountPath"] for m in _container(doc).get("volumeMounts", [])}
+            expected = f"sihua-nats-{name}-{role}"
+            if list(nats_secrets.values()) != [expected] or mounts.get(next(iter(nats_secrets), "")) != folder:
+                problems.append(f"Deployment {name}-{role}: does not mount only Secret {expected} at {folder}")
+    nats = found.get(("StatefulSet", "nats"))
+    conf = found.get(("ConfigMap", "nats-config"), {}).get("data", {}).get("nats.conf", "")
+    include = re.search(r"^\s*include\s+(\S+)", conf, re.MULTILINE)
+    if nats is None or include is None:
+        problems.append("nats: nats.conf includes no authorization")
+    else:
+        pod = nats["spec"]["template"]["spec"]
+        auth_volume = next((v["name"] for v in pod.get("volumes", []) if v.get("secret", {}).get("secretName") == "sihua-nats-auth"), None)
+        mounts = {m["name"]: m["mountPath"] for m in _container(nats).get("volumeMounts", [])}
+        included = str(Path("/etc/nats", include.group(1)).resolve()) if include else ""
+        if auth_volume is None or str(Path(mounts.get(auth_volume, "/nowhere"), "auth.conf")) != included:
+            problems.append(f"nats: the included {include.group(1)} is not the Secret sihua-nats-auth's auth.conf")
+    return problems
+
+
 # ------------------------------------------------------------------------------------------ kubernetes manifests
 
 
@@ -464,7 +548,7 @@ def test_compose_infrastructure_is_postgres_nats_and_gateway_with_health_checks(
     services = load_compose()["services"]
     assert services["postgres"]["image"].startswith("postgres:16")
     assert "pg_isready" in " ".join(_argv(services["postgres"]["healthcheck"]["test"]))
-    assert services["nats"]["command"] == ["-js", "-sd", "/data", "-m", "8222"]
+    assert services["nats"]["command"] == ["-c", "/etc/nats/nats.conf"]
     assert "8222/healthz" in " ".join(_argv(services["nats"]["healthcheck"]["test"]))
     published = {name for name, entry in services.items() if entry.get("ports")}
     assert published == {"gateway"}, f"only the gateway is published, not {published - {'gateway'}}"
@@ -485,6 +569,43 @@ def test_no_password_is_written_down() -> None:
         for i, doc in enumerate(documents):
             findings += password_findings(doc, f"deploy/k8s/{file}#{i}")
     assert findings == []
+
+
+def test_nats_requires_authentication_and_each_process_has_its_own_credentials() -> None:
+    assert compose_nats_auth_problems(
+        load_compose(), NATS_CONF.read_text(encoding="utf-8"), GITIGNORE.read_text(encoding="utf-8")
+    ) == []
+    assert k8s_nats_auth_problems(load_manifests()) == []
+    findings = seed_findings(COMPOSE.read_text(encoding="utf-8"), "docker-compose.yml")
+    findings += seed_findings(NATS_CONF.read_text(encoding="utf-8"), "deploy/nats/nats.conf")
+    for file in sorted(K8S.glob("*.yaml")):
+        findings += seed_findings(file.read_text(encoding="utf-8"), f"deploy/k8s/{file.name}")
+    assert findings == []
+
+
+def test_nats_authentication_checks_catch_faults() -> None:
+    compose, conf, ignore = load_compose(), NATS_CONF.read_text(encoding="utf-8"), GITIGNORE.read_text(encoding="utf-8")
+    assert compose_nats_auth_problems(compose, conf.replace("include ./auth.conf", ""), ignore)
+    assert compose_nats_auth_problems(compose, conf, ignore.replace("deploy/nats/credentials/", ""))
+    anonymous = copy.deepcopy(compose)
+    anonymous["services"]["nats"]["command"] = ["-js", "-sd", "/data", "-m", "8222"]
+    assert compose_nats_auth_problems(anonymous, conf, ignore)
+    shared = copy.deepcopy(compose)
+    shared["services"]["diagnosis-worker"]["secrets"].append({"source": "evaluation-worker-nkey", "target": "evaluation-worker.nk"})
+    assert compose_nats_auth_problems(shared, conf, ignore)
+    swapped = copy.deepcopy(compose)
+    swapped["services"]["catalog-api"]["secrets"] = [{"source": "catalog-worker-nkey", "target": "catalog-api.nk"}]
+    assert compose_nats_auth_problems(swapped, conf, ignore)
+    manifests = load_manifests()
+    for file, change in (("funding.yaml", "worker"), ("nats.yaml", "auth")):
+        broken = copy.deepcopy(manifests)
+        for doc in broken[file]:
+            for volume in (doc.get("spec", {}).get("template", {}).get("spec", {}).get("volumes") or []):
+                secret = volume.get("secret", {})
+                if secret.get("secretName") in ("sihua-nats-funding-worker", "sihua-nats-auth"):
+                    secret["secretName"] = "sihua-nats-registry-worker" if change == "worker" else "other"
+        assert k8s_nats_auth_problems(broken), file
+    assert seed_findings("SUAMLK2ZNL35WSMW37E7UD4VZ7ELPKW7DHC3BWBSD2GCZ7IUQQXZIORRBU", "x")
 
 
 def test_kubernetes_manifests_parse_and_name_themselves() -> None:

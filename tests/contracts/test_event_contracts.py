@@ -107,7 +107,7 @@ def _refs(node: Any) -> list[str]:
 @pytest.mark.parametrize("service", SERVICES)
 def test_asyncapi_document_is_valid(service: str) -> None:
     spec = spec_of(service)
-    document = build_asyncapi(spec)
+    document = build_asyncapi(spec, nats_host="nats.example.invalid:4222")
     AsyncAPI3.model_validate(document)  # the AsyncAPI 3.0 object model accepts it
     assert document["asyncapi"] == "3.0.0"
     for ref in _refs(document):
@@ -124,8 +124,20 @@ def test_asyncapi_document_is_valid(service: str) -> None:
             jsonschema.Draft7Validator(schema).validate(example["payload"])
 
 
+def test_asyncapi_names_the_deployment_s_server_and_its_security_scheme() -> None:
+    from sihua_shared.settings import Settings
+
+    settings = Settings(service="registry", nats_url="nats://nats-0.nats-headless:4222,nats://nats-1.nats-headless:4222")
+    document = build_asyncapi(spec_of("registry"), nats_host=settings.nats_address)
+    server = document["servers"]["nats"]
+    assert server["host"] == "nats-0.nats-headless:4222"
+    scheme = _resolve_pointer(document, server["security"][0]["$ref"])
+    assert scheme["type"] == "asymmetricEncryption" and "NKey" in scheme["description"]
+    assert Settings(service="x", nats_url="tls://user@nats.example.invalid:4443").nats_address == "nats.example.invalid:4443"
+
+
 def test_asyncapi_validation_rejects_a_broken_document() -> None:
-    document = build_asyncapi(spec_of("registry"))
+    document = build_asyncapi(spec_of("registry"), nats_host="nats:4222")
     broken = json.loads(json.dumps(document))
     next(iter(broken["operations"].values()))["action"] = "publish"  # AsyncAPI 2.x wording
     with pytest.raises(ValueError):

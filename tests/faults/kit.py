@@ -10,13 +10,14 @@ from nats.aio.client import Client as NATS
 from sqlalchemy import func, select
 
 from diagnosis.adapters.readmodels import known_organisations
-from sihua_shared.bus import connect, ensure_stream
+from sihua_shared.bus import ensure_stream
 from sihua_shared.contracts.registry import ORGANISATION_REGISTERED, OrganisationRegistered
 from sihua_shared.db import create_engine, session_factory
 from sihua_shared.events import new_event
 from sihua_shared.outbox import record_event
 from sihua_shared.tables import dead_letters, outbox, processed_messages
 from sihua_shared.testing.data import make_uscc
+from sihua_shared.testing.harness import Servers
 from tests.pipeline.helpers import rows
 
 
@@ -47,8 +48,9 @@ async def commit_events(database_url: str, count: int, namespace: str, *, start:
     return ids
 
 
-async def publish_raw(nats_url: str, subject: str, data: bytes, msg_id: str | None = None) -> None:
-    nc: NATS = await connect(nats_url, name="fault-test")
+async def publish_raw(servers: Servers, subject: str, data: bytes, msg_id: str | None = None) -> None:
+    """Publish as the harness's admin, standing in for the producer (its worker would never send this)."""
+    nc: NATS = await servers.connect("fault-test")
     try:
         js = nc.jetstream()
         namespace, _, producer = subject.split(".")[:3]

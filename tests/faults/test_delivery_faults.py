@@ -12,9 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from registry.main import create_app
-from sihua_shared.bus import connect, stream_name
+from sihua_shared.bus import stream_name
 from sihua_shared.db import create_engine, session_factory
-from sihua_shared.embedded import EmbeddedNats
 from sihua_shared.events import CloudEvent
 from sihua_shared.outbox import OutboxRelay
 from sihua_shared.testing.data import make_uscc
@@ -38,7 +37,7 @@ pytestmark = pytest.mark.faults
 
 async def test_nats_outage_loses_nothing_and_duplicates_nothing(stack: Stack, tmp_path: Path) -> None:
     """NATS stops while the API keeps accepting writes; after it returns every event has one effect."""
-    nats = EmbeddedNats(tmp_path / "own-nats").start()  # this test only ever stops the server it started
+    nats = stack.servers.own_nats(tmp_path / "own-nats")  # this test only ever stops the server it started
     try:
         registry = await stack.settings("registry", nats_url=nats.url, relay_max_backoff_seconds=0.5)
         diagnosis = await stack.settings("diagnosis", nats_url=nats.url)
@@ -88,8 +87,8 @@ async def test_same_event_delivered_twice_has_one_effect(stack: Stack) -> None:
     subject = f"{stack.namespace}.sihua.registry.organisation.registered.v1"
     async with running_worker(spec_of("diagnosis"), diagnosis) as worker:
         # Two different message ids, so JetStream's own de-duplication cannot hide the second copy.
-        await publish_raw(stack.servers.nats_url, subject, body)
-        await publish_raw(stack.servers.nats_url, subject, body)
+        await publish_raw(stack.servers, subject, body)
+        await publish_raw(stack.servers, subject, body)
 
         async def both_handled() -> bool:
             return bool(worker.runners) and sum(worker.runners[0].counts.values()) == 2
@@ -117,7 +116,7 @@ async def test_worker_killed_after_commit_before_ack_is_redelivered_with_one_eff
 
     with pytest.raises(WorkerKilled):
         async with running_worker(spec_of("diagnosis"), diagnosis, after_commit=die_after_commit):
-            await publish_raw(stack.servers.nats_url, subject, envelope_bytes(payload))
+            await publish_raw(stack.servers, subject, envelope_bytes(payload))
             await eventually(lambda: _async(bool(committed)))
     assert await effects(diagnosis.database_url) == {payload.organisation_id: 1}
 
@@ -142,14 +141,14 @@ async def test_poison_events_go_to_dead_letters_and_the_consumer_goes_on(stack: 
     good = org_payload(2)
     later = org_payload(3)
     async with running_worker(spec_of("diagnosis"), diagnosis):
-        await publish_raw(stack.servers.nats_url, f"{base}.v1", b"{not json")
-        await publish_raw(stack.servers.nats_url, f"{base}.v1", envelope_bytes(good, data={"name": "缺少字段"}))
+        await publish_raw(stack.servers, f"{base}.v1", b"{not json")
+        await publish_raw(stack.servers, f"{base}.v1", envelope_bytes(good, data={"name": "缺少字段"}))
         await publish_raw(
-            stack.servers.nats_url,
+            stack.servers,
             f"{base}.v9",
             envelope_bytes(good, type="cn.gov.sihua.registry.organisation.registered.v9"),
         )
-        await publish_raw(stack.servers.nats_url, f"{base}.v1", envelope_bytes(later))
+        await publish_raw(stack.servers, f"{base}.v1", envelope_bytes(later))
 
         await eventually(lambda: _count_is(diagnosis.database_url, 3))
         await eventually(lambda: _has(diagnosis.database_url, later.organisation_id))
@@ -175,7 +174,7 @@ async def test_two_relays_publish_every_event_exactly_once(stack: Stack) -> None
     registry = await stack.settings("registry")
     total = 600
     await commit_events(registry.database_url, total, stack.namespace)
-    nc = await connect(stack.servers.nats_url, name="two-relays")
+    nc = await stack.servers.connect("two-relays")
     engine = create_engine(registry.database_url)
     try:
         js = nc.jetstream()
@@ -232,7 +231,7 @@ async def test_exhausted_transient_failure_is_dead_lettered_then_replayed(stack:
     payload = org_payload(9)
     async with running_worker(spec, diagnosis):
         await publish_raw(
-            stack.servers.nats_url,
+            stack.servers,
             f"{stack.namespace}.sihua.registry.organisation.registered.v1",
             envelope_bytes(payload),
             msg_id=str(uuid.uuid4()),

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from diagnosis.main import create_app as diagnosis_app
 from registry.main import create_app as registry_app
-from sihua_shared.bus import connect, stream_name
+from sihua_shared.bus import stream_name
 from sihua_shared.testing.data import make_uscc
 from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client
 
@@ -60,7 +60,7 @@ async def facts_on_nats(stack: Stack) -> list[dict[str, Any]]:
     """Every fact on the diagnosis stream of this test's namespace, read by an ephemeral consumer."""
     import json
 
-    nc = await connect(stack.servers.nats_url, name="diagnosis-flow-check")
+    nc = await stack.servers.connect("diagnosis-flow-check")
     try:
         js = nc.jetstream()
         sub = await js.pull_subscribe(f"{stack.namespace}.sihua.diagnosis.>", stream=stream_name("diagnosis", stack.namespace))

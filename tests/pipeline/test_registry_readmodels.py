@@ -27,7 +27,7 @@ async def _send(stack: Stack, spec: EventSpec[Any], version: int, data: dict[str
     payload = spec.parse({**(spec.example or {}), **(data or {})})
     event = new_event(spec, payload, subject="s", aggregate_version=version)
     subject = spec.subject(stack.namespace)
-    await publish_raw(stack.servers.nats_url, subject, json.dumps(event.model_dump(mode="json")).encode())
+    await publish_raw(stack.servers, subject, json.dumps(event.model_dump(mode="json")).encode())
 
 
 async def test_titles_and_pilot_pool_are_kept_in_order(stack: Stack) -> None:

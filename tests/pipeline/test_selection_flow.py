@@ -15,16 +15,16 @@ from sqlalchemy import select
 from diagnosis.adapters.readmodels import known_titles
 from registry.main import create_app
 from services.registry.tests.selection_kit import API, DAY, World, if_match, install_clock
-from sihua_shared.bus import connect, stream_name
+from sihua_shared.bus import stream_name
 from sihua_shared.tables import outbox
-from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client
+from sihua_shared.testing.harness import Servers, Stack, eventually, running_worker, service_client
 
 from .helpers import rows, spec_of
 
 
-async def _facts_on_nats(nats_url: str, namespace: str) -> dict[str, str]:
+async def _facts_on_nats(servers: Servers, namespace: str) -> dict[str, str]:
     """Event id → type of every message in the registry's stream of this test's namespace."""
-    nc = await connect(nats_url, name="selection-flow-reader")
+    nc = await servers.connect("selection-flow-reader")
     try:
         js = nc.jetstream()
         name = stream_name("registry", namespace)
@@ -106,7 +106,7 @@ async def test_open_call_to_titles_through_the_api_with_every_fact_on_nats(stack
         committed = {str(r.id): r.type for r in await rows(registry_settings.database_url, select(outbox.c.id, outbox.c.type))}
 
         async def all_published() -> Any:
-            on_nats = await _facts_on_nats(stack.servers.nats_url, stack.namespace)
+            on_nats = await _facts_on_nats(stack.servers, stack.namespace)
             return on_nats if committed.items() <= on_nats.items() else None
 
         await eventually(all_published)

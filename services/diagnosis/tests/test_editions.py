@@ -38,7 +38,9 @@ async def test_shipped_edition_is_registered_on_first_use(stack: Stack) -> None:
             "items": 15, "scenes": 16, "levels": 4, "level_mode": "score_and_scenes"}
         text = await client.get(f"{API}/editions/{EDITION_VERSION}/yaml", headers=ent)
         assert text.text == shipped_text() and text.headers["content-type"].startswith("application/yaml")
-        assert (await client.get(f"{API}/editions/2024@nope", headers=ent)).status_code == 404
+        malformed = await client.get(f"{API}/editions/2024@nope", headers=ent)
+        assert malformed.status_code == 422 and malformed.json()["errors"][0]["field"] == "path.version_id"
+        assert (await client.get(f"{API}/editions/2024@{'0' * 16}", headers=ent)).status_code == 404
 
 
 async def test_upload_is_checked_and_listed_problem_by_problem(stack: Stack) -> None:
@@ -64,6 +66,17 @@ async def test_upload_is_checked_and_listed_problem_by_problem(stack: Stack) -> 
         assert expanded.status_code == 422 and expanded.json()["code"] == "edition_too_large"
         ent = stack.issuer.headers(["enterprise"], org="ent-a")
         assert (await client.post(f"{API}/editions", content=edited(), headers={**ent, **YAML})).status_code == 403
+        # values the database cannot store or a browser cannot read back are named by their path, nothing stored
+        # (a key given again at the end of the file overrides it: YAML keeps the last)
+        unstorable = {"title": '"空\\0字符"', "notes": "[.nan, 1e400]", "sector": '"\\ud800"', "id": '"2024 x"',
+                      "score_scale_milli": str(2**60)}
+        for key, value in unstorable.items():
+            raw = f"{edited()}\n{key}: {value}\n"
+            refused = await client.post(f"{API}/editions", content=raw.encode(), headers={**city, **YAML})
+            assert refused.status_code == 422, (key, refused.text)
+            assert any(e["field"].startswith(f"body.{key}") for e in refused.json()["errors"]), (key, refused.json())
+        long_title = await client.post(f"{API}/editions", content=edited(id="long", title="长" * 301), headers={**city, **YAML})
+        assert long_title.status_code == 422 and long_title.json()["errors"][0]["field"] == "body.title"
 
         same = await client.post(f"{API}/editions", content=shipped_text(), headers={**city, **YAML})
         assert same.status_code == 200 and same.json()["version_id"] == EDITION_VERSION

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from registry.main import create_app
 from registry.spec import SPEC
 from sihua_shared.testing.data import make_uscc
@@ -42,5 +44,7 @@ async def test_enterprise_file_timeline_and_access(stack: Stack) -> None:
         assert expert.status_code == 403
         anonymous = await client.get(path)
         assert anonymous.status_code == 401
-        missing = await client.get("/api/registry/v1/enterprises/nope/file", headers=officer)
+        malformed = await client.get("/api/registry/v1/enterprises/nope/file", headers=officer)
+        assert malformed.status_code == 422 and malformed.json()["errors"][0]["field"] == "path.organisation_id"
+        missing = await client.get(f"/api/registry/v1/enterprises/{uuid.uuid4()}/file", headers=officer)
         assert missing.status_code == 404

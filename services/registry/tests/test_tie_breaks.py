@@ -4,6 +4,7 @@ them. Recorded, applied and superseded decisions are audited."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -98,7 +99,7 @@ async def test_a_city_officer_settles_and_a_changed_tie_needs_a_new_decision(sta
             await w.expert()
         clear = await w.open_call(window=WINDOW, cut_rule={"quota": 1}, title="无同分")
         await w.reviewed(clear, [90, 80])
-        nothing = await client.post(f"{API}/calls/{clear['id']}/tie-breaks", json={"order": ["x"], **VOTE}, headers=w.city)
+        nothing = await client.post(f"{API}/calls/{clear['id']}/tie-breaks", json={"order": [str(uuid.uuid4())], **VOTE}, headers=w.city)
         assert nothing.status_code == 409 and nothing.json()["code"] == "no_tie_at_cut"
 
         call = await w.open_call(window=WINDOW, cut_rule={"quota": 1}, title="三方同分")

@@ -29,7 +29,7 @@ async def _verdict(stack: Stack, title: dict[str, Any], uscc: str, *, failed: bo
                                     "title_id": title["id"], "title_number": title["number"],
                                     "grade": "不合格" if failed else "良好", "failed": failed})
     event = new_event(VERDICT_ISSUED, payload, subject=title["id"])
-    await publish_raw(stack.servers.nats_url, VERDICT_ISSUED.subject(stack.namespace), event.model_dump_json().encode())
+    await publish_raw(stack.servers, VERDICT_ISSUED.subject(stack.namespace), event.model_dump_json().encode())
     return event
 
 

@@ -14,7 +14,7 @@ from fastapi_offline import FastAPIOffline
 from .asyncapi import build_asyncapi
 from .clock import BusinessClock
 from .health import health_router
-from .http import BodyLimitMiddleware, RequestContextMiddleware
+from .http import BodyGuardMiddleware, RequestContextMiddleware, ServerErrorMiddleware
 from .jurisdiction import load_jurisdiction
 from .logging import configure_logging, get_logger
 from .openapi import install_openapi
@@ -48,7 +48,7 @@ def build_app(
         app.state.spec = spec
         await runtime.verifier.refresh()
         await _keep_deactivated_accounts(runtime, spec)
-        runtime.connect_nats_in_background(f"{spec.name}-api")
+        runtime.connect_nats_in_background(f"{spec.name}-api")  # as the api user: lag metrics only
         if on_startup is not None:
             result = on_startup(app, runtime)
             if hasattr(result, "__await__"):
@@ -69,9 +69,12 @@ def build_app(
     )
     install_openapi(app, lambda: load_jurisdiction(settings.jurisdiction))
     app.state.clock = clock
+    # Innermost first: the body guard checks input before any route; server errors are answered inside CORS (so
+    # that a browser can read them) and inside the request context (so that they carry the correlation id).
     app.add_middleware(
-        BodyLimitMiddleware, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
+        BodyGuardMiddleware, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
     )
+    app.add_middleware(ServerErrorMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -87,7 +90,7 @@ def build_app(
     for router in spec.routers:
         app.include_router(router, prefix=spec.api_prefix)
 
-    document = build_asyncapi(spec)
+    document = build_asyncapi(spec, nats_host=settings.nats_address)
 
     @app.get(
         "/asyncapi.json",

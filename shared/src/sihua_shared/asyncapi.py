@@ -52,7 +52,22 @@ def _example_envelope(event: EventSpec[Any]) -> dict[str, Any]:
     }
 
 
-def build_asyncapi(spec: ServiceSpec, *, nats_host: str = "localhost:4222") -> dict[str, Any]:
+# AsyncAPI has no NKey type of its own; an NKey is an Ed25519 key pair whose seed signs the server's nonce.
+SECURITY_SCHEMES: dict[str, Any] = {
+    "nkey": {
+        "type": "asymmetricEncryption",
+        "description": (
+            "NATS NKey (Ed25519) authentication: the client signs the server's challenge with its seed; the "
+            "server knows only the public key. Each service's api and worker has its own; an agency gets a "
+            "read-only one from the operator (`python -m sihua_shared.nats_auth add-agency NAME --consumer "
+            "DURABLE:STREAM`) that may only pull and ack the durable consumers it names, and it subscribes "
+            "to replies under `_INBOX.agency-NAME.>` (set the client's inbox prefix to `_INBOX.agency-NAME`)."
+        ),
+    }
+}
+
+
+def build_asyncapi(spec: ServiceSpec, *, nats_host: str) -> dict[str, Any]:
     sent = list(spec.publishes)
     received = [s for s in spec.consumes if s.type not in {p.type for p in sent}]
     every = sent + received
@@ -103,9 +118,16 @@ def build_asyncapi(spec: ServiceSpec, *, nats_host: str = "localhost:4222") -> d
             ),
         },
         "defaultContentType": "application/cloudevents+json",
-        "servers": {"nats": {"host": nats_host, "protocol": "nats", "description": "NATS JetStream"}},
+        "servers": {
+            "nats": {
+                "host": nats_host,
+                "protocol": "nats",
+                "description": "NATS JetStream of this deployment (SIHUA_NATS_URL); every connection authenticates.",
+                "security": [{"$ref": "#/components/securitySchemes/nkey"}],
+            }
+        },
         "channels": channels,
         "operations": operations,
-        "components": {"messages": messages, "schemas": components_schemas},
+        "components": {"messages": messages, "schemas": components_schemas, "securitySchemes": SECURITY_SCHEMES},
     }
 

@@ -8,8 +8,10 @@ the subjects that consumer handles.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import nats
+from nats.aio.client import DEFAULT_INBOX_PREFIX
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
@@ -33,6 +35,32 @@ def durable_name(consumer: str, producer: str) -> str:
     return f"{consumer}_from_{producer}"
 
 
+def user_name(service: str, role: str, namespace: str = "") -> str:
+    """The NATS user of a service's process (``api`` or ``worker``); a test namespace prefixes it."""
+    return f"{namespace}-{service}-{role}" if namespace else f"{service}-{role}"
+
+
+def inbox_prefix(user: str) -> str:
+    """Each user's replies and pull deliveries arrive under an inbox of its own, which only it may read."""
+    return f"_INBOX.{user}"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Who a connection is: the NKey seed file of its user, and that user's inbox prefix."""
+
+    user: str
+    seed_file: Path
+
+    @property
+    def inbox_prefix(self) -> str:
+        return inbox_prefix(self.user)
+
+
+class StreamMissing(Exception):
+    """The producer's stream does not exist yet: only its producer creates it, so wait and retry."""
+
+
 @dataclass(frozen=True)
 class ConsumerDecl:
     consumer: str
@@ -40,8 +68,11 @@ class ConsumerDecl:
     subjects: tuple[str, ...]
 
 
-async def connect(url: str, *, name: str, connect_timeout: float = 2.0) -> NATS:
-    """Connect and retry forever; the caller decides how long to wait for the first connection."""
+async def connect(
+    url: str, *, name: str, credentials: Credentials | None = None, connect_timeout: float = 2.0
+) -> NATS:
+    """Connect (as ``credentials`` when given, anonymously otherwise) and retry forever once connected;
+    the caller decides how long to wait for the first connection."""
 
     client: list[NATS] = []
 
@@ -66,6 +97,8 @@ async def connect(url: str, *, name: str, connect_timeout: float = 2.0) -> NATS:
         disconnected_cb=_disconnected,
         reconnected_cb=_reconnected,
         error_cb=_error,
+        nkeys_seed=str(credentials.seed_file) if credentials is not None else None,
+        inbox_prefix=credentials.inbox_prefix if credentials is not None else DEFAULT_INBOX_PREFIX,
     )
     client.append(nc)
     return nc
@@ -87,6 +120,8 @@ def supports_multiple_filters(js: JetStreamContext) -> bool:
 async def ensure_stream(
     js: JetStreamContext, producer: str, *, namespace: str = "", replicas: int = 1
 ) -> None:
+    """Create or update the producer's own stream. Only the producer's worker calls this (its
+    credentials allow nothing else): replicas and retention are the producer's to decide."""
     config = StreamConfig(
         name=stream_name(producer, namespace),
         subjects=[stream_subjects(producer, namespace)],
@@ -127,5 +162,10 @@ async def ensure_consumer(
         description=f"{decl.consumer} reacting to {decl.producer}",
     )
     stream = stream_name(decl.producer, namespace)
-    await ensure_stream(js, decl.producer, namespace=namespace)
+    # A consumer never creates or updates another producer's stream (that would undo the producer's
+    # replicas and retention): it waits until the producer has created it.
+    try:
+        await js.stream_info(stream)
+    except NotFoundError as exc:
+        raise StreamMissing(f"stream {stream} does not exist yet; its producer creates it") from exc
     await js.add_consumer(stream, config)

@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .aio import sleep_or_stop
-from .bus import ConsumerDecl, durable_name, ensure_consumer, stream_name
+from .bus import ConsumerDecl, StreamMissing, durable_name, ensure_consumer, stream_name
 from .events import CloudEvent, EventSpec, parse_type
 from .logging import causation_id_var, correlation_id_var, get_logger
 from .tables import dead_letters, processed_messages
@@ -157,6 +157,9 @@ class ConsumerRunner:
                 )
                 self.bound = True
                 break
+            except StreamMissing as exc:  # the producer's worker has not started yet
+                log.info("consumer.waiting_for_stream", consumer=self.name, detail=str(exc))
+                await sleep_or_stop(stop, 1.0)
             except Exception as exc:  # NATS not there yet
                 log.warning("consumer.bind_failed", consumer=self.name, error=repr(exc))
                 await sleep_or_stop(stop, 1.0)

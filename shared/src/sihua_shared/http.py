@@ -7,23 +7,29 @@ import hashlib
 import json
 import re
 import uuid
+from itertools import islice
 from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qsl
 
 from fastapi import Query, Request
 from pydantic import BaseModel
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .logging import causation_id_var, correlation_id_var, request_id_var
-from .problems import ProblemError, field_error
+from .inputs import BIGINT_MAX, MAX_JSON_DEPTH, InputProblem, json_problems, non_finite, text_problem
+from .logging import causation_id_var, correlation_id_var, get_logger, request_id_var
+from .problems import ProblemError, field_error, problem_response, server_error_problem
 from .tables import idempotency_keys
 
 T = TypeVar("T")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+log = get_logger("sihua.http")
 
 
 class Page(BaseModel, Generic[T]):
@@ -42,7 +48,7 @@ class PageParams(BaseModel):
 
 def page_params(
     limit: int = Query(50, ge=1, le=500, description="每页条数 / page size"),
-    offset: int = Query(0, ge=0, description="起始位置 / offset"),
+    offset: int = Query(0, ge=0, le=BIGINT_MAX, description="起始位置 / offset"),
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 
@@ -88,65 +94,198 @@ class RequestContextMiddleware:
             causation_id_var.reset(tokens[2])
 
 
-class BodyLimitMiddleware:
-    """Refuses bodies above the limit (multipart uploads have their own, larger limit) with 413."""
+class BodyTooLarge(StarletteHTTPException):
+    """Raised from ``receive`` when a streamed (chunked) body passes its limit. An ``HTTPException``, so that
+    FastAPI's body parsing passes it on (anything else becomes a vague 400) and the handler answers 413."""
 
-    def __init__(self, app: ASGIApp, *, max_body: int, max_upload: int) -> None:
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body exceeds {limit} bytes")
+        self.limit = limit
+
+
+def too_large_problem(limit: int) -> ProblemError:
+    return ProblemError(
+        413,
+        "body_too_large",
+        f"the request body exceeds {limit} bytes",
+        errors=[field_error("body", f"请求内容超过 {limit} 字节上限", f"request body exceeds the {limit}-byte limit")],
+    )
+
+
+def _input_problem(problems: list[InputProblem]) -> ProblemError:
+    return ProblemError(
+        422,
+        "validation_failed",
+        "The request is not valid; see errors.",
+        errors=[field_error(p.field, p.message_zh, p.message_en) for p in problems],
+    )
+
+
+async def _answer(scope: Scope, receive: Receive, send: Send, problem: ProblemError) -> None:
+    await problem_response(Request(scope, receive), problem)(scope, receive, send)
+
+
+_JSON_MEDIA = re.compile(r"^application/(?:[\w.+-]*\+)?json$")
+_FORM_MEDIA = "application/x-www-form-urlencoded"
+_MAX_REPORTED = 20
+
+
+def _text_pairs(encoded: str, prefix: str) -> list[InputProblem]:
+    """NUL characters and lone surrogates in a query string or form body (percent-decoded as Starlette does)."""
+    found = []
+    for key, value in parse_qsl(encoded, keep_blank_values=True):
+        for text in (key, value):
+            if (problem := text_problem(text)) is not None:
+                found.append(InputProblem(f"{prefix}.{key.replace(chr(0), '?')}", *problem))
+                break
+    return found[:_MAX_REPORTED]
+
+
+def json_body_problems(body: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> list[InputProblem]:
+    """What makes a JSON body unusable before any model sees it, each with its field path. A body that is not
+    JSON at all is left to FastAPI, which names the position."""
+    try:
+        document = json.loads(body, parse_constant=non_finite)
+    except json.JSONDecodeError:
+        return []
+    except RecursionError:
+        return [InputProblem("body", "json_too_deep", f"嵌套层级超过 {max_depth} 层", f"nested deeper than {max_depth} levels")]
+    except ValueError as exc:  # not UTF-8, or an integer of thousands of digits
+        return [InputProblem("body", "json_invalid", "请求内容不是有效的 UTF-8 JSON", f"the body is not valid JSON: {exc}")]
+    return list(islice(json_problems(document, "body", max_depth=max_depth), _MAX_REPORTED))
+
+
+class BodyGuardMiddleware:
+    """Every request body and query string is checked before a route sees it (handbook §6):
+
+    - a body above its limit is 413, whether it declares its length or is chunked (multipart uploads have their
+      own, larger limit);
+    - JSON bodies and forms are read (within the limit) and checked: no NUL or lone surrogate in any text or key,
+      finite numbers only, integers JavaScript keeps, bounded nesting; query strings too. Each problem is a 422
+      naming its field, and the route is never called.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body: int, max_upload: int, max_depth: int = MAX_JSON_DEPTH) -> None:
         self.app = app
         self.max_body = max_body
         self.max_upload = max_upload
+        self.max_depth = max_depth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        limit = self.max_upload if headers.get("content-type", "").startswith("multipart/") else self.max_body
-        declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(scope, receive, send, limit)
+        headers = Headers(scope=scope)
+        media = headers.get("content-type", "").split(";")[0].strip().lower()
+        limit = self.max_upload if media.startswith("multipart/") else self.max_body
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await _answer(scope, receive, send, too_large_problem(limit))
             return
-        received = 0
-        too_large = False
+        problems = _text_pairs(scope.get("query_string", b"").decode("latin-1"), "query")
+        if problems:
+            await _answer(scope, receive, send, _input_problem(problems))
+            return
+        if _JSON_MEDIA.match(media) or media == _FORM_MEDIA:
+            body = await _read_body(receive, limit)
+            if body is None:
+                await _answer(scope, receive, send, too_large_problem(limit))
+                return
+            if body:
+                problems = (
+                    _text_pairs(body.decode("latin-1"), "body")
+                    if media == _FORM_MEDIA
+                    else json_body_problems(body, max_depth=self.max_depth)
+                )
+                if problems:
+                    await _answer(scope, receive, send, _input_problem(problems))
+                    return
+            receive = _replay(body, receive)
+        else:
+            receive = _limited(receive, limit)
+        await self.app(scope, receive, send)
 
-        async def limited_receive() -> Message:
-            nonlocal received, too_large
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    too_large = True
-                    raise _BodyTooLarge
-            return message
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or ``None`` as soon as it passes ``limit``."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # the client went away; the route sees what came
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()  # after the body: a disconnect, as the server reports it
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    received = 0
+
+    async def limited() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge(limit)
+        return message
+
+    return limited
+
+
+class ServerErrorMiddleware:
+    """An unexpected exception is logged with the request's correlation id and answered as a 500 problem, without
+    a traceback, and is not raised further: re-raised, the server would log it again and close the connection,
+    failing the client's next keep-alive request. It stays a 500; nothing here turns it into a 4xx.
+
+    An exception after the answer was sent in full (a background task) is only logged; one in the middle of an
+    answer can only cut it off, so it is raised for the server to close the connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = complete = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started, complete
+            if message["type"] == "http.response.start":
+                started = True
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                complete = True
+            await send(message)
 
         try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
-            await _too_large(scope, receive, send, limit)
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-    body = {
-        "type": "https://sihua.gov.cn/problems/body_too_large",
-        "title": "Content Too Large",
-        "status": 413,
-        "detail": f"the request body exceeds {limit} bytes",
-        "instance": scope.get("path", ""),
-        "code": "body_too_large",
-        "errors": [
-            {
-                "field": "body",
-                "message_zh": f"请求内容超过 {limit} 字节上限",
-                "message_en": f"request body exceeds the {limit}-byte limit",
-            }
-        ],
-    }
-    response = JSONResponse(body, status_code=413, media_type="application/problem+json")
-    await response(scope, receive, send)
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("http.server_error", method=scope.get("method"), path=scope.get("path"), answered=complete)
+            if complete:
+                return
+            if started:
+                raise
+            await _answer(scope, receive, send, server_error_problem())
 
 
 # ---- ETag / If-Match -------------------------------------------------------------------------

@@ -17,9 +17,6 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .errors import DomainError, Kind
-from .logging import get_logger
-
-log = get_logger("sihua.problems")
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://sihua.gov.cn/problems/"
@@ -133,7 +130,9 @@ def validation_errors(errors: list[dict[str, Any]]) -> list[FieldError]:
         en = str(err.get("msg", "Invalid value"))
         zh = _ZH.get(kind, "取值无效")
         ctx = err.get("ctx") or {}
-        if "error" in ctx and kind == "value_error":
+        if "message_zh" in ctx:  # the shared input types (inputs.py) carry their own Chinese message
+            zh = str(ctx["message_zh"])
+        elif "error" in ctx and kind == "value_error":
             zh = f"{zh}：{ctx['error']}"
         result.append(field_error(_field_path(tuple(err.get("loc", ()))), zh, en))
     return result
@@ -205,10 +204,12 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 413: "body_too_large"}.get(
             exc.status_code, "http_error"
         )
-        zh = {404: "资源不存在", 405: "不支持该请求方法", 401: "未登录或凭证无效"}.get(exc.status_code, "请求错误")
+        zh = {404: "资源不存在", 405: "不支持该请求方法", 401: "未登录或凭证无效", 413: "请求内容超过上限"}.get(
+            exc.status_code, "请求错误"
+        )
         detail = str(exc.detail)
         return problem_response(
             request,
@@ -216,20 +217,8 @@ def install_problem_handlers(app: FastAPI) -> None:
                 exc.status_code,
                 code,
                 detail,
-                errors=[field_error("request", zh, detail)],
+                errors=[field_error("body" if exc.status_code == 413 else "request", zh, detail)],
                 headers=dict(exc.headers or {}),
-            ),
-        )
-
-    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("http.unhandled", path=request.url.path)
-        return problem_response(
-            request,
-            ProblemError(
-                500,
-                "internal_error",
-                "An unexpected error occurred; it has been logged.",
-                errors=[field_error("request", "服务器内部错误，已记录", "Internal error; logged")],
             ),
         )
 
@@ -237,4 +226,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(Exception, on_unexpected)
+    # Unexpected exceptions are answered by http.ServerErrorMiddleware, which does not re-raise them: an
+    # ``Exception`` handler here would be called by Starlette's outermost middleware, which re-raises and so
+    # makes the server close the connection.
+
+
+def server_error_problem() -> ProblemError:
+    return ProblemError(
+        500,
+        "internal_error",
+        "An unexpected error occurred; it has been logged.",
+        errors=[field_error("request", "服务器内部错误，已记录", "Internal error; logged")],
+    )
+

@@ -86,7 +86,9 @@ class Runtime:
         async def _connect() -> None:
             while self.nats is None:
                 try:
-                    self.nats = await connect(self.settings.nats_url, name=client_name)
+                    self.nats = await connect(
+                        self.settings.nats_url, name=client_name, credentials=self.settings.nats_credentials("api")
+                    )
                 except Exception as exc:
                     log.warning("nats.unavailable", error=repr(exc))
                     await asyncio.sleep(2.0)

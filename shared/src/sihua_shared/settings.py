@@ -9,9 +9,12 @@ import os
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .bus import Credentials, user_name
 
 SERVICES: tuple[str, ...] = ("registry", "diagnosis", "catalog", "funding", "evaluation")
 DEFAULT_PORTS: dict[str, int] = {
@@ -34,6 +37,11 @@ class Settings(BaseSettings):
     # Prefix for stream names and subjects; empty in production, unique per test.
     nats_namespace: str = ""
     nats_stream_replicas: int = 1
+    # NATS credentials: a folder of NKey seeds named <user>.nk (``registry-api.nk``, ``registry-worker.nk``:
+    # each process reads only its own), created by devrun or ``python -m sihua_shared.nats_auth init``, or
+    # mounted from secrets. Unset: ``<data_dir>/nats``. No seed there: the connection is anonymous, which
+    # only a server without authentication accepts.
+    nats_credentials_dir: Path | None = None
     data_dir: Path = Path(".data")
     jurisdiction: str = "guangzhou"
     log_level: str = "INFO"
@@ -100,6 +108,22 @@ class Settings(BaseSettings):
     @property
     def service_data_dir(self) -> Path:
         return self.data_dir / self.service
+
+    def nats_credentials(self, role: str) -> Credentials | None:
+        """The credentials of this service's ``role`` process (``api`` or ``worker``), when present."""
+        user = user_name(self.service, role, self.nats_namespace)
+        path = (self.nats_credentials_dir or self.data_dir / "nats") / f"{user}.nk"
+        if path.exists():
+            return Credentials(user, path)
+        if self.nats_credentials_dir is not None:
+            raise FileNotFoundError(f"no NATS seed for {user} in {self.nats_credentials_dir}")
+        return None
+
+    @property
+    def nats_address(self) -> str:
+        """host:port of the (first) NATS server, as the AsyncAPI document names it."""
+        first = self.nats_url.split(",")[0].strip()
+        return urlsplit(first if "://" in first else f"nats://{first}").netloc.rpartition("@")[2]
 
 
 def load_settings(service: str, **overrides: object) -> Settings:

@@ -57,7 +57,11 @@ class Worker:
     async def _connect(self, stop: asyncio.Event) -> NATS | None:
         while not stop.is_set():
             try:
-                return await connect(self.settings.nats_url, name=f"{self.spec.name}-worker")
+                return await connect(
+                    self.settings.nats_url,
+                    name=f"{self.spec.name}-worker",
+                    credentials=self.settings.nats_credentials("worker"),
+                )
             except Exception as exc:
                 log.warning("worker.nats_unavailable", error=repr(exc))
                 await sleep_or_stop(stop, 1.0)
@@ -89,7 +93,7 @@ class Worker:
             return
         self.nats = nc
         js = nc.jetstream()
-        while not stop.is_set():
+        while not stop.is_set():  # the producer, and only it, creates and updates its own stream
             try:
                 await ensure_stream(js, self.spec.name, namespace=s.nats_namespace, replicas=s.nats_stream_replicas)
                 break
@@ -142,7 +146,11 @@ async def list_dead_letters(factory: async_sessionmaker[AsyncSession]) -> list[d
 
 async def replay_dead_letters(worker: Worker, ids: list[int] | None) -> list[dict[str, Any]]:
     """Apply dead letters again through their consumer's inbox; the row records the outcome."""
-    nc = await connect(worker.settings.nats_url, name=f"{worker.spec.name}-replay")
+    nc = await connect(
+        worker.settings.nats_url,
+        name=f"{worker.spec.name}-replay",
+        credentials=worker.settings.nats_credentials("worker"),
+    )
     factory = worker._factory()
     runners = {r.name: r for r in worker.build_runners(nc)}
     results = []

@@ -160,6 +160,10 @@ BAD = [
      [("answers.Q11", "input.out_of_range")]),
     ("an absurdly large number", {"Q13": {"inputs": {"pass_rate_last": "1e-999999999", "pass_rate_prev": 1}}},
      [("answers.Q13.inputs.pass_rate_last", "input.out_of_bounds")]),
+    ("a device count of 2^63", {"Q2": {"inputs": {"total_devices": str(2**63), "digital_devices": 1}}},
+     [("answers.Q2.inputs.total_devices", "input.out_of_bounds")]),
+    ("a device count of 10^15 (beyond what JavaScript keeps exactly)",
+     {"Q2": {"inputs": {"total_devices": 10**15, "digital_devices": 1}}}, [("answers.Q2.inputs.total_devices", "input.out_of_bounds")]),
     ("an empty answer", {"Q5": {}}, [("answers.Q5", "answer.missing")]),
 ]  # fmt: skip
 

@@ -102,6 +102,14 @@ def test_validity_windows_come_from_the_jurisdiction(guangzhou: Jurisdiction, zh
     assert validity_window(zhongshan, "demonstration_factory", date(2025, 1, 1)) == (date(2025, 1, 1), None)
 
 
+@pytest.mark.parametrize("start", [date(9998, 6, 1), date(9999, 12, 31)])
+def test_a_validity_that_would_end_after_year_9999_is_refused(guangzhou: Jurisdiction, start: date) -> None:
+    with pytest.raises(DomainError) as info:
+        validity_window(guangzhou, "key_platform", start)
+    assert (info.value.code, info.value.field) == ("validity_out_of_range", "valid_from")
+    assert validity_window(guangzhou, "key_platform", date(9997, 1, 1))[1] == date(9998, 12, 31)
+
+
 @pytest.fixture
 def title(guangzhou: Jurisdiction) -> Title:
     return grant_title(guangzhou, "key_platform", "org-1", year=2026, sequence=1, valid_from=date(2026, 4, 1))

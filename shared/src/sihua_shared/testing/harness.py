@@ -3,11 +3,20 @@
 
 Each service's schema is migrated once into a template database; each test gets fresh databases
 cloned from the templates and a NATS namespace of its own, so tests never see each other's data.
+
+The embedded NATS runs with authentication on (``BusAuth``). Each test's namespace gets its own users —
+every service's api and worker, with the exact-name permissions production uses (``nats_auth``, given
+the namespace) — added to the server's generated configuration and applied with a reload, and removed
+when the test ends; so a test's processes can touch only their own namespace's streams and consumers.
+Test helpers that inspect or forge traffic connect as the harness's admin user. An external NATS
+(``SIHUA_TEST_NATS_URL``, e.g. CI's machine server) has no authentication: there everything connects
+anonymously, and the authentication tests start an embedded server of their own (``secured_servers``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import threading
 import uuid
@@ -21,15 +30,21 @@ from typing import Any
 import asyncpg
 import httpx
 from fastapi import FastAPI
+from nats.aio.client import Client as NATS
 from sqlalchemy.engine import make_url
 
+from .. import nats_auth
+from ..bus import Credentials, connect, ensure_stream
 from ..db import asyncpg_dsn
 from ..embedded import EmbeddedNats, EmbeddedPostgres
 from ..migrate import upgrade
+from ..nats_auth import Permissions
 from ..service import ServiceSpec
 from ..settings import SERVICES, Settings
 from ..worker import Worker
 from .tokens import TestIssuer
+
+ADMIN = "harness-admin"
 
 
 def _in_thread(fn: Callable[[], Any]) -> None:
@@ -50,6 +65,62 @@ def _in_thread(fn: Callable[[], Any]) -> None:
 
 
 @dataclass
+class BusAuth:
+    """The generated authorization of the embedded NATS servers: users come and go with the tests."""
+
+    folder: Path
+    nats: list[EmbeddedNats] = field(default_factory=list)
+    users: dict[str, tuple[str, Permissions]] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, folder: Path) -> BusAuth:
+        auth = cls(folder)
+        seed = nats_auth.load_or_create_seed(folder, ADMIN)
+        auth.users[ADMIN] = (nats_auth.public_key(seed), Permissions((">",), (">",)))
+        auth._write()
+        return auth
+
+    @property
+    def file(self) -> Path:
+        return self.folder / nats_auth.AUTH_FILE
+
+    @property
+    def admin(self) -> Credentials:
+        return Credentials(ADMIN, nats_auth.seed_path(self.folder, ADMIN))
+
+    def start_server(self, folder: Path, port: int | None = None) -> EmbeddedNats:
+        """An embedded server reading this authorization (and reloaded when it changes)."""
+        server = EmbeddedNats(folder, port, auth_file=self.file).start()
+        self.nats.append(server)
+        return server
+
+    def _write(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.file.write_text(nats_auth.authorization_block(self.users))
+
+    def _reload(self) -> None:
+        self._write()
+        for server in self.nats:
+            server.reload()
+
+    async def add(self, users: dict[str, Permissions], seeds: Path) -> dict[str, Credentials]:
+        """Add users (their seeds written into ``seeds``), reload, and wait until the servers know them."""
+        added = {}
+        for name, permissions in users.items():
+            seed = nats_auth.new_seed()
+            path = nats_auth.write_seed(seeds, name, seed)
+            self.users[name] = (nats_auth.public_key(seed), permissions)
+            added[name] = Credentials(name, path)
+        self._reload()  # returns once every server has applied it
+        return added
+
+    def remove(self, names: list[str]) -> None:
+        for name in names:
+            self.users.pop(name, None)
+        self._reload()
+
+
+@dataclass
 class Servers:
     """The PostgreSQL and NATS the tests run against, and what the run created on them."""
 
@@ -59,24 +130,52 @@ class Servers:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     embedded_pg: EmbeddedPostgres | None = None
     embedded_nats: EmbeddedNats | None = None
+    bus_auth: BusAuth | None = None
     created: list[str] = field(default_factory=list)
     templates: dict[str, str] = field(default_factory=dict)
     issuer: TestIssuer = field(default_factory=TestIssuer)
 
     @classmethod
-    def start(cls, work_dir: Path) -> Servers:
+    def start(cls, work_dir: Path, *, secure: bool = True) -> Servers:
         admin = os.environ.get("SIHUA_TEST_DATABASE_URL", "")
         nats_url = os.environ.get("SIHUA_TEST_NATS_URL", "")
-        pg = nats = None
+        pg = nats = auth = None
         if not admin:
             pg = EmbeddedPostgres(work_dir / "postgres").start()
             admin = pg.url("postgres")
         elif admin.startswith("postgresql://"):
             admin = admin.replace("postgresql://", "postgresql+asyncpg://", 1)
         if not nats_url:
-            nats = EmbeddedNats(work_dir / "nats").start()
+            if secure:
+                auth = BusAuth.create(work_dir / "nats-auth")
+                nats = auth.start_server(work_dir / "nats")
+            else:
+                nats = EmbeddedNats(work_dir / "nats").start()
             nats_url = nats.url
-        return cls(admin, nats_url, work_dir, embedded_pg=pg, embedded_nats=nats)
+        return cls(admin, nats_url, work_dir, embedded_pg=pg, embedded_nats=nats, bus_auth=auth)
+
+    def with_own_secured_nats(self, folder: Path) -> Servers:
+        """These servers, but with an embedded NATS of their own with authentication on (for the
+        authentication tests when the shared NATS has none). Stop it with ``stop_nats``."""
+        auth = BusAuth.create(folder / "nats-auth")
+        server = auth.start_server(folder / "nats")
+        return dataclasses.replace(self, nats_url=server.url, embedded_nats=server, bus_auth=auth)
+
+    def stop_nats(self) -> None:
+        for server in self.bus_auth.nats if self.bus_auth else [self.embedded_nats]:
+            if server is not None:
+                server.stop()
+
+    def own_nats(self, folder: Path) -> EmbeddedNats:
+        """A NATS server for one test (which may stop and restart it), with the same users as the others."""
+        if self.bus_auth is not None:
+            return self.bus_auth.start_server(folder)
+        return EmbeddedNats(folder).start()
+
+    async def connect(self, name: str, url: str | None = None) -> NATS:
+        """A connection for test helpers, which inspect and forge traffic: the admin user."""
+        credentials = self.bus_auth.admin if self.bus_auth is not None else None
+        return await connect(url or self.nats_url, name=name, credentials=credentials)
 
     def url_for(self, database: str) -> str:
         return make_url(self.admin_url).set(database=database).render_as_string(hide_password=False)
@@ -119,8 +218,7 @@ class Servers:
 
         if self.embedded_pg is None:
             _in_thread(lambda: asyncio.run(drop()))
-        if self.embedded_nats is not None:
-            self.embedded_nats.stop()
+        self.stop_nats()
         if self.embedded_pg is not None:
             self.embedded_pg.stop()
 
@@ -133,10 +231,48 @@ class Stack:
     namespace: str
     data_dir: Path
     urls: dict[str, str] = field(default_factory=dict)
+    nats_users: list[str] = field(default_factory=list)
 
     @property
     def issuer(self) -> TestIssuer:
         return self.servers.issuer
+
+    @property
+    def nats_credentials_dir(self) -> Path:
+        return self.data_dir / "nats"
+
+    async def open(self) -> None:
+        """Give this test's namespace its NATS users: every service's api and worker."""
+        if self.servers.bus_auth is not None:
+            users = nats_auth.service_users(nats_auth.service_specs(), self.namespace)
+            added = await self.servers.bus_auth.add(users, self.nats_credentials_dir)
+            self.nats_users += list(added)
+
+    async def add_agency(self, name: str, consumers: list[nats_auth.AgencyConsumer]) -> Credentials | None:
+        """Read-only credentials for an agency, as ``nats_auth add-agency`` makes them (None without auth)."""
+        if self.servers.bus_auth is None:
+            return None
+        user = f"{self.namespace}-{nats_auth.agency_user(name)}"
+        added = await self.servers.bus_auth.add(
+            {user: nats_auth.agency_permissions(user, consumers)}, self.nats_credentials_dir
+        )
+        self.nats_users.append(user)
+        return added[user]
+
+    async def create_streams(self, *producers: str) -> None:
+        """Create producers' streams in this namespace, standing in for their workers (a consumer's
+        worker waits for its producer's stream and never creates it)."""
+        nc = await self.servers.connect("test-streams")
+        try:
+            for producer in producers:
+                await ensure_stream(nc.jetstream(), producer, namespace=self.namespace)
+        finally:
+            await nc.close()
+
+    def close(self) -> None:
+        if self.servers.bus_auth is not None and self.nats_users:
+            self.servers.bus_auth.remove(self.nats_users)
+            self.nats_users.clear()
 
     async def settings(self, service: str, **overrides: Any) -> Settings:
         if service not in self.urls:
@@ -147,6 +283,7 @@ class Stack:
             "nats_url": self.servers.nats_url,
             "nats_namespace": self.namespace,
             "data_dir": self.data_dir,
+            "nats_credentials_dir": self.nats_credentials_dir if self.servers.bus_auth is not None else None,
             "jwks_json": self.issuer.jwks_json,
             "log_level": "WARNING",
             "relay_poll_seconds": 0.5,
@@ -206,10 +343,8 @@ async def running_worker(
             task.cancel()
 
 
-async def delete_namespace_streams(nats_url: str, namespace: str) -> None:
-    from ..bus import connect
-
-    nc = await connect(nats_url, name="test-cleanup")
+async def delete_namespace_streams(servers: Servers, namespace: str) -> None:
+    nc = await servers.connect("test-cleanup")
     try:
         js = nc.jetstream()
         for info in await js.streams_info():

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.errors import DomainError, Kind, forbidden
+from sihua_shared.inputs import Key, Uuid
 from sihua_shared.runtime import Runtime, get_runtime
 from sihua_shared.storage import ATTACHMENT_DOWNLOAD
 
@@ -44,10 +45,10 @@ class EvidenceOut(BaseModel):
     "The type is read from the content: PDF, images, Office documents.",
 )
 async def upload(
-    assessment_id: str,
+    assessment_id: Uuid,
     request: Request,
     file: UploadFile = File(..., description="佐证文件"),
-    target: str = Form(..., max_length=20, description="题目或场景编号，如 Q3、S01"),
+    target: Key = Form(..., max_length=20, description="题目或场景编号，如 Q3、S01"),
     actor: Actor = Depends(require_roles(*FILLERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
@@ -58,7 +59,7 @@ async def upload(
             row = await fillable_assessment(session, actor, assessment_id, forbidden(
                 "只有填报该评测的单位可以上传佐证材料", "only the organisation filling this assessment attaches evidence"))
             item = await attach_evidence(session, runtime.files, actor, row, target=target,
-                                         filename=file.filename or "evidence", data=data)
+                                         filename=file.filename or "", data=data)
         return EvidenceOut.model_validate(item).model_dump(mode="json"), {"Location": f"{request.url.path}/{item['id']}"}
 
     return await runtime.idempotency.run(request, f"evidence:{actor.id}", create)
@@ -67,7 +68,7 @@ async def upload(
 @router.get("/{assessment_id}/evidence", response_model=list[EvidenceOut], summary="佐证材料列表 / List evidence",
             description="Visible to whoever sees the assessment.")
 async def index(
-    assessment_id: str, actor: Actor = Depends(require_roles(*READERS)), runtime: Runtime = Depends(get_runtime)
+    assessment_id: Uuid, actor: Actor = Depends(require_roles(*READERS)), runtime: Runtime = Depends(get_runtime)
 ) -> list[EvidenceOut]:
     async with runtime.uow() as session:
         await load_assessment(session, actor, assessment_id)
@@ -82,7 +83,7 @@ def _download(data: bytes, media_type: str, filename: str) -> Response:
 @router.get("/{assessment_id}/evidence/{evidence_id}", summary="下载佐证材料 / Download evidence",
             description="The file as uploaded.", response_class=Response, responses=ATTACHMENT_DOWNLOAD)
 async def download(
-    assessment_id: str, evidence_id: str, actor: Actor = Depends(require_roles(*READERS)),
+    assessment_id: Uuid, evidence_id: Uuid, actor: Actor = Depends(require_roles(*READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:
@@ -108,7 +109,7 @@ async def _report(runtime: Runtime, actor: Actor, assessment_id: str) -> dict[st
     "the next level's requirement, the gap, the weakest scenes and the transformation plan. Same visibility as the assessment.",
 )
 async def report(
-    assessment_id: str, actor: Actor = Depends(require_roles(*READERS)), runtime: Runtime = Depends(get_runtime)
+    assessment_id: Uuid, actor: Actor = Depends(require_roles(*READERS)), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
     found = await _report(runtime, actor, assessment_id)
     body = {**found["content"], "assessment_id": assessment_id, "revision": found["issued_revision"],
@@ -125,7 +126,7 @@ async def report(
     responses={200: {"content": {"application/pdf": {}}}},
 )
 async def report_pdf(
-    assessment_id: str, actor: Actor = Depends(require_roles(*READERS)), runtime: Runtime = Depends(get_runtime)
+    assessment_id: Uuid, actor: Actor = Depends(require_roles(*READERS)), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
     found = await _report(runtime, actor, assessment_id)
     data = await runtime.files.get(found["pdf_key"])

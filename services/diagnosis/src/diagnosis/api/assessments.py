@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
+from sihua_shared.inputs import JsonObject, Key, Uuid
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.assessments import (
@@ -76,7 +77,7 @@ async def start(
     ),
 )
 async def index(
-    enterprise_id: str | None = Query(None, description="企业 id"),
+    enterprise_id: Key | None = Query(None, description="企业 id"),
     state: Literal["draft", "submitted"] | None = Query(None, description="状态"),
     kind: Literal["self", "onsite"] | None = Query(None, description="评测方式"),
     stage: Literal["baseline", "post_transformation"] | None = Query(None, description="评测阶段"),
@@ -97,7 +98,7 @@ async def index(
     description="Answers saved so far (to resume), what is still missing, and the stored result once submitted.",
 )
 async def read(
-    assessment_id: str, actor: Actor = Depends(require_roles(*READERS)), runtime: Runtime = Depends(get_runtime)
+    assessment_id: Uuid, actor: Actor = Depends(require_roles(*READERS)), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
     async with runtime.uow() as session:
         row = await load_assessment(session, actor, assessment_id)
@@ -116,9 +117,9 @@ async def read(
     ),
 )
 async def answers(
-    assessment_id: str,
+    assessment_id: Uuid,
     request: Request,
-    body: dict[str, Any] = Body(..., examples=[ANSWERS_EXAMPLE]),
+    body: JsonObject = Body(..., examples=[ANSWERS_EXAMPLE]),
     actor: Actor = Depends(require_roles(*FILLERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
@@ -140,7 +141,7 @@ async def answers(
     ),
 )
 async def submit(
-    assessment_id: str,
+    assessment_id: Uuid,
     body: SubmitIn,
     request: Request,
     actor: Actor = Depends(require_roles(*FILLERS)),
@@ -162,7 +163,7 @@ async def submit(
     ),
 )
 async def recompute(
-    assessment_id: str,
+    assessment_id: Uuid,
     body: RecomputeIn | None = None,
     actor: Actor = Depends(require_roles(*OFFICIALS)),
     runtime: Runtime = Depends(get_runtime),

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 
 from sihua_shared.auth import Actor, require_roles
+from sihua_shared.inputs import Key, Uuid
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.results import compare_assessments
@@ -25,9 +26,9 @@ router = APIRouter(prefix="/enterprises", tags=["assessments 数字化水平评�
     ),
 )
 async def comparison(
-    enterprise_id: str,
-    before: str | None = Query(None, description="改造前评测 id（默认最近的基线记录）"),
-    after: str | None = Query(None, description="改造后评测 id（默认最近的改造后记录）"),
+    enterprise_id: Key,
+    before: Uuid | None = Query(None, description="改造前评测 id（默认最近的基线记录）"),
+    after: Uuid | None = Query(None, description="改造后评测 id（默认最近的改造后记录）"),
     actor: Actor = Depends(require_roles(*READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:

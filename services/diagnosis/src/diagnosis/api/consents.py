@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
+from sihua_shared.inputs import Key, Uuid
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.consents import grant_consent, list_consents, revocable_consent, revoke_consent
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/consents", tags=["consents 评测授权"])
 class ConsentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    organisation_id: str = Field(min_length=1, max_length=100, description="被授权的服务商或第三方机构 id")
+    organisation_id: Key = Field(description="被授权的服务商或第三方机构 id")
 
 
 class ConsentOut(BaseModel):
@@ -69,7 +70,7 @@ async def index(
              description="The enterprise withdraws it (send If-Match). Started assessments stay; new ones and "
              "submissions by that organisation stop.")
 async def revoke(
-    consent_id: str, request: Request, actor: Actor = Depends(require_roles(*ENTERPRISES)),
+    consent_id: Uuid, request: Request, actor: Actor = Depends(require_roles(*ENTERPRISES)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:

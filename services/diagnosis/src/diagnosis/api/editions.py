@@ -23,6 +23,7 @@ from ..application.editions import (
     upload_edition,
 )
 from ..domain.access import EDITION_MANAGERS
+from .schemas import EditionId, EditionVersion
 
 router = APIRouter(prefix="/editions", tags=["editions 指标版本"])
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
@@ -82,7 +83,7 @@ async def upload(
 @router.get("", response_model=Page[EditionOut], summary="指标版本列表 / List editions",
             description="Every stored version, the shipped 2024 edition included, with its active and used flags.")
 async def index(
-    edition_id: str | None = Query(None, description="版本标识，如 2024"),
+    edition_id: EditionId | None = Query(None),
     page: PageParams = Depends(page_params),
     _: Actor = Depends(current_actor),
     runtime: Runtime = Depends(get_runtime),
@@ -94,14 +95,14 @@ async def index(
 
 @router.get("/{version_id}", response_model=EditionOut, summary="查看指标版本 / Get an edition",
             description="The version's flags and a summary: items, scenes, levels, level-rule mode and provenance.")
-async def read(version_id: str, _: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)) -> Response:
+async def read(version_id: EditionVersion, _: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         return _out(await get_edition(session, version_id))
 
 
 @router.get("/{version_id}/yaml", summary="下载指标版本 YAML / The edition's YAML", response_class=Response,
             description="The file exactly as shipped or uploaded.", responses={200: {"content": {"application/yaml": {}}}})
-async def yaml_text(version_id: str, _: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)) -> Response:
+async def yaml_text(version_id: EditionVersion, _: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         text = await edition_text(session, version_id)
     return Response(text, media_type="application/yaml; charset=utf-8")
@@ -111,7 +112,7 @@ async def yaml_text(version_id: str, _: Actor = Depends(current_actor), runtime:
              description="City officers choose the version new assessments of this edition id are pinned to. "
              "Assessments already started keep theirs.")
 async def activate(
-    version_id: str, actor: Actor = Depends(require_roles(*EDITION_MANAGERS)), runtime: Runtime = Depends(get_runtime)
+    version_id: EditionVersion, actor: Actor = Depends(require_roles(*EDITION_MANAGERS)), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
     async with runtime.uow() as session:
         return _out(await activate_edition(session, actor, version_id))
@@ -120,7 +121,7 @@ async def activate(
 @router.delete("/{version_id}", status_code=204, summary="删除指标版本 / Delete an unused version",
                description="Only a version never shipped, activated, used or pinned by an assessment (409 otherwise).")
 async def remove(
-    version_id: str, actor: Actor = Depends(require_roles(*EDITION_MANAGERS)), runtime: Runtime = Depends(get_runtime)
+    version_id: EditionVersion, actor: Actor = Depends(require_roles(*EDITION_MANAGERS)), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
     async with runtime.uow() as session:
         await delete_edition(session, actor, version_id)

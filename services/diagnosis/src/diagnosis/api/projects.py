@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params, versioned_json
+from sihua_shared.inputs import Key, Text, Uuid
 from sihua_shared.jurisdiction import DistrictCode
 from sihua_shared.runtime import Runtime, get_runtime
 
@@ -24,21 +25,21 @@ router = APIRouter(prefix="/diagnosis-projects", tags=["diagnosis projects 诊�
 class AssignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    enterprise_id: str = Field(min_length=1, max_length=100, description="企业 id（登记系统）")
-    provider_id: str = Field(min_length=1, max_length=100, description="评估诊断服务项目承担单位 id")
+    enterprise_id: Key = Field(description="企业 id（登记系统）")
+    provider_id: Key = Field(description="评估诊断服务项目承担单位 id")
 
 
 class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=2, max_length=1000, description="取消原因")
+    reason: Text = Field(min_length=2, max_length=1000, description="取消原因")
 
 
 class CompleteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    assessment_id: str = Field(min_length=1, max_length=100, description="本服务商开展的现场评定 id（已提交，报告已出具）")
-    plan: str = Field(min_length=2, max_length=20000, description="改造方案（每行一条，写入诊断报告）")
+    assessment_id: Uuid = Field(description="本服务商开展的现场评定 id（已提交，报告已出具）")
+    plan: Text = Field(min_length=2, max_length=20000, description="改造方案（每行一条，写入诊断报告）")
 
 
 class ProjectOut(BaseModel):
@@ -109,7 +110,7 @@ async def index(
 @router.get("/{project_id}", response_model=ProjectOut, summary="查看诊断服务项目 / Get a diagnosis project",
             description="Visible to the same actors as the list.")
 async def read(
-    project_id: str, actor: Actor = Depends(require_roles(*PROJECT_READERS)), runtime: Runtime = Depends(get_runtime)
+    project_id: Uuid, actor: Actor = Depends(require_roles(*PROJECT_READERS)), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
     async with runtime.uow() as session:
         return _answer(await get_project(session, actor, project_id))
@@ -125,7 +126,7 @@ async def read(
     ),
 )
 async def cancel(
-    project_id: str,
+    project_id: Uuid,
     body: CancelIn,
     request: Request,
     actor: Actor = Depends(require_roles(*PROJECT_ASSIGNERS)),
@@ -148,7 +149,7 @@ async def cancel(
     ),
 )
 async def complete(
-    project_id: str,
+    project_id: Uuid,
     body: CompleteIn,
     request: Request,
     actor: Actor = Depends(require_roles(*PROJECT_COMPLETERS)),

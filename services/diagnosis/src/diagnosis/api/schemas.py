@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.http import etag_for
+from sihua_shared.inputs import Key
 from sihua_shared.jurisdiction import DistrictCode, SectorCode
 
+from ..domain.edition_schema import EDITION_ID_PATTERN
 from ..reports.model import LEVEL_NAMES
+
+EditionId = Annotated[str, Field(pattern=EDITION_ID_PATTERN, description="指标版本标识，如 2024")]
+EditionVersion = Annotated[
+    str, Field(pattern=EDITION_ID_PATTERN.removesuffix("$") + "@[0-9a-f]{16}$", description="指标版本，如 2024@3f2a…")
+]
 
 
 class StartIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    enterprise_id: str | None = Field(default=None, max_length=100, description="被评企业 id；企业自评时可省略")
+    enterprise_id: Key | None = Field(default=None, description="被评企业 id；企业自评时可省略")
     kind: Literal["self", "onsite"] = Field(description="self 自评 / onsite 现场评定")
     stage: Literal["baseline", "post_transformation"] = Field(description="baseline 改造前 / post_transformation 改造后")
-    edition_id: str | None = Field(default=None, max_length=100, description="指标版本标识（默认 2024 版的启用版本）")
+    edition_id: EditionId | None = Field(default=None, description="指标版本标识（默认 2024 版的启用版本）")
 
 
 class SubmitIn(BaseModel):
@@ -32,7 +39,7 @@ class SubmitIn(BaseModel):
 class RecomputeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    edition_version: str | None = Field(default=None, max_length=120, description="用于重算的指标版本（默认原版本）")
+    edition_version: EditionVersion | None = Field(default=None, description="用于重算的指标版本（默认原版本）")
 
 
 class AssessmentOut(BaseModel):

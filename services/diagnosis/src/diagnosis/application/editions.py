@@ -7,6 +7,7 @@ assessment cannot be deleted.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 import yaml
@@ -16,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import SYSTEM, audit
 from sihua_shared.auth import Actor
-from sihua_shared.errors import conflict, invalid, not_found
+from sihua_shared.errors import Problem, conflict, invalid, not_found
+from sihua_shared.inputs import MAX_JSON_DEPTH, json_problems
 
 from ..adapters.assessment_tables import assessments
 from ..adapters.edition_tables import active_editions, editions
@@ -69,11 +71,8 @@ MAX_NODES = 100_000
 """An edition has a few thousand nodes; YAML aliases could make a small file expand into billions."""
 
 
-def _expands_too_far(text: str) -> bool:
-    try:
-        stack: list[Any] = [yaml.safe_load(text)]
-    except yaml.YAMLError:
-        return False  # the loader reports it with its position
+def _expands_too_far(tree: Any) -> bool:
+    stack: list[Any] = [tree]
     seen = 0
     while stack:
         node = stack.pop()
@@ -87,11 +86,26 @@ def _expands_too_far(text: str) -> bool:
     return False
 
 
+def check_storable(text: str) -> None:
+    """Refuse, before the edition is checked, a file the database could not store or a browser read back: one that
+    YAML aliases expand beyond ``MAX_NODES``, or whose values include a NUL or a lone surrogate (YAML escapes can
+    spell both), ``.nan``, ``.inf`` or an integer beyond 2^53, each named by its path."""
+    try:
+        tree = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return  # the loader reports it with its position
+    if _expands_too_far(tree):
+        raise invalid("body", f"文件展开后超过 {MAX_NODES} 个节点", f"the file expands to more than {MAX_NODES} nodes", "edition_too_large")
+    unusable = [Problem(p.field.removeprefix("$.") or "$", f"edition.{p.kind}", p.message_zh, p.message_en)
+                for p in islice(json_problems(tree, "$", max_depth=MAX_JSON_DEPTH), 20)]
+    if unusable:
+        raise EditionInvalid(unusable).at("body")
+
+
 async def upload_edition(session: AsyncSession, actor: Actor, text: str) -> tuple[dict[str, Any], bool]:
     """Check and store an uploaded edition; ``(edition, created)`` — the same content answers the stored one."""
     await ensure_shipped_edition(session)
-    if _expands_too_far(text):
-        raise invalid("body", f"文件展开后超过 {MAX_NODES} 个节点", f"the file expands to more than {MAX_NODES} nodes", "edition_too_large")
+    check_storable(text)
     try:
         edition = load_edition_text(text)
     except EditionInvalid as exc:

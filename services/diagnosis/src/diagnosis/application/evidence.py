@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.errors import invalid, not_found
+from sihua_shared.inputs import clean_filename
 from sihua_shared.storage import FileStore, sniff
 
 from ..adapters.assessment_tables import evidence
@@ -38,7 +39,7 @@ async def attach_evidence(
     evidence_id = str(uuid.uuid4())
     stored = await files.put(f"assessments/{row['id']}/evidence/{evidence_id}", data, content_type)
     values = {
-        "id": evidence_id, "assessment_id": row["id"], "target": target, "filename": filename[:300] or "evidence",
+        "id": evidence_id, "assessment_id": row["id"], "target": target, "filename": clean_filename(filename, "evidence"),
         "content_type": content_type, "size": stored.size, "sha256": stored.sha256, "storage_key": stored.key,
         "uploaded_by": actor.id,
     }

@@ -123,8 +123,10 @@ def _labels(edition: Edition, name: str) -> dict[str, str]:
     return {"label": spec.label, "label_en": spec.label_en}
 
 
-_MAX_MAGNITUDE = 18
-"""Numbers are kept within 10^±18: enough for any count or amount, and no huge exact fractions."""
+_SMALLEST_EXPONENT = -18
+_LARGEST = Decimal(10) ** 15
+"""Numbers are kept below 10^15 and no finer than 10^-18: enough for any count or amount (in yuan), no huge exact
+fractions, and every integer below 2^53, so that a stored answer travels back to a browser exactly."""
 
 
 def _number(value: Any) -> Fraction | str:
@@ -137,7 +139,7 @@ def _number(value: Any) -> Fraction | str:
         return "input.not_a_number"
     if not number.is_finite():
         return "input.not_a_number"
-    if number and not -_MAX_MAGNITUDE <= number.adjusted() <= _MAX_MAGNITUDE:
+    if number and not (number.adjusted() >= _SMALLEST_EXPONENT and abs(number) < _LARGEST):
         return "input.out_of_bounds"
     return Fraction(number)
 

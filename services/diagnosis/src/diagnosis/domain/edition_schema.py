@@ -21,6 +21,8 @@ PROVENANCE_LABELS: tuple[str, ...] = ("OFFICIAL", "PLATFORM", "3P", "RECONSTRUCT
 SCHEMA_ID = "sme-digital-level/1"
 
 NonNegative = Annotated[int, Field(ge=0)]
+EDITION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+"""An edition id names versions (``2024@3f2a…``) in paths and fits its column."""
 
 
 class Node(BaseModel):
@@ -237,8 +239,8 @@ LevelRules = Annotated[ScoreAndScenesRules | ScoreBandRules, Field(discriminator
 
 class EditionDocument(Node):
     schema_id: str = Field(alias="schema")
-    id: str
-    title: str
+    id: Annotated[str, Field(pattern=EDITION_ID_PATTERN)]
+    title: Annotated[str, Field(min_length=1, max_length=300)]
     issuer: Issuer | None = None
     sector: str | None = None
     provenance: Provenance

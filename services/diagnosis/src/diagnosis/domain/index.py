@@ -176,7 +176,9 @@ def parse_document(data: Mapping[str, Any]) -> tuple[EditionDocument | None, tup
 
 def content_hash(data: Mapping[str, Any]) -> str:
     canonical = json.dumps(_canonical(data), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    # surrogatepass: a lone surrogate (a YAML escape can spell one) still hashes; whether it can be stored is the
+    # uploading use case's question, not the parser's
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _canonical(node: Any) -> Any:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sihua_shared.auth import Actor, Role, current_actor, require_roles
 from sihua_shared.errors import DomainError, Kind
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
+from sihua_shared.inputs import Text, Uuid
 from sihua_shared.jurisdiction import DistrictCode
 from sihua_shared.runtime import Runtime, get_runtime
 
@@ -34,10 +35,10 @@ class AccountIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     username: str = Field(pattern=r"^[A-Za-z0-9._@-]{3,100}$", description="登录名（不区分大小写）")
-    display_name: str = Field(min_length=1, max_length=200, description="姓名")
-    email: str = Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="电子邮箱（用于重置密码）")
+    display_name: Text = Field(min_length=1, max_length=200, description="姓名")
+    email: Text = Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="电子邮箱（用于重置密码）")
     roles: list[PersonRole] = Field(min_length=1, max_length=7, description="角色")
-    organisation_id: str | None = Field(default=None, max_length=36, description="所属单位（企业、服务商）")
+    organisation_id: Uuid | None = Field(default=None, description="所属单位（企业、服务商）")
     district: DistrictCode | None = Field(default=None, description="所在区（区级账号）")
 
 
@@ -63,9 +64,9 @@ class AccountCreated(AccountOut):
 class ClientIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=2, max_length=200, description="接入机构名称")
+    name: Text = Field(min_length=2, max_length=200, description="接入机构名称")
     roles: list[ClientRole] = Field(min_length=1, max_length=3, description="角色")
-    organisation_id: str | None = Field(default=None, max_length=36, description="所属单位")
+    organisation_id: Uuid | None = Field(default=None, description="所属单位")
 
 
 class ClientCreated(BaseModel):
@@ -136,7 +137,7 @@ async def me(actor: Actor = Depends(current_actor), runtime: Runtime = Depends(g
 async def index(
     page: PageParams = Depends(page_params),
     role: PersonRole | None = Query(None, description="按角色筛选"),
-    organisation_id: str | None = Query(None, max_length=36, description="按单位筛选"),
+    organisation_id: Uuid | None = Query(None, description="按单位筛选"),
     actor: Actor = Depends(require_roles(*ACCOUNT_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Page[AccountOut]:
@@ -154,7 +155,7 @@ async def index(
     response_model=AccountOut,
 )
 async def read(
-    account_id: str, actor: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)
+    account_id: Uuid, actor: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
     async with runtime.uow() as session:
         account = await read_account(session, actor, account_id)
@@ -176,7 +177,7 @@ async def _set_active(request: Request, actor: Actor, runtime: Runtime, account_
     response_model=AccountOut,
 )
 async def deactivate(
-    account_id: str,
+    account_id: Uuid,
     request: Request,
     actor: Actor = Depends(require_roles(*ACCOUNT_MANAGERS)),
     runtime: Runtime = Depends(get_runtime),
@@ -191,7 +192,7 @@ async def deactivate(
     response_model=AccountOut,
 )
 async def activate(
-    account_id: str,
+    account_id: Uuid,
     request: Request,
     actor: Actor = Depends(require_roles(*ACCOUNT_MANAGERS)),
     runtime: Runtime = Depends(get_runtime),

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from sihua_shared.auth import Actor, current_actor
+from sihua_shared.inputs import Code, Uuid
 from sihua_shared.runtime import Runtime, get_runtime
 from sihua_shared.storage import ATTACHMENT_DOWNLOAD
 
@@ -39,7 +40,7 @@ class AttachmentOut(BaseModel):
                          "may be edited. PDF, images and Office files only, recognised by their content (415 otherwise); the size limit "
                          "is the service's upload limit (413).")
 async def upload(
-    application_id: str, material_code: str = Form(max_length=50, description="材料代码"), file: UploadFile = File(description="文件"),
+    application_id: Uuid, material_code: Code = Form(description="材料代码"), file: UploadFile = File(description="文件"),
     actor: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     limit = runtime.settings.max_upload_bytes
@@ -56,7 +57,7 @@ async def upload(
 @router.get("/applications/{application_id}/attachments", response_model=list[AttachmentOut], summary="申报材料列表 / List attachments",
             description="Whoever may see the application.")
 async def index(
-    application_id: str, actor: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)
+    application_id: Uuid, actor: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)
 ) -> list[dict[str, Any]]:
     async with runtime.uow() as session:
         application = await find_application(session, application_id)
@@ -68,7 +69,7 @@ async def index(
 @router.get("/applications/{application_id}/attachments/{attachment_id}", summary="下载申报材料 / Download an attachment",
             description="Whoever may see the application; answered with the type found in the content.",
             response_class=Response, responses=ATTACHMENT_DOWNLOAD)
-async def download(application_id: str, attachment_id: str, actor: Actor = Depends(current_actor),
+async def download(application_id: Uuid, attachment_id: Uuid, actor: Actor = Depends(current_actor),
                    runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         application = await find_application(session, application_id)
@@ -82,7 +83,7 @@ async def download(application_id: str, attachment_id: str, actor: Actor = Depen
 
 @router.delete("/applications/{application_id}/attachments/{attachment_id}", status_code=204, summary="删除申报材料 / Remove an attachment",
                description="The applicant removes a material while the application may be edited.")
-async def remove(application_id: str, attachment_id: str, actor: Actor = Depends(current_actor),
+async def remove(application_id: Uuid, attachment_id: Uuid, actor: Actor = Depends(current_actor),
                  runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         application = await find_application(session, application_id, lock=True)

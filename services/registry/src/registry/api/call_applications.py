@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.auth import Actor, current_actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
+from sihua_shared.inputs import JsonObject, Text, Uuid
 from sihua_shared.jurisdiction import DistrictCode
 from sihua_shared.runtime import Runtime, get_runtime
 
@@ -43,26 +44,26 @@ from ..domain.access import APPLICANT_ROLES, OFFICIALS
 from .selection_deps import answer, business_day, page
 
 router = APIRouter(tags=["applications 申报"])
-Field_ = Annotated[str, Field(min_length=1, max_length=50)]
+Field_ = Annotated[Text, Field(min_length=1, max_length=50)]
 State = Literal["draft", "submitted", "formal_check", "returned", "expert_review", "publicity", "selected", "rejected", "withdrawn"]
 
 
 class ApplicationIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Field(min_length=2, max_length=300, description="申报名称, e.g. 平台名称")
-    summary: str = Field(default="", max_length=20_000, description="申报简介")
+    title: Text = Field(min_length=2, max_length=300, description="申报名称, e.g. 平台名称")
+    summary: Text = Field(default="", max_length=20_000, description="申报简介")
     fields: list[Field_] = Field(default_factory=list, max_length=20, description="所属专业领域（用于匹配评审专家）")
-    content: dict[str, Any] = Field(default_factory=dict, description="申报书内容（按征集要求填写的字段）")
+    content: JsonObject = Field(default_factory=dict, description="申报书内容（按征集要求填写的字段）")
 
 
 class ApplicationPatch(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str | None = Field(default=None, min_length=2, max_length=300)
-    summary: str | None = Field(default=None, max_length=20_000)
+    title: Text | None = Field(default=None, min_length=2, max_length=300)
+    summary: Text | None = Field(default=None, max_length=20_000)
     fields: list[Field_] | None = Field(default=None, max_length=20)
-    content: dict[str, Any] | None = None
+    content: JsonObject | None = None
 
     @field_validator("title", "summary", "fields", "content")
     @classmethod
@@ -76,7 +77,7 @@ class ApplicationPatch(BaseModel):
 class ReturnIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reasons: list[Annotated[str, Field(max_length=1000)]] = Field(max_length=50, description="退回补正理由（至少一条）")
+    reasons: list[Annotated[Text, Field(max_length=1000)]] = Field(max_length=50, description="退回补正理由（至少一条）")
 
 
 class ApplicationOut(BaseModel):
@@ -112,7 +113,7 @@ class ApplicationOut(BaseModel):
                          "and call (409 otherwise). On a dated call, the organisation's accounts are reminded three days before it closes "
                          "while the application is not submitted. Accepts `Idempotency-Key`.")
 async def create(
-    call_id: str, body: ApplicationIn, request: Request, actor: Actor = Depends(require_roles(*APPLICANT_ROLES)),
+    call_id: Uuid, body: ApplicationIn, request: Request, actor: Actor = Depends(require_roles(*APPLICANT_ROLES)),
     on: date = Depends(business_day), runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async def make() -> tuple[dict[str, Any], dict[str, str]]:
@@ -129,7 +130,7 @@ async def create(
             description="Applicants see their organisation's; experts those assigned to them; district officers their district's; "
                         "city officers and auditors all. Filters: call_id, state.")
 async def index(
-    call_id: str | None = None, state: State | None = None, params: PageParams = Depends(page_params),
+    call_id: Uuid | None = None, state: State | None = None, params: PageParams = Depends(page_params),
     actor: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
     async with runtime.uow() as session:
@@ -139,7 +140,7 @@ async def index(
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut, summary="查看申报 / Get an application",
             description="For the applicant, its panel's experts, and officials with the applicant in scope.")
-async def read(application_id: str, actor: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)) -> Response:
+async def read(application_id: Uuid, actor: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         row = await find_application(session, application_id)
         await ensure_may_see(session, actor, row)
@@ -163,7 +164,7 @@ async def _step(request: Request, runtime: Runtime, actor: Actor, application_id
 
 @router.patch("/applications/{application_id}", response_model=ApplicationOut, summary="修改申报 / Edit an application",
               description="The applicant edits a draft or a returned application (send If-Match).")
-async def edit(application_id: str, body: ApplicationPatch, request: Request, actor: Actor = Depends(current_actor),
+async def edit(application_id: Uuid, body: ApplicationPatch, request: Request, actor: Actor = Depends(current_actor),
                runtime: Runtime = Depends(get_runtime)) -> Response:
     patch = body.model_dump(exclude_unset=True)
     return await _step(request, runtime, actor, application_id, lambda s, row: edit_application(s, actor, row, patch), ensure_applicant)
@@ -172,7 +173,7 @@ async def edit(application_id: str, body: ApplicationPatch, request: Request, ac
 @router.post("/applications/{application_id}/submit", response_model=ApplicationOut, summary="提交申报 / Submit",
              description="The applicant submits a draft, or resubmits a returned application, while the call's intake window is open "
                          "(in the jurisdiction's time zone) and with every required material attached. Publishes `application.submitted`.")
-async def submit(application_id: str, request: Request, actor: Actor = Depends(current_actor), on: date = Depends(business_day),
+async def submit(application_id: Uuid, request: Request, actor: Actor = Depends(current_actor), on: date = Depends(business_day),
                  runtime: Runtime = Depends(get_runtime)) -> Response:
     async def step(session: AsyncSession, row: dict[str, Any]) -> dict[str, Any]:
         call = await find_call(session, row["call_id"])
@@ -183,7 +184,7 @@ async def submit(application_id: str, request: Request, actor: Actor = Depends(c
 
 @router.post("/applications/{application_id}/withdraw", response_model=ApplicationOut, summary="撤回申报 / Withdraw",
              description="The applicant withdraws an application that is not decided yet.")
-async def withdraw(application_id: str, request: Request, actor: Actor = Depends(current_actor),
+async def withdraw(application_id: Uuid, request: Request, actor: Actor = Depends(current_actor),
                    runtime: Runtime = Depends(get_runtime)) -> Response:
     return await _step(request, runtime, actor, application_id, lambda s, row: withdraw_application(s, actor, row), ensure_applicant)
 
@@ -194,7 +195,7 @@ Official = Depends(require_roles(*OFFICIALS))
 @router.post("/applications/{application_id}/formal-check/start", response_model=ApplicationOut,
              summary="开始形式审查 / Start the formal check",
              description="An official takes a submitted application into formal check (形式审查).")
-async def formal_check_start(application_id: str, request: Request, actor: Actor = Official,
+async def formal_check_start(application_id: Uuid, request: Request, actor: Actor = Official,
                              runtime: Runtime = Depends(get_runtime)) -> Response:
     return await _step(request, runtime, actor, application_id, lambda s, row: start_formal_check(s, actor, row), ensure_official_for)
 
@@ -202,14 +203,14 @@ async def formal_check_start(application_id: str, request: Request, actor: Actor
 @router.post("/applications/{application_id}/formal-check/pass", response_model=ApplicationOut,
              summary="形式审查通过 / Pass the formal check",
              description="An official passes the formal check: the application goes to expert review.")
-async def formal_check_pass(application_id: str, request: Request, actor: Actor = Official,
+async def formal_check_pass(application_id: Uuid, request: Request, actor: Actor = Official,
                             runtime: Runtime = Depends(get_runtime)) -> Response:
     return await _step(request, runtime, actor, application_id, lambda s, row: pass_formal_check(s, actor, row), ensure_official_for)
 
 
 @router.post("/applications/{application_id}/formal-check/return", response_model=ApplicationOut, summary="退回补正 / Return for revision",
              description="An official returns the application with reasons (at least one). Publishes `application.returned`.")
-async def formal_check_return(application_id: str, body: ReturnIn, request: Request, actor: Actor = Official,
+async def formal_check_return(application_id: Uuid, body: ReturnIn, request: Request, actor: Actor = Official,
                               on: date = Depends(business_day), runtime: Runtime = Depends(get_runtime)) -> Response:
     return await _step(request, runtime, actor, application_id,
                        lambda s, row: return_for_revision(s, actor, row, body.reasons, on=on), ensure_official_for)

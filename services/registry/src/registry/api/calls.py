@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.auth import Actor, current_actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
+from sihua_shared.inputs import BigNumber, BusinessDate, Code, Integer, Text, Uuid
 from sihua_shared.jurisdiction import CategoryCode, SectorCode
 from sihua_shared.runtime import Runtime, get_runtime
 
@@ -21,7 +22,6 @@ from ..domain.access import CITY_ONLY
 from .selection_deps import answer, business_day, page
 
 router = APIRouter(tags=["calls 征集"])
-Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,49}$")]
 CallKindIn = Literal["key_platform", "traction_unit", "diagnosis_provider", "third_party"]
 Matching = Literal["off", "prefer", "require"]
 _KIND_DOC = "key_platform 四化赋能重点平台 (with category) / traction_unit 牵引单位 (with sector) / diagnosis_provider / third_party"
@@ -31,7 +31,7 @@ class MaterialIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     code: Code = Field(description="材料代码, e.g. business_licence")
-    name_zh: str = Field(min_length=1, max_length=200, description="材料名称, e.g. 营业执照")
+    name_zh: Text = Field(min_length=1, max_length=200, description="材料名称, e.g. 营业执照")
     required: bool = Field(default=True, description="提交前必须上传")
 
 
@@ -39,9 +39,9 @@ class CriterionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     code: Code
-    name_zh: str = Field(min_length=1, max_length=100, description="指标, e.g. 技术能力")
-    weight: int = Field(description="权重（百分比，合计100）")
-    max_points: Decimal = Field(description="满分")
+    name_zh: Text = Field(min_length=1, max_length=100, description="指标, e.g. 技术能力")
+    weight: Integer = Field(description="权重（百分比，合计100）")
+    max_points: Decimal = Field(le=10_000, description="满分")
 
 
 class RubricIn(BaseModel):
@@ -53,29 +53,29 @@ class RubricIn(BaseModel):
 class WindowIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    opens_on: date = Field(description="开始日期")
-    closes_on: date | None = Field(default=None, description="截止日期；空表示全年开放申报 (S0 二(一))")
+    opens_on: BusinessDate = Field(description="开始日期")
+    closes_on: BusinessDate | None = Field(default=None, description="截止日期；空表示全年开放申报 (S0 二(一))")
 
 
 class CutRuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     pass_mark: Decimal | None = Field(default=None, description="合格分数线 (0–100)")
-    quota: int | None = Field(default=None, description="入选名额")
+    quota: Integer | None = Field(default=None, description="入选名额")
 
 
 class CallIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     kind: CallKindIn = Field(description=_KIND_DOC)
-    title: str = Field(max_length=300, description="征集名称")
-    description: str = Field(default="", max_length=20_000, description="征集说明")
+    title: Text = Field(max_length=300, description="征集名称")
+    description: Text = Field(default="", max_length=20_000, description="征集说明")
     category: CategoryCode | None = Field(default=None, description="平台类别 (key_platform), from the jurisdiction")
     sector: SectorCode | None = Field(default=None, description="试点行业 (traction_unit), from the jurisdiction")
     window: WindowIn
     required_materials: list[MaterialIn] = Field(max_length=50, description="申报材料清单")
     rubric: RubricIn | None = Field(default=None, description="评分标准; key_platform defaults to 技术能力40/规模实力30/服务能力30")
-    experts_per_application: int = Field(default=5, description="每份申报的评审专家人数")
+    experts_per_application: Integer = Field(default=5, description="每份申报的评审专家人数")
     cut_rule: CutRuleIn
     spread_limit: Decimal = Field(default=Decimal(20), ge=0, le=100, decimal_places=2, description="专家评分分差阈值（超过则由组长确认）")
     review_days: int = Field(default=10, ge=1, le=90, description="评审期限（自然日）")
@@ -89,14 +89,14 @@ class CallPatch(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     kind: CallKindIn | None = None
-    title: str | None = Field(default=None, max_length=300)
-    description: str | None = Field(default=None, max_length=20_000)
+    title: Text | None = Field(default=None, max_length=300)
+    description: Text | None = Field(default=None, max_length=20_000)
     category: CategoryCode | None = None
     sector: SectorCode | None = None
     window: WindowIn | None = None
     required_materials: list[MaterialIn] | None = Field(default=None, max_length=50)
     rubric: RubricIn | None = None
-    experts_per_application: int | None = None
+    experts_per_application: Integer | None = None
     cut_rule: CutRuleIn | None = None
     spread_limit: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
     review_days: int | None = Field(default=None, ge=1, le=90)
@@ -107,7 +107,7 @@ class CallPatch(BaseModel):
 class CloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(default="", max_length=500, description="截止原因")
+    reason: Text = Field(default="", max_length=500, description="截止原因")
 
 
 class CallOut(BaseModel):
@@ -129,7 +129,7 @@ class CallOut(BaseModel):
     review_days: int
     field_matching: str
     publicity_working_days: int | None
-    assignment_seed: int | None = Field(description="专家抽取随机种子（首次分配时记录）")
+    assignment_seed: BigNumber | None = Field(description="专家抽取随机种子（首次分配时记录）; a string")
     version: int
     created_at: datetime
     updated_at: datetime
@@ -174,7 +174,7 @@ async def index(
 
 @router.get("/calls/{call_id}", response_model=CallOut, summary="查看征集 / Get a call",
             description="Any signed-in user reads a published call; drafts are for city officers and auditors.")
-async def read(call_id: str, actor: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)) -> Response:
+async def read(call_id: Uuid, actor: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         row = await visible_call(session, actor, call_id)
     return answer(CallOut, call_view(row))
@@ -182,7 +182,7 @@ async def read(call_id: str, actor: Actor = Depends(current_actor), runtime: Run
 
 @router.patch("/calls/{call_id}", response_model=CallOut, summary="修改征集 / Edit a draft call",
               description="A city officer edits a draft (send If-Match); an opened call's rules no longer change (409).")
-async def edit(call_id: str, body: CallPatch, request: Request, actor: Actor = OfficerOnly,
+async def edit(call_id: Uuid, body: CallPatch, request: Request, actor: Actor = OfficerOnly,
                runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         before = await find_call(session, call_id, lock=True)
@@ -193,7 +193,7 @@ async def edit(call_id: str, body: CallPatch, request: Request, actor: Actor = O
 
 @router.post("/calls/{call_id}/open", response_model=CallOut, summary="发布征集 / Open a call",
              description="A city officer opens a draft for applications (send If-Match). Publishes `call.opened`.")
-async def open_(call_id: str, request: Request, actor: Actor = OfficerOnly, runtime: Runtime = Depends(get_runtime)) -> Response:
+async def open_(call_id: Uuid, request: Request, actor: Actor = OfficerOnly, runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         before = await find_call(session, call_id, lock=True)
         check_if_match(request, before["version"])
@@ -205,7 +205,7 @@ async def open_(call_id: str, request: Request, actor: Actor = OfficerOnly, runt
              description="A city officer stops intake (send If-Match). Publishes `call.closed`. A dated call also closes by "
                          "itself once its last day is over in the jurisdiction's time zone (the worker's job).")
 async def close(
-    call_id: str, request: Request, body: CloseIn | None = None, actor: Actor = OfficerOnly,
+    call_id: Uuid, request: Request, body: CloseIn | None = None, actor: Actor = OfficerOnly,
     on: date = Depends(business_day), runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, page_params
+from sihua_shared.inputs import Uuid
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.enterprise_file import read_enterprise_file
@@ -39,7 +40,7 @@ class FileEntry(BaseModel):
     response_model=Page[FileEntry],
 )
 async def enterprise_file(
-    organisation_id: str,
+    organisation_id: Uuid,
     page: PageParams = Depends(page_params),
     actor: Actor = Depends(require_roles(*policy.ENTERPRISE_FILE_READERS)),
     runtime: Runtime = Depends(get_runtime),

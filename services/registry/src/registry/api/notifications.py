@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, page_params
+from sihua_shared.inputs import BigIntId
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.inbox import list_notifications
@@ -58,7 +59,7 @@ async def inbox(
     description="Marks one of the signed-in account's notifications as read (repeating it changes nothing).",
 )
 async def mark_read(
-    notification_id: int, actor: Actor = Depends(require_roles(*PEOPLE)), runtime: Runtime = Depends(get_runtime)
+    notification_id: BigIntId, actor: Actor = Depends(require_roles(*PEOPLE)), runtime: Runtime = Depends(get_runtime)
 ) -> NotificationOut:
     async with runtime.uow() as session:
         row = await mark_notification_read(session, actor, notification_id)

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from sihua_shared.errors import DomainError, Kind
+from sihua_shared.inputs import Text
 from sihua_shared.keys import SigningKey
 from sihua_shared.problems import Problem, ProblemError, domain_problem
 from sihua_shared.runtime import Runtime, get_runtime
@@ -92,13 +93,13 @@ def _required(name: str, value: str | None) -> str:
 )
 async def token(
     request: Request,
-    grant_type: str | None = Form(None, description="password | client_credentials | refresh_token"),
-    username: str | None = Form(None, max_length=200),
-    password: str | None = Form(None, max_length=200),
-    refresh_token: str | None = Form(None, max_length=200),
-    client_id: str | None = Form(None, max_length=200),
-    client_secret: str | None = Form(None, max_length=200),
-    scope: str | None = Form(None, max_length=500, description="ignored: roles come from the account"),
+    grant_type: Text | None = Form(None, max_length=50, description="password | client_credentials | refresh_token"),
+    username: Text | None = Form(None, max_length=200),
+    password: Text | None = Form(None, max_length=200),
+    refresh_token: Text | None = Form(None, max_length=200),
+    client_id: Text | None = Form(None, max_length=200),
+    client_secret: Text | None = Form(None, max_length=200),
+    scope: Text | None = Form(None, max_length=500, description="ignored: roles come from the account"),
     runtime: Runtime = Depends(get_runtime),
     key: SigningKey = Depends(signing_key),
 ) -> Response:
@@ -143,8 +144,8 @@ async def token(
     responses={200: {"description": "撤销成功（无内容）/ revoked, or not known: no body"}, 400: {"model": OAuthProblem}},
 )
 async def revoke(
-    token: str | None = Form(None, max_length=200),
-    token_type_hint: str | None = Form(None, max_length=50),
+    token: Text | None = Form(None, max_length=200),
+    token_type_hint: Text | None = Form(None, max_length=50),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     presented = _required("token", token)

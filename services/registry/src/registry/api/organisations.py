@@ -15,10 +15,11 @@ from pydantic_core import PydanticCustomError
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.contracts.registry import OrganisationKind
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
-from sihua_shared.jurisdiction import CODE_LIST_MARK, DistrictCode, SectorCode
+from sihua_shared.inputs import Text, Uuid
+from sihua_shared.jurisdiction import DistrictCode, SectorCode
 from sihua_shared.runtime import Runtime, get_runtime
 
-from ..application.organisation_profile import KIND_LABELS, fen_to_wan
+from ..application.organisation_profile import FEN_PER_WAN, KIND_LABELS, MAX_REVENUE_FEN, fen_to_wan
 from ..application.organisations import list_organisations, register_organisation, update_organisation, visible_organisation
 from ..domain.access import OFFICIALS, ORGANISATION_EDITORS, ORGANISATION_LISTERS, ORGANISATION_READERS
 from ..domain.uscc import normalise_uscc
@@ -47,9 +48,10 @@ Uscc = Annotated[
     BeforeValidator(_normalised_uscc),
     Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$", description="统一社会信用代码 (GB 32100-2015, the check character is verified)"),
 ]
-Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,49}$")]
 RevenueWan = Annotated[
-    Decimal, BeforeValidator(_exact), Field(ge=0, description="营业收入（万元），精确到分；字符串或整数 / revenue in 万元, exact")
+    Decimal,
+    BeforeValidator(_exact),
+    Field(ge=0, lt=MAX_REVENUE_FEN // FEN_PER_WAN, description="营业收入（万元），精确到分；字符串或整数 / revenue in 万元, exact"),
 ]
 Employees = Annotated[int, Field(ge=0, le=10_000_000, description="从业人员（人）")]
 
@@ -58,11 +60,11 @@ class OrganisationIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     uscc: Uscc
-    name: str = Field(min_length=2, max_length=300, description="单位名称")
+    name: Text = Field(min_length=2, max_length=300, description="单位名称")
     kind: OrganisationKind = Field(description="类型：" + "、".join(f"{k} {v}" for k, v in KIND_LABELS.items()))
     district: DistrictCode | None = Field(default=None, description="所在区 (code); a district officer's own by default")
     sector: SectorCode | None = Field(default=None, description="试点行业 (code of the jurisdiction's pilot sectors)")
-    industry_code: str | None = Field(default=None, max_length=20, description="国民经济行业代码 GB/T 4754, e.g. C2110")
+    industry_code: Text | None = Field(default=None, max_length=20, description="国民经济行业代码 GB/T 4754, e.g. C2110")
     employees: Employees | None = None
     revenue_wan: RevenueWan | None = None
 
@@ -73,11 +75,11 @@ class OrganisationPatch(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     uscc: Uscc | None = None
-    name: str | None = Field(default=None, min_length=2, max_length=300)
+    name: Text | None = Field(default=None, min_length=2, max_length=300)
     kind: OrganisationKind | None = None
     district: DistrictCode | None = None
     sector: SectorCode | None = None
-    industry_code: str | None = Field(default=None, max_length=20)
+    industry_code: Text | None = Field(default=None, max_length=20)
     employees: Employees | None = None
     revenue_wan: RevenueWan | None = None
 
@@ -150,9 +152,9 @@ async def register(
 async def index(
     page: PageParams = Depends(page_params),
     kind: OrganisationKind | None = Query(None, description="类型"),
-    district: str | None = Query(None, max_length=50, description="所在区", json_schema_extra={CODE_LIST_MARK: "districts"}),
-    sector: str | None = Query(None, max_length=50, description="试点行业", json_schema_extra={CODE_LIST_MARK: "pilot_sectors"}),
-    q: str | None = Query(None, min_length=1, max_length=100, description="名称包含"),
+    district: DistrictCode | None = Query(None, description="所在区"),
+    sector: SectorCode | None = Query(None, description="试点行业"),
+    q: Text | None = Query(None, min_length=1, max_length=100, description="名称包含"),
     actor: Actor = Depends(require_roles(*ORGANISATION_LISTERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> JSONResponse:
@@ -171,7 +173,7 @@ async def index(
     response_model=OrganisationOut,
 )
 async def read(
-    org_id: str,
+    org_id: Uuid,
     actor: Actor = Depends(require_roles(*ORGANISATION_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
@@ -191,7 +193,7 @@ async def read(
     response_model=OrganisationOut,
 )
 async def patch(
-    org_id: str,
+    org_id: Uuid,
     body: OrganisationPatch,
     request: Request,
     actor: Actor = Depends(require_roles(*ORGANISATION_EDITORS)),

@@ -8,6 +8,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from sihua_shared.inputs import Text
 from sihua_shared.runtime import Runtime, get_runtime
 from sihua_shared.settings import Settings
 
@@ -21,14 +22,14 @@ PATH = "/api/registry/v1/password-reset"
 class ResetRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    login: str = Field(min_length=3, max_length=320, description="登录名或电子邮箱 / username or e-mail")
+    login: Text = Field(min_length=3, max_length=320, description="登录名或电子邮箱 / username or e-mail")
 
 
 class ResetConfirmIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    token: str = Field(min_length=10, max_length=200, description="邮件链接中的令牌")
-    new_password: str = Field(min_length=1, max_length=200, description="新密码：至少 10 位，含字母和数字")
+    token: Text = Field(min_length=10, max_length=200, description="邮件链接中的令牌")
+    new_password: Text = Field(min_length=1, max_length=200, description="新密码：至少 10 位，含字母和数字")
 
 
 class Accepted(BaseModel):
@@ -109,6 +110,6 @@ document.getElementById("f").onsubmit = async (e) => {{
     description="A minimal form that posts the token and the new password to `/password-reset/confirm`.",
     response_class=HTMLResponse,
 )
-async def reset_page(token: str = Query("", max_length=200)) -> HTMLResponse:
+async def reset_page(token: Text = Query("", max_length=200)) -> HTMLResponse:
     page = _PAGE.format(token=html.escape(token, quote=True), path=PATH)
     return HTMLResponse(page, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})

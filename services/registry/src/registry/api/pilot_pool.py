@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
-from sihua_shared.jurisdiction import CODE_LIST_MARK, DistrictCode, SectorCode
+from sihua_shared.inputs import Text, Uuid
+from sihua_shared.jurisdiction import DistrictCode, SectorCode
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.pilot_pool import enrol_enterprise, get_enrolment, list_enrolments, remove_enterprise
@@ -24,13 +25,13 @@ router = APIRouter(prefix="/pilot-pool", tags=["pilot pool 试点企业名单"])
 class EnrolmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    enterprise_id: str = Field(min_length=1, max_length=36, description="企业（组织 id）")
+    enterprise_id: Uuid = Field(description="企业（组织 id）")
 
 
 class RemovalIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    reason: str = Field(min_length=2, max_length=1000, description="移出原因")
+    reason: Text = Field(min_length=2, max_length=1000, description="移出原因")
 
 
 class EnrolmentOut(BaseModel):
@@ -98,9 +99,9 @@ async def enrol(
 async def index(
     page: PageParams = Depends(page_params),
     status: Literal["current", "removed", "all"] = Query("current", description="名单状态"),
-    district: str | None = Query(None, max_length=50, description="所在区", json_schema_extra={CODE_LIST_MARK: "districts"}),
-    sector: str | None = Query(None, max_length=50, description="试点行业", json_schema_extra={CODE_LIST_MARK: "pilot_sectors"}),
-    enterprise_id: str | None = Query(None, max_length=36, description="企业"),
+    district: DistrictCode | None = Query(None, description="所在区"),
+    sector: SectorCode | None = Query(None, description="试点行业"),
+    enterprise_id: Uuid | None = Query(None, description="企业"),
     actor: Actor = Depends(require_roles(*POOL_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> JSONResponse:
@@ -119,7 +120,7 @@ async def index(
     response_model=EnrolmentOut,
 )
 async def read(
-    enrolment_id: str,
+    enrolment_id: Uuid,
     actor: Actor = Depends(require_roles(*POOL_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
@@ -138,7 +139,7 @@ async def read(
     response_model=EnrolmentOut,
 )
 async def remove(
-    enrolment_id: str,
+    enrolment_id: Uuid,
     body: RemovalIn,
     request: Request,
     actor: Actor = Depends(require_roles(*OFFICIALS)),

@@ -17,6 +17,7 @@ from sihua_shared.audit import jsonable
 from sihua_shared.auth import Actor, current_actor, require_roles
 from sihua_shared.exports import EXPORT_RESPONSES, Column, export_response
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
+from sihua_shared.inputs import Text, Uuid
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.calls import find_call
@@ -49,15 +50,15 @@ class PublishIn(BaseModel):
 class ObjectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    application_id: str = Field(min_length=1, max_length=36, description="异议针对的申报")
-    reasons: str = Field(min_length=5, max_length=5000, description="异议理由")
+    application_id: Uuid = Field(description="异议针对的申报")
+    reasons: Text = Field(min_length=5, max_length=5000, description="异议理由")
 
 
 class ResolveIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     upheld: bool = Field(description="异议是否成立（成立则该申报不予入选）")
-    resolution: str = Field(min_length=2, max_length=5000, description="处理意见")
+    resolution: Text = Field(min_length=2, max_length=5000, description="处理意见")
 
 
 class ObjectionOut(BaseModel):
@@ -90,7 +91,7 @@ def _publicity_body(call: dict[str, Any], publicity: dict[str, Any], items: list
                          "(`POST /calls/{call_id}/tie-breaks`); without one, 409 `tie_at_cut` names them and nothing changes. The "
                          "applicants listed and the city officers are reminded one working day before the period ends. "
                          "Accepts `Idempotency-Key`.")
-async def publish(call_id: str, body: PublishIn, request: Request, actor: Actor = Officer, on: date = Depends(business_day),
+async def publish(call_id: Uuid, body: PublishIn, request: Request, actor: Actor = Officer, on: date = Depends(business_day),
                   runtime: Runtime = Depends(get_runtime)) -> Response:
     async def make() -> tuple[Any, dict[str, str]]:
         async with runtime.uow() as session:
@@ -104,7 +105,7 @@ async def publish(call_id: str, body: PublishIn, request: Request, actor: Actor 
 @router.get("/publicity/{call_id}", summary="公示名单 / The publicity list (public)",
             description="Public, without signing in: the call's latest published result (拟入选名单) with its period and each entry's "
                         "status, as JSON, XLSX or CSV (UTF-8 with BOM, Chinese headers).", responses=EXPORT_RESPONSES)
-async def read(call_id: str, format: Literal["json", "xlsx", "csv"] = Query("json", description="json / xlsx / csv"),
+async def read(call_id: Uuid, format: Literal["json", "xlsx", "csv"] = Query("json", description="json / xlsx / csv"),
                runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         call = await find_call(session, call_id)
@@ -118,7 +119,7 @@ async def read(call_id: str, format: Literal["json", "xlsx", "csv"] = Query("jso
 @router.post("/publicity/{call_id}/objections", status_code=201, response_model=ObjectionOut, summary="提出异议 / File an objection",
              description="Any signed-in user objects, with reasons, to an application on the publicity list while publicity runs. "
                          "Publishes `objection.filed`. Accepts `Idempotency-Key`.")
-async def file(call_id: str, body: ObjectionIn, request: Request, actor: Actor = Depends(current_actor), on: date = Depends(business_day),
+async def file(call_id: Uuid, body: ObjectionIn, request: Request, actor: Actor = Depends(current_actor), on: date = Depends(business_day),
                runtime: Runtime = Depends(get_runtime)) -> Response:
     async def make() -> tuple[Any, dict[str, str]]:
         async with runtime.uow() as session:
@@ -130,9 +131,10 @@ async def file(call_id: str, body: ObjectionIn, request: Request, actor: Actor =
 
 @router.get("/publicity/{call_id}/objections", response_model=Page[ObjectionOut], summary="异议列表 / Objections",
             description="City officers and auditors see every objection to the call's results; anyone else their own.")
-async def objections(call_id: str, state: Literal["open", "upheld", "dismissed"] | None = None, params: PageParams = Depends(page_params),
+async def objections(call_id: Uuid, state: Literal["open", "upheld", "dismissed"] | None = None, params: PageParams = Depends(page_params),
                      actor: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     async with runtime.uow() as session:
+        await find_call(session, call_id)  # a call that does not exist is a 404, not an empty list
         rows, total = await list_objections(session, actor, call_id, limit=params.limit, offset=params.offset, state=state)
     items = [ObjectionOut.model_validate(objection_view(r, actor)).model_dump(mode="json") for r in rows]
     return {"items": items, "total": total, "limit": params.limit, "offset": params.offset}
@@ -140,7 +142,7 @@ async def objections(call_id: str, state: Literal["open", "upheld", "dismissed"]
 
 @router.get("/objections/{objection_id}", response_model=ObjectionOut, summary="查看异议 / Get an objection",
             description="City officers, auditors, and whoever filed it.")
-async def objection(objection_id: str, actor: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)) -> Response:
+async def objection(objection_id: Uuid, actor: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         row = await find_objection(session, objection_id)
     ensure_may_see_objection(actor, row)
@@ -150,7 +152,7 @@ async def objection(objection_id: str, actor: Actor = Depends(current_actor), ru
 @router.post("/objections/{objection_id}/resolve", response_model=ObjectionOut, summary="处理异议 / Resolve an objection",
              description="A city officer resolves an objection (send If-Match): upheld rejects the application concerned. "
                          "Publishes `objection.resolved` (and `application.decided` when upheld).")
-async def resolve(objection_id: str, body: ResolveIn, request: Request, actor: Actor = Officer, on: date = Depends(business_day),
+async def resolve(objection_id: Uuid, body: ResolveIn, request: Request, actor: Actor = Officer, on: date = Depends(business_day),
                   runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         before = await find_objection(session, objection_id, lock=True)
@@ -164,7 +166,7 @@ async def resolve(objection_id: str, body: ResolveIn, request: Request, actor: A
                          "publicity's ETag): every application still in publicity is selected and granted the jurisdiction's title of "
                          "the call's kind, valid from today; the reminders of the period's end are cancelled. Publishes "
                          "`application.decided` and `title.granted`.")
-async def finalise(call_id: str, request: Request, actor: Actor = Officer, on: date = Depends(business_day),
+async def finalise(call_id: Uuid, request: Request, actor: Actor = Officer, on: date = Depends(business_day),
                    runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         call = await find_call(session, call_id)

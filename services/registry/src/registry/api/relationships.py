@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, page_params
+from sihua_shared.inputs import Text, Uuid
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.relationships import KIND_LABELS, declare_relationship, delete_relationship, list_relationships
@@ -25,9 +26,9 @@ router = APIRouter(prefix="/organisations/{org_id}/relationships", tags=["organi
 class RelationshipIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    related_organisation_id: str = Field(min_length=1, max_length=36, description="关联单位")
+    related_organisation_id: Uuid = Field(description="关联单位")
     kind: RelationshipKind = Field(description="shareholding 股权关系、group_membership 同一集团、staff_move 人员任职或流动")
-    note: str = Field(default="", max_length=1000, description="说明")
+    note: Text = Field(default="", max_length=1000, description="说明")
 
 
 class RelationshipOut(BaseModel):
@@ -58,7 +59,7 @@ def relationship_out(row: Mapping[str, Any]) -> dict[str, Any]:
     response_model=RelationshipOut,
 )
 async def declare(
-    org_id: str,
+    org_id: Uuid,
     body: RelationshipIn,
     request: Request,
     actor: Actor = Depends(require_roles(*ORGANISATION_EDITORS)),
@@ -76,7 +77,7 @@ async def declare(
     response_model=Page[RelationshipOut],
 )
 async def index(
-    org_id: str,
+    org_id: Uuid,
     page: PageParams = Depends(page_params),
     actor: Actor = Depends(require_roles(*ORGANISATION_LISTERS)),
     runtime: Runtime = Depends(get_runtime),
@@ -93,8 +94,8 @@ async def index(
     description="Officials with the organisation in scope withdraw a relationship declared in error; audited.",
 )
 async def withdraw(
-    org_id: str,
-    relationship_id: str,
+    org_id: Uuid,
+    relationship_id: Uuid,
     actor: Actor = Depends(require_roles(*OFFICIALS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sihua_shared.audit import jsonable
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import check_if_match
+from sihua_shared.inputs import BigNumber, BusinessDate, Code, Text, Uuid
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.assignments import active_members, assign_application, assign_call, recuse
@@ -31,10 +32,13 @@ Officer = Depends(require_roles(*CITY_ONLY))
 ExpertOnly = Depends(require_roles(*EXPERTS))
 
 
+Points = Annotated[Decimal, Field(ge=-1_000_000, le=1_000_000)]  # the rubric checks 0..max_points
+
+
 class ExpertProfileIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    fields: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(max_length=30, description="专业领域")
+    fields: list[Annotated[Text, Field(min_length=1, max_length=50)]] = Field(max_length=30, description="专业领域")
     can_chair: bool = Field(default=True, description="可担任评审组组长")
 
 
@@ -51,21 +55,21 @@ class ExpertOut(BaseModel):
 class AssignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    seed: int | None = Field(default=None, ge=0, le=2**62, description="随机种子（不填则系统抽取并记录）")
-    due_on: date | None = Field(default=None, description="评审截止日期（不填则按征集的评审期限）")
+    seed: BigNumber | None = Field(default=None, description="随机种子（不填则系统抽取并记录）; a string of digits")
+    due_on: BusinessDate | None = Field(default=None, description="评审截止日期（不填则按征集的评审期限）")
 
 
 class ScoresIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    scores: dict[str, Decimal] = Field(description="每项指标的评分 (criterion code → points)")
-    comments: dict[str, Annotated[str, Field(max_length=5000)]] = Field(description="每项指标的评审意见")
+    scores: dict[Code, Points] = Field(max_length=30, description="每项指标的评分 (criterion code → points)")
+    comments: dict[Code, Annotated[Text, Field(max_length=5000)]] = Field(max_length=30, description="每项指标的评审意见")
 
 
 class TextIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    text: str = Field(min_length=2, max_length=2000, description="理由或意见")
+    text: Text = Field(min_length=2, max_length=2000, description="理由或意见")
 
 
 class BacklogItem(BaseModel):
@@ -96,7 +100,7 @@ async def experts(_: Actor = Depends(require_roles(*SEE_ALL)), runtime: Runtime 
 
 @router.put("/experts/{account_id}/profile", response_model=ExpertOut, summary="设置专家专业领域 / Set an expert's fields",
             description="A city officer sets an expert's fields of expertise and whether they may chair a panel.")
-async def set_profile(account_id: str, body: ExpertProfileIn, actor: Actor = Officer, runtime: Runtime = Depends(get_runtime)) -> Response:
+async def set_profile(account_id: Uuid, body: ExpertProfileIn, actor: Actor = Officer, runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         row = await set_expert_profile(session, actor, account_id, fields=body.fields, can_chair=body.can_chair)
     return answer(ExpertOut, expert_view(row))
@@ -114,7 +118,7 @@ async def backlog(actor: Actor = ExpertOnly, on: date = Depends(business_day), r
              description="A city officer draws a panel for every application of the call in expert review without one: random but "
                          "reproducible (the call's recorded seed), excluding the applicant's own and related organisations' experts, "
                          "one chair. Publishes `application.expert_assigned` per expert, with the due date.")
-async def assign_all(call_id: str, body: AssignIn, actor: Actor = Officer, on: date = Depends(business_day),
+async def assign_all(call_id: Uuid, body: AssignIn, actor: Actor = Officer, on: date = Depends(business_day),
                      runtime: Runtime = Depends(get_runtime)) -> list[Any]:
     async with runtime.uow() as session:
         call = await find_call(session, call_id, lock=True)
@@ -124,7 +128,7 @@ async def assign_all(call_id: str, body: AssignIn, actor: Actor = Officer, on: d
 
 @router.post("/applications/{application_id}/assignment", response_model=ApplicationOut, summary="为单个申报分配专家 / Assign one panel",
              description="As for a whole call, for one application (send If-Match).")
-async def assign_one(application_id: str, body: AssignIn, request: Request, actor: Actor = Officer, on: date = Depends(business_day),
+async def assign_one(application_id: Uuid, body: AssignIn, request: Request, actor: Actor = Officer, on: date = Depends(business_day),
                      runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         # Lock the call before the application, as assigning a whole call does, so the two never deadlock.
@@ -139,7 +143,7 @@ async def assign_one(application_id: str, body: AssignIn, request: Request, acto
 @router.get("/applications/{application_id}/panel", summary="评审组 / The panel",
             description="Officials and the chair see every member's scores and comments (officials also the recorded draw and the "
                         "exclusions); another member sees their own line only.")
-async def panel(application_id: str, actor: Actor = Depends(require_roles(*PANEL_READERS)),
+async def panel(application_id: Uuid, actor: Actor = Depends(require_roles(*PANEL_READERS)),
                 runtime: Runtime = Depends(get_runtime)) -> Any:
     official = policy.sees_whole_panel(actor)
     async with runtime.uow() as session:
@@ -152,7 +156,7 @@ async def panel(application_id: str, actor: Actor = Depends(require_roles(*PANEL
 @router.post("/applications/{application_id}/recuse", response_model=ApplicationOut, summary="申请回避 / Declare a conflict and recuse",
              description="An assigned expert declares a conflict of interest with a reason and leaves the panel; the next eligible expert "
                          "of the same draw replaces them (and is notified).")
-async def recuse_route(application_id: str, body: TextIn, request: Request, actor: Actor = ExpertOnly, on: date = Depends(business_day),
+async def recuse_route(application_id: Uuid, body: TextIn, request: Request, actor: Actor = ExpertOnly, on: date = Depends(business_day),
                        runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         application = await find_application(session, application_id, lock=True)
@@ -166,7 +170,7 @@ async def recuse_route(application_id: str, body: TextIn, request: Request, acto
 @router.put("/applications/{application_id}/scores", response_model=ApplicationOut, summary="提交评分 / Score an application",
             description="An assigned expert scores every criterion of the call's rubric (0 to its maximum, at most two decimals) with a "
                         "comment each; resubmitting revises. When the panel is complete the result is aggregated.")
-async def score(application_id: str, body: ScoresIn, actor: Actor = ExpertOnly, runtime: Runtime = Depends(get_runtime)) -> Response:
+async def score(application_id: Uuid, body: ScoresIn, actor: Actor = ExpertOnly, runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         application = await find_application(session, application_id, lock=True)
         await ensure_may_see(session, actor, application)
@@ -179,7 +183,7 @@ async def score(application_id: str, body: ScoresIn, actor: Actor = ExpertOnly, 
              summary="组长确认评分 / The chair confirms a flagged result",
              description="When the experts' totals differ by more than the call's spread limit, the panel's chair confirms the result "
                          "(with a comment) before it can be ranked.")
-async def chair_confirm(application_id: str, body: TextIn, actor: Actor = ExpertOnly, runtime: Runtime = Depends(get_runtime)) -> Response:
+async def chair_confirm(application_id: Uuid, body: TextIn, actor: Actor = ExpertOnly, runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         application = await find_application(session, application_id, lock=True)
         await ensure_may_see(session, actor, application)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, etag_for, page_params
+from sihua_shared.inputs import Text, Uuid
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.calls import find_call
@@ -19,17 +20,16 @@ from ..domain.access import SEE_ALL, TIE_BREAKERS
 from .selection_deps import page
 
 router = APIRouter(tags=["publicity 公示"])
-ApplicationId = Annotated[str, Field(min_length=1, max_length=36)]
 
 
 class TieBreakIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    order: list[ApplicationId] = Field(min_length=1, max_length=200,
+    order: list[Uuid] = Field(min_length=1, max_length=200,
                                        description="同分申报的排序（由前到后）：须恰好包含入选名额线上的全部同分申报")
     method: Literal["criterion_means", "panel_vote", "other"] = Field(
         description="排序依据: criterion_means 按分项平均分 / panel_vote 评审组投票 / other 其他")
-    reason: str = Field(min_length=5, max_length=5000, description="排序理由（如分项平均分的比较、评审组投票结果）")
+    reason: Text = Field(min_length=5, max_length=5000, description="排序理由（如分项平均分的比较、评审组投票结果）")
 
 
 class TieBreakOut(BaseModel):
@@ -54,7 +54,7 @@ class TieBreakOut(BaseModel):
                          "(422 otherwise, naming each wrong entry) with the method and a written reason. Publishing then ranks the "
                          "tied applications in that order, and only them. 409 `no_tie_at_cut` when nothing ties at the line, "
                          "409 `tie_break_recorded` when this tie is already settled. Audited. Accepts `Idempotency-Key`.")
-async def record(call_id: str, body: TieBreakIn, request: Request, actor: Actor = Depends(require_roles(*TIE_BREAKERS)),
+async def record(call_id: Uuid, body: TieBreakIn, request: Request, actor: Actor = Depends(require_roles(*TIE_BREAKERS)),
                  runtime: Runtime = Depends(get_runtime)) -> Response:
     async def make() -> tuple[dict[str, Any], dict[str, str]]:
         async with runtime.uow() as session:
@@ -67,7 +67,7 @@ async def record(call_id: str, body: TieBreakIn, request: Request, actor: Actor 
 
 @router.get("/calls/{call_id}/tie-breaks", response_model=Page[TieBreakOut], summary="同分排序记录 / Recorded tie-breaks",
             description="City officers and auditors: every tie-break recorded for the call, oldest first.")
-async def index(call_id: str, params: PageParams = Depends(page_params), actor: Actor = Depends(require_roles(*SEE_ALL)),
+async def index(call_id: Uuid, params: PageParams = Depends(page_params), actor: Actor = Depends(require_roles(*SEE_ALL)),
                 runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     async with runtime.uow() as session:
         await find_call(session, call_id)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.exports import EXPORT_RESPONSES, Column, export_response
 from sihua_shared.http import check_if_match, etag_for, versioned_json
+from sihua_shared.inputs import BusinessDate, Text, Uuid
 from sihua_shared.jurisdiction import DistrictCode
 from sihua_shared.runtime import Runtime, get_runtime
 
@@ -65,15 +66,15 @@ class PublishedTitles(BaseModel):
 class GrantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    organisation_id: str = Field(min_length=1, max_length=36)
+    organisation_id: Uuid
     kind: TitleKind
-    valid_from: date = Field(description="生效日期")
+    valid_from: BusinessDate = Field(description="生效日期")
 
 
 class RevokeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=2, max_length=1000, description="撤销原因")
+    reason: Text = Field(min_length=2, max_length=1000, description="撤销原因")
 
 
 def _answer(row: dict[str, Any], status: int = 200) -> Response:
@@ -85,9 +86,11 @@ def _answer(row: dict[str, Any], status: int = 200) -> Response:
     summary="称号核验 / Verify a title number (public)",
     description="Public, for banks and enterprises: whether a title number is valid today, and whose it is.",
 )
-async def verify(number: str, runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
+async def verify(
+    number: Annotated[Text, Path(max_length=60, description="称号编号")], runtime: Runtime = Depends(get_runtime)
+) -> dict[str, Any]:
     async with runtime.uow() as session:
-        result = await verify_title(session, number[:60], runtime.clock.today())
+        result = await verify_title(session, number, runtime.clock.today())
     return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in result.items()}
 
 
@@ -119,7 +122,7 @@ async def published(
     description="Officials and auditors see every title, including revoked and expired ones; a provider sees its own.",
 )
 async def index(
-    organisation_id: str | None = None,
+    organisation_id: Uuid | None = None,
     actor: Actor = Depends(require_roles(*TITLE_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> list[TitleOut]:
@@ -131,7 +134,7 @@ async def index(
 @router.get("/{title_id}", response_model=TitleOut, summary="查看称号 / Get a title",
             description="City officers, auditors, district officers of the holder's district, and the title's holder.")
 async def read(
-    title_id: str,
+    title_id: Uuid,
     actor: Actor = Depends(require_roles(*TITLE_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
@@ -169,7 +172,7 @@ async def grant(
     description="A city officer revokes a title with a reason (S0 二(六)). Send If-Match with the title's ETag.",
 )
 async def revoke(
-    title_id: str, body: RevokeIn, request: Request,
+    title_id: Uuid, body: RevokeIn, request: Request,
     actor: Actor = Depends(require_roles(*CITY_ONLY)), runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:

@@ -47,7 +47,7 @@ async def _call_seed(session: AsyncSession, actor: Actor, call: Mapping[str, Any
     if call["assignment_seed"] is not None:
         if wanted is not None and wanted != call["assignment_seed"]:
             raise conflict("seed_already_recorded", "本征集已记录抽取种子，不能更改", "the call's draw seed is already recorded",
-                           field="body.seed", seed=call["assignment_seed"])
+                           field="body.seed", seed=str(call["assignment_seed"]))
         return int(call["assignment_seed"])
     seed = wanted if wanted is not None else secrets.randbits(62)
     await session.execute(update(calls).where(calls.c.id == call["id"]).values(assignment_seed=seed))

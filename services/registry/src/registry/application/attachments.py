@@ -6,7 +6,6 @@ and download them. The bytes go to the runtime's file store (local disk, or S3-c
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -17,18 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.errors import DomainError, Kind, invalid, not_found
+from sihua_shared.inputs import clean_filename
 from sihua_shared.storage import FileStore, sniff
 
 from ..adapters.call_tables import application_attachments as attachments
 from .call_applications import ensure_applicant, ensure_editable
-
-_UNSAFE = re.compile(r"[\x00-\x1f\\/:*?\"<>|]+")
-
-
-def clean_filename(name: str | None) -> str:
-    """Keep what people named the file (Chinese included) for display and download, minus path and control characters."""
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    return _UNSAFE.sub("_", base).strip(" .")[:200] or "attachment"
 
 
 def attachment_view(row: Mapping[str, Any]) -> dict[str, Any]:

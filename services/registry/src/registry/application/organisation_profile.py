@@ -37,7 +37,7 @@ PROFILE_FIELDS = (*IDENTITY_FIELDS, *SELF_SERVICE_FIELDS)
 # GB/T 4754-2017: a section letter A–T, then 2, 3 or 4 digits (大类, 中类, 小类), e.g. C2110.
 _INDUSTRY_CODE = re.compile(r"^[A-T](\d{2}|\d{3}|\d{4})?$")
 MAX_EMPLOYEES = 10_000_000
-MAX_REVENUE_FEN = 10**18  # well beyond any enterprise; keeps the value inside BIGINT
+MAX_REVENUE_FEN = 10**15  # 10^9 万元, well beyond any enterprise; below 2^53, so the fen travel as a JSON number
 
 
 def _error(field: str, zh: str, en: str, code: str = "invalid") -> DomainError:

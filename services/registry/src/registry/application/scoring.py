@@ -140,6 +140,10 @@ def panel_view(application: Mapping[str, Any], members: list[dict[str, Any]], ac
     view: dict[str, Any] = {"application_id": application["id"], "members": lines, "final_score": application["final_score"],
                             "score_spread": application["score_spread"], "needs_chair_review": application["needs_chair_review"],
                             "chair_confirmed_at": application["chair_confirmed_at"]}
-    if official:
-        view["draw"] = application["panel"]
+    if official and application["panel"] is not None:
+        # the draw's seeds are 62-bit: strings in HTTP, so that JavaScript keeps them exactly
+        draw = dict(application["panel"])
+        view["draw"] = draw | {k: str(draw[k]) for k in ("call_seed", "seed") if isinstance(draw.get(k), int)}
+    elif official:
+        view["draw"] = None
     return view

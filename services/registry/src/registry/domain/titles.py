@@ -118,6 +118,12 @@ def validity_window(jurisdiction: Jurisdiction, kind: str, valid_from: date) -> 
     config = _title_config(jurisdiction, kind)
     if config.validity_months is None:
         return valid_from, None
+    if (valid_from.year * 12 + valid_from.month - 1 + config.validity_months) // 12 > date.max.year:
+        # a computed date must exist: checked here, not left to an OverflowError from the calendar
+        raise DomainError(
+            "validity_out_of_range", "有效期的截止日期超出可表示的日期范围", f"a title valid from {valid_from} would end after year 9999",
+            field="valid_from",
+        )
     return valid_from, period_end(valid_from, config.validity_months)
 
 
