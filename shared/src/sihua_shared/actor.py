@@ -7,9 +7,10 @@ can reason about an actor without importing a framework.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
-ROLES = (
+# A Literal, so that the OpenAPI documents list the roles as an enumeration.
+Role = Literal[
     "enterprise",
     "provider",
     "expert",
@@ -20,7 +21,8 @@ ROLES = (
     "finance",
     "auditor",
     "service",
-)
+]
+ROLES: tuple[str, ...] = get_args(Role)
 OFFICIALS = ("district_officer", "city_officer")
 
 

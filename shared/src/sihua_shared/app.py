@@ -9,12 +9,15 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from .asyncapi import build_asyncapi
 from .clock import BusinessClock
 from .health import health_router
 from .http import BodyGuardMiddleware, RequestContextMiddleware, ServerErrorMiddleware
+from .jurisdiction import load_jurisdiction
 from .logging import configure_logging, get_logger
+from .openapi import install_openapi
 from .problems import install_problem_handlers
 from .revocation import DeactivatedAccounts
 from .runtime import Runtime
@@ -55,13 +58,16 @@ def build_app(
         finally:
             await runtime.close()
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package (served under
+    # /static-offline-docs), never from a CDN: government networks are often isolated.
+    app = FastAPIOffline(
         title=f"Sihua {spec.name} — {spec.title}",
         description=spec.description,
         version=spec.version,
         lifespan=lifespan,
         openapi_tags=[{"name": "operations", "description": "健康检查、就绪、指标 / health, readiness, metrics"}],
     )
+    install_openapi(app, lambda: load_jurisdiction(settings.jurisdiction))
     app.state.clock = clock
     # Innermost first: the body guard checks input before any route; server errors are answered inside CORS (so
     # that a browser can read them) and inside the request context (so that they carry the correlation id).

@@ -15,12 +15,12 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from .actor import OFFICIALS, ROLES, Actor
+from .actor import OFFICIALS, ROLES, Actor, Role
 from .logging import get_logger
 from .problems import ProblemError, field_error
 
 log = get_logger("sihua.auth")
-__all__ = ["OFFICIALS", "ROLES", "Actor", "TokenVerifier", "current_actor", "require_roles"]
+__all__ = ["OFFICIALS", "ROLES", "Actor", "Role", "TokenVerifier", "current_actor", "require_roles"]
 
 
 class TokenVerifier:
@@ -149,5 +149,7 @@ def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Actor]]:
             )
         return actor
 
+    # Read by the OpenAPI document (the roles an operation admits) and the schemathesis run (whom to call it as).
+    dependency.admitted_roles = roles  # type: ignore[attr-defined]
     return dependency
 

@@ -14,6 +14,13 @@ from fastapi.responses import Response
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
+# A list offered as JSON, XLSX or CSV (`format=`), as OpenAPI declares its 200 answer (merged with the JSON one).
+EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "JSON，或 XLSX / CSV 文件（`format`）/ JSON, or an XLSX or CSV file as `format` asks",
+        "content": {XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}, "text/csv": {"schema": {"type": "string"}}},
+    }
+}
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select, text
 
 from .consumer import consumer_lag
@@ -62,6 +63,12 @@ async def delivery_figures(runtime: Runtime, spec: ServiceSpec) -> dict[str, Any
     return {"outbox_backlog": backlog, "dead_letters": {c: int(n) for c, n in dead}, "consumer_lag": lag}
 
 
+class Readiness(BaseModel):
+    status: Literal["ready", "not_ready"]
+    service: str
+    checks: dict[str, Any] = Field(description="database, nats, outbox_backlog, dead_letters")
+
+
 def health_router(spec: ServiceSpec) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
@@ -71,8 +78,10 @@ def health_router(spec: ServiceSpec) -> APIRouter:
 
     @router.get(
         "/readyz",
+        response_model=Readiness,
         summary="Readiness",
-        description="就绪检查：数据库不可用时失败；NATS 状态仅作说明 / fails when the database is unreachable.",
+        description="就绪检查：数据库不可用时失败（503，同样的内容）；NATS 状态仅作说明 / fails with 503 and the same body "
+        "when the database is unreachable.",
     )
     async def readyz(request: Request) -> JSONResponse:
         runtime: Runtime = request.app.state.runtime
@@ -91,6 +100,7 @@ def health_router(spec: ServiceSpec) -> APIRouter:
 
     @router.get(
         "/metrics",
+        response_class=PlainTextResponse,
         summary="Prometheus metrics",
         description="Prometheus 指标 / outbox backlog, consumer lag, dead letters, retention (rows pruned and overdue).",
     )

@@ -27,6 +27,13 @@ JURISDICTIONS_DIR = Path(__file__).resolve().parent / "jurisdictions"
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
+# Codes whose list is the configured jurisdiction's: the OpenAPI document turns the mark into an enumeration of
+# them when the app is built (sihua_shared.openapi), so a client sees Guangzhou's districts, or Zhongshan's.
+CODE_LIST_MARK = "x-jurisdiction-codes"
+DistrictCode = Annotated[Code, Field(json_schema_extra={CODE_LIST_MARK: "districts"})]
+SectorCode = Annotated[Code, Field(json_schema_extra={CODE_LIST_MARK: "pilot_sectors"})]
+CategoryCode = Annotated[Code, Field(json_schema_extra={CODE_LIST_MARK: "platform_categories"})]
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -29,6 +29,13 @@ ATTACHMENT_TYPES: dict[str, str] = {
     "doc": "application/msword",
     "xls": "application/vnd.ms-excel",
 }
+# The download of an attachment, as OpenAPI declares it: answered with the type found in the content.
+ATTACHMENT_DOWNLOAD: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "文件内容 / the file, with the type read from its content",
+        "content": {mime: {"schema": {"type": "string", "format": "binary"}} for mime in dict.fromkeys(ATTACHMENT_TYPES.values())},
+    }
+}
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,300}$")
 
 

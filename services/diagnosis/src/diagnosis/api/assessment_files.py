@@ -14,6 +14,7 @@ from sihua_shared.auth import Actor, require_roles
 from sihua_shared.errors import DomainError, Kind, forbidden
 from sihua_shared.inputs import Key, Uuid
 from sihua_shared.runtime import Runtime, get_runtime
+from sihua_shared.storage import ATTACHMENT_DOWNLOAD
 
 from ..application.assessments import fillable_assessment, load_assessment
 from ..application.evidence import attach_evidence, get_evidence, list_evidence
@@ -80,7 +81,7 @@ def _download(data: bytes, media_type: str, filename: str) -> Response:
 
 
 @router.get("/{assessment_id}/evidence/{evidence_id}", summary="下载佐证材料 / Download evidence",
-            description="The file as uploaded.", response_class=Response)
+            description="The file as uploaded.", response_class=Response, responses=ATTACHMENT_DOWNLOAD)
 async def download(
     assessment_id: Uuid, evidence_id: Uuid, actor: Actor = Depends(require_roles(*READERS)),
     runtime: Runtime = Depends(get_runtime),

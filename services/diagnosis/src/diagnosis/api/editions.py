@@ -59,6 +59,7 @@ def _out(row: dict[str, Any], status: int = 200) -> JSONResponse:
         "The upload does not activate the version."
     ),
     openapi_extra={"requestBody": {"required": True, "content": {"application/yaml": {"schema": {"type": "string"}}}}},
+    responses={200: {"model": EditionOut, "description": "已有相同内容的版本 / the same YAML was stored before: that version"}},
 )
 async def upload(
     request: Request, actor: Actor = Depends(require_roles(*EDITION_MANAGERS)), runtime: Runtime = Depends(get_runtime)

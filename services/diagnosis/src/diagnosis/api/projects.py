@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params, versioned_json
 from sihua_shared.inputs import Key, Text, Uuid
+from sihua_shared.jurisdiction import DistrictCode
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.project_completion import complete_project
@@ -47,7 +48,7 @@ class ProjectOut(BaseModel):
     id: str
     enterprise_id: str
     provider_id: str
-    district: str | None
+    district: DistrictCode | None
     state: Literal["assigned", "completed", "cancelled"]
     assigned_on: date
     completed_on: date | None = None

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.http import etag_for
 from sihua_shared.inputs import Key
+from sihua_shared.jurisdiction import DistrictCode, SectorCode
 
 from ..domain.edition_schema import EDITION_ID_PATTERN
 from ..reports.model import LEVEL_NAMES
@@ -49,8 +50,8 @@ class AssessmentOut(BaseModel):
     id: str
     enterprise_id: str
     uscc: str
-    district: str | None
-    sector: str | None
+    district: DistrictCode | None
+    sector: SectorCode | None
     kind: Literal["self", "onsite"]
     stage: Literal["baseline", "post_transformation"]
     state: Literal["draft", "submitted"]

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from sihua_shared.auth import Actor, current_actor, require_roles
+from sihua_shared.auth import Actor, Role, current_actor, require_roles
 from sihua_shared.errors import DomainError, Kind
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
-from sihua_shared.inputs import Code, Text, Uuid
+from sihua_shared.inputs import Text, Uuid
+from sihua_shared.jurisdiction import DistrictCode
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.accounts import create_account, create_client, list_accounts, read_account, set_account_active
@@ -38,7 +39,7 @@ class AccountIn(BaseModel):
     email: Text = Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="电子邮箱（用于重置密码）")
     roles: list[PersonRole] = Field(min_length=1, max_length=7, description="角色")
     organisation_id: Uuid | None = Field(default=None, description="所属单位（企业、服务商）")
-    district: Code | None = Field(default=None, description="所在区（区级账号）")
+    district: DistrictCode | None = Field(default=None, description="所在区（区级账号）")
 
 
 class AccountOut(BaseModel):
@@ -47,8 +48,8 @@ class AccountOut(BaseModel):
     username: str
     display_name: str
     email: str
-    roles: list[str]
-    district: str | None
+    roles: list[Role]
+    district: DistrictCode | None
     active: bool
     locked_until: datetime | None
     last_login_at: datetime | None
@@ -72,7 +73,7 @@ class ClientCreated(BaseModel):
     client_id: str
     client_secret: str = Field(description="密钥，只显示这一次 / shown this once only")
     name: str
-    roles: list[str]
+    roles: list[Role]
     organisation_id: str | None
     created_at: datetime
 
@@ -111,6 +112,7 @@ async def create(
     summary="我的账号 / My account",
     description="The signed-in person's own account.",
     response_model=AccountOut,
+    responses={404: {"description": "令牌属于接入机构而非个人账号 / the token is an agency client's, not a person's"}},
 )
 async def me(actor: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:

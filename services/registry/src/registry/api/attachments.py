@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sihua_shared.auth import Actor, current_actor
 from sihua_shared.inputs import Code, Uuid
 from sihua_shared.runtime import Runtime, get_runtime
+from sihua_shared.storage import ATTACHMENT_DOWNLOAD
 
 from ..application.attachments import add_attachment, attachment_view, find_attachment, list_attachments, remove_attachment
 from ..application.call_applications import ensure_may_see, find_application
@@ -67,7 +68,7 @@ async def index(
 
 @router.get("/applications/{application_id}/attachments/{attachment_id}", summary="下载申报材料 / Download an attachment",
             description="Whoever may see the application; answered with the type found in the content.",
-            response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}})
+            response_class=Response, responses=ATTACHMENT_DOWNLOAD)
 async def download(application_id: Uuid, attachment_id: Uuid, actor: Actor = Depends(current_actor),
                    runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:

@@ -13,12 +13,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.auth import Actor, current_actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
 from sihua_shared.inputs import JsonObject, Text, Uuid
+from sihua_shared.jurisdiction import DistrictCode
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.call_application_actions import (
@@ -64,6 +65,14 @@ class ApplicationPatch(BaseModel):
     fields: list[Field_] | None = Field(default=None, max_length=20)
     content: JsonObject | None = None
 
+    @field_validator("title", "summary", "fields", "content")
+    @classmethod
+    def _not_cleared(cls, value: Any) -> Any:
+        # Only the fields sent change, and none of these may be emptied to null: leave one out to keep it.
+        if value is None:
+            raise ValueError("may not be null; leave the field out to keep it")
+        return value
+
 
 class ReturnIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -77,7 +86,7 @@ class ApplicationOut(BaseModel):
     organisation_id: str
     organisation_name: str
     uscc: str
-    district: str | None
+    district: DistrictCode | None
     title: str
     summary: str
     fields: list[str]

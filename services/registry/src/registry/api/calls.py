@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sihua_shared.auth import Actor, current_actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
 from sihua_shared.inputs import BigNumber, BusinessDate, Code, Integer, Text, Uuid
+from sihua_shared.jurisdiction import CategoryCode, SectorCode
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.calls import call_view, close_call, create_call, edit_call, find_call, list_calls, open_call, visible_call
@@ -69,8 +70,8 @@ class CallIn(BaseModel):
     kind: CallKindIn = Field(description=_KIND_DOC)
     title: Text = Field(max_length=300, description="征集名称")
     description: Text = Field(default="", max_length=20_000, description="征集说明")
-    category: Code | None = Field(default=None, description="平台类别 (key_platform), from the jurisdiction")
-    sector: Code | None = Field(default=None, description="试点行业 (traction_unit), from the jurisdiction")
+    category: CategoryCode | None = Field(default=None, description="平台类别 (key_platform), from the jurisdiction")
+    sector: SectorCode | None = Field(default=None, description="试点行业 (traction_unit), from the jurisdiction")
     window: WindowIn
     required_materials: list[MaterialIn] = Field(max_length=50, description="申报材料清单")
     rubric: RubricIn | None = Field(default=None, description="评分标准; key_platform defaults to 技术能力40/规模实力30/服务能力30")
@@ -90,8 +91,8 @@ class CallPatch(BaseModel):
     kind: CallKindIn | None = None
     title: Text | None = Field(default=None, max_length=300)
     description: Text | None = Field(default=None, max_length=20_000)
-    category: Code | None = None
-    sector: Code | None = None
+    category: CategoryCode | None = None
+    sector: SectorCode | None = None
     window: WindowIn | None = None
     required_materials: list[MaterialIn] | None = Field(default=None, max_length=50)
     rubric: RubricIn | None = None
@@ -111,9 +112,9 @@ class CloseIn(BaseModel):
 
 class CallOut(BaseModel):
     id: str
-    kind: str
-    category: str | None
-    sector: str | None
+    kind: CallKindIn
+    category: CategoryCode | None
+    sector: SectorCode | None
     title: str
     description: str
     state: str = Field(description="draft 草稿 / open 征集中 / closed 已截止")

@@ -140,7 +140,8 @@ async def token(
         "token is the proof; the answer is 200 whether or not the token was known. Access tokens are "
         "short-lived and expire on their own."
     ),
-    responses={400: {"model": OAuthProblem}},
+    response_class=Response,
+    responses={200: {"description": "撤销成功（无内容）/ revoked, or not known: no body"}, 400: {"model": OAuthProblem}},
 )
 async def revoke(
     token: Text | None = Form(None, max_length=200),

@@ -15,7 +15,8 @@ from pydantic_core import PydanticCustomError
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.contracts.registry import OrganisationKind
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
-from sihua_shared.inputs import Code, Text, Uuid
+from sihua_shared.inputs import Text, Uuid
+from sihua_shared.jurisdiction import DistrictCode, SectorCode
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.organisation_profile import FEN_PER_WAN, KIND_LABELS, MAX_REVENUE_FEN, fen_to_wan
@@ -61,8 +62,8 @@ class OrganisationIn(BaseModel):
     uscc: Uscc
     name: Text = Field(min_length=2, max_length=300, description="单位名称")
     kind: OrganisationKind = Field(description="类型：" + "、".join(f"{k} {v}" for k, v in KIND_LABELS.items()))
-    district: Code | None = Field(default=None, description="所在区 (code); a district officer's own by default")
-    sector: Code | None = Field(default=None, description="试点行业 (code of the jurisdiction's pilot sectors)")
+    district: DistrictCode | None = Field(default=None, description="所在区 (code); a district officer's own by default")
+    sector: SectorCode | None = Field(default=None, description="试点行业 (code of the jurisdiction's pilot sectors)")
     industry_code: Text | None = Field(default=None, max_length=20, description="国民经济行业代码 GB/T 4754, e.g. C2110")
     employees: Employees | None = None
     revenue_wan: RevenueWan | None = None
@@ -76,8 +77,8 @@ class OrganisationPatch(BaseModel):
     uscc: Uscc | None = None
     name: Text | None = Field(default=None, min_length=2, max_length=300)
     kind: OrganisationKind | None = None
-    district: Code | None = None
-    sector: Code | None = None
+    district: DistrictCode | None = None
+    sector: SectorCode | None = None
     industry_code: Text | None = Field(default=None, max_length=20)
     employees: Employees | None = None
     revenue_wan: RevenueWan | None = None
@@ -87,10 +88,10 @@ class OrganisationOut(BaseModel):
     id: str
     uscc: str
     name: str
-    kind: str
+    kind: OrganisationKind
     kind_zh: str
-    district: str | None
-    sector: str | None
+    district: DistrictCode | None
+    sector: SectorCode | None
     industry_code: str | None
     employees: int | None
     revenue_wan: Decimal | None = Field(description="营业收入（万元）, an exact decimal string")
@@ -151,8 +152,8 @@ async def register(
 async def index(
     page: PageParams = Depends(page_params),
     kind: OrganisationKind | None = Query(None, description="类型"),
-    district: Code | None = Query(None, description="所在区"),
-    sector: Code | None = Query(None, description="试点行业"),
+    district: DistrictCode | None = Query(None, description="所在区"),
+    sector: SectorCode | None = Query(None, description="试点行业"),
     q: Text | None = Query(None, min_length=1, max_length=100, description="名称包含"),
     actor: Actor = Depends(require_roles(*ORGANISATION_LISTERS)),
     runtime: Runtime = Depends(get_runtime),

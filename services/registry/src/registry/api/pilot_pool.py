@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
-from sihua_shared.inputs import Code, Text, Uuid
+from sihua_shared.inputs import Text, Uuid
+from sihua_shared.jurisdiction import DistrictCode, SectorCode
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.pilot_pool import enrol_enterprise, get_enrolment, list_enrolments, remove_enterprise
@@ -38,8 +39,8 @@ class EnrolmentOut(BaseModel):
     enterprise_id: str
     name: str | None = Field(description="企业名称")
     uscc: str
-    sector: str
-    district: str
+    sector: SectorCode
+    district: DistrictCode
     size_class: str
     status: Literal["current", "removed"]
     ordinal: int = Field(description="the enterprise's n-th enrolment")
@@ -98,8 +99,8 @@ async def enrol(
 async def index(
     page: PageParams = Depends(page_params),
     status: Literal["current", "removed", "all"] = Query("current", description="名单状态"),
-    district: Code | None = Query(None, description="所在区"),
-    sector: Code | None = Query(None, description="试点行业"),
+    district: DistrictCode | None = Query(None, description="所在区"),
+    sector: SectorCode | None = Query(None, description="试点行业"),
     enterprise_id: Uuid | None = Query(None, description="企业"),
     actor: Actor = Depends(require_roles(*POOL_READERS)),
     runtime: Runtime = Depends(get_runtime),

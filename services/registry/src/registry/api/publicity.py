@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.audit import jsonable
 from sihua_shared.auth import Actor, current_actor, require_roles
-from sihua_shared.exports import Column, export_response
+from sihua_shared.exports import EXPORT_RESPONSES, Column, export_response
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
 from sihua_shared.inputs import Text, Uuid
 from sihua_shared.runtime import Runtime, get_runtime
@@ -104,7 +104,7 @@ async def publish(call_id: Uuid, body: PublishIn, request: Request, actor: Actor
 
 @router.get("/publicity/{call_id}", summary="公示名单 / The publicity list (public)",
             description="Public, without signing in: the call's latest published result (拟入选名单) with its period and each entry's "
-                        "status, as JSON, XLSX or CSV (UTF-8 with BOM, Chinese headers).")
+                        "status, as JSON, XLSX or CSV (UTF-8 with BOM, Chinese headers).", responses=EXPORT_RESPONSES)
 async def read(call_id: Uuid, format: Literal["json", "xlsx", "csv"] = Query("json", description="json / xlsx / csv"),
                runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:

@@ -35,7 +35,7 @@ class RelationshipOut(BaseModel):
     id: str
     organisation_id: str
     related_organisation_id: str
-    kind: str
+    kind: RelationshipKind
     kind_zh: str
     note: str
     declared_by: str

@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from sihua_shared.auth import Actor, require_roles
-from sihua_shared.exports import Column, export_response
+from sihua_shared.exports import EXPORT_RESPONSES, Column, export_response
 from sihua_shared.http import check_if_match, etag_for, versioned_json
 from sihua_shared.inputs import BusinessDate, Text, Uuid
+from sihua_shared.jurisdiction import DistrictCode
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.titles import find_title, grant_title_to, list_titles, revoke_title, valid_titles, verify_title, visible_title
@@ -33,7 +34,7 @@ class TitleOut(BaseModel):
 
     id: str
     number: str
-    kind: str
+    kind: TitleKind
     name_zh: str
     organisation_id: str
     call_id: str | None = None
@@ -44,6 +45,22 @@ class TitleOut(BaseModel):
     revocation_reason: str | None = None
     revoked_by: str | None = None
     version: int
+
+
+class PublishedTitle(BaseModel):
+    number: str
+    name_zh: str
+    organisation_name: str
+    uscc: str
+    district: DistrictCode | None
+    valid_from: date
+    valid_until: date
+
+
+class PublishedTitles(BaseModel):
+    items: list[PublishedTitle]
+    total: int
+    as_of: date = Field(description="名单日期（所在城市时区）/ the date the list is valid for")
 
 
 class GrantIn(BaseModel):
@@ -81,6 +98,8 @@ async def verify(
     "/published",
     summary="有效称号名单 / The published list of valid titles (public)",
     description="Public: every title valid today, as JSON, XLSX or CSV (UTF-8 with BOM, Chinese headers).",
+    response_model=PublishedTitles,
+    responses=EXPORT_RESPONSES,
 )
 async def published(
     kind: TitleKind | None = None,

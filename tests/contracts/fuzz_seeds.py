@@ -1,0 +1,127 @@
+"""One resource of each kind for each role, made the way real data is (through the API, or the read models a
+service keeps from the registry's events), so that schemathesis cases reach the handlers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, get_args
+
+import httpx
+
+from registry.api.accounts import PersonRole
+from services.diagnosis.tests.kit import LEVEL1, fill_and_submit, seed, start
+from services.registry.tests.selection_kit import API, DAY, PDF, World, if_match
+from sihua_shared.auth import ROLES
+from sihua_shared.settings import Settings
+from sihua_shared.testing.harness import Stack, service_client
+
+from .fuzz import Seeds
+
+DISTRICT = "huangpu"
+
+
+def _created(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code in (200, 201), response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def registry_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
+    async with service_client(app) as client:
+        world = World(stack, client)
+        enterprise = await world.org("enterprise", name="样例企业有限公司")
+        patched = await client.get(f"{API}/organisations/{enterprise}", headers=world.city)
+        await client.patch(f"{API}/organisations/{enterprise}", headers={**world.city, **if_match(patched)},
+                           json={"sector": "auto_parts", "employees": 50, "revenue_wan": "3000"})
+        provider = await world.org("platform", name="样例平台有限公司")
+        third = await world.org("third_party", name="样例第三方机构有限公司")
+        orgs = {"enterprise": enterprise, "provider": provider, "third_party": third}
+        accounts = {}
+        for n, role in enumerate(get_args(PersonRole)):  # the other roles' callers are agency clients: no account
+            body = {"username": f"fuzz{n}", "display_name": f"用户{n}", "email": f"fuzz{n}@example.cn", "roles": [role],
+                    "organisation_id": orgs.get(role), "district": DISTRICT if role == "district_officer" else None}
+            accounts[role] = _created(await client.post(f"{API}/accounts", json=body, headers=world.city))["id"]
+        # The account the account operations act on: not a caller's, so that deactivating it (revocation refuses a
+        # deactivated account's tokens) leaves the later cases their callers.
+        spare = _created(await client.post(f"{API}/accounts", headers=world.city, json={
+            "username": "fuzz-spare", "display_name": "备用账号", "email": "spare@example.cn", "roles": ["enterprise"],
+            "organisation_id": enterprise}))["id"]
+        headers = {
+            role: stack.issuer.headers([role], sub=accounts.get(role, f"client-{role}"), org=orgs.get(role),
+                                       district=DISTRICT if role == "district_officer" else None)
+            for role in ROLES
+        }
+        await world.relate(provider, enterprise)
+        relationships = _created(await client.get(f"{API}/organisations/{provider}/relationships", headers=world.city))
+        call = await world.open_call()
+        application = await world.draft(call, provider)
+        # Officials get one that is submitted, so that the formal-check steps have something to act on.
+        submitted = await world.draft(call, third)
+        stepped = await world.step(submitted, "submit", world.as_org(third))
+        assert stepped.status_code == 200, stepped.text
+        attachments = _created(await client.get(f"{API}/applications/{application['id']}/attachments",
+                                                headers=world.as_org(provider)))
+        title = _created(await client.post(f"{API}/titles", headers=world.city, json={
+            "organisation_id": provider, "kind": "key_platform", "valid_from": (DAY - timedelta(days=1)).isoformat()}))
+        enrolment = _created(await client.post(f"{API}/pilot-pool", headers=world.city,
+                                               json={"enterprise_id": enterprise}))
+        notifications = _created(await client.get(f"{API}/notifications", headers=headers["enterprise"]))
+    items = relationships if isinstance(relationships, list) else relationships.get("items", [])
+    ids: dict[str, dict[str, str]] = {
+        "org_id": {"*": enterprise, **orgs},
+        "organisation_id": {"*": enterprise, **orgs},
+        "enterprise_id": {"*": enterprise},
+        "account_id": {"*": spare},
+        "call_id": {"*": call["id"]},
+        "application_id": {"*": application["id"], "city_officer": submitted["id"], "district_officer": submitted["id"]},
+        "attachment_id": {"*": attachments["items"][0]["id"] if isinstance(attachments, dict) else attachments[0]["id"]},
+        "title_id": {"*": title["id"]},
+        "number": {"*": title["number"]},
+        "enrolment_id": {"*": enrolment["id"]},
+    }
+    if items:
+        ids["relationship_id"] = {"*": items[0]["id"]}
+    if notifications.get("items"):
+        ids["notification_id"] = {"enterprise": notifications["items"][0]["id"]}
+    return Seeds(headers=headers, ids=ids)
+
+
+async def diagnosis_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
+    await seed(settings.database_url, ("ent-a", "enterprise", DISTRICT, "auto_parts"), ("prov", "diagnosis_provider", None, None),
+               ("third", "third_party", None, None), pilot=("ent-a",), diagnosis_providers=("prov",))
+    orgs = {"enterprise": "ent-a", "provider": "prov", "third_party": "third"}
+    headers = {
+        role: stack.issuer.headers([role], sub=f"acct-{role}", org=orgs.get(role),
+                                   district=DISTRICT if role == "district_officer" else None)
+        for role in ROLES
+    }
+    ids: dict[str, dict[str, str]] = {"enterprise_id": {"*": "ent-a"}}
+    async with service_client(app) as client:
+        api = "/api/diagnosis/v1"
+        assessment = await start(client, headers["enterprise"])
+        submitted = await start(client, headers["enterprise"])
+        await fill_and_submit(client, headers["enterprise"], submitted["id"], LEVEL1)
+        ids["assessment_id"] = {"*": assessment["id"], "city_officer": submitted["id"], "district_officer": submitted["id"],
+                                "auditor": submitted["id"]}
+        consent = _created(await client.post(f"{api}/consents", headers=headers["enterprise"],
+                                             json={"organisation_id": "prov"}))
+        ids["consent_id"] = {"*": consent["id"]}
+        editions = _created(await client.get(f"{api}/editions", headers=headers["city_officer"]))
+        items = editions if isinstance(editions, list) else editions.get("items", [])
+        if items:
+            ids["version_id"] = {"*": items[0]["version_id"] if "version_id" in items[0] else items[0]["id"]}
+        project = _created(await client.post(f"{api}/diagnosis-projects", headers=headers["city_officer"],
+                                             json={"enterprise_id": "ent-a", "provider_id": "prov"}))
+        ids["project_id"] = {"*": project["id"]}
+        evidence = _created(await client.post(f"{api}/assessments/{assessment['id']}/evidence", headers=headers["enterprise"],
+                                              data={"target": "Q1"}, files={"file": ("证明.pdf", PDF, "application/pdf")}))
+        ids["evidence_id"] = {"*": evidence["id"]}
+    return Seeds(headers=headers, ids=ids)
+
+
+async def bare_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
+    """Services without resources of their own yet: callers only."""
+    return Seeds(headers={role: stack.issuer.headers([role], sub=f"acct-{role}") for role in ROLES})
+
+
+SEEDERS = {"registry": registry_seeds, "diagnosis": diagnosis_seeds}
