@@ -104,9 +104,11 @@ class EmbeddedPostgres:
         wait_for_port(self.port)
         return self
 
-    def stop(self) -> None:
+    def stop(self, *, mode: str = "fast") -> None:
+        """``fast`` for data that must survive (``make run``); ``immediate`` for a throwaway test cluster, whose
+        clean shutdown on a loaded machine can outlast the timeout and fail a run that passed."""
         if (self.pgdata / "postmaster.pid").exists():
-            self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop", timeout=60)
+            self._run("pg_ctl", "-D", str(self.pgdata), "-m", mode, "-w", "stop", timeout=60)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"

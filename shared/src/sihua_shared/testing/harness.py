@@ -220,7 +220,7 @@ class Servers:
             _in_thread(lambda: asyncio.run(drop()))
         self.stop_nats()
         if self.embedded_pg is not None:
-            self.embedded_pg.stop()
+            self.embedded_pg.stop(mode="immediate")
 
 
 @dataclass
