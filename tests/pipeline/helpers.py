@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import importlib
+import json
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from diagnosis.adapters.readmodels import known_organisations
+from sihua_shared.bus import stream_name
 from sihua_shared.service import ServiceSpec
+from sihua_shared.testing.harness import Stack
 
 CONSUMERS = ("diagnosis", "catalog", "funding", "evaluation")
 
@@ -30,3 +33,15 @@ async def rows(database_url: str, query: Any) -> list[Any]:
 
 async def organisations_seen(database_url: str) -> list[Any]:
     return await rows(database_url, select(known_organisations).order_by(known_organisations.c.name))
+
+
+async def facts_on_nats(stack: Stack, producer: str = "diagnosis") -> list[dict[str, Any]]:
+    """Every fact on a producer's stream in this test's namespace, read by an ephemeral consumer."""
+    nc = await stack.servers.connect(f"{producer}-facts-check")
+    try:
+        js = nc.jetstream()
+        sub = await js.pull_subscribe(f"{stack.namespace}.sihua.{producer}.>", stream=stream_name(producer, stack.namespace))
+        messages = await sub.fetch(100, timeout=2)
+        return [json.loads(m.data) for m in messages]
+    finally:
+        await nc.close()

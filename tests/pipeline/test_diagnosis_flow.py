@@ -18,11 +18,10 @@ from pypdf import PdfReader
 
 from diagnosis.main import create_app as diagnosis_app
 from registry.main import create_app as registry_app
-from sihua_shared.bus import stream_name
 from sihua_shared.testing.data import make_uscc
 from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client
 
-from .helpers import spec_of
+from .helpers import facts_on_nats, spec_of
 
 DIAGNOSIS = "/api/diagnosis/v1"
 REGISTRY = "/api/registry/v1"
@@ -54,20 +53,6 @@ async def issued_report(client: httpx.AsyncClient, headers: dict[str, str], asse
 
     found: dict[str, Any] = await eventually(issued, timeout=60, interval=0.2)
     return found
-
-
-async def facts_on_nats(stack: Stack) -> list[dict[str, Any]]:
-    """Every fact on the diagnosis stream of this test's namespace, read by an ephemeral consumer."""
-    import json
-
-    nc = await stack.servers.connect("diagnosis-flow-check")
-    try:
-        js = nc.jetstream()
-        sub = await js.pull_subscribe(f"{stack.namespace}.sihua.diagnosis.>", stream=stream_name("diagnosis", stack.namespace))
-        messages = await sub.fetch(100, timeout=2)
-        return [json.loads(m.data) for m in messages]
-    finally:
-        await nc.close()
 
 
 async def test_self_assessment_to_level_two_after_transformation(stack: Stack) -> None:

@@ -103,8 +103,8 @@ ROWS: list[Row] = [
     Row("POST", f"{A}/diagnosis-projects", "district_officer city_officer", cases=[
         Case("district_officer@other", 403, json=PROJECT), Case("district_officer@unbound", 403, json=PROJECT),
     ]),
-    Row("GET", f"{A}/diagnosis-projects", "enterprise provider district_officer city_officer auditor"),
-    Row("GET", f"{A}/diagnosis-projects/{{project_id}}", "enterprise provider district_officer city_officer auditor",
+    Row("GET", f"{A}/diagnosis-projects", "enterprise provider district_officer city_officer finance auditor"),
+    Row("GET", f"{A}/diagnosis-projects/{{project_id}}", "enterprise provider district_officer city_officer finance auditor",
         cases=[Case(who, 404) for who in ("enterprise@other", "provider@other", "district_officer@other", "district_officer@unbound")]),
     Row("POST", f"{A}/diagnosis-projects/{{project_id}}/cancel", "district_officer city_officer",
         cases=[Case("district_officer@other", 404, json={"reason": "企业放弃诊断"})]),

@@ -111,7 +111,9 @@ async def test_submission_scores_exactly_and_records_the_facts(stack: Stack) -> 
         assert (await client.post(f"{url}/recompute", json={}, headers=ent)).status_code == 403
 
     facts = [r.envelope for r in await rows(settings.database_url, select(outbox.c.envelope).order_by(outbox.c.seq))]
-    assert [f["type"].rsplit(".", 3)[-3:] for f in facts] == [["assessment", "submitted", "v1"], ["assessment", "completed", "v1"]]
+    assert [f["type"].rsplit(".", 3)[-3:] for f in facts] == [
+        ["edition", "activated", "v1"], ["assessment", "submitted", "v1"], ["assessment", "completed", "v1"]]
+    facts = facts[1:]  # the shipped edition's first activation, then the assessment's facts
     completed = facts[1]["data"]
     assert (completed["level"], completed["total_milli"], completed["kind"], completed["stage"], completed["official_record"]) == (
         1, 29975, "self", "baseline", True)

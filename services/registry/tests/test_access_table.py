@@ -125,8 +125,8 @@ ROWS: list[Row] = [
     Row("POST", f"{A}/organisations", "district_officer city_officer", cases=[
         Case(OTHER_DISTRICT, 403, json={"uscc": make_uscc(990), "name": "区外登记测试有限公司", "kind": "enterprise", "district": HOME}),
     ]),
-    Row("GET", f"{A}/organisations", "enterprise provider district_officer city_officer third_party auditor service"),
-    Row("GET", f"{A}/organisations/{{org_id}}", "provider district_officer city_officer auditor service", cases=[
+    Row("GET", f"{A}/organisations", "enterprise provider district_officer city_officer third_party finance auditor service"),
+    Row("GET", f"{A}/organisations/{{org_id}}", "provider district_officer city_officer finance auditor service", cases=[
         Case("provider@other", 403), Case(OTHER_DISTRICT, 403),
     ]),
     Row("PATCH", f"{A}/organisations/{{org_id}}", "enterprise provider district_officer city_officer third_party", cases=[
@@ -171,9 +171,9 @@ ROWS: list[Row] = [
     Row("GET", f"{A}/notifications", PEOPLE),
     Row("POST", f"{A}/notifications/{{notification_id}}/read", "expert", hidden=PEOPLE.replace("expert ", ""),
         cases=[Case(UNASSIGNED, 404)]),
-    Row("GET", f"{A}/titles", "enterprise provider district_officer city_officer auditor"),
+    Row("GET", f"{A}/titles", "enterprise provider district_officer city_officer finance auditor"),
     Row("POST", f"{A}/titles", "city_officer"),
-    Row("GET", f"{A}/titles/{{title_id}}", "provider district_officer city_officer auditor",
+    Row("GET", f"{A}/titles/{{title_id}}", "provider district_officer city_officer finance auditor",
         cases=[Case("provider@other", 403), Case(OTHER_DISTRICT, 403)]),
     Row("POST", f"{A}/titles/{{title_id}}/revoke", "city_officer"),
     Row("POST", f"{A}/calls", "city_officer"),

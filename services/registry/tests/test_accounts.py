@@ -530,3 +530,58 @@ async def test_demo_data_creates_accounts_with_generated_passwords_once(
         assert jwt.decode(platform.json()["access_token"], options={"verify_signature": False})["roles"] == ["provider"]
     hashes = await rows(settings.database_url, select(accounts.c.password_hash))
     assert len(hashes) == len(demo.DEMO_ACCOUNTS) and all(h[0].startswith("$argon2id$") for h in hashes)
+
+
+# ---- the roles the next services need: cluster bodies, the finance bureau, banks as service clients ---------
+
+
+async def test_cluster_body_and_finance_accounts_sign_in_with_their_roles_and_finance_reads_payees(stack: Stack) -> None:
+    settings = await stack.settings("registry")
+    _, password = await officer(settings)
+    async with service_client(create_app(settings)) as client:
+        city = await signed_in(client, "city.admin", password)
+        cluster = await register_org(client, city, 71, "huangpu", kind="agency")
+        enterprise = await register_org(client, city, 72, "huangpu")
+        provider = await register_org(client, city, 73, "tianhe", kind="diagnosis_provider")
+        title = await client.post(f"{API}/titles", headers=city,
+                                  json={"organisation_id": provider, "kind": "diagnosis_provider", "valid_from": "2025-01-01"})
+        assert title.status_code == 201, title.text
+        related = await client.post(f"{API}/organisations/{provider}/relationships", headers=city,
+                                    json={"related_organisation_id": enterprise, "kind": "shareholding"})
+        assert related.status_code == 201, related.text
+
+        district = stack.issuer.headers(["district_officer"], district="huangpu")
+        for role in ("finance", "cluster_body"):  # the city grants them; a district officer may not
+            refused = await new_account(client, district, username=f"d-{role}", roles=[role], district="huangpu",
+                                        organisation_id=cluster if role == "cluster_body" else None)
+            assert refused.status_code == 403, refused.text
+        made = {}
+        for role, org in (("finance", None), ("cluster_body", cluster)):
+            created = await new_account(client, city, username=f"{role}.one", roles=[role], organisation_id=org)
+            assert created.status_code == 201, created.text
+            assert created.json()["roles"] == [role]
+            made[role] = await signed_in(client, f"{role}.one", created.json()["initial_password"])
+            claims = jwt.decode(made[role]["Authorization"].split()[1], options={"verify_signature": False})
+            assert (claims["sub"], claims["roles"], claims.get("org")) == (created.json()["id"], [role], org)
+            assert (await client.get(f"{API}/accounts/me", headers=made[role])).json()["roles"] == [role]
+
+        finance = made["finance"]
+        listed = await client.get(f"{API}/organisations", headers=finance)
+        assert listed.status_code == 200 and listed.json()["total"] == 3
+        assert (await client.get(f"{API}/organisations/{provider}", headers=finance)).status_code == 200
+        titles = await client.get(f"{API}/titles", headers=finance)
+        assert titles.status_code == 200 and [t["organisation_id"] for t in titles.json()] == [provider]
+        assert (await client.get(f"{API}/titles/{title.json()['id']}", headers=finance)).status_code == 200
+        for method, path in (("GET", f"/organisations/{provider}/relationships"), ("GET", "/pilot-pool"), ("GET", "/accounts"),
+                             ("PATCH", f"/organisations/{provider}"), ("POST", "/titles")):
+            answer = await client.request(method, f"{API}{path}", headers=finance, json={} if method != "GET" else None)
+            assert answer.status_code == 403, (method, path, answer.text)
+        body = made["cluster_body"]
+        assert (await client.get(f"{API}/organisations", headers=body)).status_code == 403
+        assert (await client.get(f"{API}/notifications", headers=body)).status_code == 200
+
+        bank = await client.post(f"{API}/clients", json={"name": "某银行贷款贴息接口", "roles": ["service"]}, headers=city)
+        assert bank.status_code == 201, bank.text
+        token = await client.post(TOKEN, data={"grant_type": "client_credentials", "client_id": bank.json()["client_id"],
+                                               "client_secret": bank.json()["client_secret"]})
+        assert jwt.decode(token.json()["access_token"], options={"verify_signature": False})["roles"] == ["service"]

@@ -4,8 +4,11 @@ from sihua_shared.consumer import merge_subscriptions
 from sihua_shared.contracts.diagnosis import (
     ASSESSMENT_COMPLETED,
     ASSESSMENT_SUBMITTED,
+    CONSENT_GRANTED,
+    CONSENT_REVOKED,
     DIAGNOSIS_PROJECT_ASSIGNED,
     DIAGNOSIS_PROJECT_COMPLETED,
+    EDITION_ACTIVATED,
     REPORT_ISSUED,
 )
 from sihua_shared.revocation import deactivated_ids, revocation_subscription
@@ -26,7 +29,8 @@ SPEC = ServiceSpec(
     name="diagnosis",
     title="评估诊断 / assessment and diagnosis",
     description="The national SME digital-level index as data, assessments, levels, reports and diagnosis projects.",
-    publishes=[ASSESSMENT_SUBMITTED, ASSESSMENT_COMPLETED, REPORT_ISSUED, DIAGNOSIS_PROJECT_ASSIGNED, DIAGNOSIS_PROJECT_COMPLETED],
+    publishes=[ASSESSMENT_SUBMITTED, ASSESSMENT_COMPLETED, REPORT_ISSUED, DIAGNOSIS_PROJECT_ASSIGNED, DIAGNOSIS_PROJECT_COMPLETED,
+               EDITION_ACTIVATED, CONSENT_GRANTED, CONSENT_REVOKED],
     # The registry's facts (read models) first; then the service's own facts, which queue reports.
     subscriptions=merge_subscriptions(
         [REGISTRY_FACTS.subscription("diagnosis"), revocation_subscription("diagnosis", deactivated_accounts)],

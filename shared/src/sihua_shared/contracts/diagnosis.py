@@ -86,6 +86,9 @@ class DiagnosisProjectAssigned(EventPayload):
     provider_id: EntityId
     district: str | None = None
     assigned_on: date
+    fee_fen: int | None = Field(
+        default=None, ge=0, le=20_000_000, description="the agreed fee in fen, at most 20万元 (S0 三(三))",
+    )
 
 
 class DiagnosisProjectCompleted(EventPayload):
@@ -100,6 +103,55 @@ class DiagnosisProjectCompleted(EventPayload):
     completed_on: date
     level: int | None = Field(default=None, ge=0, le=4, description="the level of the on-site assessment")
     plan_lines: int | None = Field(default=None, ge=0, description="lines in the transformation plan (改造方案)")
+    fee_fen: int | None = Field(
+        default=None, ge=0, le=20_000_000,
+        description="the fee agreed on assignment, in fen (1元 = 100 fen); at most 20万元 (S0 三(三)); absent when none was agreed",
+    )
+
+
+class EditionScene(EventPayload):
+    """One scene (场景) of an edition, by the id other services reference it with."""
+
+    scene_id: str
+    name: str
+    name_en: str | None = None
+    constrained: bool = Field(description="a constrained (约束性) scene counts separately for the level")
+    group_id: str | None = Field(default=None, description="the edition's scene group holding it, if any")
+
+
+class EditionActivated(EventPayload):
+    """A version of an edition of the index became the one new assessments use for its edition id (the shipped
+    edition on first use, or an official's activation). 指标版本已启用。
+
+    ``scenes`` lists every scene of that version, so other services (catalog) can reference scenes by id.
+    """
+
+    edition_id: str
+    version_id: str = Field(description="<edition id>@<hash prefix>")
+    content_hash: str
+    title: str
+    scenes: list[EditionScene]
+    activated_by_account_id: EntityId
+    shipped: bool = Field(description="the edition shipped with the service")
+
+
+class ConsentGranted(EventPayload):
+    """An enterprise let a provider or the third-party organisation assess on its behalf. 企业已授权代为评测。"""
+
+    consent_id: EntityId
+    enterprise_id: EntityId
+    organisation_id: EntityId = Field(description="the provider or third-party organisation granted the consent")
+    granted_by_account_id: EntityId
+
+
+class ConsentRevoked(EventPayload):
+    """The enterprise withdrew a consent; assessments already started stay, new ones and submissions stop.
+    企业已撤销授权。"""
+
+    consent_id: EntityId
+    enterprise_id: EntityId
+    organisation_id: EntityId
+    revoked_by_account_id: EntityId
 
 
 _ENTERPRISE = {"enterprise_id": "0b7f2c1e-3d4a-4e8b-9f10-2a3b4c5d6e7f", "uscc": "91440101MA0000001Q"}
@@ -134,4 +186,22 @@ DIAGNOSIS_PROJECT_COMPLETED = EventSpec(
     example={"project_id": "1a2b3c4d-5e6f-4a7b-8c8d-9e0f1a2b3c4d", "enterprise_id": _ENTERPRISE["enterprise_id"],
              "provider_id": "2b3c4d5e-6f7a-4b8c-9d9e-0f1a2b3c4d5e", "assessment_id": _ASSESSMENT,
              "report_id": "0f1a2b3c-4d5e-4f6a-9b7c-8d9e0f1a2b3c", "completed_on": "2026-04-20"},
+)
+EDITION_ACTIVATED = EventSpec(
+    "diagnosis", "edition", "activated", 1, EditionActivated, "An edition of the index was activated",
+    title_zh="指标版本已启用",
+    example={"edition_id": "2024", "version_id": "2024@3f2a9c1b0d4e", "content_hash": "3f2a9c1b0d4e" + "0" * 52,
+             "title": "中小企业数字化水平评测指标（2024年版）", "activated_by_account_id": "system", "shipped": True,
+             "scenes": [{"scene_id": "S01", "name": "产品设计", "name_en": "Product design", "constrained": True,
+                         "group_id": "G1"}]},
+)
+_CONSENT = {"consent_id": "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f", "enterprise_id": _ENTERPRISE["enterprise_id"],
+            "organisation_id": "2b3c4d5e-6f7a-4b8c-9d9e-0f1a2b3c4d5e"}
+CONSENT_GRANTED = EventSpec(
+    "diagnosis", "consent", "granted", 1, ConsentGranted, "An enterprise granted a consent", title_zh="企业已授权代为评测",
+    example={**_CONSENT, "granted_by_account_id": "9e0f1a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b"},
+)
+CONSENT_REVOKED = EventSpec(
+    "diagnosis", "consent", "revoked", 1, ConsentRevoked, "An enterprise revoked a consent", title_zh="企业已撤销授权",
+    example={**_CONSENT, "revoked_by_account_id": "9e0f1a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b"},
 )

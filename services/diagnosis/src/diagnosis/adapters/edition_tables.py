@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, String, Table, Text, func
+from sqlalchemy import Boolean, Column, DateTime, Integer, String, Table, Text, func
 
 from .tables import metadata
 
@@ -31,4 +31,6 @@ active_editions = Table(
     Column("version_id", String(120), nullable=False),
     Column("activated_by", String(100), nullable=False),
     Column("activated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # raised on every activation: the aggregate version of the ``edition activated`` fact
+    Column("version", Integer, nullable=False, server_default="1"),
 )

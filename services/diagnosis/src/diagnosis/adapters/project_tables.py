@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, DateTime, Index, Integer, String, Table, func, text
+from sqlalchemy import BigInteger, CheckConstraint, Column, Date, DateTime, Index, Integer, String, Table, func, text
 
+from ..domain.projects import MAX_FEE_FEN
 from .tables import metadata
 
 diagnosis_projects = Table(
@@ -21,8 +22,11 @@ diagnosis_projects = Table(
     Column("assessment_id", String(100)),
     Column("report_id", String(100)),
     Column("cancel_reason", String(1000)),
+    # the fee agreed on assignment, in fen; at most 20万元 (S0 三(三))
+    Column("fee_fen", BigInteger),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # one open project per enterprise at a time
+    CheckConstraint(f"fee_fen BETWEEN 0 AND {MAX_FEE_FEN}", name="ck_diagnosis_project_fee"),
     Index("ux_diagnosis_project_open", "enterprise_id", unique=True, postgresql_where=text("state = 'assigned'")),
 )

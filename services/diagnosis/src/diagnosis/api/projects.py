@@ -18,6 +18,7 @@ from sihua_shared.runtime import Runtime, get_runtime
 from ..application.project_completion import complete_project
 from ..application.projects import assign_project, cancel_project, get_project, list_projects
 from ..domain.access import PROJECT_ASSIGNERS, PROJECT_COMPLETERS, PROJECT_READERS
+from ..domain.projects import MAX_FEE_FEN
 
 router = APIRouter(prefix="/diagnosis-projects", tags=["diagnosis projects 诊断服务项目"])
 
@@ -27,6 +28,10 @@ class AssignIn(BaseModel):
 
     enterprise_id: Key = Field(description="企业 id（登记系统）")
     provider_id: Key = Field(description="评估诊断服务项目承担单位 id")
+    fee_fen: int | None = Field(
+        None, ge=0, le=MAX_FEE_FEN,
+        description="约定的诊断服务费（分；1元=100分），每个企业项目最高20万元（S0 三(三)）",
+    )
 
 
 class CancelIn(BaseModel):
@@ -55,6 +60,7 @@ class ProjectOut(BaseModel):
     assessment_id: str | None = None
     report_id: str | None = None
     cancel_reason: str | None = None
+    fee_fen: int | None = None
     plan: str | None = None
     version: int
 
@@ -81,7 +87,7 @@ async def assign(
 ) -> Response:
     async def create() -> tuple[dict[str, object], dict[str, str]]:
         async with runtime.uow() as session:
-            row = await assign_project(session, actor, body.enterprise_id, body.provider_id)
+            row = await assign_project(session, actor, body.enterprise_id, body.provider_id, fee_fen=body.fee_fen)
         out = ProjectOut.model_validate(row).model_dump(mode="json")
         return out, {"ETag": etag_for(row["version"]), "Location": f"{request.url.path}/{row['id']}"}
 

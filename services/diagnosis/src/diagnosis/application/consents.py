@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.access_sql import where
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
+from sihua_shared.contracts.diagnosis import CONSENT_GRANTED, CONSENT_REVOKED, ConsentGranted, ConsentRevoked
 from sihua_shared.errors import conflict, forbidden, invalid, not_found, transition_not_allowed
+from sihua_shared.outbox import record_event
 
 from ..adapters.assessment_tables import consents
 from ..domain import access as policy
@@ -34,6 +36,9 @@ async def grant_consent(session: AsyncSession, actor: Actor, organisation_id: st
                        field="body.organisation_id", consent_id=standing)
     row = {"id": str(uuid.uuid4()), "enterprise_id": enterprise_id, "organisation_id": organisation_id, "granted_by": actor.id}
     await session.execute(consents.insert().values(**row))
+    granted = ConsentGranted(consent_id=row["id"], enterprise_id=enterprise_id, organisation_id=organisation_id,
+                             granted_by_account_id=actor.id)
+    await record_event(session, CONSENT_GRANTED, granted, subject=row["id"], aggregate_version=1)
     await audit(session, actor, "consent.grant", "consent", row["id"], after=row)
     return await get_consent(session, actor, row["id"])
 
@@ -73,5 +78,8 @@ async def revoke_consent(session: AsyncSession, actor: Actor, row: dict[str, Any
         .values(revoked_at=func.now(), revoked_by=actor.id, version=consents.c.version + 1)
     )
     after = await get_consent(session, actor, row["id"])
+    revoked = ConsentRevoked(consent_id=row["id"], enterprise_id=row["enterprise_id"], organisation_id=row["organisation_id"],
+                             revoked_by_account_id=actor.id)
+    await record_event(session, CONSENT_REVOKED, revoked, subject=row["id"], aggregate_version=after["version"])
     await audit(session, actor, "consent.revoke", "consent", row["id"], before=row, after=after)
     return after

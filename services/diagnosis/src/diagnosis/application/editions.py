@@ -17,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import SYSTEM, audit
 from sihua_shared.auth import Actor
+from sihua_shared.contracts.diagnosis import EDITION_ACTIVATED, EditionActivated, EditionScene
 from sihua_shared.errors import Problem, conflict, invalid, not_found
 from sihua_shared.inputs import MAX_JSON_DEPTH, json_problems
+from sihua_shared.outbox import record_event
 
 from ..adapters.assessment_tables import assessments
 from ..adapters.edition_tables import active_editions, editions
@@ -39,6 +41,18 @@ def _summary(edition: Edition) -> dict[str, Any]:
     }
 
 
+async def _publish_activation(session: AsyncSession, edition: Edition, by: str, version: int, *, shipped: bool) -> None:
+    """Record ``edition activated`` with the version's scenes, in the activation's transaction."""
+    group_of = {scene: g.id for g in edition.document.scene_groups for scene in g.scenes}
+    payload = EditionActivated(
+        edition_id=edition.id, version_id=edition.version_id, content_hash=edition.content_hash,
+        title=edition.document.title, activated_by_account_id=by, shipped=shipped,
+        scenes=[EditionScene(scene_id=s.id, name=s.name, name_en=s.name_en, constrained=s.constrained,
+                             group_id=group_of.get(s.id)) for s in edition.document.scenes],
+    )
+    await record_event(session, EDITION_ACTIVATED, payload, subject=edition.id, aggregate_version=version)
+
+
 async def ensure_shipped_edition(session: AsyncSession) -> None:
     """Register the shipped 2024 edition, and make it active for its id, the first time it is needed."""
     key = database_key(session)
@@ -51,11 +65,15 @@ async def ensure_shipped_edition(session: AsyncSession) -> None:
                 title=edition.document.title, yaml_text=shipped_text(), shipped=True, uploaded_by=SYSTEM.id)
         .on_conflict_do_nothing()
     )
-    await session.execute(
+    activated = await session.execute(
         pg_insert(active_editions)
         .values(edition_id=edition.id, version_id=edition.version_id, activated_by=SYSTEM.id)
         .on_conflict_do_nothing()
+        .returning(active_editions.c.version)
     )
+    version = activated.scalar_one_or_none()
+    if version is not None:  # the first activation of the shipped edition is a fact like any other
+        await _publish_activation(session, edition, SYSTEM.id, version, shipped=True)
     EDITIONS.remember(edition)
     # Remembered once this transaction commits; if it rolls back, the next one repeats the inserts.
     event.listen(session.sync_session, "after_commit", lambda _: _ensured.add(key), once=True)
@@ -189,10 +207,12 @@ async def activate_edition(session: AsyncSession, actor: Actor, version_id: str)
         raise not_found("edition", version_id)
     before = await _active_of(session, row["edition_id"])
     statement = pg_insert(active_editions).values(edition_id=row["edition_id"], version_id=version_id, activated_by=actor.id)
-    await session.execute(statement.on_conflict_do_update(
+    version = (await session.execute(statement.on_conflict_do_update(
         index_elements=["edition_id"],
-        set_={"version_id": version_id, "activated_by": actor.id, "activated_at": func.now()},
-    ))
+        set_={"version_id": version_id, "activated_by": actor.id, "activated_at": func.now(),
+              "version": active_editions.c.version + 1},
+    ).returning(active_editions.c.version))).scalar_one()
+    await _publish_activation(session, await EDITIONS.get(session, version_id), actor.id, version, shipped=row["shipped"])
     await audit(session, actor, "edition.activate", "edition", row["edition_id"],
                 before={"active_version": before}, after={"active_version": version_id})
     return {**row, "active": True}

@@ -76,6 +76,7 @@ async def complete_project(
     payload = DiagnosisProjectCompleted(
         project_id=project["id"], enterprise_id=project["enterprise_id"], provider_id=project["provider_id"],
         assessment_id=assessment_id, report_id=report_id, completed_on=on, level=assessment["level"], plan_lines=len(lines),
+        fee_fen=project.get("fee_fen"),
     )
     await record_event(session, DIAGNOSIS_PROJECT_COMPLETED, payload, subject=project["id"], aggregate_version=version)
     after = {**project, "state": state, "completed_on": on, "assessment_id": assessment_id, "report_id": report_id,

@@ -25,8 +25,9 @@ from .access import PROJECT_COLUMNS, ensure, organisation
 
 
 async def assign_project(
-    session: AsyncSession, actor: Actor, enterprise_id: str, provider_id: str
+    session: AsyncSession, actor: Actor, enterprise_id: str, provider_id: str, *, fee_fen: int | None = None
 ) -> dict[str, Any]:
+    """Assign the enterprise to the provider with the agreed fee in fen (bounded by the route: ``MAX_FEE_FEN``)."""
     enterprise = await organisation(session, enterprise_id)
     if enterprise is None or enterprise["kind"] != "enterprise":
         raise DomainError("unknown_enterprise", "未找到该企业（需先在登记系统登记）", "unknown enterprise",
@@ -73,12 +74,13 @@ async def assign_project(
         "state": "assigned",
         "assigned_on": on,
         "assigned_by": actor.id,
+        "fee_fen": fee_fen,
         "version": 1,
     }
     await session.execute(diagnosis_projects.insert().values(**row))
     payload = DiagnosisProjectAssigned(
         project_id=row["id"], enterprise_id=enterprise_id, provider_id=provider_id,
-        district=enterprise["district"], assigned_on=on,
+        district=enterprise["district"], assigned_on=on, fee_fen=fee_fen,
     )
     await record_event(session, DIAGNOSIS_PROJECT_ASSIGNED, payload, subject=row["id"], aggregate_version=1)
     await audit(session, actor, "diagnosis_project.assign", "diagnosis_project", row["id"], after=row)

@@ -29,7 +29,10 @@ FILLERS = ("enterprise", "provider", "third_party")
 OFFICIALS = ("city_officer", "district_officer", "auditor")
 EDITION_MANAGERS = ("city_officer",)
 PROJECT_ASSIGNERS = ("city_officer", "district_officer")
-PROJECT_READERS = (*PROJECT_ASSIGNERS, "auditor", "provider", "enterprise")
+# The finance bureau's officers read every diagnosis project (the agreed fee and the completion are what it pays
+# on, S0 三(三)) and nothing else of diagnosis: no assessment, report or consent (enterprise data).
+FINANCE = ("finance",)
+PROJECT_READERS = (*PROJECT_ASSIGNERS, "auditor", *FINANCE, "provider", "enterprise")
 PROJECT_COMPLETERS = ("provider",)
 ENTERPRISES = ("enterprise",)  # consents are the enterprise's to give and withdraw
 CONSENT_READERS = ("enterprise", "provider", "third_party", "city_officer", "auditor")
@@ -82,10 +85,11 @@ def assigned_provider_assessor(actor: Actor) -> bool:
 
 
 def projects(actor: Actor) -> Scope:
-    """Officials see projects by district; a provider those assigned to it; an enterprise its own."""
+    """Officials see projects by district (city officers, auditors and the finance bureau all); a provider those
+    assigned to it; an enterprise its own."""
     providers = Scope.where(provider=actor.org) if actor.has("provider") else NOTHING
     own = Scope.where(enterprise=actor.org) if actor.has("enterprise") else NOTHING
-    return any_of(overseen(actor), providers, own)
+    return any_of(overseen(actor, (*SEE_ALL, *FINANCE)), providers, own)
 
 
 def project_assigners(actor: Actor) -> Scope:

@@ -12,6 +12,10 @@ from datetime import date
 
 from sihua_shared.statemachine import Machine
 
+MAX_FEE_FEN = 20_000_000
+"""The agreed fee of one enterprise's diagnosis project is at most 20万元 = 20,000,000 fen (S0 三(三): 每个企业
+“四化”评估诊断项目最高不超过20万元)."""
+
 STATES = ("assigned", "completed", "cancelled")
 MACHINE: Machine[str, str] = Machine(
     "diagnosis project", "诊断项目", STATES,

@@ -27,7 +27,11 @@ from ..domain.access import ACCOUNT_MANAGERS, ACCOUNT_READERS, CITY_ONLY
 
 router = APIRouter(tags=["accounts 账号"])
 
-PersonRole = Literal["enterprise", "provider", "expert", "district_officer", "city_officer", "third_party", "auditor"]
+# cluster_body: accounts of a 特色产业集群相关责任主体; finance: the finance bureau's officers. Banks and the finance
+# bureau's systems are clients with the ``service`` role.
+PersonRole = Literal[
+    "enterprise", "provider", "expert", "district_officer", "city_officer", "third_party", "cluster_body", "finance", "auditor",
+]
 ClientRole = Literal["service", "third_party", "auditor"]
 
 
@@ -37,7 +41,7 @@ class AccountIn(BaseModel):
     username: str = Field(pattern=r"^[A-Za-z0-9._@-]{3,100}$", description="登录名（不区分大小写）")
     display_name: Text = Field(min_length=1, max_length=200, description="姓名")
     email: Text = Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="电子邮箱（用于重置密码）")
-    roles: list[PersonRole] = Field(min_length=1, max_length=7, description="角色")
+    roles: list[PersonRole] = Field(min_length=1, max_length=9, description="角色")
     organisation_id: Uuid | None = Field(default=None, description="所属单位（企业、服务商）")
     district: DistrictCode | None = Field(default=None, description="所在区（区级账号）")
 

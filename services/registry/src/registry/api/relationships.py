@@ -16,7 +16,7 @@ from sihua_shared.inputs import Text, Uuid
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.relationships import KIND_LABELS, declare_relationship, delete_relationship, list_relationships
-from ..domain.access import OFFICIALS, ORGANISATION_EDITORS, ORGANISATION_LISTERS
+from ..domain.access import OFFICIALS, ORGANISATION_EDITORS, RELATIONSHIP_READERS
 from ..domain.review import RelationshipKind
 
 router = APIRouter(prefix="/organisations/{org_id}/relationships", tags=["organisations 组织"])
@@ -79,7 +79,7 @@ async def declare(
 async def index(
     org_id: Uuid,
     page: PageParams = Depends(page_params),
-    actor: Actor = Depends(require_roles(*ORGANISATION_LISTERS)),
+    actor: Actor = Depends(require_roles(*RELATIONSHIP_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> JSONResponse:
     async with runtime.uow() as session:

@@ -31,16 +31,22 @@ PANEL_READERS = ("city_officer", "district_officer", "auditor", "expert")
 TIE_BREAKERS = ("city_officer", "expert")  # the city, or the chair of every tied application's panel
 ACCOUNT_MANAGERS = ("city_officer", "district_officer", "enterprise", "provider")
 ACCOUNT_READERS = ("city_officer", "district_officer", "auditor")
-# Who reads every organisation: the city, auditors and integrating services.
-ORGANISATION_SEE_ALL = (*SEE_ALL, "service")
+# The finance bureau's officers (``finance``) read what paying the funds needs — every organisation (the payee) and
+# every title (the basis of a payment) — and nothing else here: not relationships (conflict data), the pilot pool,
+# applications' content or accounts. They change nothing in the registry.
+FINANCE = ("finance",)
+# Who reads every organisation: the city, auditors, the finance bureau and integrating services.
+ORGANISATION_SEE_ALL = (*SEE_ALL, *FINANCE, "service")
 ORGANISATION_EDITORS = ("city_officer", "district_officer", "enterprise", "provider", "third_party")
-ORGANISATION_LISTERS = (*ORGANISATION_EDITORS, "auditor", "service")
+RELATIONSHIP_READERS = (*ORGANISATION_EDITORS, "auditor", "service")
+ORGANISATION_LISTERS = (*RELATIONSHIP_READERS, *FINANCE)
 ORGANISATION_READERS = (*ORGANISATION_LISTERS, "expert")
 # Who reads the whole pilot pool: the city, auditors, integrating services and the third-party organisation that
 # runs the pilot's assessments and records for the city (S2 三(九)).
 POOL_SEE_ALL = ("city_officer", "auditor", "service", "third_party")
 POOL_READERS = (*OFFICIALS, "auditor", "service", "third_party", "enterprise")
-TITLE_READERS = (*SEE_ALL, "district_officer", "provider", "enterprise")
+TITLE_SEE_ALL = (*SEE_ALL, *FINANCE)
+TITLE_READERS = (*TITLE_SEE_ALL, "district_officer", "provider", "enterprise")
 # Everyone signed in as a person has an inbox; agency clients do not.
 PEOPLE = tuple(r for r in ROLES if r != "service")
 ENTERPRISE_FILE_READERS = ("enterprise", "district_officer", "city_officer", "auditor")
@@ -73,8 +79,8 @@ def may_apply(actor: Actor) -> bool:
 
 def titles(actor: Actor) -> Scope:
     """City officers and auditors see every title; a district officer those of their district's organisations;
-    a holder (a provider, or an enterprise selected as a traction unit) its own."""
-    return overseen(actor) | own(actor)
+    a holder (a provider, or an enterprise selected as a traction unit) its own; the finance bureau every one."""
+    return overseen(actor, TITLE_SEE_ALL) | own(actor)
 
 
 def pilot_pool(actor: Actor) -> Scope:
