@@ -169,7 +169,9 @@ async def test_who_may_start_fill_and_see(stack: Stack) -> None:
         assert await visible(stack.issuer.headers(["district_officer"], district="baiyun")) == submitted
         assert await visible(stack.issuer.headers(["district_officer"], district="tianhe")) == set()
         assert await visible(stack.issuer.headers(["expert"], district="tianhe")) == set()
-        assert await visible(stack.issuer.headers(["expert"])) == submitted
+        assert await visible(stack.issuer.headers(["expert"], district="baiyun")) == submitted
+        assert await visible(stack.issuer.headers(["expert"])) == set(), "an unbound expert was assigned none"
+        assert await visible(stack.issuer.headers(["third_party"], org="tp-unbound")) == set()
         assert await visible(pilot, kind="onsite") == {onsite_done["id"]}
 
 
