@@ -5,6 +5,7 @@ evidence, recomputation and the comparison of two assessments."""
 from __future__ import annotations
 
 import copy
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -12,11 +13,12 @@ from sqlalchemy import select
 
 from diagnosis.adapters.edition_tables import editions
 from diagnosis.main import create_app
+from sihua_shared.clock import BusinessClock
 from sihua_shared.tables import audit_log, outbox
 from sihua_shared.testing.harness import Stack, service_client
 from tests.pipeline.helpers import rows
 
-from .kit import API, EDITION_VERSION, LEVEL1, LEVEL2, assess, fill_and_submit, seed, start
+from .kit import API, DAY, EDITION_VERSION, LEVEL1, LEVEL2, assess, fill_and_submit, seed, start
 
 ORGS = (
     ("ent-a", "enterprise", "huangpu", "auto_parts"),
@@ -250,3 +252,24 @@ async def test_a_revoked_consent_stops_changes_to_started_drafts(stack: Stack) -
         assert (await client.get(f"{url}/evidence", headers=ent)).json() == []
         # the enterprise itself may still complete its own self-assessment
         assert (await client.put(f"{url}/answers", json={"scenes": {"S02": 1}}, headers=ent)).status_code == 200
+
+
+async def test_consent_and_submission_times_are_business_times_of_the_jurisdiction(stack: Stack) -> None:
+    """Grant, revocation and submission are stamped by the business clock: on its date in the jurisdiction's
+    time zone (here a pinned one), never the database server's calendar."""
+    settings = await stack.settings("diagnosis", business_date=DAY)
+    zone = BusinessClock.from_settings(settings).zone
+    await seed(settings.database_url, *ORGS)
+    ent = stack.issuer.headers(["enterprise"], org="ent-a")
+    async with service_client(create_app(settings)) as client:
+        consent = (await client.post(f"{API}/consents", json={"organisation_id": "prov"}, headers=ent)).json()
+        revoked = await client.post(f"{API}/consents/{consent['id']}/revoke", headers={**ent, "If-Match": '"1"'})
+        assert revoked.status_code == 200, revoked.text
+        done = await assess(client, ent, LEVEL1)
+
+    def local_day(stamp: str) -> date:
+        return datetime.fromisoformat(stamp).astimezone(zone).date()
+
+    assert local_day(consent["granted_at"]) == DAY and local_day(revoked.json()["revoked_at"]) == DAY
+    assert local_day(done["submitted_at"]) == DAY
+

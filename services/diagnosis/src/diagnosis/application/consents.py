@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.access_sql import where
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
+from sihua_shared.clock import business_clock
 from sihua_shared.errors import conflict, forbidden, invalid, not_found, transition_not_allowed
 
 from ..adapters.assessment_tables import consents
@@ -32,7 +33,8 @@ async def grant_consent(session: AsyncSession, actor: Actor, organisation_id: st
     if standing is not None:
         raise conflict("consent_exists", "已向该机构授权", "a consent to this organisation stands already",
                        field="body.organisation_id", consent_id=standing)
-    row = {"id": str(uuid.uuid4()), "enterprise_id": enterprise_id, "organisation_id": organisation_id, "granted_by": actor.id}
+    row = {"id": str(uuid.uuid4()), "enterprise_id": enterprise_id, "organisation_id": organisation_id, "granted_by": actor.id,
+           "granted_at": business_clock(session).now()}
     await session.execute(consents.insert().values(**row))
     await audit(session, actor, "consent.grant", "consent", row["id"], after=row)
     return await get_consent(session, actor, row["id"])
@@ -70,7 +72,7 @@ async def revoke_consent(session: AsyncSession, actor: Actor, row: dict[str, Any
         raise transition_not_allowed("consent", "revoked", "revoke", [])
     await session.execute(
         update(consents).where(consents.c.id == row["id"])
-        .values(revoked_at=func.now(), revoked_by=actor.id, version=consents.c.version + 1)
+        .values(revoked_at=business_clock(session).now(), revoked_by=actor.id, version=consents.c.version + 1)
     )
     after = await get_consent(session, actor, row["id"])
     await audit(session, actor, "consent.revoke", "consent", row["id"], before=row, after=after)

@@ -118,8 +118,9 @@ async def _issue(session: AsyncSession, files: FileStore, settings: Settings, re
     found = await session.execute(select(assessments).where(assessments.c.id == report["assessment_id"]))
     assessment = dict(found.mappings().one())
     edition = await EDITIONS.get(session, assessment["edition_version"])
+    clock = business_clock(session)
     data = build_report_data(
-        report_id=report["id"], issued_on=business_clock(session).today(), edition=edition, assessment=assessment,
+        report_id=report["id"], issued_on=clock.today(), edition=edition, assessment=assessment,
         enterprise=await enterprise_profile(session, assessment, settings.jurisdiction),
         plan_lines=tuple(report["plan_lines"] or ()),
     )
@@ -129,7 +130,7 @@ async def _issue(session: AsyncSession, files: FileStore, settings: Settings, re
     await session.execute(
         update(reports).where(reports.c.id == report["id"]).values(
             state="issued", issued_revision=revision, content=report_json(data), pdf_key=stored.key,
-            pdf_sha256=stored.sha256, issued_at=func.now(), last_error=None, updated_at=func.now(),
+            pdf_sha256=stored.sha256, issued_at=clock.now(), last_error=None, updated_at=func.now(),
         )
     )
     payload = ReportIssued(
