@@ -4,6 +4,7 @@ evidence, recomputation and the comparison of two assessments."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from datetime import date, datetime
 from typing import Any
@@ -273,3 +274,41 @@ async def test_consent_and_submission_times_are_business_times_of_the_jurisdicti
     assert local_day(consent["granted_at"]) == DAY and local_day(revoked.json()["revoked_at"]) == DAY
     assert local_day(done["submitted_at"]) == DAY
 
+
+async def test_an_evidence_upload_racing_a_submission_cannot_attach_after_it(stack: Stack) -> None:
+    """The upload has read the draft and is storing its file when the submission arrives: the submission waits
+    for the upload's transaction, so the evidence is attached before the assessment is submitted, never after."""
+    settings = await stack.settings("diagnosis")
+    await seed(settings.database_url, *ORGS)
+    ent = stack.issuer.headers(["enterprise"], org="ent-a")
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+    app = create_app(settings)
+    async with service_client(app) as client:
+        draft = await start(client, ent)
+        url = f"{API}/assessments/{draft['id']}"
+        saved = await client.put(f"{url}/answers", json=LEVEL1, headers=ent)
+        assert saved.status_code == 200, saved.text
+        files = app.state.runtime.files
+        writing, release = asyncio.Event(), asyncio.Event()
+        real_put = files.put
+
+        async def slow_put(key: str, data: bytes, content_type: str) -> Any:
+            writing.set()
+            await release.wait()
+            return await real_put(key, data, content_type)
+
+        files.put = slow_put
+        upload = asyncio.create_task(client.post(f"{url}/evidence", files={"file": ("a.png", png, "image/png")},
+                                                 data={"target": "Q1"}, headers=ent))
+        await asyncio.wait_for(writing.wait(), 10)
+        submit = asyncio.create_task(client.post(f"{url}/submit", json={"authenticity_commitment": True},
+                                                 headers={**ent, "If-Match": saved.headers["ETag"]}))
+        done, _ = await asyncio.wait({submit}, timeout=1.0)
+        assert not done, "the submission went through while an upload to the draft was still running"
+        release.set()
+        uploaded, submitted = await upload, await submit
+        files.put = real_put
+    assert uploaded.status_code == 201, uploaded.text
+    assert submitted.status_code == 200, submitted.text
+    actions = [r.action for r in await rows(settings.database_url, select(audit_log.c.action).order_by(audit_log.c.id))]
+    assert actions.index("assessment.attach_evidence") < actions.index("assessment.submit")
