@@ -33,8 +33,8 @@ async def grant_consent(session: AsyncSession, actor: Actor, organisation_id: st
     if standing is not None:
         raise conflict("consent_exists", "已向该机构授权", "a consent to this organisation stands already",
                        field="body.organisation_id", consent_id=standing)
-    row = {"id": str(uuid.uuid4()), "enterprise_id": enterprise_id, "organisation_id": organisation_id, "granted_by": actor.id,
-           "granted_at": business_clock(session).now()}
+    row: dict[str, Any] = {"id": str(uuid.uuid4()), "enterprise_id": enterprise_id, "organisation_id": organisation_id,
+                           "granted_by": actor.id, "granted_at": business_clock(session).now()}
     await session.execute(consents.insert().values(**row))
     await audit(session, actor, "consent.grant", "consent", row["id"], after=row)
     return await get_consent(session, actor, row["id"])
