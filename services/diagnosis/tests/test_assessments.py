@@ -13,8 +13,10 @@ import httpx
 from sqlalchemy import select
 
 from diagnosis.adapters.edition_tables import editions
+from diagnosis.application import evidence as evidence_use_case
 from diagnosis.main import create_app
 from sihua_shared.clock import BusinessClock
+from sihua_shared.errors import conflict
 from sihua_shared.tables import audit_log, outbox
 from sihua_shared.testing.harness import Stack, service_client
 from tests.pipeline.helpers import rows
@@ -312,3 +314,29 @@ async def test_an_evidence_upload_racing_a_submission_cannot_attach_after_it(sta
     assert submitted.status_code == 200, submitted.text
     actions = [r.action for r in await rows(settings.database_url, select(audit_log.c.action).order_by(audit_log.c.id))]
     assert actions.index("assessment.attach_evidence") < actions.index("assessment.submit")
+
+
+async def test_an_upload_that_fails_after_storing_its_file_leaves_no_file(stack: Stack, monkeypatch: Any) -> None:
+    """The file is written before the transaction commits; when the use case fails after the write, the file
+    goes with the rolled-back row."""
+    settings = await stack.settings("diagnosis")
+    await seed(settings.database_url, *ORGS)
+    ent = stack.issuer.headers(["enterprise"], org="ent-a")
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+
+    async def failing_audit(*_: Any, **__: Any) -> None:
+        raise conflict("audit_unavailable", "审计日志不可用", "the audit log is unavailable")
+
+    app = create_app(settings)
+    async with service_client(app) as client:
+        draft = await start(client, ent)
+        url = f"{API}/assessments/{draft['id']}/evidence"
+        monkeypatch.setattr(evidence_use_case, "audit", failing_audit)
+        failed = await client.post(url, files={"file": ("a.png", png, "image/png")}, data={"target": "Q1"}, headers=ent)
+        assert failed.status_code == 409, failed.text
+        root = app.state.runtime.files.root / "assessments" / draft["id"]
+        assert [p for p in root.rglob("*") if p.is_file()] == [], "the failed upload left its file in the store"
+        monkeypatch.undo()
+        kept = await client.post(url, files={"file": ("a.png", png, "image/png")}, data={"target": "Q1"}, headers=ent)
+        assert kept.status_code == 201, kept.text
+        assert len([p for p in root.rglob("*") if p.is_file()]) == 1
