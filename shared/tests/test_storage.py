@@ -15,7 +15,14 @@ from sihua_shared.embedded import free_port
 from sihua_shared.errors import DomainError
 from sihua_shared.problems import domain_problem
 from sihua_shared.settings import Settings
-from sihua_shared.storage import LocalFileStore, S3FileStore, build_file_store, sniff
+from sihua_shared.storage import (
+    LocalFileStore,
+    S3FileStore,
+    build_file_store,
+    files_of_failed_transactions_removed,
+    sniff,
+    store_in,
+)
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -89,3 +96,39 @@ async def test_s3_store_round_trip(s3_server: str) -> None:
     await store.delete("applications/a1/photo.png")
     with pytest.raises(Exception, match="NoSuchKey"):
         await store.get("applications/a1/photo.png")
+
+
+class _Session:
+    """What the helpers need of a session: its ``info``."""
+
+    def __init__(self) -> None:
+        self.info: dict[str, object] = {}
+
+
+async def test_files_of_a_failed_transaction_are_removed(tmp_path: Path) -> None:
+    store, session = LocalFileStore(tmp_path), _Session()
+    with pytest.raises(RuntimeError):
+        async with files_of_failed_transactions_removed(session):
+            await store_in(session, store, "a/failed.pdf", PDF, "application/pdf")
+            assert (tmp_path / "a/failed.pdf").exists()
+            raise RuntimeError("the insert after the write failed")
+    assert not (tmp_path / "a/failed.pdf").exists(), "an orphan file stayed in the store"
+
+    async with files_of_failed_transactions_removed(session):
+        await store_in(session, store, "a/kept.pdf", PDF, "application/pdf")
+    assert (tmp_path / "a/kept.pdf").read_bytes() == PDF
+
+
+async def test_a_savepoint_that_succeeded_loses_its_files_when_the_transaction_fails(tmp_path: Path) -> None:
+    store, session = LocalFileStore(tmp_path), _Session()
+    with pytest.raises(RuntimeError):
+        async with files_of_failed_transactions_removed(session):  # the transaction (an idempotency key's)
+            async with files_of_failed_transactions_removed(session):  # the use case's savepoint
+                await store_in(session, store, "b/inner.png", PNG, "image/png")
+            with pytest.raises(ValueError):
+                async with files_of_failed_transactions_removed(session):  # a second savepoint fails alone
+                    await store_in(session, store, "b/second.png", PNG, "image/png")
+                    raise ValueError("rolled back to the savepoint")
+            assert (tmp_path / "b/inner.png").exists() and not (tmp_path / "b/second.png").exists()
+            raise RuntimeError("the commit failed")
+    assert list(tmp_path.rglob("*.png")) == []

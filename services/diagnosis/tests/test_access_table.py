@@ -1,7 +1,8 @@
 """Diagnosis's role × operation × ownership table (handbook §6): every operation of its OpenAPI document has a row
 naming who may call it; each role is probed as a caller of its own (the enterprise assessed, the provider assigned
 to it and filling its on-site assessment, the third party it consented to, the home district's officer), and the
-cases probe the others — another enterprise or provider, another district, an expert bound to another district.
+cases probe the others — another enterprise or provider, another district, an expert bound to another district
+or to none.
 Real HTTP, real PostgreSQL and NATS (the worker issues the report) (``sihua_shared.testing.access``).
 """
 
@@ -29,7 +30,7 @@ async def _seed(stack: Stack, client: httpx.AsyncClient, url: str) -> tuple[dict
     actors = {
         "enterprise": issuer.headers(["enterprise"], org="ent-home"),
         "provider": issuer.headers(["provider"], org="prov-home"),
-        "expert": issuer.headers(["expert"]),
+        "expert": issuer.headers(["expert"], district=HOME),
         "district_officer": issuer.headers(["district_officer"], district=HOME),
         "city_officer": issuer.headers(["city_officer"]),
         "third_party": issuer.headers(["third_party"], org="tp-home"),
@@ -42,6 +43,7 @@ async def _seed(stack: Stack, client: httpx.AsyncClient, url: str) -> tuple[dict
         "district_officer@other": issuer.headers(["district_officer"], district=AWAY),
         "district_officer@unbound": issuer.headers(["district_officer"]),
         "expert@other_district": issuer.headers(["expert"], district=AWAY),
+        "expert@unbound": issuer.headers(["expert"]),
     }
     consent = await client.post(f"{API}/consents", json={"organisation_id": "tp-home"}, headers=actors["enterprise"])
     assert consent.status_code == 201, consent.text
@@ -64,12 +66,13 @@ A = API
 EVERYONE = "*"
 READ = "enterprise provider expert district_officer city_officer auditor"  # who sees the seeded on-site assessment
 EVIDENCE = Upload({"target": "Q1"}, {"file": PDF})
-OTHERS = ("enterprise@other", "provider@other", "district_officer@other", "expert@other_district")
+# an expert bound to no district sees only what was assigned to it: nothing in diagnosis
+OTHERS = ("enterprise@other", "provider@other", "district_officer@other", "expert@other_district", "expert@unbound")
 HIDDEN = [Case(who, 404) for who in OTHERS]  # an assessment outside one's scope does not exist for the caller
 PROJECT = {"enterprise_id": "ent-home", "provider_id": "prov-home"}
 
 # Who may call what. The home callers are the enterprise assessed, the provider assigned to it (filling its on-site
-# assessment), the third party it consented to, the home district's officer and an expert bound to no district.
+# assessment), the third party it consented to, the home district's officer and an expert bound to the home district.
 ROWS: list[Row] = [
     Row("POST", f"{A}/editions", "city_officer"),
     Row("GET", f"{A}/editions", EVERYONE),

@@ -4,19 +4,24 @@ evidence, recomputation and the comparison of two assessments."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
+from datetime import date, datetime
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
 from diagnosis.adapters.edition_tables import editions
+from diagnosis.application import evidence as evidence_use_case
 from diagnosis.main import create_app
+from sihua_shared.clock import BusinessClock
+from sihua_shared.errors import conflict
 from sihua_shared.tables import audit_log, outbox
 from sihua_shared.testing.harness import Stack, service_client
 from tests.pipeline.helpers import rows
 
-from .kit import API, EDITION_VERSION, LEVEL1, LEVEL2, assess, fill_and_submit, seed, start
+from .kit import API, DAY, EDITION_VERSION, LEVEL1, LEVEL2, assess, fill_and_submit, seed, start
 
 ORGS = (
     ("ent-a", "enterprise", "huangpu", "auto_parts"),
@@ -171,7 +176,9 @@ async def test_who_may_start_fill_and_see(stack: Stack) -> None:
         assert await visible(stack.issuer.headers(["district_officer"], district="baiyun")) == submitted
         assert await visible(stack.issuer.headers(["district_officer"], district="tianhe")) == set()
         assert await visible(stack.issuer.headers(["expert"], district="tianhe")) == set()
-        assert await visible(stack.issuer.headers(["expert"])) == submitted
+        assert await visible(stack.issuer.headers(["expert"], district="baiyun")) == submitted
+        assert await visible(stack.issuer.headers(["expert"])) == set(), "an unbound expert was assigned none"
+        assert await visible(stack.issuer.headers(["third_party"], org="tp-unbound")) == set()
         assert await visible(pilot, kind="onsite") == {onsite_done["id"]}
 
 
@@ -250,3 +257,88 @@ async def test_a_revoked_consent_stops_changes_to_started_drafts(stack: Stack) -
         assert (await client.get(f"{url}/evidence", headers=ent)).json() == []
         # the enterprise itself may still complete its own self-assessment
         assert (await client.put(f"{url}/answers", json={"scenes": {"S02": 1}}, headers=ent)).status_code == 200
+
+
+async def test_consent_and_submission_times_are_business_times_of_the_jurisdiction(stack: Stack) -> None:
+    """Grant, revocation and submission are stamped by the business clock: on its date in the jurisdiction's
+    time zone (here a pinned one), never the database server's calendar."""
+    settings = await stack.settings("diagnosis", business_date=DAY)
+    zone = BusinessClock.from_settings(settings).zone
+    await seed(settings.database_url, *ORGS)
+    ent = stack.issuer.headers(["enterprise"], org="ent-a")
+    async with service_client(create_app(settings)) as client:
+        consent = (await client.post(f"{API}/consents", json={"organisation_id": "prov"}, headers=ent)).json()
+        revoked = await client.post(f"{API}/consents/{consent['id']}/revoke", headers={**ent, "If-Match": '"1"'})
+        assert revoked.status_code == 200, revoked.text
+        done = await assess(client, ent, LEVEL1)
+
+    def local_day(stamp: str) -> date:
+        return datetime.fromisoformat(stamp).astimezone(zone).date()
+
+    assert local_day(consent["granted_at"]) == DAY and local_day(revoked.json()["revoked_at"]) == DAY
+    assert local_day(done["submitted_at"]) == DAY
+
+
+async def test_an_evidence_upload_racing_a_submission_cannot_attach_after_it(stack: Stack) -> None:
+    """The upload has read the draft and is storing its file when the submission arrives: the submission waits
+    for the upload's transaction, so the evidence is attached before the assessment is submitted, never after."""
+    settings = await stack.settings("diagnosis")
+    await seed(settings.database_url, *ORGS)
+    ent = stack.issuer.headers(["enterprise"], org="ent-a")
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+    app = create_app(settings)
+    async with service_client(app) as client:
+        draft = await start(client, ent)
+        url = f"{API}/assessments/{draft['id']}"
+        saved = await client.put(f"{url}/answers", json=LEVEL1, headers=ent)
+        assert saved.status_code == 200, saved.text
+        files = app.state.runtime.files
+        writing, release = asyncio.Event(), asyncio.Event()
+        real_put = files.put
+
+        async def slow_put(key: str, data: bytes, content_type: str) -> Any:
+            writing.set()
+            await release.wait()
+            return await real_put(key, data, content_type)
+
+        files.put = slow_put
+        upload = asyncio.create_task(client.post(f"{url}/evidence", files={"file": ("a.png", png, "image/png")},
+                                                 data={"target": "Q1"}, headers=ent))
+        await asyncio.wait_for(writing.wait(), 10)
+        submit = asyncio.create_task(client.post(f"{url}/submit", json={"authenticity_commitment": True},
+                                                 headers={**ent, "If-Match": saved.headers["ETag"]}))
+        done, _ = await asyncio.wait({submit}, timeout=1.0)
+        assert not done, "the submission went through while an upload to the draft was still running"
+        release.set()
+        uploaded, submitted = await upload, await submit
+        files.put = real_put
+    assert uploaded.status_code == 201, uploaded.text
+    assert submitted.status_code == 200, submitted.text
+    actions = [r.action for r in await rows(settings.database_url, select(audit_log.c.action).order_by(audit_log.c.id))]
+    assert actions.index("assessment.attach_evidence") < actions.index("assessment.submit")
+
+
+async def test_an_upload_that_fails_after_storing_its_file_leaves_no_file(stack: Stack, monkeypatch: Any) -> None:
+    """The file is written before the transaction commits; when the use case fails after the write, the file
+    goes with the rolled-back row."""
+    settings = await stack.settings("diagnosis")
+    await seed(settings.database_url, *ORGS)
+    ent = stack.issuer.headers(["enterprise"], org="ent-a")
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+
+    async def failing_audit(*_: Any, **__: Any) -> None:
+        raise conflict("audit_unavailable", "审计日志不可用", "the audit log is unavailable")
+
+    app = create_app(settings)
+    async with service_client(app) as client:
+        draft = await start(client, ent)
+        url = f"{API}/assessments/{draft['id']}/evidence"
+        monkeypatch.setattr(evidence_use_case, "audit", failing_audit)
+        failed = await client.post(url, files={"file": ("a.png", png, "image/png")}, data={"target": "Q1"}, headers=ent)
+        assert failed.status_code == 409, failed.text
+        root = app.state.runtime.files.root / "assessments" / draft["id"]
+        assert [p for p in root.rglob("*") if p.is_file()] == [], "the failed upload left its file in the store"
+        monkeypatch.undo()
+        kept = await client.post(url, files={"file": ("a.png", png, "image/png")}, data={"target": "Q1"}, headers=ent)
+        assert kept.status_code == 201, kept.text
+        assert len([p for p in root.rglob("*") if p.is_file()]) == 1

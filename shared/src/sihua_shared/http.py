@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .inputs import BIGINT_MAX, MAX_JSON_DEPTH, InputProblem, json_problems, non_finite, text_problem
 from .logging import causation_id_var, correlation_id_var, get_logger, request_id_var
 from .problems import ProblemError, field_error, problem_response, server_error_problem
+from .storage import files_of_failed_transactions_removed
 from .tables import idempotency_keys
 
 T = TypeVar("T")
@@ -433,7 +434,7 @@ class Idempotency:
             body, headers = await create()
             return JSONResponse(body, status_code=status_code, headers=headers)
         digest = self._hash(request.method, request.url.path, await _request_bytes(request))
-        async with self._factory() as session, session.begin():
+        async with self._factory() as session, files_of_failed_transactions_removed(session), session.begin():
             if not await self._claim(session, scope, key, digest):
                 row = (
                     await session.execute(

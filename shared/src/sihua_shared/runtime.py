@@ -21,7 +21,7 @@ from .jurisdiction import Jurisdiction, load_jurisdiction
 from .logging import get_logger
 from .revocation import DeactivatedAccounts
 from .settings import Settings
-from .storage import FileStore, build_file_store
+from .storage import FileStore, build_file_store, files_of_failed_transactions_removed
 
 log = get_logger("sihua.runtime")
 
@@ -83,10 +83,10 @@ class Runtime:
         """
         keyed = keyed_session()
         if keyed is not None:
-            async with keyed.begin_nested():
+            async with files_of_failed_transactions_removed(keyed), keyed.begin_nested():
                 yield keyed
             return
-        async with self.factory() as session, session.begin():
+        async with self.factory() as session, files_of_failed_transactions_removed(session), session.begin():
             yield session
 
     def connect_nats_in_background(self, client_name: str) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -136,3 +138,31 @@ def build_file_store(settings: Settings) -> FileStore:
     if settings.s3_endpoint_url:
         return S3FileStore(settings)
     return LocalFileStore(settings.service_data_dir / "files")
+
+
+# Files stored by a transaction that has not committed yet: (store, key) pairs in the session's ``info``.
+_WRITTEN = "sihua.files_written"
+
+
+async def store_in(session: Any, files: FileStore, key: str, data: bytes, content_type: str) -> StoredFile:
+    """Store a file as part of ``session``'s transaction: should the transaction not commit, the unit of work
+    that owns it (``files_of_failed_transactions_removed``) deletes the file again."""
+    stored = await files.put(key, data, content_type)
+    session.info.setdefault(_WRITTEN, []).append((files, stored.key))
+    return stored
+
+
+@asynccontextmanager
+async def files_of_failed_transactions_removed(session: Any) -> AsyncIterator[None]:
+    """Around a transaction (or savepoint) of ``session``: the files stored in it with ``store_in`` are deleted
+    when it fails, its commit included; a file whose row never committed is no orphan in the store."""
+    written: list[tuple[FileStore, str]] = session.info.setdefault(_WRITTEN, [])
+    mark = len(written)
+    try:
+        yield
+    except BaseException:
+        for files, key in written[mark:]:
+            with suppress(Exception):  # the failure that brought us here is the one to report
+                await files.delete(key)
+        del written[mark:]
+        raise

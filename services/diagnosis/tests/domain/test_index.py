@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import resources
 from typing import Any
 
 import pytest
@@ -19,6 +20,14 @@ Tree = dict[str, Any]
 
 
 # -- the shipped edition, as in the handbook ------------------------------------------------------------
+
+
+def test_shipped_edition_names_its_source_by_the_handbook_section() -> None:
+    """The file cites the handbook by section, never by a path on some machine."""
+    text = resources.files("diagnosis").joinpath("editions", "index-2024.yaml").read_text(encoding="utf-8")
+    source = next(line for line in text.splitlines() if line.startswith("# Source:"))
+    assert "§2 The 2024 index" in source
+    assert "/" not in source and ".md" not in text
 
 
 def test_shipped_edition_shape_handbook_2() -> None:

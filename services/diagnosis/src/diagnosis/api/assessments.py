@@ -72,8 +72,8 @@ async def start(
     response_model=Page[AssessmentOut],
     summary="评测列表 / List assessments",
     description=(
-        "An enterprise sees its own; a provider or third party those it fills; officials, auditors and experts submitted "
-        "ones (district officers and district-bound experts: their district)."
+        "An enterprise sees its own; a provider or third party those it fills; officials and auditors submitted ones "
+        "(district officers: their district); experts submitted ones of their district (an unbound expert: none)."
     ),
 )
 async def index(

@@ -91,8 +91,13 @@ async def start_assessment(
     return await load_assessment(session, actor, row["id"])
 
 
-async def load_assessment(session: AsyncSession, actor: Actor, assessment_id: str) -> dict[str, Any]:
-    row = (await session.execute(visible_assessments(actor).where(assessments.c.id == assessment_id))).mappings().first()
+async def load_assessment(
+    session: AsyncSession, actor: Actor, assessment_id: str, *, for_update: bool = False
+) -> dict[str, Any]:
+    query = visible_assessments(actor).where(assessments.c.id == assessment_id)
+    if for_update:
+        query = query.with_for_update(of=assessments)
+    row = (await session.execute(query)).mappings().first()
     if row is None:
         raise not_found("assessment", assessment_id)
     return dict(row)
@@ -101,8 +106,11 @@ async def load_assessment(session: AsyncSession, actor: Actor, assessment_id: st
 async def fillable_assessment(
     session: AsyncSession, actor: Actor, assessment_id: str, refusal: DomainError | None = None
 ) -> dict[str, Any]:
-    """A visible assessment the actor may fill (answers, evidence, submission); 403 (``refusal``) otherwise."""
-    row = await load_assessment(session, actor, assessment_id)
+    """A visible assessment the actor may fill (answers, evidence, submission); 403 (``refusal``) otherwise.
+
+    The row is locked for the transaction: an evidence upload and a submission of the same assessment run one
+    after the other, so the second sees the state the first left (no evidence attaches after a submission)."""
+    row = await load_assessment(session, actor, assessment_id, for_update=True)
     ensure(policy.assessment_fillers(actor), assessment_resource(row), refusal or forbidden(
         "只有填报该评测的单位可以修改或提交", "only the organisation filling this assessment may change or submit it"))
     return row

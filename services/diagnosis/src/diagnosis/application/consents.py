@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.access_sql import where
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
+from sihua_shared.clock import business_clock
 from sihua_shared.contracts.diagnosis import CONSENT_GRANTED, CONSENT_REVOKED, ConsentGranted, ConsentRevoked
 from sihua_shared.errors import conflict, forbidden, invalid, not_found, transition_not_allowed
 from sihua_shared.outbox import record_event
@@ -34,7 +35,8 @@ async def grant_consent(session: AsyncSession, actor: Actor, organisation_id: st
     if standing is not None:
         raise conflict("consent_exists", "已向该机构授权", "a consent to this organisation stands already",
                        field="body.organisation_id", consent_id=standing)
-    row = {"id": str(uuid.uuid4()), "enterprise_id": enterprise_id, "organisation_id": organisation_id, "granted_by": actor.id}
+    row: dict[str, Any] = {"id": str(uuid.uuid4()), "enterprise_id": enterprise_id, "organisation_id": organisation_id,
+                           "granted_by": actor.id, "granted_at": business_clock(session).now()}
     await session.execute(consents.insert().values(**row))
     granted = ConsentGranted(consent_id=row["id"], enterprise_id=enterprise_id, organisation_id=organisation_id,
                              granted_by_account_id=actor.id)
@@ -75,7 +77,7 @@ async def revoke_consent(session: AsyncSession, actor: Actor, row: dict[str, Any
         raise transition_not_allowed("consent", "revoked", "revoke", [])
     await session.execute(
         update(consents).where(consents.c.id == row["id"])
-        .values(revoked_at=func.now(), revoked_by=actor.id, version=consents.c.version + 1)
+        .values(revoked_at=business_clock(session).now(), revoked_by=actor.id, version=consents.c.version + 1)
     )
     after = await get_consent(session, actor, row["id"])
     revoked = ConsentRevoked(consent_id=row["id"], enterprise_id=row["enterprise_id"], organisation_id=row["organisation_id"],

@@ -16,7 +16,7 @@ from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.errors import invalid, not_found
 from sihua_shared.inputs import clean_filename
-from sihua_shared.storage import FileStore, sniff
+from sihua_shared.storage import FileStore, sniff, store_in
 
 from ..adapters.assessment_tables import evidence
 from ..domain.assessments import transition
@@ -37,7 +37,7 @@ async def attach_evidence(
         raise invalid("body.file", "文件为空", "the file is empty", "empty_file")
     content_type = sniff(data, field="body.file")
     evidence_id = str(uuid.uuid4())
-    stored = await files.put(f"assessments/{row['id']}/evidence/{evidence_id}", data, content_type)
+    stored = await store_in(session, files, f"assessments/{row['id']}/evidence/{evidence_id}", data, content_type)
     values = {
         "id": evidence_id, "assessment_id": row["id"], "target": target, "filename": clean_filename(filename, "evidence"),
         "content_type": content_type, "size": stored.size, "sha256": stored.sha256, "storage_key": stored.key,

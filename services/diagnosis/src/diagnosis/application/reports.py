@@ -35,7 +35,7 @@ from sihua_shared.events import CloudEvent
 from sihua_shared.logging import get_logger
 from sihua_shared.outbox import record_event
 from sihua_shared.settings import Settings
-from sihua_shared.storage import FileStore, build_file_store
+from sihua_shared.storage import FileStore, build_file_store, files_of_failed_transactions_removed, store_in
 
 from ..adapters.assessment_tables import assessments
 from ..adapters.report_tables import project_plans, reports
@@ -89,7 +89,7 @@ def report_subscription() -> Subscription:
 
 async def issue_next_report(factory: async_sessionmaker[AsyncSession], files: FileStore, settings: Settings) -> bool:
     """Render and issue one queued report revision; False when none is waiting."""
-    async with factory() as session, session.begin():
+    async with factory() as session, files_of_failed_transactions_removed(session), session.begin():
         report = (
             await session.execute(
                 select(reports).where(reports.c.state == "pending").order_by(reports.c.updated_at)
@@ -99,7 +99,8 @@ async def issue_next_report(factory: async_sessionmaker[AsyncSession], files: Fi
         if report is None:
             return False
         try:
-            async with session.begin_nested():  # a failure rolls back to here and is counted below
+            # a failure rolls back to here (its PDF deleted) and is counted below
+            async with files_of_failed_transactions_removed(session), session.begin_nested():
                 await _issue(session, files, settings, dict(report))
         except Exception as exc:  # a render or storage failure: count it, give up after a few
             attempts = report["attempts"] + 1
@@ -118,18 +119,19 @@ async def _issue(session: AsyncSession, files: FileStore, settings: Settings, re
     found = await session.execute(select(assessments).where(assessments.c.id == report["assessment_id"]))
     assessment = dict(found.mappings().one())
     edition = await EDITIONS.get(session, assessment["edition_version"])
+    clock = business_clock(session)
     data = build_report_data(
-        report_id=report["id"], issued_on=business_clock(session).today(), edition=edition, assessment=assessment,
+        report_id=report["id"], issued_on=clock.today(), edition=edition, assessment=assessment,
         enterprise=await enterprise_profile(session, assessment, settings.jurisdiction),
         plan_lines=tuple(report["plan_lines"] or ()),
     )
     pdf = await asyncio.to_thread(render_pdf, data)
     revision = report["revision"]
-    stored = await files.put(f"reports/{assessment['id']}/r{revision}.pdf", pdf, "application/pdf")
+    stored = await store_in(session, files, f"reports/{assessment['id']}/r{revision}.pdf", pdf, "application/pdf")
     await session.execute(
         update(reports).where(reports.c.id == report["id"]).values(
             state="issued", issued_revision=revision, content=report_json(data), pdf_key=stored.key,
-            pdf_sha256=stored.sha256, issued_at=func.now(), last_error=None, updated_at=func.now(),
+            pdf_sha256=stored.sha256, issued_at=clock.now(), last_error=None, updated_at=func.now(),
         )
     )
     payload = ReportIssued(

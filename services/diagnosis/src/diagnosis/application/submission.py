@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
+from sihua_shared.clock import business_clock
 from sihua_shared.contracts.diagnosis import (
     ASSESSMENT_COMPLETED,
     ASSESSMENT_SUBMITTED,
@@ -53,7 +53,7 @@ async def submit_assessment(
     stored = result.to_dict()
     submitted_row = await update_guarded(
         session, row, state=state, result=stored, level=result.level, total_milli=result.total_milli, pilot=pilot,
-        official_record=official, submitted_by=actor.id, submitted_at=func.now(),
+        official_record=official, submitted_by=actor.id, submitted_at=business_clock(session).now(),
     )
     await EDITIONS.mark_used(session, edition.version_id)
     version = submitted_row["version"]

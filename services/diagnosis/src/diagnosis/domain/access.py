@@ -40,12 +40,12 @@ CONSENT_READERS = ("enterprise", "provider", "third_party", "city_officer", "aud
 
 def assessments(actor: Actor) -> Scope:
     """An enterprise sees its own assessments (drafts too); a provider or third-party organisation those it
-    fills; officials and experts submitted ones of their districts (a district-bound expert their district)."""
+    fills (assigned to it); officials submitted ones (a district officer of their district); an expert submitted
+    ones of the district it is bound to. An expert or assessor bound to no district sees only what was assigned
+    to it — diagnosis assigns nothing to experts, so such an expert sees none."""
     submitted = EVERYTHING if actor.has(*SEE_ALL) else NOTHING
-    if actor.has("district_officer"):
+    if actor.has("district_officer", "expert"):
         submitted = submitted | Scope.where(district=actor.district)
-    if actor.has("expert"):
-        submitted = submitted | (Scope.where(district=actor.district) if actor.district else EVERYTHING)
     officials = Scope(tuple((*clause, (STATE, "submitted")) for clause in submitted.clauses))
     fillers = Scope.where(filled_by=actor.org) if actor.has(*FILLER_ROLES) else NOTHING
     own = Scope.where(enterprise=actor.org) if actor.has("enterprise") else NOTHING

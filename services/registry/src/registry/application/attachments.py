@@ -17,7 +17,7 @@ from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.errors import DomainError, Kind, invalid, not_found
 from sihua_shared.inputs import clean_filename
-from sihua_shared.storage import FileStore, sniff
+from sihua_shared.storage import FileStore, sniff, store_in
 
 from ..adapters.call_tables import application_attachments as attachments
 from .call_applications import ensure_applicant, ensure_editable
@@ -44,7 +44,7 @@ async def add_attachment(
                           kind=Kind.TOO_LARGE)
     content_type = sniff(data, field="body.file")
     attachment_id = str(uuid.uuid4())
-    stored = await files.put(f"applications/{application['id']}/{attachment_id}", data, content_type)
+    stored = await store_in(session, files, f"applications/{application['id']}/{attachment_id}", data, content_type)
     values = {"id": attachment_id, "application_id": application["id"], "material_code": material_code,
               "filename": clean_filename(filename), "content_type": content_type, "size": stored.size, "sha256": stored.sha256,
               "storage_key": stored.key, "uploaded_by": actor.id}
