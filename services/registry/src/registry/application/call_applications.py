@@ -43,13 +43,16 @@ _WITH_ORG = (applications, organisations.c.name.label("organisation_name"), orga
              organisations.c.district)
 
 
-def application_view(row: Mapping[str, Any]) -> dict[str, Any]:
+def application_view(row: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
+    """The application as ``actor`` reads it: ``allowed_actions`` are the state machine's next steps this caller may take."""
     state = ApplicationState(row["state"])
+    resource = owned_resource(row)
+    mine = [a.value for a in allowed_actions(state) if policy.application_step(actor, a).admits(resource)]
     view = {name: row.get(name) for name in (
         "id", "call_id", "organisation_id", "organisation_name", "uscc", "district", "title", "summary", "fields", "content",
         "return_reasons", "submitted_at", "final_score", "score_spread", "needs_chair_review", "chair_confirmed_at", "rank",
         "publicity_id", "decided_on", "version", "created_at", "updated_at")}
-    view.update(state=state.value, state_zh=state.label_zh, allowed_actions=[a.value for a in allowed_actions(state)])
+    view.update(state=state.value, state_zh=state.label_zh, allowed_actions=mine)
     return view
 
 
@@ -113,7 +116,7 @@ async def create_application(
         raise conflict("application_exists", "本单位已有该征集的有效申报", "your organisation already has a live application to this call",
                        field="path.call_id")
     row = await find_application(session, values["id"])
-    await audit(session, actor, "application.create", "application", row["id"], after=application_view(row))
+    await audit(session, actor, "application.create", "application", row["id"], after=application_view(row, actor))
     await schedule_intake_reminders(session, call, row, on=on)
     return row
 
@@ -125,8 +128,8 @@ async def store_application(
     await session.execute(update(applications).where(applications.c.id == before["id"])
                           .values(**values, version=before["version"] + 1, updated_at=func.now()))
     row = await find_application(session, before["id"])
-    after = application_view(row) | ({"panel": row["panel"]} if "panel" in values else {})
-    await audit(session, actor, action, "application", before["id"], before=application_view(before), after=after)
+    after = application_view(row, actor) | ({"panel": row["panel"]} if "panel" in values else {})
+    await audit(session, actor, action, "application", before["id"], before=application_view(before, actor), after=after)
     return row
 
 

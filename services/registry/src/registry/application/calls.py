@@ -90,10 +90,12 @@ def call_rubric(row: Mapping[str, Any]) -> Rubric:
     return rubric_from_rows(row["rubric"])
 
 
-def call_view(row: Mapping[str, Any]) -> dict[str, Any]:
+def call_view(row: Mapping[str, Any], actor: Actor | None) -> dict[str, Any]:
+    """The call as ``actor`` (None: the public) reads it: ``allowed_actions`` are the steps this caller may take."""
     view = as_spec(row)
     state = CallState(row["state"])
-    view.update(id=row["id"], state=state.value, state_zh=state.label_zh, allowed_actions=[a.value for a in call_actions(state)],
+    mine = [a.value for a in call_actions(state) if actor is not None and policy.call_step(actor, a)]
+    view.update(id=row["id"], state=state.value, state_zh=state.label_zh, allowed_actions=mine,
                 assignment_seed=row["assignment_seed"], version=row["version"], created_at=row["created_at"],
                 updated_at=row["updated_at"])
     return view
