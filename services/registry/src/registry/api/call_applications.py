@@ -119,7 +119,7 @@ async def create(
     async def make() -> tuple[dict[str, Any], dict[str, str]]:
         async with runtime.uow() as session:
             call = await visible_call(session, actor, call_id)
-            row = await create_application(session, actor, call, body.model_dump(), on=on)
+            row = await create_application(session, actor, call, body.model_dump(), on=on, jurisdiction=runtime.jurisdiction)
         view = ApplicationOut.model_validate(application_view(row, actor)).model_dump(mode="json")
         return view, {"Location": f"/api/registry/v1/applications/{row['id']}", "ETag": etag_for(row["version"])}
 
