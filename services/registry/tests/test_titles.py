@@ -219,3 +219,26 @@ async def test_a_title_goes_to_a_kind_that_may_hold_it_once_within_the_programme
                 await connection.execute(titles.insert(), [{**row, "id": f"t{n}", "number": f"X-{n}"} for n in range(2)])
     finally:
         await engine.dispose()
+
+
+async def test_a_failing_verdict_revokes_a_traction_unit_s_title_as_it_does_a_platform_s(stack: Stack) -> None:
+    """S2 五(五) adjusts the traction-unit list dynamically: the registry reads a failing verdict on a traction unit's
+    title as on a platform's (S0 二(六)) and revokes it, whatever kind of organisation holds it."""
+    settings = await stack.settings("registry", business_date=DAY)
+    city = stack.issuer.headers(["city_officer"])
+    async with service_client(create_app(settings)) as client:
+        uscc = make_uscc(230)
+        created = await client.post("/api/registry/v1/organisations", headers=city,
+                                    json={"uscc": uscc, "name": "牵引单位龙头企业", "kind": "enterprise"})
+        body = {"organisation_id": created.json()["id"], "kind": "traction_unit", "valid_from": DAY.isoformat()}
+        title = (await client.post(TITLES, headers=city, json=body)).json()
+        async with running_worker(SPEC, settings):
+            await _verdict(stack, title, uscc, failed=True)
+
+            async def revoked() -> Any:
+                found = (await client.get(f"{TITLES}/{title['id']}", headers=city)).json()
+                return found if found["revoked_by"] == "evaluation" else None
+
+            found = await eventually(revoked)
+        assert (found["kind"], found["revoked_on"]) == ("traction_unit", DAY.isoformat())
+        assert (await client.get(f"{TITLES}/verify/{title['number']}")).json()["status"] == "revoked"
