@@ -193,11 +193,12 @@ async def edit(call_id: Uuid, body: CallPatch, request: Request, actor: Actor = 
 
 @router.post("/calls/{call_id}/open", response_model=CallOut, summary="发布征集 / Open a call",
              description="A city officer opens a draft for applications (send If-Match). Publishes `call.opened`.")
-async def open_(call_id: Uuid, request: Request, actor: Actor = OfficerOnly, runtime: Runtime = Depends(get_runtime)) -> Response:
+async def open_(call_id: Uuid, request: Request, actor: Actor = OfficerOnly, on: date = Depends(business_day),
+                runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         before = await find_call(session, call_id, lock=True)
         check_if_match(request, before["version"])
-        row = await open_call(session, actor, before)
+        row = await open_call(session, actor, before, on=on)
     return answer(CallOut, call_view(row, actor))
 
 

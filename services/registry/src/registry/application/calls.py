@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.contracts.registry import CALL_CLOSED, CALL_OPENED, CallClosed, CallOpened
-from sihua_shared.errors import DomainError, not_found
+from sihua_shared.errors import DomainError, Kind, not_found
 from sihua_shared.jurisdiction import Jurisdiction
 from sihua_shared.outbox import record_event
 
@@ -149,8 +149,13 @@ def _transition(row: Mapping[str, Any], action: CallAction) -> CallState:
         raise exc.at("body") from exc
 
 
-async def open_call(session: AsyncSession, actor: Actor, before: dict[str, Any]) -> dict[str, Any]:
+async def open_call(session: AsyncSession, actor: Actor, before: dict[str, Any], *, on: date) -> dict[str, Any]:
+    """Publish a draft on or after its ``opens_on`` (the business date ``on``, in the jurisdiction's time zone)."""
     state = _transition(before, CallAction.OPEN)
+    if on < before["opens_on"]:
+        raise DomainError("call_opens_later", f"该征集定于{before['opens_on'].isoformat()}开始，不能提前发布",
+                          f"the call opens on {before['opens_on'].isoformat()}, not before", field="window.opens_on",
+                          kind=Kind.CONFLICT, details={"opens_on": before["opens_on"].isoformat()})
     row = await _store(session, actor, before, "call.open", state=state.value)
     payload = CallOpened(
         call_id=row["id"], kind=row["kind"], category=row["category"], sector=row["sector"], title=row["title"],
