@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import yaml
 from pydantic import ValidationError
 
+from sihua_shared.contracts.registry import OrganisationKind
 from sihua_shared.jurisdiction import (
     DEFAULT_JURISDICTION,
     JURISDICTIONS_DIR,
@@ -162,6 +163,18 @@ def _write(tmp_path: Path, data: dict[str, Any], name: str = "testcity.yaml") ->
     path = tmp_path / name
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def test_programme_periods_and_who_may_hold_each_title(guangzhou: Jurisdiction, zhongshan: Jurisdiction) -> None:
+    """S2 (2024—2026) for Guangzhou; S4 六 (until 2025-12-31, start unstated) for Zhongshan; holders are organisation kinds."""
+    assert guangzhou.programme_period is not None and zhongshan.programme_period is not None
+    assert (guangzhou.programme_period.starts_on, guangzhou.programme_period.ends_on) == (date(2024, 1, 1), date(2026, 12, 31))
+    assert (zhongshan.programme_period.starts_on, zhongshan.programme_period.ends_on) == (None, date(2025, 12, 31))
+    assert guangzhou.programme_period.contains(date(2024, 1, 1)) and not guangzhou.programme_period.contains(date(2027, 1, 1))
+    kinds = set(get_args(OrganisationKind))
+    for jurisdiction in (guangzhou, zhongshan):
+        assert all(t.holders and set(t.holders) <= kinds - {"agency"} for t in jurisdiction.titles.values())
+    assert "enterprise" in guangzhou.titles["traction_unit"].holders and "enterprise" not in guangzhou.titles["key_platform"].holders
 
 
 def test_a_new_city_from_a_file(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import pytest
 from services.registry.tests.selection_kit import DAY
 from sihua_shared.settings import SERVICES
 from sihua_shared.testing.harness import Stack
+from sihua_shared.testing.smtp import smtp_server
 
 from .fuzz import run_schemathesis
 from .fuzz_seeds import SEEDERS, bare_seeds
@@ -20,10 +21,12 @@ OUTCOMES: list[str] = []  # printed in the terminal summary by this directory's 
 @pytest.mark.parametrize("service", SERVICES)
 async def test_schemathesis_finds_no_failure(stack: Stack, service: str) -> None:
     # Both apps (the one seeding and the one under test) live on the day the selection seeds are made for.
-    settings = await stack.settings(service, business_date=DAY)
-    create_app = importlib.import_module(f"{service}.main").create_app
-    seeds = await SEEDERS.get(service, bare_seeds)(stack, settings, create_app(settings))
-    outcome = run_schemathesis(service, create_app(settings), seeds)
+    # A mail server, so that password reset answers as it does in production (without one it is a 503 by design).
+    with smtp_server() as (_, port):
+        settings = await stack.settings(service, business_date=DAY, smtp_host="127.0.0.1", smtp_port=port)
+        create_app = importlib.import_module(f"{service}.main").create_app
+        seeds = await SEEDERS.get(service, bare_seeds)(stack, settings, create_app(settings))
+        outcome = run_schemathesis(service, create_app(settings), seeds)
     OUTCOMES.append(outcome.summary())
     print(outcome.summary())
     print("no 2xx:\n  " + "\n  ".join(outcome.never_succeeded()))

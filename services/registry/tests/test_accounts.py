@@ -502,6 +502,22 @@ async def test_bad_input_answers_problems_with_field_paths_and_changes_nothing(s
     assert await audit_actions(settings) == ["account.create", "account.login"]
 
 
+async def test_without_a_mail_server_password_reset_answers_that_it_is_unavailable(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = await stack.settings("registry", smtp_host="")
+    await officer(settings)
+    capsys.readouterr()
+    async with service_client(create_app(settings)) as client:
+        assert "mail.off" in capsys.readouterr().out  # start-up says mail is off
+        asked = await client.post(f"{API}/password-reset/request", json={"login": "city.admin@gz.gov.cn"})
+        assert asked.status_code == 503 and asked.json()["code"] == "mail_unavailable", asked.text
+        assert "sent" not in asked.text and asked.json()["errors"][0]["message_zh"]
+        unknown = await client.post(f"{API}/password-reset/request", json={"login": "nobody@example.cn"})
+        assert unknown.status_code == 503 and unknown.json()["code"] == "mail_unavailable"  # the same for everyone
+    assert await rows(settings.database_url, select(password_reset_tokens)) == []
+
+
 # ---- demo accounts -------------------------------------------------------------------------------
 
 

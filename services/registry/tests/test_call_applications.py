@@ -51,6 +51,8 @@ async def test_each_step_of_an_application_allowed_and_refused(stack: Stack) -> 
         submitted = await w.step(app, "submit", me)
         assert submitted.status_code == 200 and submitted.json()["state"] == "submitted", submitted.text
         _refused(await w.step(app, "submit", me), ["start_formal_check", "withdraw"])
+        assert submitted.json()["allowed_actions"] == ["withdraw"]
+        assert (await client.get(path, headers=w.city)).json()["allowed_actions"] == ["start_formal_check"]
         _refused(await client.patch(path, json={"summary": "x"}, headers={**me, **if_match(submitted)}), ["start_formal_check", "withdraw"])
         _refused(await w.step(app, "formal-check/pass", w.city), ["start_formal_check", "withdraw"])
 
@@ -71,7 +73,12 @@ async def test_each_step_of_an_application_allowed_and_refused(stack: Stack) -> 
         assert (await w.step(app, "submit", me)).json()["state"] == "submitted"
         assert (await w.step(app, "formal-check/start", w.city)).json()["state"] == "formal_check"
         passed = await w.step(app, "formal-check/pass", w.city)
-        assert passed.json()["state"] == "expert_review" and passed.json()["allowed_actions"] == ["shortlist", "reject", "withdraw"]
+        # allowed_actions are this caller's: the city decides, the applicant may only withdraw, the district has nothing left
+        assert passed.json()["state"] == "expert_review" and passed.json()["allowed_actions"] == ["shortlist", "reject"]
+        assert (await client.get(path, headers=me)).json()["allowed_actions"] == ["withdraw"]
+        assert (await client.get(path, headers=own_district)).json()["allowed_actions"] == []
+        assert (await client.get(f"{API}/calls/{call['id']}", headers=me)).json()["allowed_actions"] == []
+        assert (await client.get(f"{API}/calls/{call['id']}", headers=w.city)).json()["allowed_actions"] == ["close"]
         withdrawn = await w.step(app, "withdraw", me)
         assert withdrawn.json()["state"] == "withdrawn"
         _refused(await w.step(app, "withdraw", me), [])

@@ -15,7 +15,7 @@ from sihua_shared.tables import outbox
 from sihua_shared.testing.harness import Stack, service_client
 from tests.pipeline.helpers import rows
 
-from .selection_kit import API, World, if_match, install_clock
+from .selection_kit import API, World, call_body, if_match, install_clock
 
 WINDOW = {"opens_on": "2025-01-01", "closes_on": None}
 # Friday 26 September 2025: five working days run over the weekend's adjusted working day (Sunday 28 September) and
@@ -169,3 +169,37 @@ async def test_an_upheld_objection_rejects_and_a_tie_on_the_quota_line_is_not_pu
         final = await client.post(f"{API}/publicity/{call['id']}/finalise", headers={**w.city, **if_match(current)})
         assert final.status_code == 200 and final.json()["selected"] == [second["id"]] and len(final.json()["titles"]) == 1
         assert [i["status"] for i in (await client.get(f"{API}/publicity/{call['id']}")).json()["items"]] == ["rejected", "selected"]
+
+
+async def test_a_call_opens_on_its_day_and_a_dated_call_is_published_only_after_intake_closes(stack: Stack) -> None:
+    """Issue 10 §4: no call opens before its ``opens_on``; a dated call's publicity starts only once intake has closed."""
+    settings = await stack.settings("registry")
+    api = create_app(settings)
+    clock = install_clock(api, date(2025, 9, 15))
+    async with service_client(api) as client:
+        w = World(stack, client)
+        for _ in range(3):
+            await w.expert()
+        later = (await client.post(f"{API}/calls", headers=w.city, json=call_body(
+            window={"opens_on": "2025-09-16", "closes_on": None}, title="明日征集"))).json()
+        early = await client.post(f"{API}/calls/{later['id']}/open", headers={**w.city, **if_match_version(later)})
+        assert early.status_code == 409 and early.json()["code"] == "call_opens_later", early.text
+        assert (await client.get(f"{API}/calls/{later['id']}", headers=w.city)).json()["state"] == "draft"
+
+        dated = await w.open_call(window={"opens_on": "2025-09-01", "closes_on": "2025-09-30"}, title="限期征集")
+        await w.reviewed(dated, [90])
+        publish = f"{API}/calls/{dated['id']}/publicity"
+        clock.pin(date(2025, 9, 30))  # the last day still takes applications
+        refused = await client.post(publish, json={}, headers=w.city)
+        assert refused.status_code == 409 and refused.json()["code"] == "intake_not_closed", refused.text
+        current = (await client.get(f"{API}/calls/{dated['id']}", headers=w.city)).json()
+        closed = await client.post(f"{API}/calls/{dated['id']}/close", json={}, headers={**w.city, **if_match_version(current)})
+        assert closed.status_code == 200, closed.text
+        assert (await client.post(publish, json={}, headers=w.city)).status_code == 201
+        clock.pin(date(2025, 9, 16))
+        opened = await client.post(f"{API}/calls/{later['id']}/open", headers={**w.city, **if_match_version(later)})
+        assert opened.status_code == 200 and opened.json()["state"] == "open"
+
+
+def if_match_version(view: dict[str, Any]) -> dict[str, str]:
+    return {"If-Match": f'"{view["version"]}"'}

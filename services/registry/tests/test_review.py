@@ -32,9 +32,17 @@ async def test_panels_exclude_the_applicant_and_every_related_organisation_and_r
         eligible = [await w.expert(neutral), await w.expert(neutral), await w.expert(), await w.expert()]
         call = await w.open_call(experts_per_application=3)
         app = await w.in_review(call, applicant)
+        call_before = await client.get(f"{API}/calls/{call['id']}", headers=w.city)
+        app_before = await client.get(f"{API}/applications/{app['id']}", headers=w.city)
 
         assigned = await client.post(f"{API}/calls/{call['id']}/assignments", json={"seed": SEED}, headers=w.city)
         assert assigned.status_code == 200, assigned.text
+        # every change changes the ETag: the call records its seed, the application its panel
+        call_after = await client.get(f"{API}/calls/{call['id']}", headers=w.city)
+        assert call_after.headers["ETag"] != call_before.headers["ETag"]
+        assert call_after.json()["version"] == call_before.json()["version"] + 1
+        app_after = await client.get(f"{API}/applications/{app['id']}", headers=w.city)
+        assert app_after.headers["ETag"] != app_before.headers["ETag"]
         assert [a["id"] for a in assigned.json()] == [app["id"]]
         panel = await w.panel(app["id"])
         members = [m["expert_id"] for m in panel["members"]]

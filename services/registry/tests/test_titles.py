@@ -6,9 +6,13 @@ import io
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from registry.adapters.title_tables import titles
 from registry.main import create_app
 from registry.spec import SPEC
 from sihua_shared.contracts.evaluation import VERDICT_ISSUED
@@ -165,3 +169,76 @@ async def test_validity_is_read_on_the_business_date(stack: Stack) -> None:
             ("valid", last.isoformat(), 1, last.isoformat()),
             ("expired", (last + timedelta(days=1)).isoformat(), 0, (last + timedelta(days=1)).isoformat()),
         ]
+
+
+async def test_a_title_goes_to_a_kind_that_may_hold_it_once_within_the_programme_period(stack: Stack) -> None:
+    """Issue 10 §4: the jurisdiction says which kinds hold a key-platform or traction-unit title; one valid title of a
+    kind per organisation; ``valid_from`` within the programme period (Guangzhou 2024—2026); granted directly only by
+    a city officer; one title per application (a unique index)."""
+    settings = await stack.settings("registry", business_date=DAY)
+    city = stack.issuer.headers(["city_officer"])
+    async with service_client(create_app(settings)) as client:
+        async def org(kind: str, n: int) -> str:
+            created = await client.post("/api/registry/v1/organisations", headers=city,
+                                        json={"uscc": make_uscc(200 + n), "name": f"称号规则单位{n}", "kind": kind})
+            assert created.status_code == 201, created.text
+            return str(created.json()["id"])
+
+        async def grant(org_id: str, kind: str, day: date = DAY, headers: dict[str, str] = city) -> Any:
+            return await client.post(TITLES, headers=headers, json={"organisation_id": org_id, "kind": kind, "valid_from": day.isoformat()})
+
+        platform, enterprise, third = await org("platform", 1), await org("enterprise", 2), await org("third_party", 3)
+        for holder, kind in ((enterprise, "key_platform"), (third, "traction_unit")):
+            refused = await grant(holder, kind)
+            assert refused.status_code == 422 and refused.json()["code"] == "organisation_not_eligible", refused.text
+            assert refused.json()["errors"][0]["field"] == "body.organisation_id"
+        assert (await grant(enterprise, "traction_unit")).status_code == 201  # S2 三(一): an enterprise may lead
+        district = stack.issuer.headers(["district_officer"], district="huangpu")
+        assert (await grant(platform, "key_platform", headers=district)).status_code == 403
+
+        for day in (date(2023, 12, 31), date(2027, 1, 1)):
+            outside = await grant(platform, "key_platform", day)
+            assert outside.status_code == 422 and outside.json()["code"] == "valid_from_outside_programme", outside.text
+            assert outside.json()["errors"][0]["field"] == "body.valid_from"
+
+        first = await grant(platform, "key_platform")
+        assert first.status_code == 201
+        second = await grant(platform, "key_platform", DAY + timedelta(days=30))
+        assert second.status_code == 409 and second.json()["code"] == "title_already_held"
+        revoke = f"{TITLES}/{first.json()['id']}/revoke"
+        revoked = await client.post(revoke, json={"reason": "主动退出"}, headers={**city, "If-Match": '"1"'})
+        assert revoked.status_code == 200
+        assert (await grant(platform, "key_platform")).status_code == 201  # revoked today: it may hold a new one
+
+    engine = create_async_engine(settings.database_url)
+    try:
+        row = {"kind": "key_platform", "name_zh": "称", "organisation_id": platform, "application_id": "a" * 36,
+               "valid_from": DAY, "valid_until": DAY + timedelta(days=1)}
+        with pytest.raises(IntegrityError):
+            async with engine.begin() as connection:
+                await connection.execute(titles.insert(), [{**row, "id": f"t{n}", "number": f"X-{n}"} for n in range(2)])
+    finally:
+        await engine.dispose()
+
+
+async def test_a_failing_verdict_revokes_a_traction_unit_s_title_as_it_does_a_platform_s(stack: Stack) -> None:
+    """S2 五(五) adjusts the traction-unit list dynamically: the registry reads a failing verdict on a traction unit's
+    title as on a platform's (S0 二(六)) and revokes it, whatever kind of organisation holds it."""
+    settings = await stack.settings("registry", business_date=DAY)
+    city = stack.issuer.headers(["city_officer"])
+    async with service_client(create_app(settings)) as client:
+        uscc = make_uscc(230)
+        created = await client.post("/api/registry/v1/organisations", headers=city,
+                                    json={"uscc": uscc, "name": "牵引单位龙头企业", "kind": "enterprise"})
+        body = {"organisation_id": created.json()["id"], "kind": "traction_unit", "valid_from": DAY.isoformat()}
+        title = (await client.post(TITLES, headers=city, json=body)).json()
+        async with running_worker(SPEC, settings):
+            await _verdict(stack, title, uscc, failed=True)
+
+            async def revoked() -> Any:
+                found = (await client.get(f"{TITLES}/{title['id']}", headers=city)).json()
+                return found if found["revoked_by"] == "evaluation" else None
+
+            found = await eventually(revoked)
+        assert (found["kind"], found["revoked_on"]) == ("traction_unit", DAY.isoformat())
+        assert (await client.get(f"{TITLES}/verify/{title['number']}")).json()["status"] == "revoked"

@@ -28,6 +28,7 @@ class Kind(StrEnum):
     TOO_LARGE = "too_large"  # a file or body exceeds its limit (413)
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # (415)
     TOO_MANY_REQUESTS = "too_many_requests"  # throttled; ``details["retry_after"]`` in seconds (429)
+    UNAVAILABLE = "unavailable"  # what it needs is not configured or not reachable, e.g. no mail server (503)
 
 
 @dataclass(frozen=True, slots=True)

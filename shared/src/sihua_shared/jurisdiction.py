@@ -71,7 +71,26 @@ class TitleConfig(_Frozen):
     number_code: str = Field(pattern=r"^[A-Z]{1,6}$", description="the kind's part of the title number, e.g. KP")
     validity_months: int | None = Field(default=None, ge=1, description="None: valid until revoked")
     annual_quota: int | None = Field(default=None, ge=1, description="most titles granted per year, where a policy caps it")
+    holders: tuple[Code, ...] = Field(default=(), description="the kinds of organisation that may hold it (and apply for it); "
+                                                              "empty: any kind")
     source: str = ""
+
+
+class ProgrammePeriod(_Frozen):
+    """The period the programme runs (S2: 2024—2026): a title comes into force within it (``starts_on`` None: unstated)."""
+
+    starts_on: date | None = None
+    ends_on: date
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ProgrammePeriod:
+        if self.starts_on is not None and self.starts_on > self.ends_on:
+            raise ValueError("programme_period: starts_on is after ends_on")
+        return self
+
+    def contains(self, day: date) -> bool:
+        return (self.starts_on is None or self.starts_on <= day) and day <= self.ends_on
 
 
 class PolicyDocument(_Frozen):
@@ -109,6 +128,7 @@ class Jurisdiction(_Frozen):
     title_number_prefix: str = Field(pattern=r"^[A-Z][A-Z0-9]{0,9}$")
     title_number_format: str = "{prefix}-{code}-{year}-{seq:04d}"
     publicity_working_days: int = Field(default=5, ge=1, le=60)
+    programme_period: ProgrammePeriod | None = None
     policies: tuple[PolicyDocument, ...] = ()
     targets: tuple[ProgrammeTarget, ...] = ()
 

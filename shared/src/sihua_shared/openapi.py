@@ -50,6 +50,7 @@ _WHY = {
     422: "输入无效 / a field is not valid; `errors` names each field path",
     428: "缺少 If-Match / send If-Match with the resource's ETag",
     429: "请求过于频繁 / too many requests; try again later",
+    503: "暂不可用 / a service this needs is not configured or not reachable",
 }
 
 _IF_MATCH = {

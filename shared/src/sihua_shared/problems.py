@@ -164,6 +164,7 @@ STATUS: dict[Kind, int] = {
     Kind.TOO_LARGE: 413,
     Kind.UNSUPPORTED_MEDIA_TYPE: 415,
     Kind.TOO_MANY_REQUESTS: 429,
+    Kind.UNAVAILABLE: 503,
 }
 
 # Members of the problem document itself; a detail of the same name never overwrites them.

@@ -10,6 +10,7 @@ from sihua_shared.app import build_app
 from sihua_shared.keys import SigningKey
 from sihua_shared.settings import Settings, load_settings
 
+from .adapters.mailer import log_mail_state
 from .api.jwks import router as jwks_router
 from .spec import SPEC
 
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def keep_key(app: FastAPI, _: object) -> None:
         app.state.signing_key = SigningKey.load_or_create(settings.service_data_dir / "keys")
+        log_mail_state(settings)
 
     app = build_app(SPEC, settings, on_startup=keep_key, local_jwks=_own_keys)
     app.include_router(jwks_router)  # at the root: /.well-known/jwks.json

@@ -12,6 +12,18 @@ from sihua_shared.settings import Settings
 log = get_logger("registry.mailer")
 
 
+def mail_configured(settings: Settings) -> bool:
+    return bool(settings.smtp_host)
+
+
+def log_mail_state(settings: Settings) -> None:
+    """Say at start-up whether mail goes out: without a server, password reset answers that it is unavailable."""
+    if mail_configured(settings):
+        log.info("mail.on", smtp_host=settings.smtp_host, smtp_port=settings.smtp_port)
+    else:
+        log.warning("mail.off", reason="SIHUA_SMTP_HOST is not set: no mail is sent and password reset is unavailable")
+
+
 def _send(settings: Settings, message: EmailMessage) -> None:
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
         smtp.send_message(message)
@@ -19,7 +31,7 @@ def _send(settings: Settings, message: EmailMessage) -> None:
 
 async def send_mail(settings: Settings, to: str, subject: str, text: str) -> bool:
     """Send a plain-text UTF-8 mail; failures are logged, never raised (the caller has already answered)."""
-    if not settings.smtp_host:
+    if not mail_configured(settings):
         log.warning("mail.not_configured", to=to, subject=subject)
         return False
     message = EmailMessage()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, DateTime, Integer, PrimaryKeyConstraint, String, Table, func
+from sqlalchemy import Column, Date, DateTime, Index, Integer, PrimaryKeyConstraint, String, Table, func
 
 from .tables import metadata
 
@@ -24,6 +24,7 @@ titles = Table(
     Column("revocation_cycle_id", String(100)),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("uq_titles_application_id", "application_id", unique=True),  # one title per application (NULL: granted directly)
 )
 
 title_sequences = Table(

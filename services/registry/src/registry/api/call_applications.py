@@ -93,7 +93,7 @@ class ApplicationOut(BaseModel):
     content: dict[str, Any]
     state: str
     state_zh: str
-    allowed_actions: list[str] = Field(description="the state machine's next steps (who may take them is checked per step)")
+    allowed_actions: list[str] = Field(description="the next steps of the state machine that this caller may take")
     return_reasons: list[str] | None
     submitted_at: datetime | None
     final_score: Decimal | None
@@ -119,8 +119,8 @@ async def create(
     async def make() -> tuple[dict[str, Any], dict[str, str]]:
         async with runtime.uow() as session:
             call = await visible_call(session, actor, call_id)
-            row = await create_application(session, actor, call, body.model_dump(), on=on)
-        view = ApplicationOut.model_validate(application_view(row)).model_dump(mode="json")
+            row = await create_application(session, actor, call, body.model_dump(), on=on, jurisdiction=runtime.jurisdiction)
+        view = ApplicationOut.model_validate(application_view(row, actor)).model_dump(mode="json")
         return view, {"Location": f"/api/registry/v1/applications/{row['id']}", "ETag": etag_for(row["version"])}
 
     return await runtime.idempotency.run(request, f"application:{actor.id}", make)
@@ -135,7 +135,7 @@ async def index(
 ) -> dict[str, Any]:
     async with runtime.uow() as session:
         rows, total = await list_applications(session, actor, limit=params.limit, offset=params.offset, call_id=call_id, state=state)
-    return page(ApplicationOut, [application_view(r) for r in rows], total, params.limit, params.offset)
+    return page(ApplicationOut, [application_view(r, actor) for r in rows], total, params.limit, params.offset)
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut, summary="查看申报 / Get an application",
@@ -144,7 +144,7 @@ async def read(application_id: Uuid, actor: Actor = Depends(current_actor), runt
     async with runtime.uow() as session:
         row = await find_application(session, application_id)
         await ensure_may_see(session, actor, row)
-    return answer(ApplicationOut, application_view(row))
+    return answer(ApplicationOut, application_view(row, actor))
 
 
 Step = Callable[[AsyncSession, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -159,7 +159,7 @@ async def _step(request: Request, runtime: Runtime, actor: Actor, application_id
         may_act(actor, row)
         check_if_match(request, row["version"])
         row = await step(session, row)
-    return answer(ApplicationOut, application_view(row))
+    return answer(ApplicationOut, application_view(row, actor))
 
 
 @router.patch("/applications/{application_id}", response_model=ApplicationOut, summary="修改申报 / Edit an application",

@@ -145,7 +145,7 @@ async def create(body: CallIn, request: Request, actor: Actor = OfficerOnly, run
     async def make() -> tuple[dict[str, Any], dict[str, str]]:
         async with runtime.uow() as session:
             row = await create_call(session, actor, body.model_dump(), runtime.jurisdiction)
-        view = CallOut.model_validate(call_view(row)).model_dump(mode="json")
+        view = CallOut.model_validate(call_view(row, actor)).model_dump(mode="json")
         return view, {"Location": f"{request.url.path}/{row['id']}", "ETag": etag_for(row["version"])}
 
     return await runtime.idempotency.run(request, f"call:{actor.id}", make)
@@ -158,7 +158,7 @@ async def open_calls(
 ) -> dict[str, Any]:
     async with runtime.uow() as session:
         rows, total = await list_calls(session, None, limit=params.limit, offset=params.offset, open_on=on)
-    return page(CallOut, [call_view(r) for r in rows], total, params.limit, params.offset)
+    return page(CallOut, [call_view(r, None) for r in rows], total, params.limit, params.offset)
 
 
 @router.get("/calls", response_model=Page[CallOut], summary="征集列表 / List calls",
@@ -169,7 +169,7 @@ async def index(
 ) -> dict[str, Any]:
     async with runtime.uow() as session:
         rows, total = await list_calls(session, actor, limit=params.limit, offset=params.offset, state=state, kind=kind)
-    return page(CallOut, [call_view(r) for r in rows], total, params.limit, params.offset)
+    return page(CallOut, [call_view(r, actor) for r in rows], total, params.limit, params.offset)
 
 
 @router.get("/calls/{call_id}", response_model=CallOut, summary="查看征集 / Get a call",
@@ -177,7 +177,7 @@ async def index(
 async def read(call_id: Uuid, actor: Actor = Depends(current_actor), runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         row = await visible_call(session, actor, call_id)
-    return answer(CallOut, call_view(row))
+    return answer(CallOut, call_view(row, actor))
 
 
 @router.patch("/calls/{call_id}", response_model=CallOut, summary="修改征集 / Edit a draft call",
@@ -188,17 +188,18 @@ async def edit(call_id: Uuid, body: CallPatch, request: Request, actor: Actor = 
         before = await find_call(session, call_id, lock=True)
         check_if_match(request, before["version"])
         row = await edit_call(session, actor, before, body.model_dump(exclude_unset=True), runtime.jurisdiction)
-    return answer(CallOut, call_view(row))
+    return answer(CallOut, call_view(row, actor))
 
 
 @router.post("/calls/{call_id}/open", response_model=CallOut, summary="发布征集 / Open a call",
              description="A city officer opens a draft for applications (send If-Match). Publishes `call.opened`.")
-async def open_(call_id: Uuid, request: Request, actor: Actor = OfficerOnly, runtime: Runtime = Depends(get_runtime)) -> Response:
+async def open_(call_id: Uuid, request: Request, actor: Actor = OfficerOnly, on: date = Depends(business_day),
+                runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         before = await find_call(session, call_id, lock=True)
         check_if_match(request, before["version"])
-        row = await open_call(session, actor, before)
-    return answer(CallOut, call_view(row))
+        row = await open_call(session, actor, before, on=on)
+    return answer(CallOut, call_view(row, actor))
 
 
 @router.post("/calls/{call_id}/close", response_model=CallOut, summary="截止征集 / Close a call",
@@ -212,4 +213,4 @@ async def close(
         before = await find_call(session, call_id, lock=True)
         check_if_match(request, before["version"])
         row = await close_call(session, actor, before, on=on, reason=body.reason if body else "")
-    return answer(CallOut, call_view(row))
+    return answer(CallOut, call_view(row, actor))

@@ -12,7 +12,7 @@ from sihua_shared.inputs import Text
 from sihua_shared.runtime import Runtime, get_runtime
 from sihua_shared.settings import Settings
 
-from ..adapters.mailer import send_mail
+from ..adapters.mailer import mail_configured, send_mail
 from ..application.password_reset import ResetMail, confirm_password_reset, request_password_reset, reset_mail_text
 
 router = APIRouter(prefix="/password-reset", tags=["auth 认证"])
@@ -50,15 +50,17 @@ async def _send_links(settings: Settings, mails: list[ResetMail]) -> None:
     summary="申请重置密码 / Ask for a password-reset link",
     description=(
         "Sends a one-time link (valid for 60 minutes) to the e-mail address of the account named by "
-        "`login` (username or e-mail). Always answers 202, whether or not such an account exists."
+        "`login` (username or e-mail). Always answers 202, whether or not such an account exists. Without a mail "
+        "server configured it answers 503 `mail_unavailable` and sends nothing."
     ),
     response_model=Accepted,
+    responses={503: {"description": "邮件服务未配置 / no mail server is configured: reset is unavailable (`mail_unavailable`)"}},
 )
 async def request_reset(
     body: ResetRequestIn, background: BackgroundTasks, runtime: Runtime = Depends(get_runtime)
 ) -> Accepted:
     async with runtime.uow() as session:
-        mails = await request_password_reset(session, body.login)
+        mails = await request_password_reset(session, body.login, mail_configured=mail_configured(runtime.settings))
     # Sent after the answer, so that its timing does not tell whether the account exists.
     background.add_task(_send_links, runtime.settings, mails)
     return Accepted(

@@ -123,7 +123,7 @@ async def assign_all(call_id: Uuid, body: AssignIn, actor: Actor = Officer, on: 
     async with runtime.uow() as session:
         call = await find_call(session, call_id, lock=True)
         rows = await assign_call(session, actor, call, on=on, due_on=body.due_on, seed=body.seed)
-    return [ApplicationOut.model_validate(application_view(r)).model_dump(mode="json") for r in rows]
+    return [ApplicationOut.model_validate(application_view(r, actor)).model_dump(mode="json") for r in rows]
 
 
 @router.post("/applications/{application_id}/assignment", response_model=ApplicationOut, summary="为单个申报分配专家 / Assign one panel",
@@ -137,7 +137,7 @@ async def assign_one(application_id: Uuid, body: AssignIn, request: Request, act
         application = await find_application(session, application_id, lock=True)
         check_if_match(request, application["version"])
         row = await assign_application(session, actor, call, application, on=on, due_on=body.due_on, seed=body.seed)
-    return answer(ApplicationOut, application_view(row))
+    return answer(ApplicationOut, application_view(row, actor))
 
 
 @router.get("/applications/{application_id}/panel", summary="评审组 / The panel",
@@ -164,7 +164,7 @@ async def recuse_route(application_id: Uuid, body: TextIn, request: Request, act
         check_if_match(request, application["version"], required=False)
         call = await find_call(session, application["call_id"])
         row = await recuse(session, actor, call, application, reason=body.text, on=on)
-    return answer(ApplicationOut, application_view(row))
+    return answer(ApplicationOut, application_view(row, actor))
 
 
 @router.put("/applications/{application_id}/scores", response_model=ApplicationOut, summary="提交评分 / Score an application",
@@ -176,7 +176,7 @@ async def score(application_id: Uuid, body: ScoresIn, actor: Actor = ExpertOnly,
         await ensure_may_see(session, actor, application)
         call = await find_call(session, application["call_id"])
         row = await submit_scores(session, actor, call, application, scores=body.scores, comments=body.comments)
-    return answer(ApplicationOut, application_view(row))
+    return answer(ApplicationOut, application_view(row, actor))
 
 
 @router.post("/applications/{application_id}/chair-confirmation", response_model=ApplicationOut,
@@ -188,4 +188,4 @@ async def chair_confirm(application_id: Uuid, body: TextIn, actor: Actor = Exper
         application = await find_application(session, application_id, lock=True)
         await ensure_may_see(session, actor, application)
         row = await confirm_as_chair(session, actor, application, comment=body.text)
-    return answer(ApplicationOut, application_view(row))
+    return answer(ApplicationOut, application_view(row, actor))

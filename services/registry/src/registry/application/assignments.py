@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
@@ -50,7 +50,9 @@ async def _call_seed(session: AsyncSession, actor: Actor, call: Mapping[str, Any
                            field="body.seed", seed=str(call["assignment_seed"]))
         return int(call["assignment_seed"])
     seed = wanted if wanted is not None else secrets.randbits(62)
-    await session.execute(update(calls).where(calls.c.id == call["id"]).values(assignment_seed=seed))
+    # the call changes, so its version (and ETag) does
+    await session.execute(update(calls).where(calls.c.id == call["id"])
+                          .values(assignment_seed=seed, version=calls.c.version + 1, updated_at=func.now()))
     await audit(session, actor, "call.record_seed", "call", call["id"], after={"assignment_seed": seed})
     return seed
 

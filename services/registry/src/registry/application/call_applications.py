@@ -19,37 +19,33 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.access_sql import where
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.errors import DomainError, TransitionNotAllowed, conflict, forbidden, not_found
+from sihua_shared.errors import TransitionNotAllowed, conflict, forbidden, not_found
+from sihua_shared.jurisdiction import Jurisdiction
 
 from ..adapters.call_tables import applications
 from ..adapters.tables import organisations
 from ..domain import access as policy
 from ..domain.call_application_state import EDITABLE_STATES, ApplicationState, allowed_actions
 from ..domain.call_state import CallState
-from ..domain.calls import CallKind
+from ..domain.titles import check_holder_kind
 from .access import APPLICATION_COLUMNS, application_resource, ensure, owned_resource
 from .deadlines import schedule_intake_reminders
 
-# S2 三(一): traction units are 行业龙头企业 or integrators, so an enterprise may apply to a traction-unit call;
-# the other calls are for service providers. Agencies never apply.
-_ELIGIBLE_KINDS: dict[str, frozenset[str]] = {
-    CallKind.KEY_PLATFORM.value: frozenset({"platform", "traction_unit", "diagnosis_provider", "third_party"}),
-    CallKind.TRACTION_UNIT.value: frozenset({"enterprise", "platform", "traction_unit", "diagnosis_provider"}),
-    CallKind.DIAGNOSIS_PROVIDER.value: frozenset({"platform", "traction_unit", "diagnosis_provider", "third_party"}),
-    CallKind.THIRD_PARTY.value: frozenset({"third_party", "platform"}),
-}
 EDITABLE = ("title", "summary", "fields", "content")
 _WITH_ORG = (applications, organisations.c.name.label("organisation_name"), organisations.c.uscc,
              organisations.c.district)
 
 
-def application_view(row: Mapping[str, Any]) -> dict[str, Any]:
+def application_view(row: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
+    """The application as ``actor`` reads it: ``allowed_actions`` are the state machine's next steps this caller may take."""
     state = ApplicationState(row["state"])
+    resource = owned_resource(row)
+    mine = [a.value for a in allowed_actions(state) if policy.application_step(actor, a).admits(resource)]
     view = {name: row.get(name) for name in (
         "id", "call_id", "organisation_id", "organisation_name", "uscc", "district", "title", "summary", "fields", "content",
         "return_reasons", "submitted_at", "final_score", "score_spread", "needs_chair_review", "chair_confirmed_at", "rank",
         "publicity_id", "decided_on", "version", "created_at", "updated_at")}
-    view.update(state=state.value, state_zh=state.label_zh, allowed_actions=[a.value for a in allowed_actions(state)])
+    view.update(state=state.value, state_zh=state.label_zh, allowed_actions=mine)
     return view
 
 
@@ -92,6 +88,7 @@ def ensure_editable(row: Mapping[str, Any]) -> None:
 
 async def create_application(
     session: AsyncSession, actor: Actor, call: Mapping[str, Any], content: Mapping[str, Any], *, on: date,
+    jurisdiction: Jurisdiction,
 ) -> dict[str, Any]:
     """A draft for the actor's organisation; one live application per organisation and call. The applicant is reminded
     before a dated call closes while the application is not submitted (``deadlines``)."""
@@ -102,9 +99,9 @@ async def create_application(
     organisation = (await session.execute(select(organisations).where(organisations.c.id == actor.org))).mappings().first()
     if organisation is None:
         raise not_found("organisation", str(actor.org))
-    if organisation["kind"] not in _ELIGIBLE_KINDS[call["kind"]]:
-        raise DomainError("organisation_not_eligible", "本单位类型不能申报此类征集", "this kind of organisation cannot apply",
-                          field="organisation", detail=f"an organisation of kind {organisation['kind']} cannot apply to this call")
+    # who may apply is who may hold the call's title (the jurisdiction's ``holders``; S2 三(一) lets an enterprise be a
+    # traction unit); agencies never apply
+    check_holder_kind(jurisdiction, call["kind"], organisation["kind"])
     values = {"id": str(uuid.uuid4()), "call_id": call["id"], "organisation_id": actor.org, "state": ApplicationState.DRAFT.value,
               "created_by": actor.id, "version": 1, **{k: content[k] for k in EDITABLE if k in content}}
     statement = pg_insert(applications).values(**values).on_conflict_do_nothing().returning(applications.c.id)
@@ -113,7 +110,7 @@ async def create_application(
         raise conflict("application_exists", "本单位已有该征集的有效申报", "your organisation already has a live application to this call",
                        field="path.call_id")
     row = await find_application(session, values["id"])
-    await audit(session, actor, "application.create", "application", row["id"], after=application_view(row))
+    await audit(session, actor, "application.create", "application", row["id"], after=application_view(row, actor))
     await schedule_intake_reminders(session, call, row, on=on)
     return row
 
@@ -125,8 +122,8 @@ async def store_application(
     await session.execute(update(applications).where(applications.c.id == before["id"])
                           .values(**values, version=before["version"] + 1, updated_at=func.now()))
     row = await find_application(session, before["id"])
-    after = application_view(row) | ({"panel": row["panel"]} if "panel" in values else {})
-    await audit(session, actor, action, "application", before["id"], before=application_view(before), after=after)
+    after = application_view(row, actor) | ({"panel": row["panel"]} if "panel" in values else {})
+    await audit(session, actor, action, "application", before["id"], before=application_view(before, actor), after=after)
     return row
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.contracts.registry import CALL_CLOSED, CALL_OPENED, CallClosed, CallOpened
-from sihua_shared.errors import DomainError, not_found
+from sihua_shared.errors import DomainError, Kind, not_found
 from sihua_shared.jurisdiction import Jurisdiction
 from sihua_shared.outbox import record_event
 
@@ -90,10 +90,12 @@ def call_rubric(row: Mapping[str, Any]) -> Rubric:
     return rubric_from_rows(row["rubric"])
 
 
-def call_view(row: Mapping[str, Any]) -> dict[str, Any]:
+def call_view(row: Mapping[str, Any], actor: Actor | None) -> dict[str, Any]:
+    """The call as ``actor`` (None: the public) reads it: ``allowed_actions`` are the steps this caller may take."""
     view = as_spec(row)
     state = CallState(row["state"])
-    view.update(id=row["id"], state=state.value, state_zh=state.label_zh, allowed_actions=[a.value for a in call_actions(state)],
+    mine = [a.value for a in call_actions(state) if actor is not None and policy.call_step(actor, a)]
+    view.update(id=row["id"], state=state.value, state_zh=state.label_zh, allowed_actions=mine,
                 assignment_seed=row["assignment_seed"], version=row["version"], created_at=row["created_at"],
                 updated_at=row["updated_at"])
     return view
@@ -147,8 +149,13 @@ def _transition(row: Mapping[str, Any], action: CallAction) -> CallState:
         raise exc.at("body") from exc
 
 
-async def open_call(session: AsyncSession, actor: Actor, before: dict[str, Any]) -> dict[str, Any]:
+async def open_call(session: AsyncSession, actor: Actor, before: dict[str, Any], *, on: date) -> dict[str, Any]:
+    """Publish a draft on or after its ``opens_on`` (the business date ``on``, in the jurisdiction's time zone)."""
     state = _transition(before, CallAction.OPEN)
+    if on < before["opens_on"]:
+        raise DomainError("call_opens_later", f"该征集定于{before['opens_on'].isoformat()}开始，不能提前发布",
+                          f"the call opens on {before['opens_on'].isoformat()}, not before", field="window.opens_on",
+                          kind=Kind.CONFLICT, details={"opens_on": before["opens_on"].isoformat()})
     row = await _store(session, actor, before, "call.open", state=state.value)
     payload = CallOpened(
         call_id=row["id"], kind=row["kind"], category=row["category"], sector=row["sector"], title=row["title"],

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.clock import now_utc
-from sihua_shared.errors import DomainError, invalid
+from sihua_shared.errors import DomainError, Kind, invalid
 
 from ..adapters.account_tables import accounts, password_reset_tokens
 from .accounts import account_actor, account_view, find_account, normalise_username, revoke_account_sessions
@@ -38,8 +38,19 @@ class ResetMail:
     token: str
 
 
-async def request_password_reset(session: AsyncSession, login: str) -> list[ResetMail]:
-    """One-time tokens for the active accounts named by ``login`` (a username or an e-mail address)."""
+def mail_unavailable() -> DomainError:
+    return DomainError("mail_unavailable", "邮件服务未配置，暂不能通过邮件重置密码，请联系管理员",
+                       "password reset is unavailable: no mail server is configured; ask an administrator",
+                       kind=Kind.UNAVAILABLE)
+
+
+async def request_password_reset(session: AsyncSession, login: str, *, mail_configured: bool) -> list[ResetMail]:
+    """One-time tokens for the active accounts named by ``login`` (a username or an e-mail address).
+
+    Without a mail server no link could reach anyone: the request is refused (``mail_unavailable``) and nothing is stored.
+    """
+    if not mail_configured:
+        raise mail_unavailable()
     now = now_utc()
     wanted = normalise_username(login)
     found = await session.execute(

@@ -27,6 +27,7 @@ from sihua_shared.outbox import record_event
 
 from ..adapters.call_tables import applications, objections, publicities
 from ..domain.call_application_state import ApplicationAction, ApplicationState
+from ..domain.call_state import CallState
 from ..domain.ranking import CutOutcome
 from .call_application_actions import next_state
 from .call_applications import find_application, store_application
@@ -66,6 +67,9 @@ async def latest_publicity(session: AsyncSession, call_id: str, *, lock: bool = 
 async def publish_result(
     session: AsyncSession, actor: Actor, call: Mapping[str, Any], *, on: date, jurisdiction: Jurisdiction, working_days: int | None,
 ) -> dict[str, Any]:
+    if call["closes_on"] is not None and call["state"] != CallState.CLOSED.value and on <= call["closes_on"]:
+        raise conflict("intake_not_closed", "限期征集须在征集截止后才能公示", "a dated call's results are published after intake closes",
+                       closes_on=call["closes_on"].isoformat())
     if await running_publicity(session, call["id"]) is not None:
         raise conflict("publicity_running", "本征集已有正在公示的结果", "a publicity of this call is already running")
     cut = await current_cut(session, call)

@@ -18,7 +18,7 @@ from sihua_shared.clock import business_clock
 from sihua_shared.consumer import PermanentError, Reaction, Subscription
 from sihua_shared.contracts.evaluation import VERDICT_ISSUED, VerdictIssued
 from sihua_shared.contracts.registry import TITLE_GRANTED, TITLE_REVOKED, TitleGranted, TitleRevoked
-from sihua_shared.errors import DomainError, Kind, not_found
+from sihua_shared.errors import DomainError, Kind, forbidden, not_found
 from sihua_shared.events import CloudEvent
 from sihua_shared.jurisdiction import Jurisdiction
 from sihua_shared.logging import get_logger
@@ -28,8 +28,9 @@ from ..adapters.tables import organisations
 from ..adapters.title_tables import title_sequences, titles
 from ..domain import access as policy
 from ..domain.access import DISTRICT, ORGANISATION
-from ..domain.titles import Title, grant_title
+from ..domain.titles import Title, check_holder_kind, check_in_programme, check_one_valid_title, grant_title, validity_window
 from .access import TITLE_COLUMNS, ensure
+from .calls import find_call
 
 log = get_logger("registry.titles")
 
@@ -52,8 +53,9 @@ async def _next_sequence(session: AsyncSession, kind: str, year: int) -> int:
     return int((await session.execute(statement)).scalar_one())
 
 
-async def _organisation(session: AsyncSession, organisation_id: str) -> dict[str, Any]:
-    row = (await session.execute(select(organisations).where(organisations.c.id == organisation_id))).mappings().first()
+async def _organisation(session: AsyncSession, organisation_id: str, *, lock: bool = False) -> dict[str, Any]:
+    query = select(organisations).where(organisations.c.id == organisation_id)
+    row = (await session.execute(query.with_for_update() if lock else query)).mappings().first()
     if row is None:
         raise not_found("organisation", organisation_id)
     return dict(row)
@@ -70,24 +72,42 @@ async def grant_title_to(
     call_id: str | None = None,
     application_id: str | None = None,
 ) -> dict[str, Any]:
-    """Grant the jurisdiction's title of ``kind`` (number, name and validity from its configuration)."""
-    organisation = await _organisation(session, organisation_id)
+    """Grant the jurisdiction's title of ``kind`` (number, name and validity from its configuration): through a call of
+    that kind, or directly by a city officer; to an organisation of a kind that may hold it and holds no valid title of
+    the kind; in force from a day within the programme period. The holder's row is locked, so two grants never race."""
+    if call_id is None and not actor.is_city:
+        raise forbidden("只有市级主管部门可以直接授予称号", "only a city officer grants a title directly")
+    try:
+        check_in_programme(jurisdiction, valid_from)
+    except DomainError as exc:
+        raise exc.at("body") from exc
+    call = None if call_id is None else await find_call(session, call_id)
+    organisation = await _organisation(session, organisation_id, lock=True)
+    try:
+        if call is not None and call["kind"] != kind:
+            raise DomainError("call_kind_mismatch", "征集类型与称号类型不符", f"the call does not grant {kind} titles", field="kind")
+        check_holder_kind(jurisdiction, kind, organisation["kind"])
+        start, until = validity_window(jurisdiction, kind, valid_from)
+        if until is None:
+            raise DomainError("title_without_validity", "该称号未配置有效期", "the title kind has no validity period configured",
+                              field="kind", detail=f"the jurisdiction gives {kind} titles no validity period")
+        held = await session.execute(select(titles).where(titles.c.organisation_id == organisation_id, titles.c.kind == kind))
+        check_one_valid_title(Title("", kind, "", organisation_id, start, until), [as_domain(dict(r)) for r in held.mappings()])
+    except DomainError as exc:
+        raise exc.at("body") from exc
     sequence = await _next_sequence(session, kind, valid_from.year)
     title = grant_title(jurisdiction, kind, organisation_id, year=valid_from.year, sequence=sequence, valid_from=valid_from)
-    if title.valid_until is None:
-        raise DomainError("title_without_validity", "该称号未配置有效期", "the title kind has no validity period configured", field="kind",
-                          detail=f"the jurisdiction gives {kind} titles no validity period")
     title_id = str(uuid.uuid4())
     row: dict[str, Any] = {
         "id": title_id, "number": title.number, "kind": kind, "name_zh": title.name_zh,
         "organisation_id": organisation_id, "call_id": call_id, "application_id": application_id,
-        "valid_from": title.valid_from, "valid_until": title.valid_until, "version": 1,
+        "valid_from": title.valid_from, "valid_until": until, "version": 1,
     }
     await session.execute(titles.insert().values(**row))
     payload = TitleGranted(
         title_id=row["id"], title_number=title.number, kind=kind, name_zh=title.name_zh,  # type: ignore[arg-type]
         organisation_id=organisation_id, uscc=organisation["uscc"], call_id=call_id, application_id=application_id,
-        valid_from=title.valid_from, valid_until=title.valid_until,
+        valid_from=title.valid_from, valid_until=until,
     )
     await record_event(session, TITLE_GRANTED, payload, subject=title_id, aggregate_version=1)
     await audit(session, actor, "title.grant", "title", title_id, after=row)

@@ -15,6 +15,8 @@ from sihua_shared.access import in_charge as in_charge
 from sihua_shared.access import own as own
 from sihua_shared.actor import ROLES, Actor
 
+from .call_application_state import APPLICANT_ACTIONS
+
 # Attributes a resource is described by (the keys of the dicts ``Scope.admits`` reads and the SQL maps).
 ORGANISATION = "organisation"  # the owning organisation's id
 DISTRICT = "district"  # the owning organisation's district
@@ -71,6 +73,25 @@ def applications(actor: Actor) -> Scope:
 def applicant(actor: Actor) -> Scope:
     """Who acts on an application as its applicant: the applying organisation's enterprise or provider accounts."""
     return own(actor, *APPLICANT_ROLES)
+
+
+# Who takes which step of an application (the routes check the same): the applicant its own steps (``APPLICANT_ACTIONS``),
+# the officials in charge the formal check, the city the decision (shortlist, select, reject).
+FORMAL_CHECK_STEPS = frozenset({"start_formal_check", "pass_formal_check", "return_for_revision"})
+
+
+def application_step(actor: Actor, action: str) -> Scope:
+    """The applications on which ``actor`` may take the step ``action``."""
+    if action in APPLICANT_ACTIONS:
+        return applicant(actor)
+    if action in FORMAL_CHECK_STEPS:
+        return in_charge(actor)
+    return EVERYTHING if actor.is_city else NOTHING
+
+
+def call_step(actor: Actor, action: str) -> bool:
+    """Editing, opening and closing a call are the city's."""
+    return actor.is_city
 
 
 def may_apply(actor: Actor) -> bool:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sihua_shared.errors import DomainError
+from sihua_shared.errors import DomainError, Kind
 from sihua_shared.jurisdiction import Jurisdiction, TitleConfig
 
 
@@ -218,3 +219,46 @@ def grant_title(
         valid_from=start,
         valid_until=until,
     )
+
+
+def check_in_programme(jurisdiction: Jurisdiction, valid_from: date) -> None:
+    """A title comes into force within the programme period the jurisdiction configures (Guangzhou: 2024—2026)."""
+    period = jurisdiction.programme_period
+    if period is not None and not period.contains(valid_from):
+        since = period.starts_on.isoformat() if period.starts_on else "…"
+        raise DomainError(
+            "valid_from_outside_programme", f"生效日期须在实施期内（{since} 至 {period.ends_on.isoformat()}）",
+            f"valid_from must fall within the programme period {since} – {period.ends_on.isoformat()}", field="valid_from",
+            details={"starts_on": period.starts_on.isoformat() if period.starts_on else None, "ends_on": period.ends_on.isoformat()},
+        )
+
+
+def check_holder_kind(jurisdiction: Jurisdiction, kind: str, organisation_kind: str) -> None:
+    """Only an organisation of a kind the jurisdiction lets hold the title gets it (and applies for it)."""
+    config = _title_config(jurisdiction, kind)
+    if config.holders and organisation_kind not in config.holders:
+        raise DomainError(
+            "organisation_not_eligible", f"该类单位不能获得“{config.name_zh}”", f"an organisation of kind {organisation_kind} cannot hold "
+            f"a {kind} title", field="organisation_id", details={"allowed": list(config.holders)},
+        )
+
+
+def _last_day_held(title: Title) -> date | None:
+    """The last day a title is (or was) in force: its end, or the day before its revocation."""
+    if title.revoked_on is not None:
+        end = title.revoked_on - timedelta(days=1)
+        return end if title.valid_until is None else min(end, title.valid_until)
+    return title.valid_until
+
+
+def check_one_valid_title(new: Title, held: Iterable[Title]) -> None:
+    """One valid title of a kind per organisation: the new one may not overlap one it holds (revoked ones end the day before)."""
+    for title in held:
+        if title.kind != new.kind:
+            continue
+        last = _last_day_held(title)
+        if (last is None or last >= new.valid_from) and (new.valid_until is None or title.valid_from <= new.valid_until):
+            raise DomainError(
+                "title_already_held", "该单位已持有同类有效称号", f"the organisation already holds title {title.number} of this kind",
+                field="organisation_id", kind=Kind.CONFLICT, details={"title_number": title.number},
+            )
