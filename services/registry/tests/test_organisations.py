@@ -93,6 +93,36 @@ async def test_a_corrupted_uscc_is_a_field_error_and_nothing_is_stored(stack: St
 # ---- the size class: inputs and result kept, recomputed on change ------------------------------------
 
 
+async def test_a_software_company_is_classified_by_its_own_industrys_row(stack: Stack) -> None:
+    """120 people and 1500万: 中型 by 第四条(十二) 软件和信息技术服务业 (E ≥ 100, R ≥ 1000万); 工业's row says 小型."""
+    settings = await stack.settings("registry")
+    city = stack.issuer.headers(["city_officer"], sub="city-1")
+    async with service_client(create_app(settings)) as client:
+        software = await register(client, city, 25, kind="diagnosis_provider", industry_code="I6510", employees=120,
+                                  revenue_wan="1500")
+        factory = await register(client, city, 26, industry_code="C3670", employees=120, revenue_wan="1500")
+        assert (software["size_class"], factory["size_class"]) == ("medium", "small")
+        basis = software["size_class_basis"]
+        assert (basis["row"], basis["industry"], basis["rule"], basis["industry_code"]) == (
+            12, "软件和信息技术服务业", "《中小企业划型标准规定》(工信部联企业〔2011〕300号) 第四条(十二)", "I6510")
+        assert [(c["level"], c["quantity"], c["threshold"], c["at_least"]) for c in basis["comparisons"]] == [
+            ("large", "employees", 300, False), ("large", "revenue_fen", 10_000 * 1_000_000, False),
+            ("medium", "employees", 100, True), ("medium", "revenue_fen", 1_000 * 1_000_000, True),
+        ]
+
+        # 租赁和商务服务业 needs total assets, which is not on file: no class, and the basis says so
+        leasing = await register(client, city, 27, kind="third_party", industry_code="L7241", employees=50,
+                                 revenue_wan="900")
+        assert leasing["size_class"] is None and leasing["size_class_basis"]["missing"] == ["total_assets_fen"]
+        # moving the software company into a code too coarse to choose a row clears the class, with the reason
+        path = f"{ORGS}/{software['id']}"
+        coarse = await client.patch(path, json={"industry_code": "I"}, headers={**city, "If-Match": '"1"'})
+        assert coarse.status_code == 200, coarse.text
+        assert coarse.json()["size_class"] is None and coarse.json()["size_class_basis"]["row"] is None
+        listed = await client.get(path, headers=city)
+        assert listed.json()["size_class_basis"]["decided_by_zh"].startswith("国民经济行业代码 I 不够细")
+
+
 async def test_size_class_is_stored_with_its_inputs_and_recomputed_on_patch(stack: Stack) -> None:
     settings = await stack.settings("registry")
     city = stack.issuer.headers(["city_officer"], sub="city-1")

@@ -96,8 +96,13 @@ class OrganisationOut(BaseModel):
     employees: int | None
     revenue_wan: Decimal | None = Field(description="营业收入（万元）, an exact decimal string")
     revenue_fen: int | None = Field(description="营业收入（分）")
-    size_class: str | None = Field(description="中小企业划型: large, medium, small, micro; null until employees and revenue are known")
-    size_class_basis: dict[str, Any] | None = Field(description="how the size class was decided (rule, comparisons)")
+    size_class: str | None = Field(
+        description="中小企业划型: large, medium, small, micro; null until every quantity of the industry's row is known"
+    )
+    size_class_basis: dict[str, Any] | None = Field(
+        description="how the size class was decided: the standard's row for the industry code, every comparison "
+        "(level, quantity, value, threshold), or what is missing"
+    )
     version: int
     created_at: datetime
     updated_at: datetime
@@ -120,8 +125,9 @@ def _answer(row: Mapping[str, Any], status: int = 200, **headers: str) -> JSONRe
     summary="登记组织 / Register an organisation",
     description=(
         "Officials register an enterprise or provider. The USCC's check character is verified (an invalid code is "
-        "a field error and nothing is stored); the size class is computed from employees and revenue by "
-        "《中小企业划型标准规定》 when both are given. A district officer registers in their own district. "
+        "a field error and nothing is stored); the size class is computed by the row of "
+        "《中小企业划型标准规定》 第四条 for the industry code (工业 when no code is given) once its quantities are "
+        "given. A district officer registers in their own district. "
         "Accepts `Idempotency-Key`; publishes `organisation.registered`."
     ),
     response_model=OrganisationOut,

@@ -16,7 +16,15 @@ from typing import Any
 from sihua_shared.errors import DomainError, combined
 from sihua_shared.jurisdiction import Jurisdiction
 
-from ..domain.size_class import FEN_PER_WAN, classify_size, wan_to_fen
+from ..domain.size_class import (
+    FEN_PER_WAN,
+    INDUSTRY_ROW,
+    QUANTITIES,
+    STANDARD_2011,
+    classify_size,
+    missing_quantities,
+    wan_to_fen,
+)
 from ..domain.uscc import normalise_uscc, validate_uscc
 
 # The kinds of the registry's contract, with what people read.
@@ -49,17 +57,41 @@ def fen_to_wan(fen: int) -> Decimal:
     return Decimal(format(Decimal(fen) / FEN_PER_WAN, "f"))
 
 
-def size_columns(employees: int | None, revenue_fen: int | None) -> dict[str, Any]:
-    """The size class and how it was decided; both ``None`` while an input is missing."""
-    if employees is None or revenue_fen is None:
+def size_columns(industry_code: str | None, employees: int | None, revenue_fen: int | None) -> dict[str, Any]:
+    """The size class and how it was decided (the row, every comparison); both ``None`` while no quantity is given.
+
+    The row follows the GB/T 4754 industry code (see ``registry.domain.size_class``). Without a code the 工业
+    row is applied, as before, and the basis says it was assumed (the pilot sectors are all manufacturing). A
+    code too coarse to choose a row, or a quantity the row needs and the organisation lacks, leaves the class
+    ``None`` and the basis says why.
+    """
+    quantities = {"employees": employees, "revenue_fen": revenue_fen}
+    if all(value is None for value in quantities.values()):
         return {"size_class": None, "size_class_basis": None}
-    result = classify_size(employees, revenue_fen=revenue_fen)
-    basis = {
-        "rule": result.rule.source,
-        "industry": result.rule.industry_zh,
-        "decided_by": result.decided_by,
-        "decided_by_zh": result.decided_by_zh,
+    row = STANDARD_2011.row_for_industry(industry_code) if industry_code else INDUSTRY_ROW
+    basis: dict[str, Any] = {
+        "standard": STANDARD_2011.source, "edition": STANDARD_2011.edition, "industry_code": industry_code,
+        "industry_from": "industry_code" if industry_code else "assumed",
+    }
+    if row is None:
+        zh = f"国民经济行业代码 {industry_code} 不够细，无法确定《中小企业划型标准规定》第四条的适用行业，请填写到大类或中类"
+        en = f"industry code {industry_code} is too coarse to choose a row of 第四条; give its 大类 or 中类"
+        return {"size_class": None, "size_class_basis": {**basis, "rule": STANDARD_2011.source, "row": None,
+                                                         "industry": None, "decided_by": en, "decided_by_zh": zh,
+                                                         "missing": [], "checks": [], "comparisons": []}}
+    basis |= {"rule": row.source, "row": row.number, "industry": row.industry_zh}
+    missing = missing_quantities(row, quantities)
+    if missing:
+        names_zh, names_en = "、".join(QUANTITIES[q][0] for q in missing), " and ".join(QUANTITIES[q][2] for q in missing)
+        zh = f"按{row.industry_zh}划型（{row.clause}）需要{names_zh}，尚未填写，暂不能划型"
+        en = f"the size class of {row.industry_zh} ({row.clause}) needs {names_en}, which is not on file"
+        return {"size_class": None, "size_class_basis": {**basis, "decided_by": en, "decided_by_zh": zh,
+                                                         "missing": list(missing), "checks": [], "comparisons": []}}
+    result = classify_size(row, quantities)
+    basis |= {
+        "decided_by": result.decided_by, "decided_by_zh": result.decided_by_zh, "missing": [],
         "checks": [check.describe() for check in result.trace],
+        "comparisons": [check.as_dict() for check in result.trace],
     }
     return {"size_class": result.size_class.value, "size_class_basis": basis}
 
@@ -182,7 +214,7 @@ def check_profile(values: Mapping[str, Any], jurisdiction: Jurisdiction) -> tupl
         "industry_code": values.get("industry_code"),
         "employees": employees,
         "revenue_fen": revenue_fen,
-        **size_columns(employees, revenue_fen),
+        **size_columns(values.get("industry_code"), employees, revenue_fen),
     }
     return row, []
 
