@@ -114,6 +114,14 @@ async def test_a_software_company_is_classified_by_its_own_industrys_row(stack: 
         leasing = await register(client, city, 27, kind="third_party", industry_code="L7241", employees=50,
                                  revenue_wan="900")
         assert leasing["size_class"] is None and leasing["size_class_basis"]["missing"] == ["total_assets_fen"]
+        # given its 资产总额 it is classified by 第四条(十五): 50 people, 150万 total assets → 小型 (E ≥ 10, A ≥ 100万)
+        assets = await client.patch(f"{ORGS}/{leasing['id']}", json={"total_assets_wan": "150"},
+                                    headers={**city, "If-Match": '"1"'})
+        assert assets.status_code == 200, assets.text
+        assert (assets.json()["size_class"], assets.json()["total_assets_wan"], assets.json()["total_assets_fen"]) == (
+            "small", "150", 150 * 1_000_000)
+        assert [(c["level"], c["quantity"], c["at_least"]) for c in assets.json()["size_class_basis"]["comparisons"]][-2:] == [
+            ("small", "employees", True), ("small", "total_assets_fen", True)]
         # moving the software company into a code too coarse to choose a row clears the class, with the reason
         path = f"{ORGS}/{software['id']}"
         coarse = await client.patch(path, json={"industry_code": "I"}, headers={**city, "If-Match": '"1"'})
