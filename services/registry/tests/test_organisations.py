@@ -319,29 +319,33 @@ async def test_xlsx_import_registers_every_row_in_one_go(stack: Stack) -> None:
         sheet.append(["广州白云定制家居有限公司", make_uscc(61), "企业", "白云区", "定制家居", "C2110", 85, 4200.5])
         sheet.append(["广州花都箱包有限公司", make_uscc(62).lower(), "企业", "花都", "箱包", "c1923", "36", "860.50"])
         sheet.append(["黄埔数字化牵引单位有限公司", make_uscc(63), "数字化牵引单位", "huangpu", None, "I6450", None, None])
+        # 租赁和商务服务业 is classified by employees and 资产总额 (第四条(十五)): 50 people, 150万 → 小型
+        sheet.append(["黄埔商务咨询有限公司", make_uscc(64), "第三方综合服务机构", "huangpu", None, "L7212", 50, "900", "150"])
         filled = io.BytesIO()
         book.save(filled)
 
         response = await client.post(f"{ORGS}/import", files=upload(filled.getvalue()), headers=city)
         assert response.status_code == 201, response.text
         result = response.json()
-        assert result["imported"] == 3
+        assert result["imported"] == 4
         assert [(i["row"], i["uscc"], i["district"], i["size_class"]) for i in result["items"]] == [
             (2, make_uscc(61), "baiyun", "small"),
             (3, make_uscc(62), "huadu", "small"),
             (4, make_uscc(63), "huangpu", None),
+            (5, make_uscc(64), "huangpu", "small"),
         ]
     stored = await rows(
         settings.database_url,
         select(organisations.c.name, organisations.c.kind, organisations.c.sector, organisations.c.industry_code,
-               organisations.c.employees, organisations.c.revenue_fen).order_by(organisations.c.uscc),
+               organisations.c.employees, organisations.c.revenue_fen, organisations.c.total_assets_fen).order_by(organisations.c.uscc),
     )
     assert [tuple(r) for r in stored] == [
-        ("广州白云定制家居有限公司", "enterprise", "custom_furniture", "C2110", 85, 4_200_500_000),
-        ("广州花都箱包有限公司", "enterprise", "luggage", "C1923", 36, 860_500_000),
-        ("黄埔数字化牵引单位有限公司", "traction_unit", None, "I6450", None, None),
+        ("广州白云定制家居有限公司", "enterprise", "custom_furniture", "C2110", 85, 4_200_500_000, None),
+        ("广州花都箱包有限公司", "enterprise", "luggage", "C1923", 36, 860_500_000, None),
+        ("黄埔数字化牵引单位有限公司", "traction_unit", None, "I6450", None, None, None),
+        ("黄埔商务咨询有限公司", "third_party", None, "L7212", 50, 900_000_000, 150_000_000),
     ]
-    assert [kind for kind, _, _ in await events(settings.database_url)] == ["registered"] * 3
+    assert [kind for kind, _, _ in await events(settings.database_url)] == ["registered"] * 4
 
 
 async def test_xlsx_import_with_bad_rows_reports_each_and_imports_nothing(stack: Stack) -> None:
