@@ -93,6 +93,44 @@ async def test_a_corrupted_uscc_is_a_field_error_and_nothing_is_stored(stack: St
 # ---- the size class: inputs and result kept, recomputed on change ------------------------------------
 
 
+async def test_a_software_company_is_classified_by_its_own_industrys_row(stack: Stack) -> None:
+    """120 people and 1500万: 中型 by 第四条(十二) 软件和信息技术服务业 (E ≥ 100, R ≥ 1000万); 工业's row says 小型."""
+    settings = await stack.settings("registry")
+    city = stack.issuer.headers(["city_officer"], sub="city-1")
+    async with service_client(create_app(settings)) as client:
+        software = await register(client, city, 25, kind="diagnosis_provider", industry_code="I6510", employees=120,
+                                  revenue_wan="1500")
+        factory = await register(client, city, 26, industry_code="C3670", employees=120, revenue_wan="1500")
+        assert (software["size_class"], factory["size_class"]) == ("medium", "small")
+        basis = software["size_class_basis"]
+        assert (basis["row"], basis["industry"], basis["rule"], basis["industry_code"]) == (
+            12, "软件和信息技术服务业", "《中小企业划型标准规定》(工信部联企业〔2011〕300号) 第四条(十二)", "I6510")
+        assert [(c["level"], c["quantity"], c["threshold"], c["at_least"]) for c in basis["comparisons"]] == [
+            ("large", "employees", 300, False), ("large", "revenue_fen", 10_000 * 1_000_000, False),
+            ("medium", "employees", 100, True), ("medium", "revenue_fen", 1_000 * 1_000_000, True),
+        ]
+
+        # 租赁和商务服务业 needs total assets, which is not on file: no class, and the basis says so
+        leasing = await register(client, city, 27, kind="third_party", industry_code="L7241", employees=50,
+                                 revenue_wan="900")
+        assert leasing["size_class"] is None and leasing["size_class_basis"]["missing"] == ["total_assets_fen"]
+        # given its 资产总额 it is classified by 第四条(十五): 50 people, 150万 total assets → 小型 (E ≥ 10, A ≥ 100万)
+        assets = await client.patch(f"{ORGS}/{leasing['id']}", json={"total_assets_wan": "150"},
+                                    headers={**city, "If-Match": '"1"'})
+        assert assets.status_code == 200, assets.text
+        assert (assets.json()["size_class"], assets.json()["total_assets_wan"], assets.json()["total_assets_fen"]) == (
+            "small", "150", 150 * 1_000_000)
+        assert [(c["level"], c["quantity"], c["at_least"]) for c in assets.json()["size_class_basis"]["comparisons"]][-2:] == [
+            ("small", "employees", True), ("small", "total_assets_fen", True)]
+        # moving the software company into a code too coarse to choose a row clears the class, with the reason
+        path = f"{ORGS}/{software['id']}"
+        coarse = await client.patch(path, json={"industry_code": "I"}, headers={**city, "If-Match": '"1"'})
+        assert coarse.status_code == 200, coarse.text
+        assert coarse.json()["size_class"] is None and coarse.json()["size_class_basis"]["row"] is None
+        listed = await client.get(path, headers=city)
+        assert listed.json()["size_class_basis"]["decided_by_zh"].startswith("国民经济行业代码 I 不够细")
+
+
 async def test_size_class_is_stored_with_its_inputs_and_recomputed_on_patch(stack: Stack) -> None:
     settings = await stack.settings("registry")
     city = stack.issuer.headers(["city_officer"], sub="city-1")
@@ -281,29 +319,33 @@ async def test_xlsx_import_registers_every_row_in_one_go(stack: Stack) -> None:
         sheet.append(["广州白云定制家居有限公司", make_uscc(61), "企业", "白云区", "定制家居", "C2110", 85, 4200.5])
         sheet.append(["广州花都箱包有限公司", make_uscc(62).lower(), "企业", "花都", "箱包", "c1923", "36", "860.50"])
         sheet.append(["黄埔数字化牵引单位有限公司", make_uscc(63), "数字化牵引单位", "huangpu", None, "I6450", None, None])
+        # 租赁和商务服务业 is classified by employees and 资产总额 (第四条(十五)): 50 people, 150万 → 小型
+        sheet.append(["黄埔商务咨询有限公司", make_uscc(64), "第三方综合服务机构", "huangpu", None, "L7212", 50, "900", "150"])
         filled = io.BytesIO()
         book.save(filled)
 
         response = await client.post(f"{ORGS}/import", files=upload(filled.getvalue()), headers=city)
         assert response.status_code == 201, response.text
         result = response.json()
-        assert result["imported"] == 3
+        assert result["imported"] == 4
         assert [(i["row"], i["uscc"], i["district"], i["size_class"]) for i in result["items"]] == [
             (2, make_uscc(61), "baiyun", "small"),
             (3, make_uscc(62), "huadu", "small"),
             (4, make_uscc(63), "huangpu", None),
+            (5, make_uscc(64), "huangpu", "small"),
         ]
     stored = await rows(
         settings.database_url,
         select(organisations.c.name, organisations.c.kind, organisations.c.sector, organisations.c.industry_code,
-               organisations.c.employees, organisations.c.revenue_fen).order_by(organisations.c.uscc),
+               organisations.c.employees, organisations.c.revenue_fen, organisations.c.total_assets_fen).order_by(organisations.c.uscc),
     )
     assert [tuple(r) for r in stored] == [
-        ("广州白云定制家居有限公司", "enterprise", "custom_furniture", "C2110", 85, 4_200_500_000),
-        ("广州花都箱包有限公司", "enterprise", "luggage", "C1923", 36, 860_500_000),
-        ("黄埔数字化牵引单位有限公司", "traction_unit", None, "I6450", None, None),
+        ("广州白云定制家居有限公司", "enterprise", "custom_furniture", "C2110", 85, 4_200_500_000, None),
+        ("广州花都箱包有限公司", "enterprise", "luggage", "C1923", 36, 860_500_000, None),
+        ("黄埔数字化牵引单位有限公司", "traction_unit", None, "I6450", None, None, None),
+        ("黄埔商务咨询有限公司", "third_party", None, "L7212", 50, 900_000_000, 150_000_000),
     ]
-    assert [kind for kind, _, _ in await events(settings.database_url)] == ["registered"] * 3
+    assert [kind for kind, _, _ in await events(settings.database_url)] == ["registered"] * 4
 
 
 async def test_xlsx_import_with_bad_rows_reports_each_and_imports_nothing(stack: Stack) -> None:

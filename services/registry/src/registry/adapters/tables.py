@@ -21,6 +21,7 @@ organisations = Table(
     # The inputs of the size class (revision 0003): kept beside the result, which is recomputed on change.
     Column("employees", Integer),
     Column("revenue_fen", BigInteger),
+    Column("total_assets_fen", BigInteger),  # 资产总额, for the rows of the size standard that use it (revision sizeclass_0001)
     Column("size_class_basis", JSONB),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

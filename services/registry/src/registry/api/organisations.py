@@ -53,6 +53,11 @@ RevenueWan = Annotated[
     BeforeValidator(_exact),
     Field(ge=0, lt=MAX_REVENUE_FEN // FEN_PER_WAN, description="营业收入（万元），精确到分；字符串或整数 / revenue in 万元, exact"),
 ]
+TotalAssetsWan = Annotated[
+    Decimal,
+    BeforeValidator(_exact),
+    Field(ge=0, lt=MAX_REVENUE_FEN // FEN_PER_WAN, description="资产总额（万元），精确到分；字符串或整数 / total assets in 万元, exact"),
+]
 Employees = Annotated[int, Field(ge=0, le=10_000_000, description="从业人员（人）")]
 
 
@@ -67,6 +72,7 @@ class OrganisationIn(BaseModel):
     industry_code: Text | None = Field(default=None, max_length=20, description="国民经济行业代码 GB/T 4754, e.g. C2110")
     employees: Employees | None = None
     revenue_wan: RevenueWan | None = None
+    total_assets_wan: TotalAssetsWan | None = None
 
 
 class OrganisationPatch(BaseModel):
@@ -82,6 +88,7 @@ class OrganisationPatch(BaseModel):
     industry_code: Text | None = Field(default=None, max_length=20)
     employees: Employees | None = None
     revenue_wan: RevenueWan | None = None
+    total_assets_wan: TotalAssetsWan | None = None
 
 
 class OrganisationOut(BaseModel):
@@ -96,17 +103,28 @@ class OrganisationOut(BaseModel):
     employees: int | None
     revenue_wan: Decimal | None = Field(description="营业收入（万元）, an exact decimal string")
     revenue_fen: int | None = Field(description="营业收入（分）")
-    size_class: str | None = Field(description="中小企业划型: large, medium, small, micro; null until employees and revenue are known")
-    size_class_basis: dict[str, Any] | None = Field(description="how the size class was decided (rule, comparisons)")
+    total_assets_wan: Decimal | None = Field(default=None, description="资产总额（万元）, an exact decimal string")
+    total_assets_fen: int | None = Field(default=None, description="资产总额（分）")
+    size_class: str | None = Field(
+        description="中小企业划型: large, medium, small, micro; null until every quantity of the industry's row is known"
+    )
+    size_class_basis: dict[str, Any] | None = Field(
+        description="how the size class was decided: the standard's row for the industry code, every comparison "
+        "(level, quantity, value, threshold), or what is missing"
+    )
     version: int
     created_at: datetime
     updated_at: datetime
 
 
 def organisation_out(row: Mapping[str, Any]) -> dict[str, Any]:
-    fen = row.get("revenue_fen")
+    fen, assets = row.get("revenue_fen"), row.get("total_assets_fen")
     values: dict[str, Any] = {name: row.get(name) for name in OrganisationOut.model_fields}
-    values |= {"kind_zh": KIND_LABELS.get(row["kind"], row["kind"]), "revenue_wan": None if fen is None else fen_to_wan(fen)}
+    values |= {
+        "kind_zh": KIND_LABELS.get(row["kind"], row["kind"]),
+        "revenue_wan": None if fen is None else fen_to_wan(fen),
+        "total_assets_wan": None if assets is None else fen_to_wan(assets),
+    }
     return OrganisationOut.model_validate(values).model_dump(mode="json")
 
 
@@ -120,8 +138,9 @@ def _answer(row: Mapping[str, Any], status: int = 200, **headers: str) -> JSONRe
     summary="登记组织 / Register an organisation",
     description=(
         "Officials register an enterprise or provider. The USCC's check character is verified (an invalid code is "
-        "a field error and nothing is stored); the size class is computed from employees and revenue by "
-        "《中小企业划型标准规定》 when both are given. A district officer registers in their own district. "
+        "a field error and nothing is stored); the size class is computed by the row of "
+        "《中小企业划型标准规定》 第四条 for the industry code (工业 when no code is given) once its quantities are "
+        "given. A district officer registers in their own district. "
         "Accepts `Idempotency-Key`; publishes `organisation.registered`."
     ),
     response_model=OrganisationOut,

@@ -47,6 +47,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("国民经济行业代码", "industry_code", False, "GB/T 4754，如 C2110"),
     Column("从业人员", "employees", False, "人数（整数）"),
     Column("营业收入（万元）", "revenue_wan", False, "万元，最多保留到分（6位小数）"),
+    Column("资产总额（万元）", "total_assets_wan", False, "万元；建筑业、房地产开发经营、租赁和商务服务业划型需要"),
 )
 HEADERS = tuple(c.header for c in COLUMNS)
 _BY_FIELD = {c.field: c for c in COLUMNS}
@@ -136,6 +137,7 @@ class _Vocabulary:
             "industry_code": industry.upper() if industry else None,
             "employees": _employees(values.get("employees")),
             "revenue_wan": _number(values.get("revenue_wan")),
+            "total_assets_wan": _number(values.get("total_assets_wan")),
         }
 
 

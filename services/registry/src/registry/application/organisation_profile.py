@@ -16,7 +16,15 @@ from typing import Any
 from sihua_shared.errors import DomainError, combined
 from sihua_shared.jurisdiction import Jurisdiction
 
-from ..domain.size_class import FEN_PER_WAN, classify_size, wan_to_fen
+from ..domain.size_class import (
+    FEN_PER_WAN,
+    INDUSTRY_ROW,
+    QUANTITIES,
+    STANDARD_2011,
+    classify_size,
+    missing_quantities,
+    wan_to_fen,
+)
 from ..domain.uscc import normalise_uscc, validate_uscc
 
 # The kinds of the registry's contract, with what people read.
@@ -31,7 +39,7 @@ KIND_LABELS: dict[str, str] = {
 # The fields that say who an organisation is and who oversees it: only officials change them.
 IDENTITY_FIELDS = ("uscc", "name", "kind", "district")
 # The fields an organisation's own people may keep up to date.
-SELF_SERVICE_FIELDS = ("sector", "industry_code", "employees", "revenue_wan")
+SELF_SERVICE_FIELDS = ("sector", "industry_code", "employees", "revenue_wan", "total_assets_wan")
 PROFILE_FIELDS = (*IDENTITY_FIELDS, *SELF_SERVICE_FIELDS)
 
 # GB/T 4754-2017: a section letter A–T, then 2, 3 or 4 digits (大类, 中类, 小类), e.g. C2110.
@@ -49,17 +57,43 @@ def fen_to_wan(fen: int) -> Decimal:
     return Decimal(format(Decimal(fen) / FEN_PER_WAN, "f"))
 
 
-def size_columns(employees: int | None, revenue_fen: int | None) -> dict[str, Any]:
-    """The size class and how it was decided; both ``None`` while an input is missing."""
-    if employees is None or revenue_fen is None:
+def size_columns(
+    industry_code: str | None, employees: int | None, revenue_fen: int | None, total_assets_fen: int | None = None
+) -> dict[str, Any]:
+    """The size class and how it was decided (the row, every comparison); both ``None`` while no quantity is given.
+
+    The row follows the GB/T 4754 industry code (see ``registry.domain.size_class``). Without a code the 工业
+    row is applied, as before, and the basis says it was assumed (the pilot sectors are all manufacturing). A
+    code too coarse to choose a row, or a quantity the row needs and the organisation lacks, leaves the class
+    ``None`` and the basis says why.
+    """
+    quantities = {"employees": employees, "revenue_fen": revenue_fen, "total_assets_fen": total_assets_fen}
+    if all(value is None for value in quantities.values()):
         return {"size_class": None, "size_class_basis": None}
-    result = classify_size(employees, revenue_fen=revenue_fen)
-    basis = {
-        "rule": result.rule.source,
-        "industry": result.rule.industry_zh,
-        "decided_by": result.decided_by,
-        "decided_by_zh": result.decided_by_zh,
+    row = STANDARD_2011.row_for_industry(industry_code) if industry_code else INDUSTRY_ROW
+    basis: dict[str, Any] = {
+        "standard": STANDARD_2011.source, "edition": STANDARD_2011.edition, "industry_code": industry_code,
+        "industry_from": "industry_code" if industry_code else "assumed",
+    }
+    if row is None:
+        zh = f"国民经济行业代码 {industry_code} 不够细，无法确定《中小企业划型标准规定》第四条的适用行业，请填写到大类或中类"
+        en = f"industry code {industry_code} is too coarse to choose a row of 第四条; give its 大类 or 中类"
+        return {"size_class": None, "size_class_basis": {**basis, "rule": STANDARD_2011.source, "row": None,
+                                                         "industry": None, "decided_by": en, "decided_by_zh": zh,
+                                                         "missing": [], "checks": [], "comparisons": []}}
+    basis |= {"rule": row.source, "row": row.number, "industry": row.industry_zh}
+    missing = missing_quantities(row, quantities)
+    if missing:
+        names_zh, names_en = "、".join(QUANTITIES[q][0] for q in missing), " and ".join(QUANTITIES[q][2] for q in missing)
+        zh = f"按{row.industry_zh}划型（{row.clause}）需要{names_zh}，尚未填写，暂不能划型"
+        en = f"the size class of {row.industry_zh} ({row.clause}) needs {names_en}, which is not on file"
+        return {"size_class": None, "size_class_basis": {**basis, "decided_by": en, "decided_by_zh": zh,
+                                                         "missing": list(missing), "checks": [], "comparisons": []}}
+    result = classify_size(row, quantities)
+    basis |= {
+        "decided_by": result.decided_by, "decided_by_zh": result.decided_by_zh, "missing": [],
         "checks": [check.describe() for check in result.trace],
+        "comparisons": [check.as_dict() for check in result.trace],
     }
     return {"size_class": result.size_class.value, "size_class_basis": basis}
 
@@ -89,21 +123,24 @@ def _as_decimal(raw: Any) -> Decimal | None:
     return None
 
 
-def _check_revenue(raw: Any) -> tuple[int | None, list[DomainError]]:
+def _check_money(raw: Any, field: str = "revenue_wan") -> tuple[int | None, list[DomainError]]:
+    """An amount in 万元 (营业收入 ``revenue_wan`` or 资产总额 ``total_assets_wan``) → exact fen."""
     if raw is None:
         return None, []
+    zh_name, en_name = ("营业收入", "revenue") if field == "revenue_wan" else ("资产总额", "total assets")
     amount = _as_decimal(raw)
     if amount is None:
-        zh, en = "营业收入须为精确数值（万元，如 2000.50）", "revenue must be an exact number of 万元, e.g. 2000.50"
-        return None, [_error("revenue_wan", zh, en)]
+        zh, en = f"{zh_name}须为精确数值（万元，如 2000.50）", f"{en_name} must be an exact number of 万元, e.g. 2000.50"
+        return None, [_error(field, zh, en)]
     try:
         fen = wan_to_fen(amount)
     except DomainError as exc:
-        return None, [_error("revenue_wan", exc.message_zh, exc.message_en, exc.code)]
+        zh_message, en_message = exc.message_zh.replace("营业收入", zh_name), exc.message_en.replace("revenue", en_name)
+        return None, [_error(field, zh_message, en_message, exc.code)]
     if fen < 0:
-        return None, [_error("revenue_wan", "营业收入不能为负数", "revenue cannot be negative")]
+        return None, [_error(field, f"{zh_name}不能为负数", f"{en_name} cannot be negative")]
     if fen >= MAX_REVENUE_FEN:
-        return None, [_error("revenue_wan", "营业收入数值过大", "revenue is out of range")]
+        return None, [_error(field, f"{zh_name}数值过大", f"{en_name} is out of range")]
     return fen, []
 
 
@@ -168,8 +205,10 @@ def check_profile(values: Mapping[str, Any], jurisdiction: Jurisdiction) -> tupl
         )
     errors += _check_places(values, jurisdiction)
     errors += _check_employees(values.get("employees"))
-    revenue_fen, revenue_errors = _check_revenue(values.get("revenue_wan"))
+    revenue_fen, revenue_errors = _check_money(values.get("revenue_wan"))
     errors += revenue_errors
+    total_assets_fen, assets_errors = _check_money(values.get("total_assets_wan"), "total_assets_wan")
+    errors += assets_errors
     if errors:
         return {}, errors
     employees = values.get("employees")
@@ -182,16 +221,18 @@ def check_profile(values: Mapping[str, Any], jurisdiction: Jurisdiction) -> tupl
         "industry_code": values.get("industry_code"),
         "employees": employees,
         "revenue_fen": revenue_fen,
-        **size_columns(employees, revenue_fen),
+        "total_assets_fen": total_assets_fen,
+        **size_columns(values.get("industry_code"), employees, revenue_fen, total_assets_fen),
     }
     return row, []
 
 
 def profile_of(row: Mapping[str, Any]) -> dict[str, Any]:
     """A stored organisation as profile input again (``revenue_wan`` from fen), to merge a change into."""
-    profile = {name: row.get(name) for name in PROFILE_FIELDS if name != "revenue_wan"}
-    fen = row.get("revenue_fen")
-    profile["revenue_wan"] = None if fen is None else fen_to_wan(fen)
+    profile = {name: row.get(name) for name in PROFILE_FIELDS if not name.endswith("_wan")}
+    for wan, fen_column in (("revenue_wan", "revenue_fen"), ("total_assets_wan", "total_assets_fen")):
+        fen = row.get(fen_column)
+        profile[wan] = None if fen is None else fen_to_wan(fen)
     return profile
 
 

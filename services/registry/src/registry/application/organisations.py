@@ -33,7 +33,7 @@ from .organisation_profile import SELF_SERVICE_FIELDS, check_profile, profile_of
 
 # What the contract's payloads carry of an organisation.
 _EVENT_FIELDS = ("uscc", "name", "kind", "district", "sector", "industry_code", "size_class")
-_STORED = (*_EVENT_FIELDS, "employees", "revenue_fen", "size_class_basis")
+_STORED = (*_EVENT_FIELDS, "employees", "revenue_fen", "total_assets_fen", "size_class_basis")
 
 
 def _outside_district(actor: Actor, field: str = "body.district") -> DomainError:

@@ -3,7 +3,8 @@
 An enterprise is eligible when:
 
 * it is an enterprise (not a provider or an agency);
-* it is an SME by 《中小企业划型标准规定》 (S2 二): its employees and revenue are on file and its size class is not large;
+* it is an SME by 《中小企业划型标准规定》 (S2 二): its size class is known (every quantity its industry's row needs is
+  on file, see ``organisation_profile.size_columns``) and is not large;
 * its sector is one of the jurisdiction's pilot sectors, and that sector is carried out in its district
   (S2 三(二) names the districts of each sector; a sector configured with no districts is citywide).
 
@@ -26,12 +27,12 @@ def _not_eligible(field: str, zh: str, en: str, code: str) -> DomainError:
 
 
 def _size_problems(organisation: Mapping[str, Any]) -> list[DomainError]:
-    if organisation.get("employees") is None or organisation.get("revenue_fen") is None:
+    if organisation.get("size_class") is None:
         return [
             _not_eligible(
                 "organisation.size_class",
-                "缺少从业人员或营业收入，无法按《中小企业划型标准规定》确认为中小企业",
-                "employees and revenue are needed to confirm an SME under the 2011 size rule",
+                "缺少划型所需数据（见划型依据），无法按《中小企业划型标准规定》确认为中小企业",
+                "the size class is not known (see its basis), so the 2011 size rule cannot confirm an SME",
                 "size_unknown",
             )
         ]
