@@ -46,6 +46,7 @@ async def test_edition_consent_and_project_fee_facts_reach_the_outbox_and_nats(s
                                         headers=city)
             assert refused.status_code == 422, refused.text
             assert refused.json()["errors"][0]["field"] == "body.fee_fen"
+            assert fee < 0 or refused.json()["code"] == "fee_over_cap"  # the cap comes from Guangzhou's data
         created = await client.post(projects, json={"enterprise_id": "ent-a", "provider_id": "prov", "fee_fen": 20_000_000},
                                     headers=city)
         assert created.status_code == 201, created.text

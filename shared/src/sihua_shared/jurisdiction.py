@@ -93,6 +93,13 @@ class ProgrammePeriod(_Frozen):
         return (self.starts_on is None or self.starts_on <= day) and day <= self.ends_on
 
 
+class MoneyCap(_Frozen):
+    """An upper bound on an amount, in fen, with the clause that sets it (e.g. 20万元 a diagnosis project, S0 三(三))."""
+
+    amount_fen: int = Field(ge=0)
+    source: str = ""
+
+
 class PolicyDocument(_Frozen):
     """A policy the jurisdiction's rules come from, with its period of validity."""
 
@@ -129,6 +136,7 @@ class Jurisdiction(_Frozen):
     title_number_format: str = "{prefix}-{code}-{year}-{seq:04d}"
     publicity_working_days: int = Field(default=5, ge=1, le=60)
     programme_period: ProgrammePeriod | None = None
+    diagnosis_fee_cap: MoneyCap | None = None
     policies: tuple[PolicyDocument, ...] = ()
     targets: tuple[ProgrammeTarget, ...] = ()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, CheckConstraint, Column, Date, DateTime, Index, Integer, String, Table, func, text
 
-from ..domain.projects import MAX_FEE_FEN
 from .tables import metadata
 
 diagnosis_projects = Table(
@@ -27,6 +26,6 @@ diagnosis_projects = Table(
     Column("version", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # one open project per enterprise at a time
-    CheckConstraint(f"fee_fen BETWEEN 0 AND {MAX_FEE_FEN}", name="ck_diagnosis_project_fee"),
+    CheckConstraint("fee_fen >= 0", name="ck_diagnosis_project_fee"),
     Index("ux_diagnosis_project_open", "enterprise_id", unique=True, postgresql_where=text("state = 'assigned'")),
 )

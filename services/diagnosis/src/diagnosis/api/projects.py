@@ -18,7 +18,6 @@ from sihua_shared.runtime import Runtime, get_runtime
 from ..application.project_completion import complete_project
 from ..application.projects import assign_project, cancel_project, get_project, list_projects
 from ..domain.access import PROJECT_ASSIGNERS, PROJECT_COMPLETERS, PROJECT_READERS
-from ..domain.projects import MAX_FEE_FEN
 
 router = APIRouter(prefix="/diagnosis-projects", tags=["diagnosis projects 诊断服务项目"])
 
@@ -29,7 +28,7 @@ class AssignIn(BaseModel):
     enterprise_id: Key = Field(description="企业 id（登记系统）")
     provider_id: Key = Field(description="评估诊断服务项目承担单位 id")
     fee_fen: int | None = Field(
-        None, ge=0, le=MAX_FEE_FEN,
+        None, ge=0, le=2**63 - 1,
         description="约定的诊断服务费（分；1元=100分），每个企业项目最高20万元（S0 三(三)）",
     )
 
@@ -87,7 +86,8 @@ async def assign(
 ) -> Response:
     async def create() -> tuple[dict[str, object], dict[str, str]]:
         async with runtime.uow() as session:
-            row = await assign_project(session, actor, body.enterprise_id, body.provider_id, fee_fen=body.fee_fen)
+            row = await assign_project(session, actor, body.enterprise_id, body.provider_id, fee_fen=body.fee_fen,
+                                      fee_cap=runtime.jurisdiction.diagnosis_fee_cap)
         out = ProjectOut.model_validate(row).model_dump(mode="json")
         return out, {"ETag": etag_for(row["version"]), "Location": f"{request.url.path}/{row['id']}"}
 

@@ -13,21 +13,28 @@ from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.clock import business_clock
 from sihua_shared.contracts.diagnosis import DIAGNOSIS_PROJECT_ASSIGNED, DiagnosisProjectAssigned
-from sihua_shared.errors import DomainError, conflict, forbidden, not_found, stale_version
+from sihua_shared.errors import DomainError, conflict, forbidden, invalid, not_found, stale_version
+from sihua_shared.jurisdiction import MoneyCap
 from sihua_shared.outbox import record_event
 
 from ..adapters.project_tables import diagnosis_projects
 from ..adapters.readmodels import known_titles
 from ..domain import access as policy
 from ..domain.access import DISTRICT
-from ..domain.projects import TitleView, title_allows_assignment, transition
+from ..domain.projects import TitleView, fee_exceeds_cap, title_allows_assignment, transition
 from .access import PROJECT_COLUMNS, ensure, organisation
 
 
 async def assign_project(
-    session: AsyncSession, actor: Actor, enterprise_id: str, provider_id: str, *, fee_fen: int | None = None
+    session: AsyncSession, actor: Actor, enterprise_id: str, provider_id: str, *, fee_fen: int | None = None,
+    fee_cap: MoneyCap | None = None,
 ) -> dict[str, Any]:
-    """Assign the enterprise to the provider with the agreed fee in fen (bounded by the route: ``MAX_FEE_FEN``)."""
+    """Assign the enterprise to the provider with the agreed fee in fen, within the jurisdiction's cap."""
+    if fee_cap is not None and fee_exceeds_cap(fee_fen, fee_cap.amount_fen):
+        raise invalid(
+            "body.fee_fen", f"诊断服务费超过上限 {fee_cap.amount_fen} 分（{fee_cap.source}）",
+            f"the agreed fee exceeds the cap of {fee_cap.amount_fen} fen ({fee_cap.source})", code="fee_over_cap",
+        )
     enterprise = await organisation(session, enterprise_id)
     if enterprise is None or enterprise["kind"] != "enterprise":
         raise DomainError("unknown_enterprise", "未找到该企业（需先在登记系统登记）", "unknown enterprise",

@@ -12,9 +12,11 @@ from datetime import date
 
 from sihua_shared.statemachine import Machine
 
-MAX_FEE_FEN = 20_000_000
-"""The agreed fee of one enterprise's diagnosis project is at most 20万元 = 20,000,000 fen (S0 三(三): 每个企业
-“四化”评估诊断项目最高不超过20万元)."""
+
+def fee_exceeds_cap(fee_fen: int | None, cap_fen: int | None) -> bool:
+    """Whether an agreed fee passes the jurisdiction's cap (Guangzhou: 20万元 = 20,000,000 fen, S0 三(三)); the cap
+    is data, so a city without one (``None``) bounds the fee only by what the column holds."""
+    return fee_fen is not None and cap_fen is not None and fee_fen > cap_fen
 
 STATES = ("assigned", "completed", "cancelled")
 MACHINE: Machine[str, str] = Machine(
