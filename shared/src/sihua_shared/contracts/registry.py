@@ -11,8 +11,9 @@ from ..events import EventPayload, EventSpec
 from .common import EntityId, Uscc
 
 OrganisationKind = Literal[
-    "enterprise", "platform", "traction_unit", "diagnosis_provider", "third_party", "agency"
+    "enterprise", "platform", "traction_unit", "diagnosis_provider", "third_party", "agency", "provider", "cluster_body"
 ]
+VerificationStatus = Literal["unverified", "verified", "rejected"]
 
 
 class OrganisationRegistered(EventPayload):
@@ -26,6 +27,9 @@ class OrganisationRegistered(EventPayload):
     sector: str | None = Field(default=None, description="pilot sector code")
     industry_code: str | None = Field(default=None, description="GB/T 4754 行业代码")
     size_class: Literal["large", "medium", "small", "micro"] | None = None
+    verification: VerificationStatus | None = Field(
+        default=None, description="unverified for a public sign-up until a district officer decides; none: verified"
+    )
 
 
 class OrganisationUpdated(EventPayload):
@@ -40,6 +44,10 @@ class OrganisationUpdated(EventPayload):
     industry_code: str | None = None
     size_class: Literal["large", "medium", "small", "micro"] | None = None
     version: int = Field(ge=1)
+    verification: VerificationStatus | None = Field(default=None, description="none: verified (registered by an official)")
+    systems: list[str] | None = Field(
+        default=None, description="systems the enterprise says it runs (ERP, MES, PLM, WMS, ...), as codes"
+    )
 
 
 _ORG_EXAMPLE = {
@@ -60,6 +68,188 @@ ORGANISATION_REGISTERED = EventSpec(
 ORGANISATION_UPDATED = EventSpec(
     "registry", "organisation", "updated", 1, OrganisationUpdated,
     "An organisation's profile was updated", example={**_ORG_EXAMPLE, "version": 2}, title_zh="组织信息已更新",
+)
+
+
+class OrganisationVerified(EventPayload):
+    """A signed-up organisation was verified by a district (or city) officer, or automatically through the
+    province's enterprise identity service. From now on its self-assessments count. 组织已核验。"""
+
+    organisation_id: EntityId
+    uscc: Uscc
+    kind: OrganisationKind
+    district: str | None = None
+    verified_by: Literal["district_officer", "city_officer", "external_identity"]
+    verified_on: date
+    version: int = Field(ge=1)
+
+
+class OrganisationRejected(EventPayload):
+    """A signed-up organisation was rejected, with the reason. 组织核验未通过。"""
+
+    organisation_id: EntityId
+    uscc: Uscc
+    reason: str
+    rejected_on: date
+    version: int = Field(ge=1)
+
+
+ORGANISATION_VERIFIED = EventSpec(
+    "registry", "organisation", "verified", 1, OrganisationVerified, "A signed-up organisation was verified",
+    title_zh="组织已核验",
+    example={"organisation_id": _ORG_EXAMPLE["organisation_id"], "uscc": _ORG_EXAMPLE["uscc"], "kind": "enterprise",
+             "district": "huangpu", "verified_by": "district_officer", "verified_on": "2026-03-02", "version": 2},
+)
+ORGANISATION_REJECTED = EventSpec(
+    "registry", "organisation", "rejected", 1, OrganisationRejected, "A signed-up organisation was rejected",
+    title_zh="组织核验未通过",
+    example={"organisation_id": _ORG_EXAMPLE["organisation_id"], "uscc": _ORG_EXAMPLE["uscc"],
+             "reason": "营业执照信息与统一社会信用代码不符", "rejected_on": "2026-03-02", "version": 2},
+)
+
+
+# ---- the expert pool (专家库) and declared relationships (the conflict data) -------------------
+
+RelationshipKind = Literal["shareholding", "group_membership", "staff_move"]
+
+
+class ExpertProfileSet(EventPayload):
+    """An expert joined the pool or their profile changed; the payload is the profile after the change. Consumers
+    that draw review panels (catalog's admission review) keep it as their read model of the pool. 专家信息已更新。"""
+
+    expert_account_id: EntityId
+    display_name: str
+    organisation_id: EntityId | None = Field(default=None, description="the expert's own organisation, if any")
+    fields: list[str] = Field(description="fields of expertise (专业领域)")
+    district: str | None = Field(default=None, description="区 code, when the expert is bound to one")
+    can_chair: bool = True
+    declared_conflicts: list[EntityId] = Field(default_factory=list, description="organisations the expert declares a conflict with")
+    active: bool = True
+    version: int = Field(ge=1, description="the profile's version; a consumer ignores an older one")
+
+
+class ExpertLeftPool(EventPayload):
+    """An expert left the pool (role withdrawn or account deactivated); no panel draws them any more. 专家已出库。"""
+
+    expert_account_id: EntityId
+    version: int = Field(ge=1)
+
+
+class RelationshipDeclared(EventPayload):
+    """Two organisations declared a relationship (shareholding, group, staff moving): conflict data for panels.
+    Direction does not matter. 关联关系已申报。"""
+
+    relationship_id: EntityId
+    organisation_a_id: EntityId
+    organisation_b_id: EntityId
+    kind: RelationshipKind
+    declared_on: date
+
+
+class RelationshipWithdrawn(EventPayload):
+    """A declared relationship was withdrawn by an official. 关联关系已撤回。"""
+
+    relationship_id: EntityId
+    organisation_a_id: EntityId
+    organisation_b_id: EntityId
+    reason: str
+
+
+_EXPERT = {"expert_account_id": "3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b"}
+_REL = {"relationship_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+        "organisation_a_id": _ORG_EXAMPLE["organisation_id"],
+        "organisation_b_id": "1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a0b"}
+EXPERT_PROFILE_SET = EventSpec(
+    "registry", "expert", "profile_set", 1, ExpertProfileSet, "An expert's pool profile was set", title_zh="专家信息已更新",
+    example={**_EXPERT, "display_name": "李专家", "organisation_id": None, "fields": ["工业互联网", "智能制造"],
+             "district": None, "can_chair": True, "declared_conflicts": [], "active": True, "version": 1},
+)
+EXPERT_LEFT_POOL = EventSpec(
+    "registry", "expert", "left_pool", 1, ExpertLeftPool, "An expert left the pool", title_zh="专家已出库",
+    example={**_EXPERT, "version": 2},
+)
+RELATIONSHIP_DECLARED = EventSpec(
+    "registry", "relationship", "declared", 1, RelationshipDeclared, "A relationship between organisations was declared",
+    title_zh="关联关系已申报", example={**_REL, "kind": "shareholding", "declared_on": "2026-02-01"},
+)
+RELATIONSHIP_WITHDRAWN = EventSpec(
+    "registry", "relationship", "withdrawn", 1, RelationshipWithdrawn, "A declared relationship was withdrawn",
+    title_zh="关联关系已撤回", example={**_REL, "reason": "股权已转让"},
+)
+
+
+# ---- 产业生态联合体 (a traction unit's partners) and 特色产业集群 (cluster bodies and members) ------
+
+
+class EcosystemPartnerConfirmed(EventPayload):
+    """A traction unit declared a provider as a partner of its ecosystem alliance (产业生态联合体) and the partner
+    confirmed. Catalog marks the partner's products so. 生态联合体成员已确认。"""
+
+    membership_id: EntityId
+    traction_unit_id: EntityId
+    traction_unit_uscc: Uscc
+    partner_id: EntityId
+    partner_uscc: Uscc
+    confirmed_on: date
+
+
+class EcosystemPartnerEnded(EventPayload):
+    """A partner left a traction unit's ecosystem alliance. 生态联合体成员关系已终止。"""
+
+    membership_id: EntityId
+    traction_unit_id: EntityId
+    partner_id: EntityId
+    reason: str
+    ended_on: date
+
+
+class ClusterMemberApproved(EventPayload):
+    """An enterprise became a member of a cluster body's characteristic industrial cluster (特色产业集群): recommended
+    by the district, approved by the city. Catalog lets it enrol in the cluster's group purchases. 集群成员已确认。"""
+
+    membership_id: EntityId
+    cluster_body_id: EntityId
+    cluster_body_uscc: Uscc
+    cluster_name: str
+    enterprise_id: EntityId
+    enterprise_uscc: Uscc
+    district: str
+    approved_on: date
+
+
+class ClusterMemberRemoved(EventPayload):
+    """An enterprise left a cluster. 集群成员已移出。"""
+
+    membership_id: EntityId
+    cluster_body_id: EntityId
+    enterprise_id: EntityId
+    reason: str
+    removed_on: date
+
+
+_ECO = {"membership_id": "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e", "traction_unit_id": _ORG_EXAMPLE["organisation_id"],
+        "partner_id": "1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a0b"}
+_CLUSTER = {"membership_id": "3c4d5e6f-7a8b-4c9d-8e0f-2a3b4c5d6e7f", "cluster_body_id": "4d5e6f7a-8b9c-4d0e-9f1a-3b4c5d6e7f8a",
+            "enterprise_id": _ORG_EXAMPLE["organisation_id"]}
+ECOSYSTEM_PARTNER_CONFIRMED = EventSpec(
+    "registry", "ecosystem", "partner_confirmed", 1, EcosystemPartnerConfirmed,
+    "A partner of a traction unit's ecosystem alliance confirmed", title_zh="生态联合体成员已确认",
+    example={**_ECO, "traction_unit_uscc": _ORG_EXAMPLE["uscc"], "partner_uscc": "91440101MA0000002N",
+             "confirmed_on": "2026-03-10"},
+)
+ECOSYSTEM_PARTNER_ENDED = EventSpec(
+    "registry", "ecosystem", "partner_ended", 1, EcosystemPartnerEnded, "A partner left an ecosystem alliance",
+    title_zh="生态联合体成员关系已终止", example={**_ECO, "reason": "合作协议到期", "ended_on": "2027-03-10"},
+)
+CLUSTER_MEMBER_APPROVED = EventSpec(
+    "registry", "cluster", "member_approved", 1, ClusterMemberApproved, "An enterprise joined a cluster",
+    title_zh="集群成员已确认",
+    example={**_CLUSTER, "cluster_body_uscc": "91440101MA0000003L", "cluster_name": "白云区定制家居产业集群",
+             "enterprise_uscc": _ORG_EXAMPLE["uscc"], "district": "baiyun", "approved_on": "2026-04-01"},
+)
+CLUSTER_MEMBER_REMOVED = EventSpec(
+    "registry", "cluster", "member_removed", 1, ClusterMemberRemoved, "An enterprise left a cluster",
+    title_zh="集群成员已移出", example={**_CLUSTER, "reason": "企业迁出本区", "removed_on": "2026-10-01"},
 )
 
 
