@@ -308,6 +308,13 @@ class _Run:
             if not ok:
                 self.refuse("condition_unmet", cond.clause, f"未满足条件：{cond.fact} 至少 {cond.at_least}",
                             f"condition unmet: {cond.fact} at least {cond.at_least} (is {value})")
+        if m.requires_title:
+            held = claim.facts.get("titles") or ()
+            kinds = held if isinstance(held, tuple | list) else (held,)
+            ok = any(k in m.requires_title for k in kinds)
+            self.step("requires_title", m.clause, {"any_of": list(m.requires_title), "held": list(kinds)}, int(ok))
+            if not ok:
+                self.refuse("title_missing", m.clause, "申请单位未获得所需认定称号", "the applicant holds none of the required titles")
         mine = self.mine()
         if m.three_year_rule is not None:
             rule = m.three_year_rule

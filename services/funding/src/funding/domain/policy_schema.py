@@ -201,6 +201,9 @@ class Measure(Node):
     fixed_amounts_fen: dict[str, Fen] | None = None
     caps: tuple[Cap, ...] = ()
     conditions: tuple[Condition, ...] = ()
+    requires_title: tuple[str, ...] = Field(
+        default=(), description="a recognition title the applicant holds on the application date (any of these kinds)"
+    )
     award_group: Id | None = None
     once_per_applicant: bool = Field(default=False, description="one award of the award group per applicant")
     three_year_rule: ThreeYearRule | None = None
