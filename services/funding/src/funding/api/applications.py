@@ -15,7 +15,6 @@ from ..domain.access import APPLICANTS, APPROVERS, READERS, REVIEWERS
 from .schemas import ApplicationOut, AwardOut, ComputationOut, CreateIn, RejectIn, ReviewIn, State
 
 router = APIRouter(tags=["applications 奖补申请"])
-TRANSITIONS = ("city_officer", "third_party", *APPLICANTS)
 
 
 def _answer(row: dict[str, object], status: int = 200) -> Response:
@@ -77,10 +76,11 @@ async def trace(application_id: Uuid, actor: Actor = Depends(require_roles(*READ
 @router.post("/applications/{application_id}/submit", response_model=ApplicationOut, summary="提交申请 / Submit",
              description=("The applicant submits; the submission date selects the policy version in force (an expired policy "
                           "accepts none); one project is not funded twice. Send If-Match."))
-async def submit(application_id: Uuid, request: Request, actor: Actor = Depends(require_roles(*TRANSITIONS)),
+async def submit(application_id: Uuid, request: Request, actor: Actor = Depends(require_roles(*APPLICANTS)),
                  runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         app = await uc.get_application(session, actor, application_id)
+        uc.ensure_may(actor, app, "submit")
         check_if_match(request, app["version"])
         return _answer(await uc.submit(session, actor, runtime.settings.jurisdiction, app, app["version"]))
 
@@ -93,6 +93,7 @@ async def review(application_id: Uuid, body: ReviewIn, request: Request, actor: 
                  runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         app = await uc.get_application(session, actor, application_id)
+        uc.ensure_may(actor, app, "review")
         check_if_match(request, app["version"])
         return _answer(await uc.review(session, actor, app, app["version"], official_inputs=body.inputs,
                                        official_facts=body.facts, note=body.note))
@@ -105,6 +106,7 @@ async def approve(application_id: Uuid, request: Request, actor: Actor = Depends
                   runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         app = await uc.get_application(session, actor, application_id)
+        uc.ensure_may(actor, app, "approve")
         check_if_match(request, app["version"])
         return _answer(await uc.approve(session, actor, app, app["version"]))
 
@@ -115,6 +117,7 @@ async def reject(application_id: Uuid, body: RejectIn, request: Request,
                  actor: Actor = Depends(require_roles(*REVIEWERS)), runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
         app = await uc.get_application(session, actor, application_id)
+        uc.ensure_may(actor, app, "reject")
         check_if_match(request, app["version"])
         return _answer(await uc.reject(session, actor, app, app["version"], list(body.reasons)))
 

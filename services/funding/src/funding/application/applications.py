@@ -102,6 +102,23 @@ async def _measure_in_force(session: AsyncSession, jurisdiction: str, policy_id:
     return version, measure
 
 
+def ensure_may(actor: Actor, app: dict[str, Any], action: str) -> None:
+    """Whether the actor may take ``action`` on the application it sees (before its version is compared)."""
+    resource = _resource(app)
+    if action == "submit":
+        if not policy.editors(actor).admits(resource):
+            raise forbidden("只有申报单位可以提交本申请", "only the applicant submits its application")
+    elif action == "review" or (action == "reject" and app["state"] == "submitted"):
+        if not policy.reviewers(actor).admits(resource) or policy.reviews_own(actor, app["applicant_id"]):
+            raise forbidden("审核由市级官员或第三方机构进行，且不得审核本单位的申请", "a city officer or third-party reviewer reviews, never its own")
+    elif action in ("approve", "reject"):
+        if not policy.approvers(actor).admits(resource):
+            raise forbidden("审批由市级官员进行", "a city officer approves")
+        if same_person(app["reviewed_by"], actor.id):
+            raise DomainError("same_person", "审核与审批不得为同一人", "review and approval are done by two different people",
+                              field="authorization", kind=Kind.FORBIDDEN)
+
+
 async def create_application(session: AsyncSession, actor: Actor, jurisdiction: str, *, policy_id: str, measure_id: str,
                              project_id: str, inputs: dict[str, Any], evidence: list[dict[str, Any]]) -> dict[str, Any]:
     if not actor.has(*policy.APPLICANTS) or actor.org is None:
@@ -207,8 +224,7 @@ async def _no_double(session: AsyncSession, row: dict[str, Any], measure: Measur
 
 
 async def submit(session: AsyncSession, actor: Actor, jurisdiction: str, app: dict[str, Any], expected_version: int) -> dict[str, Any]:
-    if not policy.editors(actor).admits(_resource(app)):
-        raise forbidden("只有申报单位可以提交本申请", "only the applicant submits its application")
+    ensure_may(actor, app, "submit")
     await _lock(session, f"funding:project:{app['project_id']}")
     row = await _locked_row(session, app, expected_version)
     state = transition(row["state"], "submit")
@@ -285,8 +301,7 @@ def trace_json(result: Computation) -> dict[str, Any]:
 
 async def review(session: AsyncSession, actor: Actor, app: dict[str, Any], expected_version: int, *,
                  official_inputs: dict[str, Any], official_facts: dict[str, Any], note: str | None) -> dict[str, Any]:
-    if not policy.reviewers(actor).admits(_resource(app)) or policy.reviews_own(actor, app["applicant_id"]):
-        raise forbidden("审核由市级官员或第三方机构进行，且不得审核本单位的申请", "a city officer or third-party reviewer reviews, never its own")
+    ensure_may(actor, app, "review")
     check_inputs(official_inputs, OFFICIAL_INPUTS, "body.inputs")
     unknown = sorted(set(official_facts) - OFFICIAL_FACTS)
     if unknown:
@@ -309,11 +324,7 @@ async def review(session: AsyncSession, actor: Actor, app: dict[str, Any], expec
 
 
 async def approve(session: AsyncSession, actor: Actor, app: dict[str, Any], expected_version: int) -> dict[str, Any]:
-    if not policy.approvers(actor).admits(_resource(app)):
-        raise forbidden("审批由市级官员进行", "a city officer approves")
-    if same_person(app["reviewed_by"], actor.id):
-        raise DomainError("same_person", "审核与审批不得为同一人", "review and approval are done by two different people",
-                          field="authorization", kind=Kind.FORBIDDEN)
+    ensure_may(actor, app, "approve")
     await _lock(session, f"funding:uscc:{app['applicant_uscc']}", f"funding:project:{app['project_id']}",
                 f"funding:district:{app['district']}" if app["district"] else None, f"funding:applicant:{app['applicant_id']}")
     row = await _locked_row(session, app, expected_version)
@@ -355,17 +366,9 @@ async def approve(session: AsyncSession, actor: Actor, app: dict[str, Any], expe
 
 
 async def reject(session: AsyncSession, actor: Actor, app: dict[str, Any], expected_version: int, reasons: list[str]) -> dict[str, Any]:
-    stage = "review" if app["state"] == "submitted" else "approval"
-    if stage == "review":
-        allowed = policy.reviewers(actor).admits(_resource(app)) and not policy.reviews_own(actor, app["applicant_id"])
-    else:
-        allowed = policy.approvers(actor).admits(_resource(app))
-    if not allowed:
-        raise forbidden("无权不予通过本申请", "you may not reject this application")
-    if stage == "approval" and same_person(app["reviewed_by"], actor.id):
-        raise DomainError("same_person", "审核与审批不得为同一人", "review and approval are done by two different people",
-                          field="authorization", kind=Kind.FORBIDDEN)
+    ensure_may(actor, app, "reject")
     row = await _locked_row(session, app, expected_version)
+    stage = "review" if row["state"] == "submitted" else "approval"
     state = transition(row["state"], "reject")
     today = business_clock(session).today()
     version = await load_version(session, row["policy_version_id"])

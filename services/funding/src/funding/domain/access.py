@@ -14,7 +14,7 @@ condition with ``sihua_shared.access_sql.where``. Pure: no framework, no databas
 from __future__ import annotations
 
 from sihua_shared.access import EVERYTHING, NOTHING, Scope, any_of, overseen, own
-from sihua_shared.actor import Actor
+from sihua_shared.actor import ROLES, Actor
 
 ORGANISATION = "organisation"
 DISTRICT = "district"
@@ -26,7 +26,7 @@ READERS = (*APPLICANTS, "district_officer", "city_officer", "auditor", "finance"
 REVIEWERS = ("city_officer", "third_party")
 APPROVERS = ("city_officer",)
 POLICY_MANAGERS = ("city_officer",)
-POLICY_READERS = (*APPLICANTS, "district_officer", "city_officer", "auditor", "finance", "expert")
+POLICY_READERS = ROLES  # policies are public texts: every authenticated caller reads them
 
 
 def subsidies(actor: Actor) -> Scope:
