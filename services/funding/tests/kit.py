@@ -46,7 +46,8 @@ async def seed(url: str, *orgs: tuple[str, str, str | None], levels: dict[str, i
             for n, kind in enumerate(kinds):
                 # another branch makes title kinds the jurisdiction's codes (strings): built without the Literal check
                 await REGISTRY_FACTS.record_title_granted(s, ENVELOPE, TitleGranted.model_construct(
-                    title_id=f"title-{org_id}-{kind}", title_number=f"T-{org_id}-{n}", kind=kind, name_zh=kind, organisation_id=org_id, uscc=usccs[org_id], valid_from=DAY - timedelta(days=400),
+                    title_id=f"title-{org_id}-{kind}", title_number=f"T-{org_id}-{n}", kind=kind, name_zh=kind,
+                    organisation_id=org_id, uscc=usccs[org_id], valid_from=DAY - timedelta(days=400),
                     valid_until=DAY + timedelta(days=700)))
         for (provider, cycle), tier in (tiers or {}).items():
             await record_tier(s, ENVELOPE, TierAssigned(

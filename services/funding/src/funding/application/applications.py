@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -110,7 +110,8 @@ def ensure_may(actor: Actor, app: dict[str, Any], action: str) -> None:
             raise forbidden("只有申报单位可以提交本申请", "only the applicant submits its application")
     elif action == "review" or (action == "reject" and app["state"] == "submitted"):
         if not policy.reviewers(actor).admits(resource) or policy.reviews_own(actor, app["applicant_id"]):
-            raise forbidden("审核由市级官员或第三方机构进行，且不得审核本单位的申请", "a city officer or third-party reviewer reviews, never its own")
+            raise forbidden("审核由市级官员或第三方机构进行，且不得审核本单位的申请",
+                            "a city officer or third-party reviewer reviews, never its own")
     elif action in ("approve", "reject"):
         if not policy.approvers(actor).admits(resource):
             raise forbidden("审批由市级官员进行", "a city officer approves")
@@ -131,7 +132,8 @@ async def create_application(session: AsyncSession, actor: Actor, jurisdiction: 
     today = business_clock(session).today()
     version, measure = await _measure_in_force(session, jurisdiction, policy_id, measure_id, today)
     if not may_apply(measure, org["kind"]):
-        raise forbidden(f"该措施的申报主体为：{'、'.join(measure.applicants)}", "this organisation is not entitled to apply for the measure")
+        raise forbidden(f"该措施的申报主体为：{'、'.join(measure.applicants)}",
+                        "this organisation is not entitled to apply for the measure")
     row = {
         "id": str(uuid.uuid4()), "policy_version_id": version.version_id, "policy_id": policy_id, "measure_id": measure_id,
         "clause": measure.clause, "award_group": measure.group, "applicant_id": actor.org, "applicant_uscc": org["uscc"],
@@ -170,7 +172,8 @@ async def list_applications(session: AsyncSession, actor: Actor, *, state: str |
     if project_id:
         query = query.where(applications.c.project_id == project_id)
     total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = (await session.execute(query.order_by(applications.c.created_at.desc(), applications.c.id).limit(limit).offset(offset))).mappings()
+    ordered = query.order_by(applications.c.created_at.desc(), applications.c.id).limit(limit).offset(offset)
+    rows = (await session.execute(ordered)).mappings()
     return [dict(r) for r in rows], int(total)
 
 
@@ -368,7 +371,7 @@ async def approve(session: AsyncSession, actor: Actor, app: dict[str, Any], expe
 async def reject(session: AsyncSession, actor: Actor, app: dict[str, Any], expected_version: int, reasons: list[str]) -> dict[str, Any]:
     ensure_may(actor, app, "reject")
     row = await _locked_row(session, app, expected_version)
-    stage = "review" if row["state"] == "submitted" else "approval"
+    stage: Literal["review", "approval"] = "review" if row["state"] == "submitted" else "approval"
     state = transition(row["state"], "reject")
     today = business_clock(session).today()
     version = await load_version(session, row["policy_version_id"])
@@ -398,7 +401,8 @@ async def computation(session: AsyncSession, actor: Actor, app: dict[str, Any]) 
             "computation": trace_json(result), "same_as_decision": None, "frozen": None}
 
 
-async def list_awards(session: AsyncSession, actor: Actor, *, measure_id: str | None, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+async def list_awards(session: AsyncSession, actor: Actor, *, measure_id: str | None, limit: int,
+                      offset: int) -> tuple[list[dict[str, Any]], int]:
     query = select(awards).where(where(policy.subsidies(actor), AWARD_COLUMNS))
     if measure_id:
         query = query.where(awards.c.measure_id == measure_id)

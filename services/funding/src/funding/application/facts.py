@@ -69,7 +69,8 @@ async def gathered_facts(session: AsyncSession, applicant_id: str, project_id: s
     if level is not None:
         facts["level"] = int(level.level)
         facts["level_assessment_id"] = level.assessment_id
-    tier = (await session.execute(select(tiers).where(tiers.c.provider_id == applicant_id, tiers.c.cycle_id == project_id))).mappings().first()
+    tier = (await session.execute(
+        select(tiers).where(tiers.c.provider_id == applicant_id, tiers.c.cycle_id == project_id))).mappings().first()
     if tier is not None:
         facts["tier"] = tier["tier"]
         facts["tier_model_version"] = tier["model_version"]

@@ -225,7 +225,8 @@ class _Run:
                 if figure is None:
                     self.refuse("fact_missing", m.clause, f"缺少事实：{m.fixed_by}", f"the fact {m.fixed_by} is missing or unknown")
                     figure = 0
-                amount = self.step(f"fixed_by:{m.fixed_by}", m.clause, {m.fixed_by: _plain(value), "table": dict(m.fixed_amounts_fen)}, figure)
+                amount = self.step(f"fixed_by:{m.fixed_by}", m.clause,
+                                   {m.fixed_by: _plain(value), "table": dict(m.fixed_amounts_fen)}, figure)
         else:  # proposed
             proposed = _fen(inputs, "proposed_fen", self.missing, self.invalid)
             reason = inputs.get("proposal_reason")
@@ -293,7 +294,7 @@ class _Run:
             other = _fen(inputs, "other_funds_fen", [], self.invalid) if inputs.get("other_funds_fen") is not None else 0
             detail["other_funds_fen"] = other
             prior += other
-        remaining = max(0, figure - prior)
+        remaining = max(0, (figure or 0) - prior)
         detail |= {"group": list(group), "prior_fen": prior, "remaining_fen": remaining, "amount_fen": amount}
         return self.step(f"cap:{cap.id}", cap.clause, detail, min(amount, remaining), cap.reading)
 
