@@ -64,8 +64,7 @@ async def seed(url: str, *orgs: tuple[str, str, str | None], levels: dict[str, i
 async def created(client: httpx.AsyncClient, headers: dict[str, str], policy: str, measure: str, project: str,
                   **inputs: Any) -> dict[str, Any]:
     response = await client.post(f"{API}/applications", headers=headers, json={
-        "policy_id": policy, "measure_id": measure, "project_id": project, "inputs": inputs,
-        "evidence": [{"name": "合同.pdf", "sha256": "a" * 64}]})
+        "policy_id": policy, "measure_id": measure, "project_id": project, "inputs": inputs})
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
