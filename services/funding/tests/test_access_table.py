@@ -28,6 +28,8 @@ ROWS: list[Row] = [
     Row("GET", f"{A}/applications", LISTERS),
     Row("GET", f"{A}/applications/{{application_id}}", READ, hidden="provider cluster_body", cases=OTHERS),
     Row("GET", f"{A}/applications/{{application_id}}/computation", READ, hidden="provider cluster_body", cases=OTHERS),
+    Row("PUT", f"{A}/applications/{{application_id}}/inputs", "enterprise", hidden="provider cluster_body", json={"inputs": {}},
+        cases=[Case("enterprise@other", 404)]),
     Row("POST", f"{A}/applications/{{application_id}}/submit", "enterprise", hidden="provider cluster_body",
         cases=[Case("enterprise@other", 404)]),
     Row("POST", f"{A}/applications/{{application_id}}/review", "city_officer third_party",

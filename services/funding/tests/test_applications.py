@@ -127,7 +127,10 @@ async def test_no_double_application_expiry_and_draft_flag(stack: Stack) -> None
         # S1 is a draft: it computes, flagged
         chain = await created(client, ent, "gz-s1-digital-transformation", "s1-chain", "proj-9", project_total_fen=1_000 * WAN)
         assert chain["draft_policy"] is True
-        await step(client, ent, chain, "submit")
+        edited = await client.put(f"{API}/applications/{chain['id']}/inputs", headers={**ent, "If-Match": f'"{chain["version"]}"'},
+                                  json={"inputs": {"project_total_fen": 1_200 * WAN}})
+        assert edited.status_code == 200 and edited.json()["inputs"] == {"project_total_fen": 1_200 * WAN}
+        await step(client, ent, edited.json(), "submit")
         # the same project under another measure it may not combine with
         g5 = await created(client, ent, "gz-s1-digital-transformation", "s1-5g", "proj-9", project_total_fen=1_000 * WAN)
         clash = await client.post(f"{API}/applications/{g5['id']}/submit", headers={**ent, "If-Match": f'"{g5["version"]}"'})

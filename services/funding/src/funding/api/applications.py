@@ -12,7 +12,7 @@ from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application import applications as uc
 from ..domain.access import APPLICANTS, APPROVERS, READERS, REVIEWERS
-from .schemas import ApplicationOut, AwardOut, ComputationOut, CreateIn, RejectIn, ReviewIn, State
+from .schemas import ApplicationOut, AwardOut, ComputationOut, CreateIn, InputsIn, RejectIn, ReviewIn, State
 
 router = APIRouter(tags=["applications 奖补申请"])
 
@@ -71,6 +71,17 @@ async def trace(application_id: Uuid, actor: Actor = Depends(require_roles(*READ
     async with runtime.uow() as session:
         app = await uc.get_application(session, actor, application_id)
         return ComputationOut.model_validate(await uc.computation(session, actor, app))
+
+
+@router.put("/applications/{application_id}/inputs", response_model=ApplicationOut, summary="修改申报数据 / Edit a draft's inputs",
+            description="The applicant replaces the inputs of its draft (money in integer fen). Send If-Match.")
+async def edit(application_id: Uuid, body: InputsIn, request: Request, actor: Actor = Depends(require_roles(*APPLICANTS)),
+               runtime: Runtime = Depends(get_runtime)) -> Response:
+    async with runtime.uow() as session:
+        app = await uc.get_application(session, actor, application_id)
+        uc.ensure_may(actor, app, "submit")
+        check_if_match(request, app["version"])
+        return _answer(await uc.edit_inputs(session, actor, app, body.inputs))
 
 
 @router.post("/applications/{application_id}/submit", response_model=ApplicationOut, summary="提交申请 / Submit",

@@ -21,6 +21,12 @@ class CreateIn(BaseModel):
     inputs: JsonObject = Field(default_factory=dict, description="申报数据：金额为整数分（*_fen），interest_period_start 为日期")
 
 
+class InputsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    inputs: JsonObject = Field(description="申报数据：金额为整数分（*_fen），interest_period_start 为日期")
+
+
 class ReviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

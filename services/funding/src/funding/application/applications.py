@@ -148,6 +148,17 @@ async def create_application(session: AsyncSession, actor: Actor, jurisdiction: 
     return await _reload(session, row["id"])
 
 
+async def edit_inputs(session: AsyncSession, actor: Actor, app: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+    """The applicant replaces a draft's inputs."""
+    ensure_may(actor, app, "submit")
+    check_inputs(inputs, APPLICANT_INPUTS, "body.inputs")
+    if app["state"] != "draft":
+        raise conflict("not_a_draft", "只有草稿可以修改申报数据", "only a draft's inputs change")
+    saved = await _save(session, app, inputs=inputs)
+    await audit(session, actor, "funding_application.edit", "funding_application", app["id"], before=app, after=saved)
+    return saved
+
+
 def visible(actor: Actor) -> Select[Any]:
     return select(applications).where(where(policy.applications(actor), COLUMNS))
 
@@ -348,6 +359,10 @@ async def approve(session: AsyncSession, actor: Actor, app: dict[str, Any], expe
     measure = version.document.measure(row["measure_id"])
     assert measure is not None
     await _no_double(session, row, measure)
+    payable_until = version.document.payable_after_expiry_until or version.document.valid_until
+    if version.document.payable_after_expiry_until is not None and payable_until is not None and today > payable_until:
+        raise conflict("payment_period_over", f"该政策的奖补兑现期已于 {payable_until} 结束（S4 附则(四)）",
+                       f"the policy's awards were payable until {payable_until}")
     inputs, facts = await _prepare(session, row, None, None, today)
     priors = await _priors(session, row)
     result = _run(version, row, inputs, facts, priors, today)
