@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.main import create_app
+from catalog.spec import SPEC
 from sihua_shared.contracts import registry as registry_facts
 from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client
 from tests.pipeline.helpers import facts_on_nats
-
-from catalog.main import create_app
-from catalog.spec import SPEC
 
 from .kit import API, CONFLICTED, DAY, KEY_PLATFORM, PROVIDER, Review, ok, product, publish_facts, revocation, world
 

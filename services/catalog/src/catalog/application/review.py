@@ -19,11 +19,11 @@ from sihua_shared.clock import business_clock
 from sihua_shared.contracts import catalog as facts
 from sihua_shared.errors import DomainError, Kind, conflict, forbidden
 from sihua_shared.outbox import record_event
+from sihua_shared.panel import ApplicationRef, ConflictGraph, Expert, Relationship, RelationshipKind, assign_panel, panel_seed
 
 from ..adapters.readmodels import expert_pool, relationships
 from ..adapters.tables import catalogue_counters, panel_members, product_versions, products
 from ..domain import access as policy
-from ..domain.panel import PoolExpert, draw, panel_seed
 from ..domain.product import REVIEW, Listing, Review, Step, catalogue_number, check_content
 from ..domain.review import aggregate, load_rubric
 from .access import ensure, product_resource
@@ -85,26 +85,33 @@ async def _submission(session: AsyncSession, actor: Actor, product: dict[str, An
         name=version["content"]["name"], change_request=product["admitted_version"] is not None), subject=product["id"])
 
 
-async def _pool(session: AsyncSession) -> list[PoolExpert]:
+SEED_BITS = (1 << 63) - 1  # the recorded seed fits a BIGINT column
+
+
+async def _pool(session: AsyncSession) -> list[Expert]:
     rows = await session.execute(select(expert_pool).where(expert_pool.c.active.is_(True),
                                                            expert_pool.c.display_name.is_not(None)))
-    return [PoolExpert(r.expert_account_id, r.organisation_id, frozenset(r.declared_conflicts or ()),
-                       bool(r.can_chair if r.can_chair is not None else True)) for r in rows]
+    return [Expert(r.expert_account_id, r.organisation_id or "", frozenset(r.fields or ()),
+                   frozenset(r.declared_conflicts or ()), bool(True if r.can_chair is None else r.can_chair)) for r in rows]
 
 
-async def _pairs(session: AsyncSession) -> list[tuple[str, str]]:
-    rows = await session.execute(select(relationships.c.organisation_a_id, relationships.c.organisation_b_id)
-                                 .where(relationships.c.withdrawn.is_(False)))
-    return [(a, b) for a, b in rows.all()]
+async def _graph(session: AsyncSession) -> ConflictGraph:
+    rows = await session.execute(select(relationships.c.organisation_a_id, relationships.c.organisation_b_id,
+                                        relationships.c.kind).where(relationships.c.withdrawn.is_(False)))
+    return ConflictGraph([Relationship(a, b, RelationshipKind(kind or RelationshipKind.SHAREHOLDING)) for a, b, kind in rows.all()])
 
 
 async def _draw_panel(session: AsyncSession, product: dict[str, Any], number: int) -> dict[str, Any]:
+    """The shared conflict-aware draw (``sihua_shared.panel``) over the catalog's read models of the expert pool and
+    the declared relationships; the seed is derived from the product version and recorded with the panel."""
     rubric = load_rubric()
-    seed = panel_seed(product["id"], number)
-    drawn = draw(product["organisation_id"], await _pool(session), await _pairs(session), size=rubric.panel_size, seed=seed)
-    for position, expert in enumerate(drawn.members):
+    ref = f"{product['id']}@{number}"
+    seed = panel_seed(0, f"catalog:{ref}") & SEED_BITS
+    panel = assign_panel(ApplicationRef(ref, product["organisation_id"]), await _pool(session), size=rubric.panel_size,
+                         seed=seed, graph=await _graph(session))
+    for position, expert in enumerate(panel.members):
         await session.execute(panel_members.insert().values(
-            product_id=product["id"], version_number=number, expert_id=expert, chair=expert == drawn.chair,
+            product_id=product["id"], version_number=number, expert_id=expert, chair=expert == panel.chair,
             draw_position=position))
     return {"panel_seed": seed, "rubric": rubric.key}
 
