@@ -8,7 +8,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
-    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -69,7 +68,7 @@ product_versions = Table(
 panel_members = Table(
     "panel_members",
     metadata,
-    Column("product_id", String(36), primary_key=True),
+    Column("product_id", String(36), ForeignKey("products.id"), primary_key=True),
     Column("version_number", Integer, primary_key=True),
     Column("expert_id", String(100), primary_key=True),
     Column("chair", Boolean, nullable=False),
@@ -78,7 +77,6 @@ panel_members = Table(
     Column("total", String(10)),
     Column("comment", Text),
     Column("scored_at", DateTime(timezone=True)),
-    ForeignKeyConstraint(["product_id", "version_number"], ["product_versions.product_id", "product_versions.number"]),
     Index("ix_panel_members_expert_id", "expert_id"),
 )
 

@@ -183,7 +183,7 @@ def upgrade() -> None:
     sa.Column('total', sa.String(length=10), nullable=True),
     sa.Column('comment', sa.Text(), nullable=True),
     sa.Column('scored_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['product_id', 'version_number'], ['product_versions.product_id', 'product_versions.number'], ),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], ),
     sa.PrimaryKeyConstraint('product_id', 'version_number', 'expert_id')
     )
     op.create_index('ix_panel_members_expert_id', 'panel_members', ['expert_id'], unique=False)
