@@ -5,6 +5,7 @@ a product as a provider describes it, and the HTTP steps of an admission review.
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ TITLE = "title-prov-1"
 SCENES = [("S01", "产品设计"), ("S05", "计划排程"), ("S09", "设备管理")]
 
 Fact = tuple[EventSpec[Any], EventPayload, int]
+PDF = ("产品手册.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n")
 
 
 def organisation(org_id: str, kind: str, n: int, *, district: str = "huangpu", name: str | None = None,
@@ -141,7 +143,7 @@ class Review:
 
     async def create(self, body: dict[str, Any] | None = None) -> dict[str, Any]:
         return ok(await self.client.post(f"{API}/products", json=body or product(),
-                                         headers={**self.provider, "Idempotency-Key": f"k-{id(body)}"}), 201)
+                                         headers={**self.provider, "Idempotency-Key": str(uuid.uuid4())}), 201)
 
     async def step(self, product_id: str, action: str, headers: dict[str, str], reasons: list[str] | None = None,
                    status: int = 200) -> dict[str, Any]:
@@ -161,3 +163,42 @@ class Review:
             ok(await self.client.put(f"{API}/products/{product_id}/scores", json={"scores": scores, "comment": "同意入库"},
                                      headers=self.experts[member["expert_id"]]))
         return await self.step(product_id, "admit", self.city)
+
+
+async def seed(stack: Stack, client: httpx.AsyncClient, url: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """A product of the home provider admitted at version 1, with a change request (version 2) in expert review;
+    a brochure; an adaptation record."""
+    await apply_facts(url, world())
+    review = Review(client, stack)
+    created = await review.create()
+    brochure = ok(await client.post(f"{API}/products/{created['id']}/files", headers=review.provider,
+                                    files={"file": (PDF[0], PDF[1], "application/pdf")}), 201)
+    await review.through_review(created["id"])
+    record = ok(await client.post(f"{API}/products/{created['id']}/adaptations", headers=review.third_party, json={
+        "target_kind": "platform", "target_ref": KEY_PLATFORM, "target_name": "开放接口", "tested": "数据同步",
+        "cases": [{"name": "订单下发", "result": "passed"}], "valid_until": "2027-05-09"}), 201)
+    current = await client.get(f"{API}/products/{created['id']}", headers=review.provider)
+    ok(await client.post(f"{API}/products/{created['id']}/versions", json=product(price_fen=1_500_000),
+                         headers={**review.provider, "If-Match": current.headers["etag"]}), 201)
+    for action in ("submit", "start_formal_check", "pass_formal_check"):
+        await review.step(created["id"], action, review.provider if action == "submit" else review.city)
+    panel = ok(await client.get(f"{API}/products/{created['id']}/panel", headers=review.city))
+    issuer = stack.issuer
+    actors = {
+        "enterprise": issuer.headers(["enterprise"], org="ent-1"),
+        "provider": review.provider,
+        "expert": review.experts[panel["members"][0]["expert_id"]],
+        "district_officer": issuer.headers(["district_officer"], district="huangpu"),
+        "city_officer": review.city,
+        "third_party": issuer.headers(["third_party"], sub="acct-tp", org=THIRD_PARTY),
+        "cluster_body": issuer.headers(["cluster_body"], org="cluster-body-1"),
+        "finance": issuer.headers(["finance"], org="finance-bureau"),
+        "auditor": issuer.headers(["auditor"]),
+        "service": issuer.headers(["service"]),
+        "provider@other": issuer.headers(["provider"], org=OTHER_PROVIDER),
+        "expert@other": issuer.headers(["expert"], sub=CONFLICTED),
+        "district_officer@other": issuer.headers(["district_officer"], district="baiyun"),
+        "district_officer@unbound": issuer.headers(["district_officer"]),
+    }
+    params = {"product_id": created["id"], "number": "1", "file_id": brochure["id"], "record_id": record["id"]}
+    return params, actors

@@ -10,7 +10,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ARRAY, String, cast, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sihua_shared.aio import sleep_or_stop
@@ -107,7 +107,7 @@ async def verified_products(session: AsyncSession, kind: str, ref: str) -> list[
     """Which listed products are verified with ``kind:ref`` (valid records only)."""
     s = product_search.c
     rows = await session.execute(select(s.product_id, s.name, s.catalogue_number, s.provider_name, s.version)
-                                 .where(s.verified_with.any(f"{kind}:{ref}")).order_by(s.catalogue_number))
+                                 .where(s.verified_with.contains(cast([f"{kind}:{ref}"], ARRAY(String)))).order_by(s.catalogue_number))
     return [dict(r) for r in rows.mappings()]
 
 
