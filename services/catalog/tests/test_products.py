@@ -18,6 +18,7 @@ from sihua_shared.contracts import registry as registry_facts
 from sihua_shared.db import create_engine, session_factory
 from sihua_shared.exports import XLSX_TYPE
 from sihua_shared.tables import audit_log, outbox
+from sihua_shared.testing.data import make_uscc
 from sihua_shared.testing.harness import Stack, service_client
 
 from .kit import (
@@ -162,8 +163,11 @@ async def test_suspension_follows_the_title_whatever_order_the_facts_arrive_in(s
     app, url = await _app(stack)
     async with service_client(app) as client:
         review = Review(client, stack)
+        await apply_facts(url, [(registry_facts.ECOSYSTEM_PARTNER_CONFIRMED, registry_facts.EcosystemPartnerConfirmed(
+            membership_id="m-1", traction_unit_id="tu-1", traction_unit_uscc=make_uscc(1), partner_id=PROVIDER,
+            partner_uscc=make_uscc(301), confirmed_on=DAY), 1)])
         admitted = await _admitted(client, review)
-        assert admitted["marks"] == ["key_platform"]
+        assert admitted["marks"] == ["key_platform", "ecosystem_partner"]
 
         async def listing() -> str:
             return str(ok(await client.get(f"{API}/products/{admitted['id']}", headers=review.city))["listing"])
