@@ -46,6 +46,8 @@ NOUNS = ["排产云", "计划排程系统", "制造执行系统", "MES", "仓储
          "客户关系管理", "产品生命周期管理", "财务共享", "供应链协同", "视觉质检", "预测性维护", "安全生产", "门店管理"]
 ADJECTIVES = ["智能", "轻量", "云端", "一体化", "小快轻准", "精益", "协同", "数字化", "敏捷", "可视化"]
 SECTORS = ["auto_parts", "machine_tools_robots", "fashion_cosmetics", "custom_furniture", "garments_bags", "electronics"]
+SCENE_NAMES = ["产品设计", "工艺设计", "计划排程", "生产管控", "质量管理", "设备管理", "仓储物流", "能耗管理", "安全生产",
+               "采购管理", "销售管理", "客户服务", "财务管理", "人力资源", "协同办公", "网络安全"]
 SCENES = [f"S{i:02d}" for i in range(1, 17)]
 LINKS = ["design", "manufacturing", "sales", "service", "management", "security"]
 
@@ -78,6 +80,7 @@ async def seed(url: str, count: int) -> str:
                 description = "，".join(f"{rng.choice(ADJECTIVES)}{rng.choice(NOUNS)}" for _ in range(12))
                 price = rng.choice([300_000, 980_000, 1_980_000, 4_800_000, 12_000_000, 30_000_000])
                 scenes = rng.sample(SCENES, 2)
+                scene_text = " ".join(SCENE_NAMES[SCENES.index(x)] for x in scenes)
                 content = {"name": name, "summary": summary, "description": description, "product_type": "saas",
                            "business_links": rng.sample(LINKS, 2), "scenes": scenes, "sectors": rng.sample(SECTORS, 2),
                            "deployment": rng.choice(["cloud", "on_premise", "hybrid"]), "interfaces": [],
@@ -91,7 +94,8 @@ async def seed(url: str, count: int) -> str:
                 search.append({"product_id": pid, "version": 1, "catalogue_number": f"GZ-XKQZ-2026-{n + 1:05d}",
                                "organisation_id": f"prov-{n % 300}", "provider_name": f"服务商{n % 300}有限公司",
                                "name": name, "summary": summary, "a": segmented(name),
-                               "b": segmented(f"服务商{n % 300}有限公司", "计划排程 设备管理", summary), "c": segmented(description),
+                               "b": segmented(f"服务商{n % 300}有限公司", scene_text, summary),
+                               "c": segmented(description),
                                "product_type": "saas", "deployment": content["deployment"],
                                "business_links": content["business_links"], "scenes": scenes, "sectors": content["sectors"],
                                "verified_with": [], "marks": [], "min_price_fen": price, "price_band": price_band(price),
