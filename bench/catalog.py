@@ -42,8 +42,15 @@ QUERIES: list[tuple[str | None, dict[str, str | None], str]] = [
     (None, {"scene": "S05"}, "newest"), (None, {"price_band": "under_10k"}, "price_asc"),
     ("云平台", {"business_link": "manufacturing"}, "relevance"), ("数字孪生", {}, "relevance"),
 ]
+# A catalogue covers many kinds of product: each generated one has one main kind and mentions two neighbours, so a
+# query matches a few per cent of the list, not all of it.
 NOUNS = ["排产云", "计划排程系统", "制造执行系统", "MES", "仓储管理", "WMS", "质量管理", "设备管理", "能耗管理", "数字孪生",
-         "客户关系管理", "产品生命周期管理", "财务共享", "供应链协同", "视觉质检", "预测性维护", "安全生产", "门店管理"]
+         "客户关系管理", "产品生命周期管理", "财务共享", "供应链协同", "视觉质检", "预测性维护", "安全生产", "门店管理",
+         "电子签章", "招聘管理", "合同管理", "条码追溯", "模具管理", "工艺路线", "刀具管理", "报价系统", "直播电商", "会员营销",
+         "订单协同", "备件管理", "巡检系统", "环保监测", "碳排放核算", "工业网关", "数据采集", "报表分析", "低代码平台",
+         "知识库", "培训平台", "售后工单"]
+FILLER = ["支持多端访问", "开箱即用", "按需订阅", "私有化部署", "快速实施", "提供培训", "数据安全合规", "对接主流设备",
+          "一周上线", "可视化看板", "移动审批", "多工厂管理"]
 ADJECTIVES = ["智能", "轻量", "云端", "一体化", "小快轻准", "精益", "协同", "数字化", "敏捷", "可视化"]
 SECTORS = ["auto_parts", "machine_tools_robots", "fashion_cosmetics", "custom_furniture", "garments_bags", "electronics"]
 SCENE_NAMES = ["产品设计", "工艺设计", "计划排程", "生产管控", "质量管理", "设备管理", "仓储物流", "能耗管理", "安全生产",
@@ -75,9 +82,11 @@ async def seed(url: str, count: int) -> str:
             for n in range(start, min(start + 1000, count)):
                 pid = str(uuid.UUID(int=n + 1))
                 first = first or pid
-                name = f"{rng.choice(ADJECTIVES)}{rng.choice(NOUNS)}{n}"
-                summary = f"面向{rng.choice(['定制家居', '汽车零部件', '时尚美妆', '工业母机'])}企业的{rng.choice(NOUNS)}"
-                description = "，".join(f"{rng.choice(ADJECTIVES)}{rng.choice(NOUNS)}" for _ in range(12))
+                kind = rng.randrange(len(NOUNS))
+                name = f"{rng.choice(ADJECTIVES)}{NOUNS[kind]}{n}"
+                summary = f"面向{rng.choice(['定制家居', '汽车零部件', '时尚美妆', '工业母机'])}企业的{NOUNS[kind]}"
+                neighbours = [NOUNS[(kind + d) % len(NOUNS)] for d in (1, 2)]
+                description = "，".join([*neighbours, *rng.sample(FILLER, 6)])
                 price = rng.choice([300_000, 980_000, 1_980_000, 4_800_000, 12_000_000, 30_000_000])
                 scenes = rng.sample(SCENES, 2)
                 scene_text = " ".join(SCENE_NAMES[SCENES.index(x)] for x in scenes)

@@ -85,13 +85,14 @@ def test_content_problems_are_listed_each_with_its_field() -> None:
 
 def test_segmentation_gives_new_words_and_their_parts() -> None:
     assert "排产" in words("智能排产云") and "排产云" in words("智能排产云")
-    assert segmented("设备预测性维护", None).split()[:2] == ["设备", "预测"]
+    # precise words first, in order (phrases stay adjacent), then the finer ones
+    assert segmented("设备预测性维护", None).split() == ["设备", "预测性", "维护", "预测", "测性"]
 
 
 def test_queries_expand_synonyms_and_need_every_word() -> None:
     synonyms = Synonyms(1, (("排产", "计划排程"),))
-    assert tsquery("排产", synonyms) == "('排产' | ('计划' & '排程'))"
-    assert tsquery("计划排程 系统", synonyms) == "('排产' | ('计划' & '排程')) & '系统'"
+    assert tsquery("排产", synonyms) == "('排产' | ('计划' <-> '排程'))"
+    assert tsquery("计划排程 系统", synonyms) == "('排产' | ('计划' <-> '排程')) & '系统'"
     assert tsquery("！？", synonyms) is None
     assert tsquery("it's", synonyms) == "'it' & 's'"  # quotes never reach the tsquery unescaped
 
