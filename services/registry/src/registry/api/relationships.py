@@ -13,11 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, page_params
 from sihua_shared.inputs import Text, Uuid
+from sihua_shared.panel import RelationshipKind
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.relationships import KIND_LABELS, declare_relationship, delete_relationship, list_relationships
 from ..domain.access import OFFICIALS, ORGANISATION_EDITORS, RELATIONSHIP_READERS
-from ..domain.review import RelationshipKind
 
 router = APIRouter(prefix="/organisations/{org_id}/relationships", tags=["organisations 组织"])
 

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.errors import invalid, not_found
+from sihua_shared.panel import Expert
 
 from ..adapters.account_tables import accounts
 from ..adapters.call_tables import expert_profiles
-from ..domain.review import Expert
 
 _COLUMNS = (accounts.c.id, accounts.c.display_name, accounts.c.organisation_id, accounts.c.active,
             expert_profiles.c.fields, expert_profiles.c.can_chair, expert_profiles.c.version)

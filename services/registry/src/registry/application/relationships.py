@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.errors import conflict, forbidden, invalid, not_found
+from sihua_shared.panel import ConflictGraph, Relationship, RelationshipKind
 
 from ..adapters.profile_tables import organisation_relationships as rel
 from ..domain import access as policy
-from ..domain.review import ConflictGraph, Relationship, RelationshipKind
 from .access import organisation_resource
 from .organisations import get_organisation, visible_organisation
 
@@ -96,7 +96,7 @@ async def delete_relationship(session: AsyncSession, actor: Actor, org_id: str, 
 
 async def relationships_around(session: AsyncSession, org_ids: Collection[str]) -> list[Relationship]:
     """Every declared relationship in the connected part of the graph that holds ``org_ids``: enough to build a
-    ``domain.review.ConflictGraph`` for them, transitive or not."""
+    ``sihua_shared.panel.ConflictGraph`` for them, transitive or not."""
     seen: set[str] = set(org_ids)
     frontier = set(org_ids)
     found: dict[str, Relationship] = {}
@@ -117,7 +117,7 @@ async def relationships_around(session: AsyncSession, org_ids: Collection[str]) 
 async def related_organisations(session: AsyncSession, org_id: str, *, transitive: bool = True) -> frozenset[str]:
     """The ids of the organisations related to ``org_id`` (not itself), for conflict checks.
 
-    Transitive by default, as ``domain.review.ConflictGraph`` is: related through any chain of declared
+    Transitive by default, as ``sihua_shared.panel.ConflictGraph`` is: related through any chain of declared
     relationships. ``transitive=False`` gives the direct relations only.
     """
     if transitive:
