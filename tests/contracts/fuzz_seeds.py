@@ -145,7 +145,11 @@ async def funding_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
                                     interest_period_start="2026-01-01")
         await step(client, headers["enterprise"], application, "submit")
         versions = _created(await client.get("/api/funding/v1/policies", headers=headers["city_officer"]))["items"]
-    ids = {"application_id": {"*": application["id"]}, "version_id": {"*": versions[0]["version_id"]}}
+        budget = _created(await client.post("/api/funding/v1/budgets", headers={**headers["finance"], "Idempotency-Key": "fuzz"},
+                                            json={"year": 2026, "measure_id": "s2-transformation", "fund_source": "city",
+                                                  "amount_fen": 100_000_000}))
+    ids = {"application_id": {"*": application["id"]}, "version_id": {"*": versions[0]["version_id"]},
+           "budget_id": {"*": budget["id"]}}
     return Seeds(headers=headers, ids=ids)
 
 

@@ -43,6 +43,10 @@ ROWS: list[Row] = [
         cases=OTHERS),
     Row("POST", f"{A}/applications/{{application_id}}/reported-interest", "service"),
     Row("GET", f"{A}/awards", LISTERS),
+    Row("POST", f"{A}/budgets", "finance city_officer"),
+    Row("GET", f"{A}/budgets", "finance city_officer auditor district_officer"),
+    Row("GET", f"{A}/budgets/{{budget_id}}", "finance city_officer auditor", hidden="district_officer"),
+    Row("PUT", f"{A}/budgets/{{budget_id}}", "finance city_officer"),
 ]
 
 
@@ -76,6 +80,9 @@ async def test_every_funding_operation_answers_each_role_as_the_table_says(stack
         assert evidence.status_code == 201, evidence.text
         application = await step(client, actors["enterprise"], application, "submit")
         versions = (await client.get(f"{A}/policies", headers=actors["city_officer"])).json()["items"]
+        budget = await client.post(f"{A}/budgets", headers={**actors["finance"], "Idempotency-Key": "budget-1"}, json={
+            "year": 2026, "measure_id": "s2-transformation", "fund_source": "city", "amount_fen": 100_000_000})
+        assert budget.status_code == 201, budget.text
         params = {"application_id": application["id"], "version_id": versions[0]["version_id"],
-                  "evidence_id": evidence.json()["id"]}
+                  "evidence_id": evidence.json()["id"], "budget_id": budget.json()["id"]}
         await check_table(client, app, ROWS, actors, params)

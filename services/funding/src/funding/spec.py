@@ -6,6 +6,8 @@ from sihua_shared.contracts.funding import (
     APPLICATION_REJECTED,
     APPLICATION_REVIEWED,
     APPLICATION_SUBMITTED,
+    BUDGET_EXHAUSTED,
+    BUDGET_RESERVED,
     POLICY_VERSION_ACTIVATED,
 )
 from sihua_shared.revocation import deactivated_ids, revocation_subscription
@@ -14,6 +16,7 @@ from sihua_shared.service import ServiceSpec
 from .adapters.readmodels import REGISTRY_FACTS
 from .adapters.tables import deactivated_accounts
 from .api.applications import router as applications_router
+from .api.budgets import router as budgets_router
 from .api.evidence import router as evidence_router
 from .api.policies import router as policies_router
 from .application.facts import SUBSCRIPTIONS
@@ -22,10 +25,11 @@ SPEC = ServiceSpec(
     name="funding",
     title="资金奖补 / funding",
     description="Policies as versioned data, applications for every measure, amounts to the fen with their trace, the award ledger.",
-    publishes=[APPLICATION_SUBMITTED, APPLICATION_REVIEWED, APPLICATION_APPROVED, APPLICATION_REJECTED, POLICY_VERSION_ACTIVATED],
+    publishes=[APPLICATION_SUBMITTED, APPLICATION_REVIEWED, APPLICATION_APPROVED, APPLICATION_REJECTED, POLICY_VERSION_ACTIVATED,
+               BUDGET_RESERVED, BUDGET_EXHAUSTED],
     subscriptions=merge_subscriptions(
         [REGISTRY_FACTS.subscription("funding")], [revocation_subscription("funding", deactivated_accounts)], SUBSCRIPTIONS,
     ),
-    routers=[policies_router, applications_router, evidence_router],
+    routers=[policies_router, applications_router, evidence_router, budgets_router],
     deactivated_accounts=deactivated_ids(deactivated_accounts),
 )

@@ -136,3 +136,49 @@ POLICY_VERSION_ACTIVATED = EventSpec(
              "status": "in_force", "valid_from": "2024-01-01", "valid_until": "2026-12-31", "effective_from": "2024-01-01",
              "measures": ["s2-transformation", "s2-digital-loan"], "activated_by_account_id": "system", "shipped": True},
 )
+
+
+# Budgets (资金池, issue 14): per fund source, measure and year.
+FundSource = Literal["central", "provincial", "city", "district"]
+
+
+class BudgetFact(EventPayload):
+    budget_id: EntityId
+    year: int
+    measure_id: str
+    fund_source: FundSource = Field(description="资金来源：central 中央 / provincial 省级 / city 市级 / district 区级")
+    district: str | None = Field(None, description="the district of a district's budget")
+    amount_fen: Fen = Field(ge=0, description="the budget's amount, in fen")
+
+
+class BudgetReserved(BudgetFact):
+    """An approved award reserved its share of a budget. 资金池额度已预留。"""
+
+    application_id: EntityId
+    reserved_now_fen: Fen = Field(gt=0, description="the part of the award this budget carries, in fen")
+    reserved_fen: Fen = Field(ge=0, description="the budget's reserved total after it (approved, not yet paid)")
+    paid_fen: Fen = Field(ge=0)
+    remaining_fen: Fen = Field(ge=0)
+
+
+class BudgetExhausted(BudgetFact):
+    """A budget has nothing left to reserve. 资金池额度已用尽。"""
+
+    application_id: EntityId = Field(description="the award that used the last of it")
+
+
+_BUDGET = {"budget_id": "7d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a", "year": 2026, "measure_id": "s2-transformation",
+           "fund_source": "city", "district": None, "amount_fen": 1_000_000_000}
+
+BUDGET_RESERVED = EventSpec(
+    "funding", "budget", "reserved", 1, BudgetReserved, "An award reserved its share of a budget",
+    title_zh="资金池额度已预留",
+    example={**_BUDGET, "application_id": _APP["application_id"], "reserved_now_fen": 60_000_000,
+             "reserved_fen": 60_000_000, "paid_fen": 0, "remaining_fen": 940_000_000},
+)
+BUDGET_EXHAUSTED = EventSpec(
+    "funding", "budget", "exhausted", 1, BudgetExhausted, "A budget has nothing left to reserve",
+    title_zh="资金池额度已用尽",
+    example={**_BUDGET, "application_id": _APP["application_id"]},
+)
+

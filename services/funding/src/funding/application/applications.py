@@ -55,6 +55,7 @@ from ..domain.applications import (
 from ..domain.engine import Claim, Computation, MissingInputs, PriorAward, compute
 from ..domain.policies import PolicyVersion, status_on
 from ..domain.policy_schema import MAX_FEN, Measure
+from .budgets import reserve
 from .facts import gathered_facts
 from .policies import load_version, versions_in_force
 
@@ -377,6 +378,8 @@ async def approve(session: AsyncSession, actor: Actor, app: dict[str, Any], expe
               "facts": {k: list(v) if isinstance(v, tuple) else v for k, v in facts.items()},
               "priors": [_prior_json(p) for p in priors], "official_inputs": _official(row["inputs"], row),
               "evidence": [{"id": e["id"], "kind": e["kind"], "sha256": e["sha256"]} for e in await list_evidence(session, row["id"])]}
+    # the award reserves its share of each fund source's budget for the measure and the decision's year (资金池)
+    await reserve(session, actor, row, result.amount_fen, today.year)
     await session.execute(awards.insert().values(
         id=str(uuid.uuid4()), application_id=row["id"], applicant_id=row["applicant_id"], uscc=row["applicant_uscc"],
         policy_id=row["policy_id"], policy_version_id=version.version_id, measure_id=row["measure_id"],

@@ -58,3 +58,14 @@ def reviews_own(actor: Actor, applicant_id: str) -> bool:
 
 def approvers(actor: Actor) -> Scope:
     return EVERYTHING if actor.has(*APPROVERS) else NOTHING
+
+
+# Budgets (资金池): the finance bureau's officers and the city set them; auditors read them; a district officer
+# reads its district's.
+BUDGET_MANAGERS = ("finance", "city_officer")
+BUDGET_READERS = ("finance", "city_officer", "auditor", "district_officer")
+
+
+def budgets(actor: Actor) -> Scope:
+    return overseen(actor, ("finance", "city_officer", "auditor"))
+
