@@ -128,11 +128,13 @@ async def catalog_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
     return Seeds(headers={role: actors[role] for role in ROLES}, ids={name: {"*": value} for name, value in params.items()})
 async def funding_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
     """An enterprise's submitted application (S2 数字贷) and the shipped policy versions."""
-    from services.funding.tests.kit import created, step
+    from services.funding.tests.kit import created, seed_project_facts, step
     from services.funding.tests.kit import seed as funding_seed
 
-    await funding_seed(settings.database_url, ("ent-f", "enterprise", DISTRICT), ("prov-f", "provider", None),
-                       ("third-f", "third_party", None), levels={"ent-f": 2})
+    usccs = await funding_seed(settings.database_url, ("ent-f", "enterprise", DISTRICT), ("prov-f", "provider", None),
+                               ("third-f", "third_party", None), levels={"ent-f": 2}, titles={"prov-f": ("traction_unit",)})
+    await seed_project_facts(settings.database_url, pilots={"ent-f": (usccs["ent-f"], DISTRICT)},
+                             products={"prod-f": ("prov-f", {"basic": 1_980_000})})
     orgs = {"enterprise": "ent-f", "provider": "prov-f", "third_party": "third-f"}
     headers = {
         role: stack.issuer.headers([role], sub=f"acct-{role}", org=orgs.get(role),
@@ -148,8 +150,13 @@ async def funding_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
         budget = _created(await client.post("/api/funding/v1/budgets", headers={**headers["finance"], "Idempotency-Key": "fuzz"},
                                             json={"year": 2026, "measure_id": "s2-transformation", "fund_source": "city",
                                                   "amount_fen": 100_000_000}))
+        contract = {"traction_unit_id": "prov-f", "contract_number": "HT-F", "contract_amount_fen": 1_980_000,
+                    "declared_investment_fen": 1_980_000, "lines": [{"product_id": "prod-f", "version": 1, "package_code": "basic",
+                                                                     "quantity": 1, "unit_price_fen": 1_980_000}]}
+        project = _created(await client.post("/api/funding/v1/projects", json=contract,
+                                             headers={**headers["enterprise"], "Idempotency-Key": "fuzz"}))
     ids = {"application_id": {"*": application["id"]}, "version_id": {"*": versions[0]["version_id"]},
-           "budget_id": {"*": budget["id"]}}
+           "budget_id": {"*": budget["id"]}, "project_id": {"*": project["id"]}}
     return Seeds(headers=headers, ids=ids)
 
 

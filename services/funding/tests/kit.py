@@ -86,3 +86,35 @@ async def approved(client: httpx.AsyncClient, applicant: dict[str, str], reviewe
     app = await step(client, applicant, app, "submit")
     app = await step(client, reviewer, app, "review", {"inputs": official or {}, "facts": facts or {}})
     return await step(client, approver, app, "approve")
+
+
+async def seed_project_facts(url: str, *, pilots: dict[str, tuple[str, str]], products: dict[str, tuple[str, dict[str, int]]]
+                             ) -> None:
+    """Pilot-pool members ``enterprise -> (uscc, district)``; admitted product versions (version 1)
+    ``product -> (provider, {package code: price_fen})`` (catalog's admitted fact as funding keeps it)."""
+    from funding.application.projects import record_product_version
+    from sihua_shared.contracts.catalog import ProductAdmitted, ProductPackage
+    from sihua_shared.contracts.registry import EnterpriseEnrolled
+
+    engine = create_engine(url)
+    async with session_factory(engine)() as s, s.begin():
+        for enterprise, (uscc, district) in pilots.items():
+            await REGISTRY_FACTS.record_enrolment(s, ENVELOPE, EnterpriseEnrolled(
+                enterprise_id=enterprise, uscc=uscc, sector="custom_furniture", district=district, size_class="small",
+                enrolled_on=DAY - timedelta(days=100)))
+        for n, (product, (provider, packages)) in enumerate(products.items()):
+            await record_product_version(s, ENVELOPE, ProductAdmitted(
+                product_id=product, version=1, catalogue_number=f"GZ-XKQZ-2026-{n + 1:04d}", organisation_id=provider,
+                name=f"{product} 云", product_type="saas", scenes=["S05"], sectors=["custom_furniture"], marks=["traction_unit"],
+                packages=[ProductPackage(code=c, name=c, price_fen=p, unit="per_year") for c, p in packages.items()],
+                admitted_on=DAY - timedelta(days=30)))
+    await engine.dispose()
+
+
+async def project_step(client: httpx.AsyncClient, headers: dict[str, str], project: dict[str, Any], action: str,
+                       json: dict[str, Any] | None = None, status: int = 200) -> dict[str, Any]:
+    response = await client.post(f"{API}/projects/{project['id']}/{action}",
+                                 headers={**headers, "If-Match": f'"{project["version"]}"'}, json=json)
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body

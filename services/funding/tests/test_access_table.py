@@ -10,7 +10,7 @@ from funding.main import create_app
 from sihua_shared.testing.access import Case, Row, Upload, check_table
 from sihua_shared.testing.harness import Stack, service_client
 
-from .kit import API, DAY, created, seed, step
+from .kit import API, DAY, created, seed, seed_project_facts, step
 
 HOME, AWAY = "baiyun", "huangpu"
 A = API
@@ -18,6 +18,7 @@ EVERYONE = "*"
 READ = "enterprise district_officer city_officer auditor finance third_party"
 OTHERS = [Case("enterprise@other", 404), Case("district_officer@other", 404), Case("district_officer@unbound", 404)]
 PDF = ("利息单.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n")
+PROJECT_READERS = "enterprise provider third_party district_officer city_officer auditor finance"
 LISTERS = "enterprise provider third_party cluster_body district_officer city_officer auditor finance"
 
 ROWS: list[Row] = [
@@ -47,13 +48,25 @@ ROWS: list[Row] = [
     Row("GET", f"{A}/budgets", "finance city_officer auditor district_officer"),
     Row("GET", f"{A}/budgets/{{budget_id}}", "finance city_officer auditor", hidden="district_officer"),
     Row("PUT", f"{A}/budgets/{{budget_id}}", "finance city_officer"),
+    Row("POST", f"{A}/projects", "enterprise"),
+    Row("GET", f"{A}/projects", PROJECT_READERS),
+    Row("GET", f"{A}/projects/{{project_id}}", PROJECT_READERS, cases=OTHERS + [Case("provider@other", 404)]),
+    Row("POST", f"{A}/projects/{{project_id}}/submit", "enterprise", cases=[Case("enterprise@other", 404)]),
+    Row("POST", f"{A}/projects/{{project_id}}/investment", "third_party"),
+    Row("POST", f"{A}/projects/{{project_id}}/progress", "provider",
+        cases=[Case("provider@other", 404, json={"percent": 10, "text": "进度"})]),
+    Row("POST", f"{A}/projects/{{project_id}}/findings", "third_party city_officer"),
+    Row("POST", f"{A}/projects/{{project_id}}/complete", "provider", cases=[Case("provider@other", 404)]),
+    Row("POST", f"{A}/projects/{{project_id}}/acceptance", "enterprise", cases=[Case("enterprise@other", 404)]),
+    Row("POST", f"{A}/projects/{{project_id}}/decision", "city_officer"),
 ]
 
 
 async def test_every_funding_operation_answers_each_role_as_the_table_says(stack: Stack) -> None:
     settings = await stack.settings("funding", business_date=DAY)
-    await seed(settings.database_url, ("ent-home", "enterprise", HOME), ("ent-away", "enterprise", AWAY),
-               ("prov-home", "provider", None), ("tp-home", "third_party", None), levels={"ent-home": 2})
+    usccs = await seed(settings.database_url, ("ent-home", "enterprise", HOME), ("ent-away", "enterprise", AWAY),
+               ("prov-home", "provider", None), ("tp-home", "third_party", None), levels={"ent-home": 2},
+               titles={"prov-home": ("traction_unit",)})
     issuer = stack.issuer
     actors = {
         "enterprise": issuer.headers(["enterprise"], org="ent-home"),
@@ -67,9 +80,12 @@ async def test_every_funding_operation_answers_each_role_as_the_table_says(stack
         "auditor": issuer.headers(["auditor"]),
         "service": issuer.headers(["service"]),
         "enterprise@other": issuer.headers(["enterprise"], org="ent-away"),
+        "provider@other": issuer.headers(["provider"], org="prov-away"),
         "district_officer@other": issuer.headers(["district_officer"], district=AWAY),
         "district_officer@unbound": issuer.headers(["district_officer"]),
     }
+    await seed_project_facts(settings.database_url, pilots={"ent-home": (usccs["ent-home"], HOME)},
+                             products={"prod-1": ("prov-home", {"basic": 1_980_000})})
     app = create_app(settings)
     async with service_client(app) as client:
         application = await created(client, actors["enterprise"], "gz-s2-sme-pilot", "s2-digital-loan", "loan-1",
@@ -83,6 +99,11 @@ async def test_every_funding_operation_answers_each_role_as_the_table_says(stack
         budget = await client.post(f"{A}/budgets", headers={**actors["finance"], "Idempotency-Key": "budget-1"}, json={
             "year": 2026, "measure_id": "s2-transformation", "fund_source": "city", "amount_fen": 100_000_000})
         assert budget.status_code == 201, budget.text
-        params = {"application_id": application["id"], "version_id": versions[0]["version_id"],
+        project = await client.post(f"{A}/projects", headers={**actors["enterprise"], "Idempotency-Key": "project-1"}, json={
+            "traction_unit_id": "prov-home", "contract_number": "HT-1", "contract_amount_fen": 1_980_000,
+            "declared_investment_fen": 1_980_000, "lines": [{"product_id": "prod-1", "version": 1, "package_code": "basic",
+                                                             "quantity": 1, "unit_price_fen": 1_980_000}]})
+        assert project.status_code == 201, project.text
+        params = {"project_id": project.json()["id"], "application_id": application["id"], "version_id": versions[0]["version_id"],
                   "evidence_id": evidence.json()["id"], "budget_id": budget.json()["id"]}
         await check_table(client, app, ROWS, actors, params)

@@ -182,3 +182,115 @@ BUDGET_EXHAUSTED = EventSpec(
     example={**_BUDGET, "application_id": _APP["application_id"]},
 )
 
+
+# Transformation projects (数字化改造项目, S2 五(五), issue 14 §2).
+class ProjectFact(EventPayload):
+    project_id: EntityId
+    enterprise_id: EntityId
+    enterprise_uscc: Uscc
+    traction_unit_id: EntityId
+    district: str | None = None
+
+
+class ContractLine(EventPayload):
+    product_id: EntityId
+    version: int = Field(ge=1)
+    package_code: str
+    quantity: int = Field(ge=1)
+    unit_price_fen: Fen = Field(ge=0)
+    amount_fen: Fen = Field(ge=0)
+    above_catalogue_price: bool = Field(description="priced above the catalogue package price (flagged for review)")
+
+
+class ProjectContracted(ProjectFact):
+    """A pilot enterprise submitted its contract with a titled traction unit for admitted products. 改造项目已签约。"""
+
+    contract_number: str
+    contract_amount_fen: Fen = Field(ge=0)
+    declared_investment_fen: Fen = Field(ge=0)
+    lines: list[ContractLine]
+    title_id: EntityId = Field(description="the traction unit's title valid at contracting")
+    contracted_on: date
+
+
+class InvestmentApproved(ProjectFact):
+    """The third-party organisation set the approved investment (核定投入). 改造项目投入已核定。"""
+
+    approved_investment_fen: Fen = Field(ge=0)
+    approved_on: date
+    approved_by_account_id: str
+
+
+class ProgressReported(ProjectFact):
+    """The traction unit reported the project's progress. 改造项目进度已报告。"""
+
+    percent: int = Field(ge=0, le=100)
+    reported_on: date
+    milestone: str | None = None
+
+
+class ProjectCompleted(ProjectFact):
+    """The traction unit completed the project. 改造项目已完成。"""
+
+    completed_on: date
+
+
+class AcceptanceApplied(ProjectFact):
+    """The enterprise applied for acceptance of the completed project. 改造项目已申请验收。"""
+
+    applied_on: date
+
+
+class ProjectAccepted(ProjectFact):
+    """The project passed acceptance. 改造项目验收通过。"""
+
+    accepted_on: date
+    verified_actual_investment_fen: Fen = Field(ge=0)
+
+
+class ProjectFailed(ProjectFact):
+    """The project failed acceptance. 改造项目验收未通过。"""
+
+    failed_on: date
+    reasons: list[str] = Field(min_length=1)
+
+
+_PROJECT = {"project_id": "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f", "enterprise_id": _APP["applicant_id"],
+            "enterprise_uscc": _APP["applicant_uscc"], "traction_unit_id": "6f7a8b9c-0d1e-4f2a-8b3c-4d5e6f7a8b9c",
+            "district": "baiyun"}
+
+PROJECT_CONTRACTED = EventSpec(
+    "funding", "project", "contracted", 1, ProjectContracted, "A transformation project was contracted",
+    title_zh="改造项目已签约",
+    example={**_PROJECT, "contract_number": "HT-2026-001", "contract_amount_fen": 39_600_000,
+             "declared_investment_fen": 40_000_000, "title_id": "title-1", "contracted_on": "2026-03-10",
+             "lines": [{"product_id": "8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e", "version": 1, "package_code": "pro", "quantity": 2,
+                        "unit_price_fen": 19_800_000, "amount_fen": 39_600_000, "above_catalogue_price": False}]},
+)
+INVESTMENT_APPROVED = EventSpec(
+    "funding", "project", "investment_approved", 1, InvestmentApproved, "A project's approved investment was set",
+    title_zh="改造项目投入已核定",
+    example={**_PROJECT, "approved_investment_fen": 38_000_000, "approved_on": "2026-03-20",
+             "approved_by_account_id": "acct-third-party"},
+)
+PROGRESS_REPORTED = EventSpec(
+    "funding", "project", "progress_reported", 1, ProgressReported, "A project's progress was reported",
+    title_zh="改造项目进度已报告",
+    example={**_PROJECT, "percent": 50, "reported_on": "2026-05-01", "milestone": "上线试运行"},
+)
+PROJECT_COMPLETED = EventSpec(
+    "funding", "project", "completed", 1, ProjectCompleted, "A transformation project was completed",
+    title_zh="改造项目已完成", example={**_PROJECT, "completed_on": "2026-08-01"},
+)
+ACCEPTANCE_APPLIED = EventSpec(
+    "funding", "project", "acceptance_applied", 1, AcceptanceApplied, "A project applied for acceptance",
+    title_zh="改造项目已申请验收", example={**_PROJECT, "applied_on": "2026-09-01"},
+)
+PROJECT_ACCEPTED = EventSpec(
+    "funding", "project", "accepted", 1, ProjectAccepted, "A project passed acceptance",
+    title_zh="改造项目验收通过", example={**_PROJECT, "accepted_on": "2026-09-20", "verified_actual_investment_fen": 37_000_000},
+)
+PROJECT_FAILED = EventSpec(
+    "funding", "project", "failed", 1, ProjectFailed, "A project failed acceptance",
+    title_zh="改造项目验收未通过", example={**_PROJECT, "failed_on": "2026-09-20", "reasons": ["改造内容未完成"]},
+)

@@ -69,3 +69,15 @@ BUDGET_READERS = ("finance", "city_officer", "auditor", "district_officer")
 def budgets(actor: Actor) -> Scope:
     return overseen(actor, ("finance", "city_officer", "auditor"))
 
+
+# Transformation projects (数字化改造项目): the enterprise contracts and applies; its traction unit (a provider
+# account of that organisation) reports and completes; the third party sets the approved investment and records
+# findings; the city oversees and decides acceptance; district officers their district; auditors and finance read.
+TRACTION_UNIT = "traction_unit"
+PROJECT_READERS = ("enterprise", "provider", "third_party", "district_officer", "city_officer", "auditor", "finance")
+
+
+def projects(actor: Actor) -> Scope:
+    return any_of(overseen(actor, SUBSIDY_SEE_ALL), own(actor, "enterprise"),
+                  Scope.where(traction_unit=actor.org) if actor.has("provider") and actor.org else NOTHING,
+                  EVERYTHING if actor.has("third_party") else NOTHING)
