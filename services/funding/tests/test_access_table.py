@@ -57,7 +57,10 @@ ROWS: list[Row] = [
         cases=[Case("provider@other", 404, json={"percent": 10, "text": "进度"})]),
     Row("POST", f"{A}/projects/{{project_id}}/findings", "third_party city_officer"),
     Row("POST", f"{A}/projects/{{project_id}}/complete", "provider", cases=[Case("provider@other", 404)]),
-    Row("POST", f"{A}/projects/{{project_id}}/acceptance", "enterprise", cases=[Case("enterprise@other", 404)]),
+    Row("POST", f"{A}/projects/{{project_id}}/acceptance", "enterprise", cases=[Case("enterprise@other", 404, json={
+        "batch_id": "6f7a8b9c-0d1e-4f2a-8b3c-4d5e6f7a8b9c", "invoices": [{"number": "FP-1", "amount_fen": 1}]})]),
+    Row("POST", f"{A}/acceptance-batches", "city_officer"),
+    Row("GET", f"{A}/acceptance-batches", PROJECT_READERS),
     Row("POST", f"{A}/projects/{{project_id}}/decision", "city_officer"),
 ]
 

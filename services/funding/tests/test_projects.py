@@ -13,14 +13,16 @@ import httpx
 from sqlalchemy import select, update
 
 from funding.adapters.readmodels import known_titles
-from funding.application.projects import flag_revoked_unit
+from funding.application.facts import record_assessment_completed
+from funding.application.projects import flag_revoked_unit, record_post_assessment
 from funding.main import create_app
+from sihua_shared.contracts.diagnosis import AssessmentCompleted
 from sihua_shared.contracts.registry import TitleRevoked
 from sihua_shared.db import create_engine, session_factory
 from sihua_shared.tables import outbox
 from sihua_shared.testing.harness import Stack, service_client
 
-from .kit import API, DAY, ENVELOPE, WAN, project_step, seed, seed_project_facts
+from .kit import API, DAY, ENVELOPE, WAN, created, project_step, seed, seed_project_facts, step
 
 PRICE = {"basic": 1_980_000, "pro": 4_800_000}
 
@@ -38,6 +40,20 @@ async def _create(client: httpx.AsyncClient, headers: dict[str, str], body: dict
     assert response.status_code == status, response.text
     answer: dict[str, Any] = response.json()
     return answer
+
+
+async def _assessment(url: str, enterprise: str, uscc: str, name: str, time: str, level: int) -> None:
+    """Diagnosis's fact of an on-site post-transformation assessment, as the worker records it (both read models)."""
+    payload = AssessmentCompleted(
+        assessment_id=f"post-{name}", enterprise_id=enterprise, uscc=uscc, kind="onsite", stage="post_transformation",
+        edition_id="2024", level=level, level_by_score=level, level_by_scenes=level, total_milli=60_000, dimension_milli={},
+        scene_levels={}, weakest_scenes=[])
+    envelope = ENVELOPE.model_copy(update={"time": time})
+    engine = create_engine(url)
+    async with session_factory(engine)() as s, s.begin():
+        await record_post_assessment(s, envelope, payload)
+        await record_assessment_completed(s, envelope, payload)
+    await engine.dispose()
 
 
 async def test_a_project_from_contract_to_acceptance_and_a_revoked_unit(stack: Stack) -> None:
@@ -77,11 +93,38 @@ async def test_a_project_from_contract_to_acceptance_and_a_revoked_unit(stack: S
         project = await project_step(client, third, project, "findings", {"text": "监理：进度符合合同"})
         project = await project_step(client, unit, project, "complete")
         assert project["state"] == "completed" and project["completed_on"] == DAY.isoformat()
-        project = await project_step(client, ent, project, "acceptance")
+        # the city opens an acceptance batch; the enterprise applies in it with its invoices (tax-exclusive)
+        invoices = {"invoices": [{"number": "FP-1", "amount_fen": 30 * WAN}, {"number": "FP-2", "amount_fen": 8 * WAN}]}
+        await project_step(client, ent, project, "acceptance", {**invoices, "batch_id": str(uuid.uuid4())}, status=409)
+        opened = await client.post(f"{API}/acceptance-batches", headers=city, json={"name": "2026年第一批", "year": 2026,
+                                                                                    "closes_on": "2026-04-30"})
+        assert opened.status_code == 201, opened.text
+        assert (await client.post(f"{API}/acceptance-batches", headers=ent, json={"name": "x", "year": 2026,
+                                                                                  "closes_on": "2026-04-30"})).status_code == 403
+        project = await project_step(client, ent, project, "acceptance", {**invoices, "batch_id": opened.json()["id"]})
+        assert (project["state"], project["invoiced_fen"]) == ("acceptance_applied", 38 * WAN)
         await project_step(client, city, project, "decision", {"passed": True}, status=422)
+        await project_step(client, city, project, "decision", {"passed": True, "verified_actual_investment_fen": 39 * WAN},
+                           status=422)  # above the invoices
+        # no on-site post-transformation assessment after completion yet (one before it does not count)
+        await _assessment(settings.database_url, "ent-1", usccs["ent-1"], "before", "2026-03-01T02:00:00Z", 3)
+        refused = await project_step(client, city, project, "decision", {"passed": True, "verified_actual_investment_fen": 37 * WAN},
+                                     status=409)
+        assert refused["code"] == "no_post_assessment"
+        await _assessment(settings.database_url, "ent-1", usccs["ent-1"], "after", "2026-03-10T02:00:00Z", 2)
         project = await project_step(client, city, project, "decision",
                                      {"passed": True, "verified_actual_investment_fen": 37 * WAN})
-        assert (project["state"], project["verified_actual_investment_fen"]) == ("accepted", 37 * WAN)
+        assert (project["state"], project["verified_actual_investment_fen"], project["post_level"]) == ("accepted", 37 * WAN, 2)
+        # the S2 transformation subsidy on the accepted project: min(核定 38万, verified 37万) × 50%, reviewed and
+        # approved by two people, with its trace
+        app = await created(client, ent, "gz-s2-sme-pilot", "s2-transformation", project["id"])
+        app = await step(client, ent, app, "submit")
+        app = await step(client, city, app, "review", {"inputs": {
+            "approved_investment_fen": project["approved_investment_fen"],
+            "verified_actual_investment_fen": project["verified_actual_investment_fen"], "batch_rate": "50%"}})
+        await step(client, city, app, "approve", status=403)  # the reviewer never approves
+        app = await step(client, issuer.headers(["city_officer"], sub="officer-b"), app, "approve")
+        assert app["amount_fen"] == 185_000_00 and app["trace"]["steps"], app
         one = (await client.get(f"{API}/projects/{project['id']}", headers=city)).json()
         assert [r["kind"] for r in one["reports"]] == ["progress", "finding"]
         flagged = (await client.get(f"{API}/projects", headers=city, params={"flagged": "true"})).json()

@@ -47,6 +47,12 @@ projects = Table(
     Column("checked_by", String(100)),
     Column("checked_on", Date),
     Column("completed_on", Date),
+    # acceptance (S2 五(六)(七)): the batch, the invoices (tax-exclusive), the assessment it rests on
+    Column("batch_id", String(36)),
+    Column("invoices", JSONB),
+    Column("invoiced_fen", BigInteger),
+    Column("assessment_id", String(100)),
+    Column("post_level", Integer),
     Column("created_by", String(100), nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -67,4 +73,29 @@ project_reports = Table(
     Column("reported_on", Date, nullable=False),
     Column("reported_by", String(100), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Acceptance batches (验收批次, S2 五(六)): the city opens one; completed projects apply into it while it is open.
+acceptance_batches = Table(
+    "funding_acceptance_batches",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("closes_on", Date, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Post-transformation assessments as funding knows them (diagnosis's assessment completed), with the day taken.
+post_assessments = Table(
+    "funding_post_assessments",
+    metadata,
+    Column("assessment_id", String(100), primary_key=True),
+    Column("enterprise_id", String(100), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("official", Boolean, nullable=False),
+    Column("taken_on", Date, nullable=False),
 )

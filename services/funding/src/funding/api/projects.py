@@ -70,6 +70,39 @@ class FindingIn(BaseModel):
     text: Text = Field(max_length=4000, description="监理意见")
 
 
+class InvoiceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: Text = Field(max_length=100, description="发票号码")
+    amount_fen: Fen = Field(ge=0, le=MAX_FEN, description="不含税金额（分）")
+
+
+class AcceptanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    batch_id: Uuid = Field(description="验收批次")
+    invoices: list[InvoiceIn] = Field(min_length=1, max_length=200, description="发票（不含税金额）")
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text = Field(max_length=200, description="批次名称")
+    year: int = Field(ge=2000, le=2100, description="年度")
+    closes_on: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31), description="受理截止日期")
+
+
+class BatchOut(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    name: str
+    year: int
+    opened_on: date
+    closes_on: date
+    created_by: str
+
+
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -113,6 +146,11 @@ class ProjectOut(BaseModel):
     contracted_on: date | None = None
     checked_on: date | None = None
     completed_on: date | None = None
+    batch_id: str | None = None
+    invoices: list[dict[str, Any]] | None = Field(None, description="发票（不含税金额，分）")
+    invoiced_fen: Fen | None = Field(None, description="发票金额合计（不含税，分）")
+    assessment_id: str | None = Field(None, description="验收所依据的改造后现场评估")
+    post_level: int | None = Field(None, description="改造后评估等级")
     version: int
     reports: list[ReportOut] | None = None
 
@@ -210,15 +248,35 @@ async def complete(project_id: Uuid, request: Request, actor: Actor = Depends(re
 
 
 @router.post("/projects/{project_id}/acceptance", response_model=ProjectOut, summary="申请验收 / Apply for acceptance",
-             description="The enterprise applies for acceptance of its completed project. Send If-Match.")
-async def acceptance(project_id: Uuid, request: Request, actor: Actor = Depends(require_roles("enterprise")),
+             description=("The enterprise applies in an open acceptance batch for its completed project, with its invoices "
+                          "(tax-exclusive amounts in fen). Send If-Match."))
+async def acceptance(project_id: Uuid, body: AcceptanceIn, request: Request, actor: Actor = Depends(require_roles("enterprise")),
                      runtime: Runtime = Depends(get_runtime)) -> Response:
+    invoices = [i.model_dump() for i in body.invoices]
     return await _step(runtime, request, actor, project_id, "apply_acceptance",
-                       lambda s, p: uc.apply_acceptance(s, actor, p, p["version"]))
+                       lambda s, p: uc.apply_acceptance(s, actor, p, p["version"], batch_id=body.batch_id, invoices=invoices))
+
+
+@router.post("/acceptance-batches", status_code=201, response_model=BatchOut, summary="开启验收批次 / Open an acceptance batch",
+             description="A city officer opens an acceptance batch (S2 五(六)) that takes applications until it closes.")
+async def open_batch(body: BatchIn, actor: Actor = Depends(require_roles("city_officer")),
+                     runtime: Runtime = Depends(get_runtime)) -> BatchOut:
+    async with runtime.uow() as session:
+        return BatchOut.model_validate(await uc.open_batch(session, actor, name=body.name, year=body.year, closes_on=body.closes_on))
+
+
+@router.get("/acceptance-batches", response_model=Page[BatchOut], summary="验收批次 / Acceptance batches",
+            description="Every acceptance batch, the latest first.")
+async def batches(page: PageParams = Depends(page_params), actor: Actor = Depends(require_roles(*PROJECT_READERS)),
+                  runtime: Runtime = Depends(get_runtime)) -> Page[BatchOut]:
+    async with runtime.uow() as session:
+        items, total = await uc.list_batches(session, limit=page.limit, offset=page.offset)
+    return Page(items=[BatchOut.model_validate(i) for i in items], total=total, limit=page.limit, offset=page.offset)
 
 
 @router.post("/projects/{project_id}/decision", response_model=ProjectOut, summary="验收结论 / Decide acceptance",
-             description=("A city officer accepts (with the verified actual investment, tax-exclusive) or fails (with "
+             description=("A city officer accepts (with the verified actual investment, tax-exclusive, at most the invoices; "
+                          "an on-site post-transformation assessment taken after completion is required) or fails (with "
                           "reasons) the project. Send If-Match."))
 async def decision(project_id: Uuid, body: DecisionIn, request: Request, actor: Actor = Depends(require_roles("city_officer")),
                    runtime: Runtime = Depends(get_runtime)) -> Response:

@@ -11,8 +11,9 @@ unit signs no new contract.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -24,6 +25,7 @@ from sihua_shared.auth import Actor
 from sihua_shared.clock import business_clock
 from sihua_shared.consumer import Reaction, Subscription
 from sihua_shared.contracts.catalog import PRODUCT_ADMITTED, PRODUCT_CHANGED, ProductAdmitted, ProductChanged
+from sihua_shared.contracts.diagnosis import ASSESSMENT_COMPLETED, AssessmentCompleted
 from sihua_shared.contracts.funding import (
     ACCEPTANCE_APPLIED,
     INVESTMENT_APPROVED,
@@ -46,7 +48,7 @@ from sihua_shared.errors import Problem, conflict, forbidden, invalid, invalid_a
 from sihua_shared.events import CloudEvent
 from sihua_shared.outbox import record_event
 
-from ..adapters.project_tables import catalog_versions, project_reports, projects
+from ..adapters.project_tables import acceptance_batches, catalog_versions, post_assessments, project_reports, projects
 from ..adapters.readmodels import known_organisations, known_titles, pilot_pool
 from ..domain import access as policy
 from ..domain.access import DISTRICT, ORGANISATION, TRACTION_UNIT
@@ -80,7 +82,18 @@ async def flag_revoked_unit(session: AsyncSession, envelope: CloudEvent, payload
         .values(flag=f"牵引单位称号已撤销（{payload.reason}），待决定", version=projects.c.version + 1))
 
 
+async def record_post_assessment(session: AsyncSession, envelope: CloudEvent, payload: AssessmentCompleted) -> None:
+    """A post-transformation assessment with the business day it was completed (the fact's time, Asia/Shanghai)."""
+    if payload.stage != "post_transformation":
+        return
+    taken_on = datetime.fromisoformat(envelope.time.replace("Z", "+00:00")).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    values = {"assessment_id": payload.assessment_id, "enterprise_id": payload.enterprise_id, "kind": payload.kind,
+              "level": payload.level, "official": payload.official_record is not False, "taken_on": taken_on}
+    await session.execute(pg_insert(post_assessments).values(**values).on_conflict_do_nothing())
+
+
 SUBSCRIPTIONS = [
+    Subscription("funding", "diagnosis", [Reaction(ASSESSMENT_COMPLETED, record_post_assessment)]),
     Subscription("funding", "catalog", [Reaction(PRODUCT_ADMITTED, record_product_version),
                                         Reaction(PRODUCT_CHANGED, record_product_version)]),
     Subscription("funding", "registry", [Reaction(TITLE_REVOKED, flag_revoked_unit)]),
@@ -287,15 +300,54 @@ async def complete(session: AsyncSession, actor: Actor, project: dict[str, Any],
     return saved
 
 
-async def apply_acceptance(session: AsyncSession, actor: Actor, project: dict[str, Any], expected_version: int) -> dict[str, Any]:
+async def open_batch(session: AsyncSession, actor: Actor, *, name: str, year: int, closes_on: date) -> dict[str, Any]:
+    """The city opens an acceptance batch (验收批次) until ``closes_on``."""
+    if not actor.has("city_officer"):
+        raise forbidden("验收批次由市级官员开启", "a city officer opens acceptance batches")
+    today = business_clock(session).today()
+    if closes_on < today:
+        raise invalid("body.closes_on", "截止日期不得早于今天", "a batch closes today or later", "closes_in_past")
+    row = {"id": str(uuid.uuid4()), "name": name, "year": year, "opened_on": today, "closes_on": closes_on,
+           "created_by": actor.id}
+    await session.execute(acceptance_batches.insert().values(**row))
+    await audit(session, actor, "funding_acceptance_batch.open", "funding_acceptance_batch", str(row["id"]), after=row)
+    return dict((await session.execute(select(acceptance_batches).where(acceptance_batches.c.id == row["id"]))).mappings().one())
+
+
+async def list_batches(session: AsyncSession, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    total = (await session.execute(select(func.count()).select_from(acceptance_batches))).scalar_one()
+    rows = await session.execute(select(acceptance_batches).order_by(acceptance_batches.c.opened_on.desc(), acceptance_batches.c.id)
+                                 .limit(limit).offset(offset))
+    return [dict(r) for r in rows.mappings()], int(total)
+
+
+async def apply_acceptance(session: AsyncSession, actor: Actor, project: dict[str, Any], expected_version: int, *,
+                           batch_id: str, invoices: list[dict[str, Any]]) -> dict[str, Any]:
+    """The enterprise applies in an open batch with its invoices (amounts tax-exclusive, in fen)."""
     ensure_may(actor, project, "apply_acceptance")
     row = await _locked(session, project, expected_version)
     state = MACHINE.step(row["state"], "apply_acceptance")
     today = business_clock(session).today()
-    saved = await _save(session, actor, row, "apply_acceptance", state=state)
+    batch = (await session.execute(select(acceptance_batches).where(acceptance_batches.c.id == batch_id))).mappings().first()
+    if batch is None or not batch["opened_on"] <= today <= batch["closes_on"]:
+        raise conflict("batch_not_open", "该验收批次不存在或未在受理期", "the acceptance batch is not open", field="body.batch_id")
+    saved = await _save(session, actor, row, "apply_acceptance", state=state, batch_id=batch_id, invoices=invoices,
+                        invoiced_fen=sum(int(i["amount_fen"]) for i in invoices))
     await record_event(session, ACCEPTANCE_APPLIED, AcceptanceApplied(**_fact(saved), applied_on=today),
                        subject=saved["id"], aggregate_version=saved["version"])
     return saved
+
+
+async def _post_assessment(session: AsyncSession, row: dict[str, Any]) -> dict[str, Any]:
+    """The latest official on-site post-transformation assessment taken on or after the project's completion."""
+    found = (await session.execute(select(post_assessments).where(
+        post_assessments.c.enterprise_id == row["enterprise_id"], post_assessments.c.kind == "onsite",
+        post_assessments.c.official.is_(True), post_assessments.c.taken_on >= row["completed_on"])
+        .order_by(post_assessments.c.taken_on.desc(), post_assessments.c.assessment_id.desc()))).mappings().first()
+    if found is None:
+        raise conflict("no_post_assessment", "验收须有项目完成后的改造后现场评估", "acceptance needs an on-site post-transformation "
+                       "assessment taken after the project's completion")
+    return dict(found)
 
 
 async def decide(session: AsyncSession, actor: Actor, project: dict[str, Any], expected_version: int, *, passed: bool,
@@ -309,7 +361,12 @@ async def decide(session: AsyncSession, actor: Actor, project: dict[str, Any], e
         if verified_actual_investment_fen is None:
             raise invalid("body.verified_actual_investment_fen", "验收通过须核实实际投入", "acceptance verifies the actual investment",
                           "actual_investment_required")
-        saved = await _save(session, actor, row, action, state=state, verified_actual_investment_fen=verified_actual_investment_fen)
+        if verified_actual_investment_fen > int(row["invoiced_fen"] or 0):
+            raise invalid("body.verified_actual_investment_fen", "核实的实际投入不得高于发票金额（不含税）",
+                          "the verified actual investment is never above the invoices (tax-exclusive)", "above_invoices")
+        assessment = await _post_assessment(session, row)
+        saved = await _save(session, actor, row, action, state=state, verified_actual_investment_fen=verified_actual_investment_fen,
+                            assessment_id=assessment["assessment_id"], post_level=assessment["level"])
         await record_event(session, PROJECT_ACCEPTED, ProjectAccepted(
             **_fact(saved), accepted_on=today, verified_actual_investment_fen=verified_actual_investment_fen),
             subject=saved["id"], aggregate_version=saved["version"])
