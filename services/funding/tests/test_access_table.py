@@ -6,11 +6,13 @@ nothing. Real HTTP, real PostgreSQL (``sihua_shared.testing.access``).
 
 from __future__ import annotations
 
+from cryptography.fernet import Fernet
+
 from funding.main import create_app
 from sihua_shared.testing.access import Case, Row, Upload, check_table
 from sihua_shared.testing.harness import Stack, service_client
 
-from .kit import API, DAY, created, seed, seed_project_facts, step
+from .kit import API, DAY, approved, created, seed, seed_project_facts, step
 
 HOME, AWAY = "baiyun", "huangpu"
 A = API
@@ -60,13 +62,17 @@ ROWS: list[Row] = [
     Row("POST", f"{A}/projects/{{project_id}}/acceptance", "enterprise", cases=[Case("enterprise@other", 404, json={
         "batch_id": "6f7a8b9c-0d1e-4f2a-8b3c-4d5e6f7a8b9c", "invoices": [{"number": "FP-1", "amount_fen": 1}]})]),
     Row("POST", f"{A}/acceptance-batches", "city_officer"),
+    Row("POST", f"{A}/applications/{{application_id}}/payment-orders", "city_officer finance"),
+    Row("GET", f"{A}/payment-orders", LISTERS),
+    Row("POST", f"{A}/payment-orders/{{order_id}}/paid", "finance service"),
+    Row("GET", f"{A}/reconciliation", "finance city_officer auditor"),
     Row("GET", f"{A}/acceptance-batches", PROJECT_READERS),
     Row("POST", f"{A}/projects/{{project_id}}/decision", "city_officer"),
 ]
 
 
 async def test_every_funding_operation_answers_each_role_as_the_table_says(stack: Stack) -> None:
-    settings = await stack.settings("funding", business_date=DAY)
+    settings = await stack.settings("funding", business_date=DAY, payee_account_key=Fernet.generate_key().decode())
     usccs = await seed(settings.database_url, ("ent-home", "enterprise", HOME), ("ent-away", "enterprise", AWAY),
                ("prov-home", "provider", None), ("tp-home", "third_party", None), levels={"ent-home": 2},
                titles={"prov-home": ("traction_unit",)})
@@ -107,6 +113,14 @@ async def test_every_funding_operation_answers_each_role_as_the_table_says(stack
             "declared_investment_fen": 1_980_000, "lines": [{"product_id": "prod-1", "version": 1, "package_code": "basic",
                                                              "quantity": 1, "unit_price_fen": 1_980_000}]})
         assert project.status_code == 201, project.text
-        params = {"project_id": project.json()["id"], "application_id": application["id"], "version_id": versions[0]["version_id"],
+        second = issuer.headers(["city_officer"], sub="approver-2")
+        paid = await approved(client, actors["enterprise"], actors["city_officer"], second, "gz-s2-sme-pilot", "s2-digital-loan", "loan-2",
+                              loan_contract_amount_fen=100_000_000, actual_interest_paid_fen=2_000_000, interest_period_start="2026-01-01")
+        order = await client.post(f"{A}/applications/{paid['id']}/payment-orders", json={
+            "tranche": "whole", "payee_name": "ent-home", "payee_account": "6222020200112233445"},
+            headers={**actors["finance"], "Idempotency-Key": "order-1"})
+        assert order.status_code == 201, order.text
+        params = {"order_id": order.json()["id"], "project_id": project.json()["id"], "application_id": application["id"],
+                  "version_id": versions[0]["version_id"],
                   "evidence_id": evidence.json()["id"], "budget_id": budget.json()["id"]}
         await check_table(client, app, ROWS, actors, params)

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     s3_access_key: str = ""
     s3_secret_key: str = ""
     s3_region: str = "us-east-1"
+    # Funding: the Fernet key (urlsafe base64, 32 bytes) that encrypts payees' bank accounts at rest
+    # (SIHUA_PAYEE_ACCOUNT_KEY, mounted from secrets). Unset: payment orders are refused.
+    payee_account_key: str = ""
 
     # Delivery tuning
     relay_batch_size: int = 200

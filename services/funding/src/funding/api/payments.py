@@ -1,0 +1,103 @@
+"""Routes for disbursement (拨付): payment orders per award and tranche, confirmation of payment, reconciliation."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from sihua_shared.auth import Actor, require_roles
+from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params, versioned_json
+from sihua_shared.inputs import Text, Uuid
+from sihua_shared.runtime import Runtime, get_runtime
+
+from ..application import payments as uc
+from ..domain.policy_schema import MAX_FEN
+
+router = APIRouter(tags=["payments 拨付"])
+Tranche = Literal["whole", "first", "final"]
+
+
+class OrderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tranche: Tranche = Field(description="期次：whole 一次性 / first 首期 / final 尾款")
+    amount_fen: int | None = Field(None, ge=1, le=MAX_FEN, description="金额（分）；不填为奖补未拨付的余额")
+    payee_name: Text = Field(max_length=300, description="收款单位")
+    payee_account: str = Field(pattern=r"^[0-9]{8,34}$", description="收款账号（加密存储，显示时脱敏）")
+
+
+class PaidIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    bank_reference: Text = Field(max_length=100, description="银行流水号")
+
+
+class OrderOut(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    application_id: str
+    applicant_id: str
+    tranche: Tranche
+    amount_fen: int = Field(description="金额（分）")
+    payee_name: str
+    payee_account: str = Field(description="收款账号（脱敏）")
+    state: Literal["ordered", "paid"]
+    ordered_on: date
+    paid_on: date | None = None
+    bank_reference: str | None = None
+    version: int
+
+
+class ReconciliationOut(BaseModel):
+    items: list[dict[str, Any]] = Field(description="每笔奖补：审批金额、已下达、已支付（分）")
+    discrepancies: list[dict[str, Any]] = Field(description="差异：未付清 unpaid、多付 overpaid、未审批却拨付 not_approved")
+    balanced: bool
+
+
+@router.post("/applications/{application_id}/payment-orders", status_code=201, response_model=OrderOut,
+             summary="下达拨付指令 / Order a payment",
+             description=("A city or finance officer orders one tranche of an approved award to the payee's account "
+                          "(encrypted at rest, shown masked); the orders never exceed the award. Send an Idempotency-Key."))
+async def create(application_id: Uuid, body: OrderIn, request: Request, actor: Actor = Depends(require_roles(*uc.PAYMENT_OFFICERS)),
+                 runtime: Runtime = Depends(get_runtime)) -> Response:
+    async def make() -> tuple[dict[str, object], dict[str, str]]:
+        async with runtime.uow() as session:
+            row = await uc.order(session, actor, runtime.settings.payee_account_key, application_id, tranche=body.tranche,
+                                 amount_fen=body.amount_fen, payee_name=body.payee_name, payee_account=body.payee_account)
+        return OrderOut.model_validate(row).model_dump(mode="json"), {"ETag": etag_for(int(row["version"]))}
+
+    return await runtime.idempotency.run(request, f"funding_payment:{actor.id}", make)
+
+
+@router.get("/payment-orders", response_model=Page[OrderOut], summary="拨付指令列表 / Payment orders",
+            description="Visible as awards are: the applicant its own, districts theirs, the city, finance and auditors all.")
+async def index(state: Literal["ordered", "paid"] | None = Query(None, description="状态"), page: PageParams = Depends(page_params),
+                actor: Actor = Depends(require_roles("enterprise", "provider", "third_party", "cluster_body", "district_officer",
+                                                     "city_officer", "auditor", "finance")),
+                runtime: Runtime = Depends(get_runtime)) -> Page[OrderOut]:
+    async with runtime.uow() as session:
+        items, total = await uc.list_orders(session, actor, state=state, limit=page.limit, offset=page.offset)
+    return Page(items=[OrderOut.model_validate(i) for i in items], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/payment-orders/{order_id}/paid", response_model=OrderOut, summary="确认支付 / Confirm a payment",
+             description="A finance officer or the bank's service client confirms the payment; the budgets are consumed. Send If-Match.")
+async def paid(order_id: Uuid, body: PaidIn, request: Request, actor: Actor = Depends(require_roles("finance", "service")),
+               runtime: Runtime = Depends(get_runtime)) -> Response:
+    async with runtime.uow() as session:
+        version = await uc.order_version(session, order_id)
+        check_if_match(request, version)
+        return versioned_json(OrderOut, await uc.mark_paid(session, actor, order_id, version, bank_reference=body.bank_reference))
+
+
+@router.get("/reconciliation", response_model=ReconciliationOut, summary="对账 / Reconciliation",
+            description="Every approved amount with what was ordered and paid; every discrepancy listed.")
+async def reconcile(actor: Actor = Depends(require_roles("finance", "city_officer", "auditor")),
+                    runtime: Runtime = Depends(get_runtime)) -> ReconciliationOut:
+    async with runtime.uow() as session:
+        return ReconciliationOut.model_validate(await uc.reconciliation(session, actor))

@@ -1,0 +1,169 @@
+"""Use cases on disbursement (拨付): payment orders per approved award and tranche, marked paid by the finance
+side, and reconciliation (every approved amount paid exactly once).
+
+Take a session and never commit. The payee's account is encrypted at rest with the Fernet key from settings
+(``payee_account_key``) and shown masked (its last four digits). Ordering locks the application row so the orders
+of one award never add up to more than its amount; marking paid consumes the award's budgets (资金池).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sihua_shared.access_sql import Attribute, where
+from sihua_shared.audit import audit
+from sihua_shared.auth import Actor
+from sihua_shared.clock import business_clock
+from sihua_shared.errors import conflict, forbidden, not_found, stale_version
+
+from ..adapters.funding_tables import applications
+from ..adapters.payment_tables import payment_orders
+from ..domain import access as policy
+from ..domain.access import DISTRICT, ORGANISATION
+from .budgets import consume
+
+COLUMNS: dict[str, Attribute] = {ORGANISATION: payment_orders.c.applicant_id, DISTRICT: payment_orders.c.district}
+PAYMENT_OFFICERS = ("city_officer", "finance")
+
+
+def _cipher(key: str) -> Fernet:
+    if not key:
+        raise conflict("payee_key_missing", "未配置收款账户加密密钥，不能生成拨付指令",
+                       "no payee account key is configured: no payment order is made")
+    try:
+        return Fernet(key.encode())
+    except ValueError:
+        raise conflict("payee_key_invalid", "收款账户加密密钥无效", "the payee account key is not a Fernet key") from None
+
+
+def masked(tail: str) -> str:
+    return f"****{tail}"
+
+
+def view(row: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in row.items() if k != "payee_account_enc"}
+    out["payee_account"] = masked(row["payee_account_tail"])
+    return out
+
+
+def reveal(key: str, row: dict[str, Any]) -> str:
+    """The payee's account in clear (for the bank file only)."""
+    try:
+        return _cipher(key).decrypt(row["payee_account_enc"].encode()).decode()
+    except InvalidToken:
+        raise conflict("payee_key_mismatch", "密钥与加密数据不符", "the key does not open this account") from None
+
+
+async def order(session: AsyncSession, actor: Actor, key: str, application_id: str, *, tranche: str, amount_fen: int | None,
+                payee_name: str, payee_account: str) -> dict[str, Any]:
+    if not actor.has(*PAYMENT_OFFICERS):
+        raise forbidden("拨付指令由市级官员或财政部门下达", "a city or finance officer orders payments")
+    cipher = _cipher(key)
+    app = (await session.execute(select(applications).where(applications.c.id == application_id).with_for_update())).mappings().first()
+    if app is None:
+        raise not_found("funding application", application_id)
+    if app["state"] != "approved":
+        raise conflict("not_approved", "只有已审批的奖补可以拨付", "only an approved award is paid")
+    ordered = int((await session.execute(select(func.coalesce(func.sum(payment_orders.c.amount_fen), 0)).where(
+        payment_orders.c.application_id == application_id))).scalar_one())
+    left = int(app["amount_fen"]) - ordered
+    amount = left if amount_fen is None else amount_fen
+    if amount <= 0 or amount > left:
+        raise conflict("above_award", "拨付金额超过奖补未拨付的余额", "the order is above what is left of the award",
+                       field="body.amount_fen", left_fen=left)
+    taken = (await session.execute(select(payment_orders.c.id).where(payment_orders.c.application_id == application_id,
+                                                                      payment_orders.c.tranche == tranche))).first()
+    if taken is not None:
+        raise conflict("tranche_ordered", "该期款项已下达拨付指令", "this tranche is ordered already", field="body.tranche")
+    row = {"id": str(uuid.uuid4()), "application_id": application_id, "applicant_id": app["applicant_id"],
+           "district": app["district"], "tranche": tranche, "amount_fen": amount, "payee_name": payee_name,
+           "payee_account_enc": cipher.encrypt(payee_account.encode()).decode(), "payee_account_tail": payee_account[-4:],
+           "state": "ordered", "ordered_by": actor.id, "ordered_on": business_clock(session).today()}
+    await session.execute(payment_orders.insert().values(**row))
+    await audit(session, actor, "funding_payment.order", "funding_payment_order", str(row["id"]), after=view(row))
+    return await get_order(session, actor, str(row["id"]))
+
+
+async def get_order(session: AsyncSession, actor: Actor, order_id: str) -> dict[str, Any]:
+    row = (await session.execute(select(payment_orders).where(payment_orders.c.id == order_id)
+                                 .where(where(policy.subsidies(actor), COLUMNS)))).mappings().first()
+    if row is None:
+        raise not_found("payment order", order_id)
+    return view(dict(row))
+
+
+async def list_orders(session: AsyncSession, actor: Actor, *, state: str | None, limit: int, offset: int
+                      ) -> tuple[list[dict[str, Any]], int]:
+    query = select(payment_orders).where(where(policy.subsidies(actor), COLUMNS))
+    if state:
+        query = query.where(payment_orders.c.state == state)
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = await session.execute(query.order_by(payment_orders.c.created_at, payment_orders.c.id).limit(limit).offset(offset))
+    return [view(dict(r)) for r in rows.mappings()], int(total)
+
+
+async def order_version(session: AsyncSession, order_id: str) -> int:
+    """The order's version, for the finance side and the bank's client (who see orders by id)."""
+    row = (await session.execute(select(payment_orders.c.version).where(payment_orders.c.id == order_id))).first()
+    if row is None:
+        raise not_found("payment order", order_id)
+    return int(row[0])
+
+
+async def mark_paid(session: AsyncSession, actor: Actor, order_id: str, expected_version: int, *, bank_reference: str) -> dict[str, Any]:
+    """The finance side confirms the payment (a ``finance`` officer or the bank's ``service`` client)."""
+    if not actor.has("finance", "service"):
+        raise forbidden("由财政部门确认支付", "the finance side confirms payments")
+    row = (await session.execute(select(payment_orders).where(payment_orders.c.id == order_id).with_for_update())).mappings().first()
+    if row is None:
+        raise not_found("payment order", order_id)
+    if row["version"] != expected_version:
+        raise stale_version("payment order", "拨付指令")
+    if row["state"] != "ordered":
+        raise conflict("already_paid", "该拨付指令已支付", "the order is paid already")
+    today = business_clock(session).today()
+    await session.execute(update(payment_orders).where(payment_orders.c.id == order_id).values(
+        state="paid", paid_by=actor.id, paid_on=today, bank_reference=bank_reference, version=payment_orders.c.version + 1))
+    await consume(session, actor, row["application_id"], int(row["amount_fen"]), reference=order_id)
+    saved = view(dict((await session.execute(select(payment_orders).where(payment_orders.c.id == order_id))).mappings().one()))
+    await audit(session, actor, "funding_payment.paid", "funding_payment_order", order_id, before=view(dict(row)), after=saved)
+    return saved
+
+
+async def reconciliation(session: AsyncSession, actor: Actor) -> dict[str, Any]:
+    """Every approved award with what was ordered and paid; the discrepancies: not fully paid, paid more, or an
+    order for an award that is not approved."""
+    if not actor.has("finance", "city_officer", "auditor"):
+        raise forbidden("对账由财政部门、市级官员或审计查看", "finance, the city and auditors reconcile")
+    approved = (await session.execute(select(applications.c.id, applications.c.applicant_id, applications.c.measure_id,
+                                             applications.c.amount_fen, applications.c.state)
+                                      .where(applications.c.amount_fen.is_not(None)))).mappings().all()
+    sums: dict[str, tuple[int, int]] = {}
+    rows = (await session.execute(select(payment_orders.c.application_id, payment_orders.c.amount_fen, payment_orders.c.state))).all()
+    for application_id, amount, state in rows:
+        ordered, paid = sums.get(application_id, (0, 0))
+        sums[application_id] = (ordered + int(amount), paid + (int(amount) if state == "paid" else 0))
+    items, discrepancies = [], []
+    known = set()
+    for app in approved:
+        known.add(app["id"])
+        ordered, paid = sums.get(app["id"], (0, 0))
+        item = {"application_id": app["id"], "applicant_id": app["applicant_id"], "measure_id": app["measure_id"],
+                "approved_fen": int(app["amount_fen"]), "ordered_fen": ordered, "paid_fen": paid}
+        items.append(item)
+        if app["state"] != "approved":
+            continue
+        if paid < int(app["amount_fen"]):
+            discrepancies.append({**item, "kind": "unpaid", "difference_fen": int(app["amount_fen"]) - paid})
+        elif paid > int(app["amount_fen"]):
+            discrepancies.append({**item, "kind": "overpaid", "difference_fen": paid - int(app["amount_fen"])})
+    for application_id, (ordered, paid) in sums.items():
+        if application_id not in known:
+            discrepancies.append({"application_id": application_id, "kind": "not_approved", "ordered_fen": ordered, "paid_fen": paid,
+                                  "difference_fen": paid})
+    return {"items": items, "discrepancies": discrepancies, "balanced": not discrepancies}

@@ -1,0 +1,94 @@
+"""Disbursement over HTTP: payment orders per tranche (account encrypted at rest, shown masked), confirmed by
+finance or the bank's service client (the budget consumed), reconciliation listing every discrepancy."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import httpx
+from cryptography.fernet import Fernet
+from sqlalchemy import select
+
+from funding.adapters.budget_tables import budgets
+from funding.adapters.payment_tables import payment_orders
+from funding.main import create_app
+from sihua_shared.db import create_engine, session_factory
+from sihua_shared.testing.harness import Stack, service_client
+
+from .kit import API, WAN, approved, seed
+
+ACCOUNT = "6222020200112233445"
+
+
+async def _order(client: httpx.AsyncClient, headers: dict[str, str], app: dict[str, Any], status: int = 201,
+                 **body: Any) -> dict[str, Any]:
+    response = await client.post(f"{API}/applications/{app['id']}/payment-orders",
+                                 headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+                                 json={"payee_name": "ent-1 有限公司", "payee_account": ACCOUNT, **body})
+    assert response.status_code == status, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+async def _paid(client: httpx.AsyncClient, headers: dict[str, str], order: dict[str, Any], status: int = 200) -> dict[str, Any]:
+    response = await client.post(f"{API}/payment-orders/{order['id']}/paid", json={"bank_reference": f"BK-{order['id'][:8]}"},
+                                 headers={**headers, "If-Match": f'"{order["version"]}"'})
+    assert response.status_code == status, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+async def test_tranches_are_ordered_paid_and_reconciled(stack: Stack) -> None:
+    key = Fernet.generate_key().decode()
+    settings = await stack.settings("funding", business_date=date(2026, 3, 10), payee_account_key=key)
+    await seed(settings.database_url, ("ent-1", "enterprise", "baiyun"), levels={"ent-1": 2})
+    ent = stack.issuer.headers(["enterprise"], org="ent-1")
+    finance = stack.issuer.headers(["finance"], sub="fin-1", org="finance-bureau")
+    bank = stack.issuer.headers(["service"], sub="bank-1")
+    a, b = stack.issuer.headers(["city_officer"], sub="officer-a"), stack.issuer.headers(["city_officer"], sub="officer-b")
+    official = {"approved_investment_fen": 40 * WAN, "verified_actual_investment_fen": 40 * WAN, "batch_rate": "50%"}
+    async with service_client(create_app(settings)) as client:
+        made = await client.post(f"{API}/budgets", headers={**finance, "Idempotency-Key": "b1"}, json={
+            "year": 2026, "measure_id": "s2-transformation", "fund_source": "city", "amount_fen": 100 * WAN})
+        assert made.status_code == 201, made.text
+        app = await approved(client, ent, a, b, "gz-s2-sme-pilot", "s2-transformation", "proj-1", official=official)
+        assert app["amount_fen"] == 20 * WAN
+        await _order(client, ent, app, 403, tranche="whole")
+        first = await _order(client, finance, app, tranche="first", amount_fen=6 * WAN)
+        assert first["payee_account"] == "****" + ACCOUNT[-4:] and first["state"] == "ordered"
+        await _order(client, finance, app, 409, tranche="first", amount_fen=WAN)  # one order per tranche
+        await _order(client, finance, app, 409, tranche="final", amount_fen=15 * WAN)  # above what is left
+        final = await _order(client, a, app, tranche="final")  # the rest of the award
+        assert final["amount_fen"] == 14 * WAN
+        report = (await client.get(f"{API}/reconciliation", headers=finance)).json()
+        assert not report["balanced"] and report["discrepancies"][0]["kind"] == "unpaid"
+        await _paid(client, ent, first, 403)
+        await _paid(client, finance, first)
+        await _paid(client, finance, first, 412)  # stale version: it was paid
+        await _paid(client, bank, final)
+        report = (await client.get(f"{API}/reconciliation", headers=finance)).json()
+        assert report["balanced"] and report["items"] == [{
+            "application_id": app["id"], "applicant_id": "ent-1", "measure_id": "s2-transformation", "approved_fen": 20 * WAN,
+            "ordered_fen": 20 * WAN, "paid_fen": 20 * WAN}], report
+        mine = (await client.get(f"{API}/payment-orders", headers=ent)).json()
+        assert mine["total"] == 2 and {o["state"] for o in mine["items"]} == {"paid"}
+    engine = create_engine(settings.database_url)
+    async with session_factory(engine)() as s:
+        stored = (await s.execute(select(payment_orders.c.payee_account_enc))).scalars().all()
+        assert all(ACCOUNT not in value and Fernet(key.encode()).decrypt(value.encode()).decode() == ACCOUNT for value in stored)
+        budget = (await s.execute(select(budgets))).mappings().one()
+        assert (budget["reserved_fen"], budget["paid_fen"], budget["remaining_fen"]) == (0, 20 * WAN, 80 * WAN)
+    await engine.dispose()
+
+
+async def test_no_order_without_the_payee_key(stack: Stack) -> None:
+    settings = await stack.settings("funding", business_date=date(2026, 3, 10))
+    await seed(settings.database_url, ("ent-1", "enterprise", "baiyun"), levels={"ent-1": 2})
+    ent = stack.issuer.headers(["enterprise"], org="ent-1")
+    a, b = stack.issuer.headers(["city_officer"], sub="officer-a"), stack.issuer.headers(["city_officer"], sub="officer-b")
+    official = {"approved_investment_fen": 40 * WAN, "verified_actual_investment_fen": 40 * WAN, "batch_rate": "50%"}
+    async with service_client(create_app(settings)) as client:
+        app = await approved(client, ent, a, b, "gz-s2-sme-pilot", "s2-transformation", "proj-1", official=official)
+        assert (await _order(client, a, app, 409, tranche="whole"))["code"] == "payee_key_missing"
