@@ -66,6 +66,9 @@ ROWS: list[Row] = [
     Row("GET", f"{A}/payment-orders", LISTERS),
     Row("POST", f"{A}/payment-orders/{{order_id}}/paid", "finance service"),
     Row("GET", f"{A}/reconciliation", "finance city_officer auditor"),
+    Row("POST", f"{A}/applications/{{application_id}}/clawbacks", "city_officer"),
+    Row("GET", f"{A}/clawbacks", LISTERS),
+    Row("POST", f"{A}/clawbacks/{{clawback_id}}/repayments", "finance"),
     Row("GET", f"{A}/acceptance-batches", PROJECT_READERS),
     Row("POST", f"{A}/projects/{{project_id}}/decision", "city_officer"),
 ]
@@ -120,7 +123,14 @@ async def test_every_funding_operation_answers_each_role_as_the_table_says(stack
             "tranche": "whole", "payee_name": "ent-home", "payee_account": "6222020200112233445"},
             headers={**actors["finance"], "Idempotency-Key": "order-1"})
         assert order.status_code == 201, order.text
-        params = {"order_id": order.json()["id"], "project_id": project.json()["id"], "application_id": application["id"],
+        confirmed = await client.post(f"{A}/payment-orders/{order.json()['id']}/paid", json={"bank_reference": "BK-1"},
+                                      headers={**actors["finance"], "If-Match": '"1"'})
+        assert confirmed.status_code == 200, confirmed.text
+        clawback = await client.post(f"{A}/applications/{paid['id']}/clawbacks", headers=actors["city_officer"],
+                                     json={"reason": "double_funding", "amount_fen": 1})
+        assert clawback.status_code == 201, clawback.text
+        params = {"clawback_id": clawback.json()["id"], "order_id": order.json()["id"], "project_id": project.json()["id"],
+                  "application_id": application["id"],
                   "version_id": versions[0]["version_id"],
                   "evidence_id": evidence.json()["id"], "budget_id": budget.json()["id"]}
         await check_table(client, app, ROWS, actors, params)

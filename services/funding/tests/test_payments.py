@@ -92,3 +92,41 @@ async def test_no_order_without_the_payee_key(stack: Stack) -> None:
     async with service_client(create_app(settings)) as client:
         app = await approved(client, ent, a, b, "gz-s2-sme-pilot", "s2-transformation", "proj-1", official=official)
         assert (await _order(client, a, app, 409, tranche="whole"))["code"] == "payee_key_missing"
+
+
+async def test_a_zhongshan_transformation_paid_30_percent_fails_its_progress_check_and_the_first_payment_is_clawed_back(
+        stack: Stack) -> None:
+    settings = await stack.settings("funding", business_date=date(2025, 6, 1), jurisdiction="zhongshan",
+                                    payee_account_key=Fernet.generate_key().decode())
+    await seed(settings.database_url, ("zs-ent", "enterprise", "shiqi"))
+    ent = stack.issuer.headers(["enterprise"], org="zs-ent")
+    finance = stack.issuer.headers(["finance"], sub="fin-1", org="finance-bureau")
+    a, b = stack.issuer.headers(["city_officer"], sub="officer-a"), stack.issuer.headers(["city_officer"], sub="officer-b")
+    async with service_client(create_app(settings)) as client:
+        tech = await approved(client, ent, a, b, "zs-s4-digital-intelligent", "s4-tech-transformation", "tt-1",
+                              equipment_software_investment_fen=5_000 * WAN, other_city_funded_fen=1_000 * WAN,
+                              project_total_investment_fen=6_000 * WAN)
+        first_share = tech["trace"]["tranches"][0]["amount_fen"]
+        assert (tech["amount_fen"], first_share) == (800 * WAN, 240 * WAN)
+        first = await _order(client, finance, tech, tranche="first", amount_fen=first_share)
+        await _paid(client, finance, first)
+        # the progress check fails: the whole first payment is clawed back (S4 (四))
+        await client_post_status(client, f"{API}/applications/{tech['id']}/clawbacks", finance, {"reason": "failed_progress_check"}, 403)
+        opened = await client.post(f"{API}/applications/{tech['id']}/clawbacks", headers=a, json={"reason": "failed_progress_check"})
+        assert opened.status_code == 201, opened.text
+        claw = opened.json()
+        assert (claw["amount_fen"], claw["state"]) == (240 * WAN, "open")
+        more = await client.post(f"{API}/applications/{tech['id']}/clawbacks", headers=a, json={"reason": "double_funding"})
+        assert more.status_code == 409  # nothing paid is left to claw back
+        part = await client.post(f"{API}/clawbacks/{claw['id']}/repayments", json={"amount_fen": 40 * WAN, "reference": "JK-1"},
+                                 headers={**finance, "If-Match": f'"{claw["version"]}"'})
+        assert part.status_code == 200 and part.json()["state"] == "open", part.text
+        rest = await client.post(f"{API}/clawbacks/{claw['id']}/repayments", json={"amount_fen": 200 * WAN, "reference": "JK-2"},
+                                 headers={**finance, "If-Match": f'"{part.json()["version"]}"'})
+        assert rest.status_code == 200 and (rest.json()["state"], rest.json()["recovered_fen"]) == ("settled", 240 * WAN), rest.text
+        listed = (await client.get(f"{API}/clawbacks", headers=ent)).json()
+        assert [c["state"] for c in listed["items"]] == ["settled"]
+
+
+async def client_post_status(client: httpx.AsyncClient, url: str, headers: dict[str, str], json: dict[str, Any], status: int) -> None:
+    assert (await client.post(url, headers=headers, json=json)).status_code == status

@@ -101,3 +101,68 @@ async def reconcile(actor: Actor = Depends(require_roles("finance", "city_office
                     runtime: Runtime = Depends(get_runtime)) -> ReconciliationOut:
     async with runtime.uow() as session:
         return ReconciliationOut.model_validate(await uc.reconciliation(session, actor))
+
+
+class ClawbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Literal["failed_progress_check", "revoked_acceptance", "double_funding"] = Field(
+        description="追回原因：进度检查不合格 / 撤销验收 / 重复获得资助")
+    amount_fen: int | None = Field(None, ge=1, le=MAX_FEN, description="追回金额（分）；不填：进度检查不合格为首期已付款，其余为已付款")
+    note: Text | None = Field(None, max_length=2000, description="说明")
+
+
+class RepaymentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount_fen: int = Field(ge=1, le=MAX_FEN, description="收回金额（分）")
+    reference: Text = Field(max_length=60, description="缴款凭证号")
+
+
+class ClawbackOut(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    application_id: str
+    applicant_id: str
+    reason: str
+    note: str | None = None
+    amount_fen: int = Field(description="应追回（分）")
+    recovered_fen: int = Field(description="已收回（分）")
+    state: Literal["open", "settled"]
+    opened_on: date
+    settled_on: date | None = None
+    version: int
+
+
+@router.post("/applications/{application_id}/clawbacks", status_code=201, response_model=ClawbackOut,
+             summary="发起追回 / Open a claw-back",
+             description=("A city officer opens a recovery of a paid award: a failed progress check claws back the whole "
+                          "first tranche (S4 (四)); a revoked acceptance or double funding what was paid."))
+async def open_clawback(application_id: Uuid, body: ClawbackIn, actor: Actor = Depends(require_roles("city_officer")),
+                        runtime: Runtime = Depends(get_runtime)) -> ClawbackOut:
+    async with runtime.uow() as session:
+        return ClawbackOut.model_validate(await uc.open_clawback(session, actor, application_id, reason=body.reason,
+                                                                 amount_fen=body.amount_fen, note=body.note))
+
+
+@router.get("/clawbacks", response_model=Page[ClawbackOut], summary="追回台账 / Claw-backs",
+            description="Visible as awards are.")
+async def clawbacks(page: PageParams = Depends(page_params),
+                    actor: Actor = Depends(require_roles("enterprise", "provider", "third_party", "cluster_body",
+                                                         "district_officer", "city_officer", "auditor", "finance")),
+                    runtime: Runtime = Depends(get_runtime)) -> Page[ClawbackOut]:
+    async with runtime.uow() as session:
+        items, total = await uc.list_clawbacks(session, actor, limit=page.limit, offset=page.offset)
+    return Page(items=[ClawbackOut.model_validate(i) for i in items], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/clawbacks/{clawback_id}/repayments", response_model=ClawbackOut, summary="收回款项 / Record a repayment",
+             description="A finance officer records a repayment; it returns to the budgets; settled when fully repaid. Send If-Match.")
+async def repayment(clawback_id: Uuid, body: RepaymentIn, request: Request, actor: Actor = Depends(require_roles("finance")),
+                    runtime: Runtime = Depends(get_runtime)) -> Response:
+    async with runtime.uow() as session:
+        clawback = await uc.get_clawback(session, actor, clawback_id)
+        check_if_match(request, clawback["version"])
+        return versioned_json(ClawbackOut, await uc.recover(session, actor, clawback, clawback["version"],
+                                                            amount_fen=body.amount_fen, reference=body.reference))

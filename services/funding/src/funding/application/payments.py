@@ -22,10 +22,10 @@ from sihua_shared.clock import business_clock
 from sihua_shared.errors import conflict, forbidden, not_found, stale_version
 
 from ..adapters.funding_tables import applications
-from ..adapters.payment_tables import payment_orders
+from ..adapters.payment_tables import clawbacks, payment_orders
 from ..domain import access as policy
 from ..domain.access import DISTRICT, ORGANISATION
-from .budgets import consume
+from .budgets import consume, release
 
 COLUMNS: dict[str, Attribute] = {ORGANISATION: payment_orders.c.applicant_id, DISTRICT: payment_orders.c.district}
 PAYMENT_OFFICERS = ("city_officer", "finance")
@@ -167,3 +167,72 @@ async def reconciliation(session: AsyncSession, actor: Actor) -> dict[str, Any]:
             discrepancies.append({"application_id": application_id, "kind": "not_approved", "ordered_fen": ordered, "paid_fen": paid,
                                   "difference_fen": paid})
     return {"items": items, "discrepancies": discrepancies, "balanced": not discrepancies}
+
+
+# ---- claw-backs (追回) ---------------------------------------------------------------------------------------------
+
+CLAWBACK_COLUMNS: dict[str, Attribute] = {ORGANISATION: clawbacks.c.applicant_id, DISTRICT: clawbacks.c.district}
+
+
+async def open_clawback(session: AsyncSession, actor: Actor, application_id: str, *, reason: str, amount_fen: int | None,
+                        note: str | None) -> dict[str, Any]:
+    """A city officer opens a recovery on a paid award: by default, for a failed progress check, the whole first
+    tranche paid (S4 (四)); otherwise what was paid. Never more than paid and not yet clawed back."""
+    if not actor.has("city_officer"):
+        raise forbidden("追回由市级官员决定", "a city officer opens a claw-back")
+    app = (await session.execute(select(applications).where(applications.c.id == application_id).with_for_update())).mappings().first()
+    if app is None:
+        raise not_found("funding application", application_id)
+    paid_rows = (await session.execute(select(payment_orders.c.tranche, payment_orders.c.amount_fen).where(
+        payment_orders.c.application_id == application_id, payment_orders.c.state == "paid"))).all()
+    paid = {t: int(a) for t, a in paid_rows}
+    open_total = int((await session.execute(select(func.coalesce(func.sum(clawbacks.c.amount_fen), 0)).where(
+        clawbacks.c.application_id == application_id))).scalar_one())
+    default = paid.get("first", 0) if reason == "failed_progress_check" else sum(paid.values())
+    amount = default if amount_fen is None else amount_fen
+    if amount <= 0 or amount > sum(paid.values()) - open_total:
+        raise conflict("nothing_to_claw_back", "追回金额须大于零且不超过已支付未追回的金额",
+                       "a claw-back is of what was paid and not yet clawed back", field="body.amount_fen")
+    row = {"id": str(uuid.uuid4()), "application_id": application_id, "applicant_id": app["applicant_id"],
+           "district": app["district"], "reason": reason, "note": note, "amount_fen": amount, "state": "open",
+           "opened_by": actor.id, "opened_on": business_clock(session).today()}
+    await session.execute(clawbacks.insert().values(**row))
+    await audit(session, actor, "funding_clawback.open", "funding_clawback", str(row["id"]), after=row)
+    return await get_clawback(session, actor, str(row["id"]))
+
+
+async def get_clawback(session: AsyncSession, actor: Actor, clawback_id: str) -> dict[str, Any]:
+    row = (await session.execute(select(clawbacks).where(clawbacks.c.id == clawback_id)
+                                 .where(where(policy.subsidies(actor), CLAWBACK_COLUMNS)))).mappings().first()
+    if row is None:
+        raise not_found("claw-back", clawback_id)
+    return dict(row)
+
+
+async def list_clawbacks(session: AsyncSession, actor: Actor, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    query = select(clawbacks).where(where(policy.subsidies(actor), CLAWBACK_COLUMNS))
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = await session.execute(query.order_by(clawbacks.c.created_at, clawbacks.c.id).limit(limit).offset(offset))
+    return [dict(r) for r in rows.mappings()], int(total)
+
+
+async def recover(session: AsyncSession, actor: Actor, clawback: dict[str, Any], expected_version: int, *, amount_fen: int,
+                  reference: str) -> dict[str, Any]:
+    """The finance side records a repayment; it returns to the budgets; the claw-back is settled when fully repaid."""
+    if not actor.has("finance"):
+        raise forbidden("由财政部门确认追回款项", "the finance side records repayments")
+    row = dict((await session.execute(select(clawbacks).where(clawbacks.c.id == clawback["id"]).with_for_update())).mappings().one())
+    if row["version"] != expected_version:
+        raise stale_version("claw-back", "追回")
+    outstanding = int(row["amount_fen"]) - int(row["recovered_fen"])
+    if row["state"] == "settled" or not 0 < amount_fen <= outstanding:
+        raise conflict("above_outstanding", "收回金额超过待追回金额", "more than is outstanding", field="body.amount_fen",
+                       outstanding_fen=outstanding)
+    await release(session, actor, row["application_id"], amount_fen, reference=f"clawback:{row['id']}:{reference}"[:100])
+    settled = amount_fen == outstanding
+    await session.execute(update(clawbacks).where(clawbacks.c.id == row["id"]).values(
+        recovered_fen=clawbacks.c.recovered_fen + amount_fen, state="settled" if settled else "open",
+        settled_on=business_clock(session).today() if settled else None, version=clawbacks.c.version + 1))
+    saved = dict((await session.execute(select(clawbacks).where(clawbacks.c.id == row["id"]))).mappings().one())
+    await audit(session, actor, "funding_clawback.recover", "funding_clawback", row["id"], before=row, after=saved)
+    return saved
