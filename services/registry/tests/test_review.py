@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from registry.domain.review import ApplicationRef, ConflictGraph, Expert, Relationship, RelationshipKind, assign_panel, panel_seed
 from registry.main import create_app
+from sihua_shared.panel import ApplicationRef, ConflictGraph, Expert, Relationship, RelationshipKind, assign_panel, panel_seed
 from sihua_shared.tables import outbox
 from sihua_shared.testing.harness import Stack, service_client
 from tests.pipeline.helpers import rows

@@ -6,10 +6,18 @@ from sihua_shared.consumer import merge_subscriptions
 from sihua_shared.contracts.registry import (
     ACCOUNT_DEACTIVATED,
     ACCOUNT_REACTIVATED,
+    CLUSTER_MEMBER_APPROVED,
+    CLUSTER_MEMBER_REMOVED,
+    ECOSYSTEM_PARTNER_CONFIRMED,
+    ECOSYSTEM_PARTNER_ENDED,
     ENTERPRISE_ENROLLED,
     ENTERPRISE_REMOVED,
+    EXPERT_LEFT_POOL,
+    EXPERT_PROFILE_SET,
     ORGANISATION_REGISTERED,
     ORGANISATION_UPDATED,
+    RELATIONSHIP_DECLARED,
+    RELATIONSHIP_WITHDRAWN,
     TITLE_GRANTED,
     TITLE_REVOKED,
 )
@@ -17,6 +25,8 @@ from sihua_shared.service import ServiceSpec
 
 from .adapters.account_tables import accounts
 from .api.accounts import router as accounts_router
+from .api.clusters import router as clusters_router
+from .api.ecosystem import router as ecosystem_router
 from .api.enterprise_file import router as enterprise_file_router
 from .api.notifications import router as notifications_router
 from .api.oauth import router as oauth_router
@@ -40,12 +50,17 @@ SPEC = ServiceSpec(
         "the pilot pool and the enterprise file."
     ),
     publishes=[ORGANISATION_REGISTERED, ORGANISATION_UPDATED, TITLE_GRANTED, TITLE_REVOKED, ENTERPRISE_ENROLLED, ENTERPRISE_REMOVED,
-                ACCOUNT_DEACTIVATED, ACCOUNT_REACTIVATED, *SELECTION_EVENTS],
+                ACCOUNT_DEACTIVATED, ACCOUNT_REACTIVATED, *SELECTION_EVENTS,
+                # issue 10 §2: the expert pool, the conflict data, ecosystem alliances and cluster members
+                EXPERT_PROFILE_SET, EXPERT_LEFT_POOL, RELATIONSHIP_DECLARED, RELATIONSHIP_WITHDRAWN,
+                ECOSYSTEM_PARTNER_CONFIRMED, ECOSYSTEM_PARTNER_ENDED, CLUSTER_MEMBER_APPROVED, CLUSTER_MEMBER_REMOVED],
     subscriptions=merge_subscriptions(enterprise_file_subscriptions(), notification_subscriptions(), title_subscriptions()),
     routers=[
         organisation_import_router,  # before organisations_router: /organisations/import-template is not an id
         organisations_router,
         relationships_router,
+        ecosystem_router,
+        clusters_router,
         pilot_pool_router,
         enterprise_file_router,
         oauth_router,

@@ -108,13 +108,17 @@ application_attachments = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
-# Fields of expertise of the experts (accounts with the role expert); set by city officers.
+# The experts' pool profiles (accounts with the role expert): fields of expertise, district, declared conflicts;
+# set by city officers.
 expert_profiles = Table(
     "expert_profiles",
     metadata,
     Column("account_id", String(36), primary_key=True),
     Column("fields", JSONB, nullable=False, server_default="[]"),
     Column("can_chair", Boolean, nullable=False, server_default="true"),
+    Column("district", String(50)),  # 区 code, when the expert is bound to one (revision facts_0001)
+    # Organisations the expert declares a conflict with, besides those the relationships give (revision facts_0001).
+    Column("declared_conflicts", JSONB, nullable=False, server_default="[]"),
     Column("updated_by", String(100), nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

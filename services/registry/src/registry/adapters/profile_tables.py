@@ -22,7 +22,7 @@ from sqlalchemy import (
 
 from .tables import metadata
 
-# Shareholding, group membership, staff moving (domain.review.RelationshipKind): they feed conflict checks.
+# Shareholding, group membership, staff moving (sihua_shared.panel.RelationshipKind): they feed conflict checks.
 organisation_relationships = Table(
     "organisation_relationships",
     metadata,

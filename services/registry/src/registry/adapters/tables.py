@@ -23,6 +23,8 @@ organisations = Table(
     Column("revenue_fen", BigInteger),
     Column("total_assets_fen", BigInteger),  # 资产总额, for the rows of the size standard that use it (revision sizeclass_0001)
     Column("size_class_basis", JSONB),
+    # The systems the enterprise says it runs (ERP, MES, ...), as codes; NULL: not said (revision facts_0001).
+    Column("systems", JSONB),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

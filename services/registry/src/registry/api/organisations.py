@@ -15,13 +15,14 @@ from pydantic_core import PydanticCustomError
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.contracts.registry import OrganisationKind
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
-from sihua_shared.inputs import Text, Uuid
+from sihua_shared.inputs import Code, Text, Uuid
 from sihua_shared.jurisdiction import DistrictCode, SectorCode
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.organisation_profile import FEN_PER_WAN, KIND_LABELS, MAX_REVENUE_FEN, fen_to_wan
 from ..application.organisations import list_organisations, register_organisation, update_organisation, visible_organisation
 from ..domain.access import OFFICIALS, ORGANISATION_EDITORS, ORGANISATION_LISTERS, ORGANISATION_READERS
+from ..domain.enterprise_systems import SYSTEMS
 from ..domain.uscc import normalise_uscc
 
 router = APIRouter(prefix="/organisations", tags=["organisations 组织"])
@@ -59,6 +60,11 @@ TotalAssetsWan = Annotated[
     Field(ge=0, lt=MAX_REVENUE_FEN // FEN_PER_WAN, description="资产总额（万元），精确到分；字符串或整数 / total assets in 万元, exact"),
 ]
 Employees = Annotated[int, Field(ge=0, le=10_000_000, description="从业人员（人）")]
+Systems = Annotated[
+    list[Code],
+    Field(max_length=len(SYSTEMS.systems),
+          description="在用信息系统（代码）：" + "、".join(f"{s.code} {s.label_zh}" for s in SYSTEMS.systems)),
+]
 
 
 class OrganisationIn(BaseModel):
@@ -73,6 +79,7 @@ class OrganisationIn(BaseModel):
     employees: Employees | None = None
     revenue_wan: RevenueWan | None = None
     total_assets_wan: TotalAssetsWan | None = None
+    systems: Systems | None = None
 
 
 class OrganisationPatch(BaseModel):
@@ -89,6 +96,7 @@ class OrganisationPatch(BaseModel):
     employees: Employees | None = None
     revenue_wan: RevenueWan | None = None
     total_assets_wan: TotalAssetsWan | None = None
+    systems: Systems | None = None
 
 
 class OrganisationOut(BaseModel):
@@ -112,9 +120,16 @@ class OrganisationOut(BaseModel):
         description="how the size class was decided: the standard's row for the industry code, every comparison "
         "(level, quantity, value, threshold), or what is missing"
     )
+    systems: list[str] | None = Field(default=None, description="在用信息系统（代码）; null: not said")
+    systems_zh: list[str] | None = Field(default=None, description="在用信息系统（名称）")
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+def _system_label(code: str) -> str:
+    found = SYSTEMS.get(code)
+    return found.label_zh if found else code
 
 
 def organisation_out(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -124,6 +139,7 @@ def organisation_out(row: Mapping[str, Any]) -> dict[str, Any]:
         "kind_zh": KIND_LABELS.get(row["kind"], row["kind"]),
         "revenue_wan": None if fen is None else fen_to_wan(fen),
         "total_assets_wan": None if assets is None else fen_to_wan(assets),
+        "systems_zh": None if row.get("systems") is None else [_system_label(code) for code in row["systems"]],
     }
     return OrganisationOut.model_validate(values).model_dump(mode="json")
 

@@ -1,7 +1,7 @@
 """Assigning review panels (遴选): random but reproducible, free of conflicts, one chair; recusal and replacement.
 
 The call records one seed (given by the officer, or drawn at the first assignment); each application's panel seed is
-derived from it (``domain.review.panel_seed``) and recorded with the whole draw on the application, so that anyone
+derived from it (``sihua_shared.panel.panel_seed``) and recorded with the whole draw on the application, so that anyone
 can re-run the draw and see who was excluded and why. Conflicts come from the organisations' declared
 relationships (``relationships.relationships_around``): an expert of the applicant's own organisation or of any
 organisation related to it never sits on its panel.
@@ -23,10 +23,10 @@ from sihua_shared.auth import Actor
 from sihua_shared.contracts.registry import EXPERT_ASSIGNED, ExpertAssigned
 from sihua_shared.errors import DomainError, conflict, forbidden
 from sihua_shared.outbox import record_event
+from sihua_shared.panel import ApplicationRef, ConflictGraph, FieldMatching, Panel, assign_panel, panel_seed, replace_declined
 
 from ..adapters.call_tables import applications, calls, panel_members
 from ..domain.call_application_state import ApplicationState
-from ..domain.review import ApplicationRef, ConflictGraph, FieldMatching, Panel, assign_panel, panel_seed, replace_declined
 from .call_applications import find_application, store_application
 from .expert_pool import active_pool, recorded_pool
 from .notifications import cancel_reminders

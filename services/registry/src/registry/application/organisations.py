@@ -33,7 +33,7 @@ from .organisation_profile import SELF_SERVICE_FIELDS, check_profile, profile_of
 
 # What the contract's payloads carry of an organisation.
 _EVENT_FIELDS = ("uscc", "name", "kind", "district", "sector", "industry_code", "size_class")
-_STORED = (*_EVENT_FIELDS, "employees", "revenue_fen", "total_assets_fen", "size_class_basis")
+_STORED = (*_EVENT_FIELDS, "employees", "revenue_fen", "total_assets_fen", "size_class_basis", "systems")
 
 
 def _outside_district(actor: Actor, field: str = "body.district") -> DomainError:
@@ -186,7 +186,8 @@ async def update_organisation(
         .returning(organisations)
     )
     after = dict(updated.mappings().one())
-    payload = OrganisationUpdated(organisation_id=org_id, version=after["version"], **{k: after[k] for k in _EVENT_FIELDS})
+    payload = OrganisationUpdated(organisation_id=org_id, version=after["version"], systems=after["systems"],
+                                  **{k: after[k] for k in _EVENT_FIELDS})
     await record_event(session, ORGANISATION_UPDATED, payload, subject=org_id, aggregate_version=after["version"])
     await audit(session, actor, "organisation.update", "organisation", org_id, before=row, after=after)
     return after

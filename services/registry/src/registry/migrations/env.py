@@ -1,6 +1,7 @@
 """Alembic environment of the registry service."""
 
 import registry.adapters.account_tables  # noqa: F401  (registers its tables on the metadata)
+import registry.adapters.alliance_tables  # noqa: F401
 import registry.adapters.call_tables  # noqa: F401
 import registry.adapters.file_tables  # noqa: F401
 import registry.adapters.notification_tables  # noqa: F401
