@@ -24,6 +24,8 @@ from sihua_shared.testing.harness import Stack, eventually, service_client
 from sihua_shared.testing.smtp import Inbox, smtp_server
 from tests.pipeline.helpers import rows
 
+from .selection_kit import World, install_clock
+
 API = "/api/registry/v1"
 SIGN_UP = f"{API}/sign-up"
 PUBLIC = "https://sihua.example.gov.cn"
@@ -289,3 +291,21 @@ async def test_an_unverified_organisation_may_not_apply_join_the_pilot_or_hold_a
             assert (await client.post(f"{API}/organisations/{org_id}/verify", headers={**city, "If-Match": etag})).status_code == 200
             enrolled = await client.post(f"{API}/pilot-pool", json={"enterprise_id": org_id}, headers=city)
             assert enrolled.status_code == 201, enrolled.text
+
+
+async def test_a_signed_up_provider_applies_to_a_call_only_once_verified(stack: Stack) -> None:
+    with smtp_server() as (inbox, port):
+        settings = await stack.settings("registry", smtp_host="127.0.0.1", smtp_port=port, public_url=PUBLIC)
+        app = create_app(settings)
+        install_clock(app)
+        async with service_client(app) as client:
+            org_id, own = await signed_up(client, inbox, 12, kind="provider", sector=None, industry_code="I6510")
+            call = await World(stack, client).open_call()
+            body = {"title": "工业互联网平台申报", "summary": "平台简介", "content": {"users": 1200}}
+            refused = await client.post(f"{API}/calls/{call['id']}/applications", json=body, headers=own)
+            assert refused.status_code == 409 and refused.json()["code"] == "organisation_unverified", refused.text
+            city = stack.issuer.headers(["city_officer"])
+            etag = (await client.get(f"{API}/organisations/{org_id}", headers=city)).headers["ETag"]
+            assert (await client.post(f"{API}/organisations/{org_id}/verify", headers={**city, "If-Match": etag})).status_code == 200
+            applied = await client.post(f"{API}/calls/{call['id']}/applications", json=body, headers=own)
+            assert applied.status_code == 201, applied.text
