@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None, *, external_issuers: ExternalIs
     def keep_key(app: FastAPI, _: object) -> None:
         app.state.signing_key = SigningKey.load_or_create(settings.service_data_dir / "keys")
         log_mail_state(settings)
+        issuers.log_state()
 
     app = build_app(SPEC, settings, on_startup=keep_key, local_jwks=_own_keys)
     app.state.external_issuers = issuers

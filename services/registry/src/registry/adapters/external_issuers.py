@@ -161,6 +161,13 @@ class ExternalIssuers:
     def __bool__(self) -> bool:
         return bool(self.by_issuer)
 
+    def log_state(self) -> None:
+        """At start-up: which issuers' tokens the token endpoint exchanges (none: token exchange is off)."""
+        if self.by_issuer:
+            log.info("token_exchange.on", issuers=sorted(self.by_issuer))
+        else:
+            log.info("token_exchange.off", reason=f"neither {ENV_JSON} nor {ENV_FILE} names a trusted issuer")
+
     def get(self, issuer: object) -> IssuerKeys | None:
         return self.by_issuer.get(issuer) if isinstance(issuer, str) else None
 
