@@ -134,6 +134,10 @@ ROWS: list[Row] = [
         Case("enterprise", 403, json={"employees": 12}), Case(OTHER_DISTRICT, 403, json={"employees": 12}),
         Case("district_officer", 403, json={"district": AWAY}),  # a district officer keeps it in the district
     ]),
+    # verifying a signed-up organisation: the officials in charge of its district (a stale If-Match answers 412)
+    Row("POST", f"{A}/organisations/{{org_id}}/verify", "district_officer city_officer", cases=[Case(OTHER_DISTRICT, 403)]),
+    Row("POST", f"{A}/organisations/{{org_id}}/reject", "district_officer city_officer", json={"reason": "营业执照信息不符"},
+        cases=[Case(OTHER_DISTRICT, 403, json={"reason": "营业执照信息不符"})]),
     Row("POST", f"{A}/organisations/{{org_id}}/relationships", "enterprise provider district_officer city_officer third_party",
         cases=[Case("provider@other", 403, json={"related_organisation_id": "{other_provider}", "kind": "staff_move"}),
                Case(OTHER_DISTRICT, 403, json={"related_organisation_id": "{other_provider}", "kind": "staff_move"})]),

@@ -9,7 +9,9 @@ from sihua_shared.contracts.registry import (
     ENTERPRISE_ENROLLED,
     ENTERPRISE_REMOVED,
     ORGANISATION_REGISTERED,
+    ORGANISATION_REJECTED,
     ORGANISATION_UPDATED,
+    ORGANISATION_VERIFIED,
     TITLE_GRANTED,
     TITLE_REVOKED,
 )
@@ -26,7 +28,9 @@ from .api.password_reset import router as password_reset_router
 from .api.pilot_pool import router as pilot_pool_router
 from .api.relationships import router as relationships_router
 from .api.selection import SELECTION_EVENTS, SELECTION_ROUTERS
+from .api.sign_up import router as sign_up_router
 from .api.titles import router as titles_router
+from .api.verification import router as verification_router
 from .application.call_jobs import call_jobs
 from .application.enterprise_file import enterprise_file_subscriptions
 from .application.notifications import notification_jobs, notification_subscriptions
@@ -40,17 +44,19 @@ SPEC = ServiceSpec(
         "the pilot pool and the enterprise file."
     ),
     publishes=[ORGANISATION_REGISTERED, ORGANISATION_UPDATED, TITLE_GRANTED, TITLE_REVOKED, ENTERPRISE_ENROLLED, ENTERPRISE_REMOVED,
-                ACCOUNT_DEACTIVATED, ACCOUNT_REACTIVATED, *SELECTION_EVENTS],
+                ACCOUNT_DEACTIVATED, ACCOUNT_REACTIVATED, ORGANISATION_VERIFIED, ORGANISATION_REJECTED, *SELECTION_EVENTS],
     subscriptions=merge_subscriptions(enterprise_file_subscriptions(), notification_subscriptions(), title_subscriptions()),
     routers=[
         organisation_import_router,  # before organisations_router: /organisations/import-template is not an id
         organisations_router,
+        verification_router,
         relationships_router,
         pilot_pool_router,
         enterprise_file_router,
         oauth_router,
         accounts_router,
         password_reset_router,
+        sign_up_router,
         notifications_router,
         titles_router,
         *SELECTION_ROUTERS,

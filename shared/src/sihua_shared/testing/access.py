@@ -26,13 +26,15 @@ OK = "ok"
 Outcome = str | int  # OK, 403 (refused) or 404 (not visible / not there)
 
 # Public by nature (handbook §6): health, docs, OpenAPI/AsyncAPI, JWKS, the token endpoints, password reset,
-# title verification and what the programme publishes.
+# sign-up and its activation, title verification and what the programme publishes.
 PUBLIC = {
     ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/asyncapi.json"),
     ("GET", "/.well-known/jwks.json"),
     ("POST", "/api/registry/v1/oauth/token"), ("POST", "/api/registry/v1/oauth/revoke"),
     ("POST", "/api/registry/v1/password-reset/request"), ("POST", "/api/registry/v1/password-reset/confirm"),
     ("GET", "/api/registry/v1/password-reset"),
+    ("POST", "/api/registry/v1/sign-up"), ("POST", "/api/registry/v1/sign-up/activate"),
+    ("GET", "/api/registry/v1/sign-up/activate"),
     ("GET", "/api/registry/v1/titles/verify/{number}"), ("GET", "/api/registry/v1/titles/published"),
     ("GET", "/api/registry/v1/calls/open"), ("GET", "/api/registry/v1/publicity/{call_id}"),
 }

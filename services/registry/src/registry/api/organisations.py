@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -13,7 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from sihua_shared.auth import Actor, require_roles
-from sihua_shared.contracts.registry import OrganisationKind
+from sihua_shared.contracts.registry import OrganisationKind, VerificationStatus
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
 from sihua_shared.inputs import Text, Uuid
 from sihua_shared.jurisdiction import DistrictCode, SectorCode
@@ -112,6 +112,15 @@ class OrganisationOut(BaseModel):
         description="how the size class was decided: the standard's row for the industry code, every comparison "
         "(level, quantity, value, threshold), or what is missing"
     )
+    verification: VerificationStatus = Field(
+        default="verified",
+        description="核验状态: unverified (signed itself up, waiting for its district officer), verified, rejected",
+    )
+    verified_by: Literal["district_officer", "city_officer", "external_identity"] | None = Field(
+        default=None, description="who verified it: a district or city officer, or the province's identity service"
+    )
+    verification_decided_on: date | None = Field(default=None, description="核验日期 (the jurisdiction's calendar)")
+    rejection_reason: str | None = Field(default=None, description="不通过理由")
     version: int
     created_at: datetime
     updated_at: datetime
@@ -164,7 +173,8 @@ async def register(
     summary="组织列表 / List organisations",
     description=(
         "City officers, auditors and services see every organisation; a district officer those of their district; "
-        "an enterprise or provider only itself. Filters: kind, district, sector, and `q` (part of the name)."
+        "an enterprise or provider only itself. Filters: kind, district, sector, `q` (part of the name) and "
+        "`verification` (`unverified`: the sign-ups waiting for verification)."
     ),
     response_model=Page[OrganisationOut],
 )
@@ -174,12 +184,16 @@ async def index(
     district: DistrictCode | None = Query(None, description="所在区"),
     sector: SectorCode | None = Query(None, description="试点行业"),
     q: Text | None = Query(None, min_length=1, max_length=100, description="名称包含"),
+    verification: VerificationStatus | None = Query(
+        None, description="核验状态: `unverified` is a district officer's queue of sign-ups to verify"
+    ),
     actor: Actor = Depends(require_roles(*ORGANISATION_LISTERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> JSONResponse:
     async with runtime.uow() as session:
         found, total = await list_organisations(
-            session, actor, limit=page.limit, offset=page.offset, kind=kind, district=district, sector=sector, q=q
+            session, actor, limit=page.limit, offset=page.offset, kind=kind, district=district, sector=sector, q=q,
+            verification=verification,
         )
     items = [organisation_out(row) for row in found]
     return JSONResponse({"items": items, "total": total, "limit": page.limit, "offset": page.offset})

@@ -28,6 +28,7 @@ from ..domain import access as policy
 from ..domain.call_application_state import EDITABLE_STATES, ApplicationState, allowed_actions
 from ..domain.call_state import CallState
 from ..domain.titles import check_holder_kind
+from ..domain.verification import is_verified, unverified_refusal
 from .access import APPLICATION_COLUMNS, application_resource, ensure, owned_resource
 from .deadlines import schedule_intake_reminders
 
@@ -99,6 +100,8 @@ async def create_application(
     organisation = (await session.execute(select(organisations).where(organisations.c.id == actor.org))).mappings().first()
     if organisation is None:
         raise not_found("organisation", str(actor.org))
+    if not is_verified(organisation["verification"]):
+        raise unverified_refusal("申报", "apply to a call")
     # who may apply is who may hold the call's title (the jurisdiction's ``holders``; S2 三(一) lets an enterprise be a
     # traction unit); agencies never apply
     check_holder_kind(jurisdiction, call["kind"], organisation["kind"])

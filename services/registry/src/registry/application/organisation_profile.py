@@ -35,6 +35,8 @@ KIND_LABELS: dict[str, str] = {
     "diagnosis_provider": "评估诊断服务项目承担单位",
     "third_party": "第三方综合服务机构",
     "agency": "政府部门及事业单位",
+    "provider": "数字化服务商",
+    "cluster_body": "特色产业集群相关责任主体",
 }
 # The fields that say who an organisation is and who oversees it: only officials change them.
 IDENTITY_FIELDS = ("uscc", "name", "kind", "district")

@@ -29,6 +29,7 @@ from ..adapters.title_tables import title_sequences, titles
 from ..domain import access as policy
 from ..domain.access import DISTRICT, ORGANISATION
 from ..domain.titles import Title, check_holder_kind, check_in_programme, check_one_valid_title, grant_title, validity_window
+from ..domain.verification import is_verified, unverified_refusal
 from .access import TITLE_COLUMNS, ensure
 from .calls import find_call
 
@@ -86,6 +87,8 @@ async def grant_title_to(
     try:
         if call is not None and call["kind"] != kind:
             raise DomainError("call_kind_mismatch", "征集类型与称号类型不符", f"the call does not grant {kind} titles", field="kind")
+        if not is_verified(organisation["verification"]):
+            raise unverified_refusal("获得称号", "hold a title")
         check_holder_kind(jurisdiction, kind, organisation["kind"])
         start, until = validity_window(jurisdiction, kind, valid_from)
         if until is None:

@@ -59,6 +59,16 @@ def organisations(actor: Actor) -> Scope:
     return overseen(actor, ORGANISATION_SEE_ALL) | own(actor)
 
 
+# Who verifies or rejects an organisation that signed itself up: a district officer of its district, a city officer.
+VERIFIERS = OFFICIALS
+
+
+def verifiers(actor: Actor) -> Scope:
+    """The organisations whose sign-up ``actor`` verifies or rejects: the city every one, a district officer those
+    of their district."""
+    return in_charge(actor)
+
+
 def organisation_officials(actor: Actor) -> Scope:
     """Officials who change any field of an organisation and withdraw its relationships."""
     return in_charge(actor)

@@ -6,6 +6,7 @@ import registry.adapters.external_identity_tables  # noqa: F401
 import registry.adapters.file_tables  # noqa: F401
 import registry.adapters.notification_tables  # noqa: F401
 import registry.adapters.profile_tables  # noqa: F401
+import registry.adapters.sign_up_tables  # noqa: F401
 import registry.adapters.title_tables  # noqa: F401
 from registry.adapters.tables import metadata
 from sihua_shared.alembic_env import run_migrations
