@@ -3,6 +3,7 @@
 import registry.adapters.account_tables  # noqa: F401  (registers its tables on the metadata)
 import registry.adapters.alliance_tables  # noqa: F401
 import registry.adapters.call_tables  # noqa: F401
+import registry.adapters.external_identity_tables  # noqa: F401
 import registry.adapters.file_tables  # noqa: F401
 import registry.adapters.notification_tables  # noqa: F401
 import registry.adapters.profile_tables  # noqa: F401
