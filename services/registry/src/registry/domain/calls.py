@@ -240,6 +240,14 @@ class CallConfig:
             raise DomainError(
                 "call_category_not_applicable", "此类征集不设平台类别", f"a {self.kind} call has no category", field="category",
             )
+        cap = title.annual_quota
+        if cap is not None and (self.cut_rule.quota is None or self.cut_rule.quota > cap):
+            # a kind capped per year (Zhongshan: ≤ 10 示范工厂, S4 一(一)) selects no more than the cap in one call
+            raise DomainError(
+                "call_quota_above_annual_cap", f"“{title.name_zh}”每年认定不超过{cap}个，入选名额须设定且不超过该数",
+                f"a {self.kind} call needs a quota of at most the yearly cap of {cap}", field="cut_rule.quota",
+                details={"annual_quota": cap},
+            )
         if title.call_sector == "none":
             if self.sector is not None:
                 raise DomainError(
