@@ -225,6 +225,8 @@ ROWS: list[Row] = [
         Case(UNASSIGNED, 403, json={"order": ["{application_id}"], "method": "panel_vote", "reason": "评审组投票决定"}),
     ]),
     Row("GET", f"{A}/calls/{{call_id}}/tie-breaks", "city_officer auditor"),
+    Row("POST", f"{A}/calls/{{call_id}}/review-rounds", "city_officer"),
+    Row("GET", f"{A}/calls/{{call_id}}/review-rounds", "district_officer city_officer"),
     Row("POST", f"{A}/calls/{{call_id}}/publicity", "city_officer"),
     # anyone signed in may object while publicity runs; who filed an objection reads it, besides the city and auditors
     Row("POST", f"{A}/publicity/{{call_id}}/objections", EVERYONE),
