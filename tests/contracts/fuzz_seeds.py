@@ -9,6 +9,7 @@ from typing import Any, get_args
 import httpx
 
 from registry.api.accounts import PersonRole
+from services.catalog.tests.kit import seed as catalog_seed
 from services.diagnosis.tests.kit import LEVEL1, fill_and_submit, seed, start
 from services.registry.tests.selection_kit import API, DAY, PDF, World, if_match
 from sihua_shared.auth import ROLES
@@ -119,9 +120,17 @@ async def diagnosis_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
     return Seeds(headers=headers, ids=ids)
 
 
+async def catalog_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
+    """A product admitted at version 1 with a change request in expert review, its brochure and an adaptation record;
+    every role's caller as the access table has it (the expert sits on the panel)."""
+    async with service_client(app) as client:
+        params, actors = await catalog_seed(stack, client, settings.database_url)
+    return Seeds(headers={role: actors[role] for role in ROLES}, ids={name: {"*": value} for name, value in params.items()})
+
+
 async def bare_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
     """Services without resources of their own yet: callers only."""
     return Seeds(headers={role: stack.issuer.headers([role], sub=f"acct-{role}") for role in ROLES})
 
 
-SEEDERS = {"registry": registry_seeds, "diagnosis": diagnosis_seeds}
+SEEDERS = {"registry": registry_seeds, "diagnosis": diagnosis_seeds, "catalog": catalog_seeds}

@@ -98,6 +98,10 @@ def _value(column: sa.Column[Any], k: int) -> Any:
         return date(2026, 1, k + 1)
     if isinstance(kind, sa.JSON | postgresql.JSONB):
         return {"row": k}
+    if isinstance(kind, postgresql.TSVECTOR):
+        return f"'row{k}'"
+    if isinstance(kind, sa.ARRAY):
+        return [f"{column.name}-{k}"[-20:]]
     if isinstance(kind, sa.String):
         text = f"{column.name}-{k}"
         return text[-kind.length:] if kind.length else text

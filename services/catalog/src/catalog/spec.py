@@ -1,20 +1,38 @@
-"""The catalog service declared once: routes, events published, reactions."""
+"""The catalog service declared once: routes, events published, reactions, background jobs."""
 
-from sihua_shared.consumer import merge_subscriptions
+from sihua_shared.consumer import Reaction, Subscription, merge_subscriptions
+from sihua_shared.contracts import registry as registry_facts
+from sihua_shared.contracts.catalog import PUBLISHED
 from sihua_shared.revocation import deactivated_ids, revocation_subscription
 from sihua_shared.service import ServiceSpec
 
-from .adapters.readmodels import REGISTRY_FACTS
+from .adapters.readmodels import REGISTRY_FACTS, catalog_readmodels
 from .adapters.tables import deactivated_accounts
+from .api.adaptations import router as adaptations_router
+from .api.officials import router as officials_router
+from .api.products import router as products_router
+from .api.showcase import router as showcase_router
+from .application.adaptations import expiry_job
+from .application.standing import on_registry_fact
+
+# After the read models took a title or an organisation's standing: the provider's products follow (suspension,
+# reinstatement). Merged last, so that they run after the read models in the same transaction.
+STANDING = Subscription("catalog", "registry", [
+    Reaction(spec, on_registry_fact) for spec in (
+        registry_facts.TITLE_GRANTED, registry_facts.TITLE_REVOKED, registry_facts.ORGANISATION_UPDATED,
+        registry_facts.ORGANISATION_VERIFIED, registry_facts.ORGANISATION_REJECTED)
+])
 
 SPEC = ServiceSpec(
     name="catalog",
     title="产品供给清单 / product catalogue",
     description="小快轻准 products, admission review, adaptation records, search, matching and group purchase.",
-    publishes=[],
+    publishes=list(PUBLISHED),
     subscriptions=merge_subscriptions(
-        [REGISTRY_FACTS.subscription("catalog")], [revocation_subscription("catalog", deactivated_accounts)]
+        [REGISTRY_FACTS.subscription("catalog")], [revocation_subscription("catalog", deactivated_accounts)],
+        catalog_readmodels("catalog"), [STANDING],
     ),
-    routers=[],
+    routers=[products_router, adaptations_router, showcase_router, officials_router],
+    background=[expiry_job],
     deactivated_accounts=deactivated_ids(deactivated_accounts),
 )

@@ -1,3 +1,218 @@
-"""Facts published by catalog. Payloads are added here as the catalog service grows its features."""
+"""Facts published by catalog (供给清单): products and their versions through admission review (入库审核), their
+listing (delisted, suspended, reinstated) and the adaptation-verification library (适配验证库).
+
+Prices are integer fen (1元 = 100 fen) with a unit; anything that refers to a product refers to a version of it,
+so every fact about a product carries the version it is about, and the admitted facts carry that version's
+packages and prices, against which funding checks contract lines.
+"""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import Field
+
+from ..events import EventPayload, EventSpec
+from .common import EntityId
+
+PriceUnit = Literal["per_year", "per_seat_year", "per_seat", "one_off", "per_month"]
+ProductType = Literal["saas", "licensed_software", "hardware_with_software", "implementation_service", "solution"]
+Mark = Literal["key_platform", "traction_unit", "ecosystem_partner"]
+
+
+class ProductPackage(EventPayload):
+    """One package (套餐) of a product version, with its exact price."""
+
+    code: str = Field(description="套餐代码, unique within the version")
+    name: str = Field(description="套餐名称")
+    price_fen: int = Field(ge=0, description="price in fen (1元 = 100 fen)")
+    unit: PriceUnit = Field(description="计价单位")
+
+
+class ProductSubmitted(EventPayload):
+    """A provider submitted a product version for admission review (a first version, or a change request).
+    产品已提交入库审核。"""
+
+    product_id: EntityId
+    version: int = Field(ge=1, description="the product version under review")
+    organisation_id: EntityId = Field(description="the providing organisation")
+    name: str
+    change_request: bool = Field(description="true when the product is admitted already and this version would replace it")
+
+
+class ProductAdmitted(EventPayload):
+    """A product version passed admission review and joined the supply list (供给清单); the payload carries what
+    funding checks contract lines against. 产品已入库。"""
+
+    product_id: EntityId
+    version: int = Field(ge=1)
+    catalogue_number: str = Field(description="入库编号, e.g. GZ-XKQZ-2026-0001")
+    organisation_id: EntityId
+    name: str
+    product_type: ProductType
+    packages: list[ProductPackage]
+    scenes: list[str] = Field(description="scene ids of the diagnosis edition in force")
+    sectors: list[str]
+    marks: list[Mark] = Field(description="what the provider is: a key platform, a traction unit, an ecosystem partner")
+    final_score: str | None = Field(default=None, description="the panel's final score, exact decimal string")
+    admitted_on: date
+
+
+class ProductReturned(EventPayload):
+    """The formal check or the expert review returned a product version for revision, with reasons.
+    产品已退回修改。"""
+
+    product_id: EntityId
+    version: int = Field(ge=1)
+    organisation_id: EntityId
+    stage: Literal["formal_check", "expert_review"]
+    reasons: list[str]
+
+
+class ProductRejected(EventPayload):
+    """A product version was rejected, with reasons; an admitted product stays at its earlier version.
+    产品未通过入库审核。"""
+
+    product_id: EntityId
+    version: int = Field(ge=1)
+    organisation_id: EntityId
+    stage: Literal["formal_check", "expert_review"]
+    reasons: list[str]
+
+
+class ProductChanged(EventPayload):
+    """A change request was admitted: the product is now at a new version with these packages and prices; the
+    earlier version stays readable. 产品变更已生效。"""
+
+    product_id: EntityId
+    version: int = Field(ge=2)
+    previous_version: int = Field(ge=1)
+    catalogue_number: str
+    organisation_id: EntityId
+    name: str
+    packages: list[ProductPackage]
+    scenes: list[str]
+    sectors: list[str]
+    changed_on: date
+
+
+class ProductDelisted(EventPayload):
+    """A city officer took a product off the supply list, with the reason. 产品已下架。"""
+
+    product_id: EntityId
+    version: int = Field(ge=1, description="the version that was listed")
+    organisation_id: EntityId
+    reason: str
+    delisted_on: date
+
+
+class ProductSuspended(EventPayload):
+    """A product left the public list on its own: the title it is marked with was revoked, or its provider lost
+    its standing in the registry. 产品已暂停展示。"""
+
+    product_id: EntityId
+    version: int = Field(ge=1)
+    organisation_id: EntityId
+    reasons: list[str]
+    suspended_on: date
+
+
+class ProductReinstated(EventPayload):
+    """What suspended a product holds no longer (its title granted again): it is listed again. 产品已恢复展示。"""
+
+    product_id: EntityId
+    version: int = Field(ge=1)
+    organisation_id: EntityId
+    reinstated_on: date
+
+
+AdaptationTarget = Literal["platform", "product", "interface"]
+
+
+class AdaptationVerified(EventPayload):
+    """A third-party organisation verified that a product version works with a platform, another product or a
+    standard interface, valid until a date. 适配验证已通过。"""
+
+    record_id: EntityId
+    product_id: EntityId
+    version: int = Field(ge=1)
+    target_kind: AdaptationTarget
+    target_ref: str = Field(description="the platform's organisation id, the product id, or the interface/standard code")
+    target_name: str
+    verifier_organisation_id: EntityId
+    verified_on: date
+    valid_until: date
+
+
+class AdaptationExpired(EventPayload):
+    """An adaptation record passed its validity date: the product no longer shows it. 适配验证已过期。"""
+
+    record_id: EntityId
+    product_id: EntityId
+    target_kind: AdaptationTarget
+    target_ref: str
+    valid_until: date
+
+
+_PRODUCT = {"product_id": "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b", "organisation_id": "0b7f2c1e-3d4a-4e8b-9f10-2a3b4c5d6e7f"}
+_PACKAGES = [{"code": "basic", "name": "基础版", "price_fen": 1_980_000, "unit": "per_year"},
+             {"code": "pro", "name": "专业版", "price_fen": 4_800_000, "unit": "per_year"}]
+
+PRODUCT_SUBMITTED = EventSpec(
+    "catalog", "product", "submitted", 1, ProductSubmitted, "A product version was submitted for admission review",
+    title_zh="产品已提交入库审核",
+    example={**_PRODUCT, "version": 1, "name": "小快轻准排产云", "change_request": False},
+)
+PRODUCT_ADMITTED = EventSpec(
+    "catalog", "product", "admitted", 1, ProductAdmitted, "A product was admitted to the supply list", title_zh="产品已入库",
+    example={**_PRODUCT, "version": 1, "catalogue_number": "GZ-XKQZ-2026-0001", "name": "小快轻准排产云",
+             "product_type": "saas", "packages": _PACKAGES, "scenes": ["S05"], "sectors": ["custom_furniture"],
+             "marks": ["key_platform"], "final_score": "86.50", "admitted_on": "2026-05-10"},
+)
+PRODUCT_RETURNED = EventSpec(
+    "catalog", "product", "returned", 1, ProductReturned, "A product version was returned for revision",
+    title_zh="产品已退回修改",
+    example={**_PRODUCT, "version": 1, "stage": "formal_check", "reasons": ["缺少产品说明书"]},
+)
+PRODUCT_REJECTED = EventSpec(
+    "catalog", "product", "rejected", 1, ProductRejected, "A product version was rejected", title_zh="产品未通过入库审核",
+    example={**_PRODUCT, "version": 1, "stage": "expert_review", "reasons": ["专家评审未达入库分数线"]},
+)
+PRODUCT_CHANGED = EventSpec(
+    "catalog", "product", "changed", 1, ProductChanged, "A change request of an admitted product took effect",
+    title_zh="产品变更已生效",
+    example={**_PRODUCT, "version": 2, "previous_version": 1, "catalogue_number": "GZ-XKQZ-2026-0001",
+             "name": "小快轻准排产云", "packages": _PACKAGES, "scenes": ["S05"], "sectors": ["custom_furniture"],
+             "changed_on": "2026-08-01"},
+)
+PRODUCT_DELISTED = EventSpec(
+    "catalog", "product", "delisted", 1, ProductDelisted, "A product was taken off the supply list", title_zh="产品已下架",
+    example={**_PRODUCT, "version": 2, "reason": "服务商未按承诺价格提供服务", "delisted_on": "2026-09-01"},
+)
+PRODUCT_SUSPENDED = EventSpec(
+    "catalog", "product", "suspended", 1, ProductSuspended, "A product was suspended from the public list",
+    title_zh="产品已暂停展示",
+    example={**_PRODUCT, "version": 1, "reasons": ["重点平台称号已撤销"], "suspended_on": "2027-04-15"},
+)
+PRODUCT_REINSTATED = EventSpec(
+    "catalog", "product", "reinstated", 1, ProductReinstated, "A suspended product was listed again",
+    title_zh="产品已恢复展示", example={**_PRODUCT, "version": 1, "reinstated_on": "2027-06-01"},
+)
+_RECORD = {"record_id": "6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c", "product_id": _PRODUCT["product_id"],
+           "target_kind": "platform", "target_ref": "1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a0b"}
+ADAPTATION_VERIFIED = EventSpec(
+    "catalog", "adaptation", "verified", 1, AdaptationVerified, "A product was verified to work with a target",
+    title_zh="适配验证已通过",
+    example={**_RECORD, "version": 1, "target_name": "示例工业互联网平台开放接口", "verifier_organisation_id":
+             "2b3c4d5e-6f7a-4b8c-9d9e-0f1a2b3c4d5e", "verified_on": "2026-06-01", "valid_until": "2027-05-31"},
+)
+ADAPTATION_EXPIRED = EventSpec(
+    "catalog", "adaptation", "expired", 1, AdaptationExpired, "An adaptation record passed its validity date",
+    title_zh="适配验证已过期", example={**_RECORD, "valid_until": "2027-05-31"},
+)
+
+PUBLISHED: list[EventSpec[Any]] = [
+    PRODUCT_SUBMITTED, PRODUCT_ADMITTED, PRODUCT_RETURNED, PRODUCT_REJECTED, PRODUCT_CHANGED, PRODUCT_DELISTED, PRODUCT_SUSPENDED,
+    PRODUCT_REINSTATED, ADAPTATION_VERIFIED, ADAPTATION_EXPIRED,
+]

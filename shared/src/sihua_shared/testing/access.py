@@ -37,6 +37,9 @@ PUBLIC = {
     ("GET", "/api/registry/v1/sign-up/activate"),
     ("GET", "/api/registry/v1/titles/verify/{number}"), ("GET", "/api/registry/v1/titles/published"),
     ("GET", "/api/registry/v1/calls/open"), ("GET", "/api/registry/v1/publicity/{call_id}"),
+    # the supply list's public showcase (S2 三(三): 展示数字化服务商提供的"小快轻准"产品)
+    ("GET", "/api/catalog/v1/showcase/products"), ("GET", "/api/catalog/v1/showcase/products/{product_id}"),
+    ("GET", "/api/catalog/v1/showcase/verified-with/{kind}/{ref}"),
 }
 STALE = {"If-Match": '"999999"'}
 PROBE_BODY = {"__probe__": True}  # every request schema forbids unknown fields or needs others

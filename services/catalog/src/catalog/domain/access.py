@@ -1,29 +1,82 @@
-"""The catalog's access policy: who may see or change which products, admission reviews and group purchases.
+"""The catalog's access policy: who may see or change which products, admission reviews and adaptation records.
 
-The module routes and use cases ask (handbook §5 "Access"), in the shape registry's and diagnosis's policies
-have: each function answers a ``Scope`` over a resource's attributes (``organisation``, ``district``,
-``assigned``), decided for one resource with ``Scope.admits`` and turned into a list's SQL condition with
-``sihua_shared.access_sql.where`` in the application layer. Pure: no framework, no database.
+Routes and use cases ask (handbook §5 "Access"), in the shape registry's and diagnosis's policies have: each
+function answers a ``Scope`` over a resource's attributes (``organisation``, ``district``, ``assigned``), decided
+for one resource with ``Scope.admits`` and turned into a list's SQL condition with ``sihua_shared.access_sql.where``
+in the application layer (``application/access.py``). Pure: no framework, no database.
 
-The service's routes so far are the operational ones, public by nature (health, readiness, metrics,
-AsyncAPI), so nothing here is asked yet; the admitted catalogue and its search will be public too (§6).
+A provider sees and changes only its own products (and edits only its own open drafts); an expert sees only the
+products whose admission panel they sit on; district officers see their district's providers' products; city
+officers and auditors every one; city officers take the review steps and delist. The public showcase (admitted,
+listed products) needs no sign-in (handbook §6).
 """
 
 from __future__ import annotations
 
-from sihua_shared.access import Scope, any_of, assigned, overseen, own
+from sihua_shared.access import EVERYTHING, NOTHING, Scope, any_of, assigned, overseen, own
 from sihua_shared.actor import Actor
 
-# Roles admitted to operations (the routes' first gate).
+from .product import PROVIDER_STEPS
+
+ORGANISATION = "organisation"  # the providing organisation
+DISTRICT = "district"  # the provider's district
+PANEL = "assigned"  # the experts on the open version's admission panel
+
+# Roles admitted to operations (the routes' first gate; the scopes then pick the rows).
 PRODUCT_EDITORS = ("provider",)
+PRODUCT_READERS = ("provider", "expert", "district_officer", "city_officer", "auditor")
+REVIEWERS = ("city_officer",)
+STEP_TAKERS = ("provider", "city_officer")
+EXPERTS = ("expert",)
+OFFICIAL_VIEWERS = ("district_officer", "city_officer", "auditor")
+VERIFIERS = ("third_party",)  # the third-party organisation's accounts record adaptation verifications
+ADAPTATION_READERS = (*PRODUCT_READERS, "third_party")
 
 
 def products(actor: Actor) -> Scope:
-    """Products not yet admitted: the providing organisation its own, officials by district, the experts
-    assigned to the admission review theirs; city officers and auditors every one."""
+    """Products in any state: the providing organisation its own, officials by district, the experts assigned to
+    the admission review theirs; city officers and auditors every one."""
     return any_of(overseen(actor), own(actor, *PRODUCT_EDITORS), assigned(actor))
 
 
-def group_purchases(actor: Actor) -> Scope:
-    """A cluster body its own group purchases; officials by district."""
-    return overseen(actor) | own(actor, "cluster_body")
+def editable(actor: Actor) -> Scope:
+    """Whose drafts the actor edits: a provider its own organisation's."""
+    return own(actor, *PRODUCT_EDITORS)
+
+
+def review_step(actor: Actor, action: str) -> Scope:
+    """The products on which ``actor`` may take the review step ``action``: the provider submits its own; the city
+    takes every other step (S2 五(三): 市工业和信息化局组织入库审核)."""
+    if action in PROVIDER_STEPS:
+        return own(actor, *PRODUCT_EDITORS)
+    return EVERYTHING if actor.is_city else NOTHING
+
+
+def delisting(actor: Actor) -> bool:
+    return actor.is_city
+
+
+def scoring(actor: Actor) -> Scope:
+    """An expert scores only the products whose panel they sit on."""
+    return assigned(actor)
+
+
+def sees_whole_panel(actor: Actor) -> bool:
+    """Officials see every member's scores; an expert their own."""
+    return actor.has("city_officer", "district_officer", "auditor")
+
+
+def adaptation_readers(actor: Actor) -> Scope:
+    """Adaptation records of a product: whoever sees the product, and the third-party organisation (the verifier)."""
+    return products(actor) | (EVERYTHING if actor.has(*VERIFIERS) else NOTHING)
+
+
+def may_verify(actor: Actor) -> bool:
+    return actor.org is not None and actor.has(*VERIFIERS)
+
+
+def officials_view(actor: Actor) -> Scope:
+    """Queues, statistics and exports: the city and auditors every product, a district officer their district's."""
+    return overseen(actor)
+DELISTERS = ("city_officer",)
+PANEL_READERS = ("expert", "district_officer", "city_officer", "auditor")

@@ -1,0 +1,59 @@
+"""Catalog's role × operation × ownership table (handbook §6): every operation of its OpenAPI document has a row
+naming who may call it; each role is probed as a caller of its own (the providing organisation, an expert on the
+product's panel, the provider's district officer, the third party), and the cases probe the others — another
+provider, an expert not on the panel, another district, an official bound to no district.
+Real HTTP, real PostgreSQL (``sihua_shared.testing.access``)."""
+
+from __future__ import annotations
+
+from catalog.main import create_app
+from sihua_shared.testing.access import Case, Row, Upload, check_table
+from sihua_shared.testing.harness import Stack, service_client
+
+from .kit import API, DAY, PDF, product, seed
+
+A = API
+READERS = "provider expert district_officer city_officer auditor"
+OFFICIALS = "district_officer city_officer auditor"
+OTHERS = ("provider@other", "expert@other", "district_officer@other")
+HIDDEN = [Case(who, 404) for who in OTHERS]
+BROCHURE = Upload({}, {"file": PDF})
+
+
+BODY = product()
+ROWS: list[Row] = [
+    Row("POST", f"{A}/products", "provider"),
+    Row("GET", f"{A}/products", READERS),
+    Row("GET", f"{A}/products/{{product_id}}", READERS, cases=HIDDEN),
+    Row("PUT", f"{A}/products/{{product_id}}/draft", "provider", cases=[Case("provider@other", 404, json=BODY)]),
+    Row("POST", f"{A}/products/{{product_id}}/versions", "provider", cases=[Case("provider@other", 404, json=BODY)]),
+    Row("GET", f"{A}/products/{{product_id}}/versions", READERS, cases=HIDDEN),
+    Row("GET", f"{A}/products/{{product_id}}/versions/{{number}}", READERS, cases=HIDDEN),
+    Row("POST", f"{A}/products/{{product_id}}/steps", "provider city_officer",
+        cases=[Case("provider@other", 404, json={"action": "submit"})]),
+    Row("GET", f"{A}/products/{{product_id}}/panel", "expert district_officer city_officer auditor",
+        cases=[Case("expert@other", 404), Case("district_officer@other", 404)]),
+    Row("PUT", f"{A}/products/{{product_id}}/scores", "expert",
+        cases=[Case("expert@other", 404, json={"scores": {"price": 1}})]),
+    Row("POST", f"{A}/products/{{product_id}}/delist", "city_officer"),
+    Row("POST", f"{A}/products/{{product_id}}/files", "provider", cases=[Case("provider@other", 404, upload=BROCHURE)]),
+    Row("GET", f"{A}/products/{{product_id}}/files", READERS, cases=HIDDEN),
+    Row("GET", f"{A}/products/{{product_id}}/files/{{file_id}}", READERS, cases=HIDDEN),
+    Row("POST", f"{A}/products/{{product_id}}/adaptations", "third_party"),
+    Row("GET", f"{A}/products/{{product_id}}/adaptations", f"{READERS} third_party", cases=HIDDEN),
+    Row("POST", f"{A}/adaptations/{{record_id}}/evidence", "third_party"),
+    Row("GET", f"{A}/review-queue", OFFICIALS, cases=[Case("district_officer@unbound", 403)]),
+    Row("GET", f"{A}/statistics/admitted", OFFICIALS, cases=[Case("district_officer@unbound", 403)]),
+    Row("GET", f"{A}/exports/admitted", OFFICIALS, cases=[Case("district_officer@unbound", 403)]),
+    Row("GET", f"{A}/exports/review-results", OFFICIALS, cases=[Case("district_officer@unbound", 403)]),
+]
+
+
+async def test_every_catalog_operation_answers_each_role_as_the_table_says(stack: Stack) -> None:
+    settings = await stack.settings("catalog", business_date=DAY)
+    app = create_app(settings)
+    async with service_client(app) as client:
+        params, actors = await seed(stack, client, settings.database_url)
+        await check_table(client, app, ROWS, actors, params)
+
+
