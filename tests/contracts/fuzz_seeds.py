@@ -126,6 +126,27 @@ async def catalog_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
     async with service_client(app) as client:
         params, actors = await catalog_seed(stack, client, settings.database_url)
     return Seeds(headers={role: actors[role] for role in ROLES}, ids={name: {"*": value} for name, value in params.items()})
+async def funding_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
+    """An enterprise's submitted application (S2 数字贷) and the shipped policy versions."""
+    from services.funding.tests.kit import created, step
+    from services.funding.tests.kit import seed as funding_seed
+
+    await funding_seed(settings.database_url, ("ent-f", "enterprise", DISTRICT), ("prov-f", "provider", None),
+                       ("third-f", "third_party", None), levels={"ent-f": 2})
+    orgs = {"enterprise": "ent-f", "provider": "prov-f", "third_party": "third-f"}
+    headers = {
+        role: stack.issuer.headers([role], sub=f"acct-{role}", org=orgs.get(role),
+                                   district=DISTRICT if role == "district_officer" else None)
+        for role in ROLES
+    }
+    async with service_client(app) as client:
+        application = await created(client, headers["enterprise"], "gz-s2-sme-pilot", "s2-digital-loan", "loan-fuzz",
+                                    loan_contract_amount_fen=100_000_000, actual_interest_paid_fen=2_000_000,
+                                    interest_period_start="2026-01-01")
+        await step(client, headers["enterprise"], application, "submit")
+        versions = _created(await client.get("/api/funding/v1/policies", headers=headers["city_officer"]))["items"]
+    ids = {"application_id": {"*": application["id"]}, "version_id": {"*": versions[0]["version_id"]}}
+    return Seeds(headers=headers, ids=ids)
 
 
 async def bare_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
@@ -133,4 +154,4 @@ async def bare_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
     return Seeds(headers={role: stack.issuer.headers([role], sub=f"acct-{role}") for role in ROLES})
 
 
-SEEDERS = {"registry": registry_seeds, "diagnosis": diagnosis_seeds, "catalog": catalog_seeds}
+SEEDERS = {"registry": registry_seeds, "diagnosis": diagnosis_seeds, "catalog": catalog_seeds, "funding": funding_seeds}
