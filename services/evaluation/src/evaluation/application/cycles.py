@@ -134,7 +134,7 @@ async def cycle_facts(session: AsyncSession, cycle: dict[str, Any], until: date 
     query = select(evaluation_facts).where(
         evaluation_facts.c.occurred_on <= last,
         or_(~in_year, evaluation_facts.c.occurred_on >= start),
-    ).order_by(evaluation_facts.c.occurred_on, evaluation_facts.c.event_id)
+    ).order_by(evaluation_facts.c.occurred_on, evaluation_facts.c.created_at, evaluation_facts.c.event_id)
     return [Fact(r["event_id"], r["type"], r["occurred_on"], r["provider_id"], r["enterprise_id"], r["data"])
             for r in (await session.execute(query)).mappings()]
 

@@ -54,8 +54,8 @@ async def kpis(session: AsyncSession, *, year: int, district: str | None) -> dic
     profiles = await _profiles(session)
     latest: dict[str, int] = {}
     for fact in (await session.execute(select(evaluation_facts.c.enterprise_id, evaluation_facts.c.data).where(
-            evaluation_facts.c.type == ASSESSMENT_COMPLETED).order_by(evaluation_facts.c.occurred_on,
-                                                                       evaluation_facts.c.event_id))).all():
+            evaluation_facts.c.type == ASSESSMENT_COMPLETED).order_by(
+            evaluation_facts.c.occurred_on, evaluation_facts.c.created_at, evaluation_facts.c.event_id))).all():
         if fact.enterprise_id and fact.data.get("official_record") is not False:
             latest[fact.enterprise_id] = int(fact.data["level"])
     level2 = {e for e, level in latest.items() if level >= 2}

@@ -108,10 +108,11 @@ class AdjustedUplift:
 
 def enterprise_uplifts(assessments: Iterable[Fact]) -> dict[str, tuple[int, int, list[str]]]:
     """enterprise → (baseline level, uplift, event ids): the earliest official baseline and the latest official
-    post-transformation assessment (a self-assessment marked ``official_record: false`` is practice and ignored)."""
+    post-transformation assessment, same-day facts in the order they arrived (a self-assessment marked
+    ``official_record: false`` is practice and ignored)."""
     baseline: dict[str, Fact] = {}
     post: dict[str, Fact] = {}
-    for fact in sorted(assessments, key=lambda f: (f.occurred_on, f.event_id)):
+    for fact in sorted(assessments, key=lambda f: f.occurred_on):  # stable: same-day facts keep their order
         if fact.enterprise_id is None or fact.data.get("official_record") is False:
             continue
         if fact.data.get("stage") == "baseline":
