@@ -8,9 +8,11 @@ from typing import Any, get_args
 
 import httpx
 
+from evaluation.domain.model import shipped_models
 from registry.api.accounts import PersonRole
 from services.catalog.tests.kit import seed as catalog_seed
 from services.diagnosis.tests.kit import LEVEL1, fill_and_submit, seed, start
+from services.evaluation.tests.kit import seed as evaluation_seed
 from services.registry.tests.selection_kit import API, DAY, PDF, World, if_match
 from sihua_shared.auth import ROLES
 from sihua_shared.settings import Settings
@@ -126,6 +128,8 @@ async def catalog_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
     async with service_client(app) as client:
         params, actors = await catalog_seed(stack, client, settings.database_url)
     return Seeds(headers={role: actors[role] for role in ROLES}, ids={name: {"*": value} for name, value in params.items()})
+
+
 async def funding_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
     """An enterprise's submitted application (S2 数字贷) and the shipped policy versions."""
     from services.funding.tests.kit import created, step
@@ -149,9 +153,35 @@ async def funding_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
     return Seeds(headers=headers, ids=ids)
 
 
+async def evaluation_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
+    """A key-platform cycle computed for a provider that served an enterprise (its survey open), a training programme."""
+    await evaluation_seed(settings.database_url, ("ent-a", "enterprise", DISTRICT, "custom_furniture"),
+                          ("prov", "platform", DISTRICT, None), ("third", "third_party", None, None),
+                          titles=(("prov", "key_platform"),), served=(("prov", "ent-a"),))
+    orgs = {"enterprise": "ent-a", "provider": "prov", "third_party": "third"}
+    headers = {
+        role: stack.issuer.headers([role], sub=f"acct-{role}", org=orgs.get(role),
+                                   district=DISTRICT if role == "district_officer" else None)
+        for role in ROLES
+    }
+    api = "/api/evaluation/v1"
+    async with service_client(app) as client:
+        cycle = _created(await client.post(f"{api}/cycles", headers=headers["city_officer"],
+                                           json={"kind": "key_platform", "year": 2026}))
+        results = _created(await client.post(f"{api}/cycles/{cycle['id']}/compute", headers=headers["city_officer"]))
+        survey = _created(await client.get(f"{api}/surveys", headers=headers["enterprise"]))["items"][0]
+        programme = _created(await client.post(f"{api}/training/programmes", headers=headers["third_party"],
+                                               json={"title": "数字化转型培训"}))
+    ids = {"cycle_id": {"*": cycle["id"]}, "result_id": {"*": results[0]["id"]}, "survey_id": {"*": survey["id"]},
+           "provider_id": {"*": "prov"}, "programme_id": {"*": programme["id"]},
+           "version_id": {"*": shipped_models()["gz-key-platform-2026"].version}}
+    return Seeds(headers=headers, ids=ids)
+
+
 async def bare_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
     """Services without resources of their own yet: callers only."""
     return Seeds(headers={role: stack.issuer.headers([role], sub=f"acct-{role}") for role in ROLES})
 
 
-SEEDERS = {"registry": registry_seeds, "diagnosis": diagnosis_seeds, "catalog": catalog_seeds, "funding": funding_seeds}
+SEEDERS = {"registry": registry_seeds, "diagnosis": diagnosis_seeds, "catalog": catalog_seeds, "funding": funding_seeds,
+           "evaluation": evaluation_seeds}
