@@ -242,3 +242,24 @@ async def test_the_facts_the_next_services_need_are_published_from_their_use_cas
     assert {"expert.profile.set", "expert.withdraw", "organisation.relationship.declare", "organisation.relationship.delete",
             "ecosystem.declare", "ecosystem.confirm", "ecosystem.decline", "ecosystem.end", "cluster.create",
             "cluster.member.recommend", "cluster.member.approve", "cluster.member.remove"} <= audited
+
+
+async def test_a_conflict_declared_in_the_profile_keeps_the_expert_off_the_panel(stack: Stack) -> None:
+    """The profile's declared conflicts are conflict data for the registry's own draw too (sihua_shared.panel)."""
+    settings = await stack.settings("registry", business_date=DAY)
+    async with service_client(create_app(settings)) as client:
+        w = World(stack, client)
+        applicant, holding = await w.org(), await w.org()
+        await w.relate(applicant, holding)
+        declared = await w.expert()
+        profile = await client.put(f"{API}/experts/{declared}/profile", headers=w.city,
+                                   json={"fields": [], "declared_conflicts": [holding]})  # related to the applicant
+        assert profile.status_code == 200, profile.text
+        eligible = [await w.expert() for _ in range(3)]
+        call = await w.open_call(experts_per_application=3)
+        app = await w.in_review(call, applicant)
+        assigned = await client.post(f"{API}/calls/{call['id']}/assignments", json={"seed": "7"}, headers=w.city)
+        assert assigned.status_code == 200, assigned.text
+        panel = await w.panel(app["id"])
+    assert {m["expert_id"] for m in panel["members"]} == set(eligible)
+    assert {e["expert_id"]: e["reason"] for e in panel["draw"]["excluded"]} == {declared: "declared_conflict"}
