@@ -69,6 +69,15 @@ async def registry_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
         enrolment = _created(await client.post(f"{API}/pilot-pool", headers=world.city,
                                                json={"enterprise_id": enterprise}))
         notifications = _created(await client.get(f"{API}/notifications", headers=headers["enterprise"]))
+        # 产业生态联合体: a traction unit declared the provider; 特色产业集群: a cluster with the enterprise recommended
+        traction_unit = await world.org("traction_unit", name="样例牵引单位有限公司")
+        membership = _created(await client.post(f"{API}/ecosystem-memberships", json={"partner_id": provider},
+                                                headers=world.as_org(traction_unit)))
+        cluster_body = await world.org("cluster_body", name="样例产业集群促进会")
+        cluster = _created(await client.post(f"{API}/clusters", headers=world.city, json={
+            "name": "样例产业集群", "district": DISTRICT, "sector": "auto_parts", "cluster_body_id": cluster_body}))
+        member = _created(await client.post(f"{API}/clusters/{cluster['id']}/members", headers=world.city,
+                                            json={"enterprise_id": enterprise}))
     items = relationships if isinstance(relationships, list) else relationships.get("items", [])
     ids: dict[str, dict[str, str]] = {
         "org_id": {"*": enterprise, **orgs},
@@ -81,6 +90,9 @@ async def registry_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
         "title_id": {"*": title["id"]},
         "number": {"*": title["number"]},
         "enrolment_id": {"*": enrolment["id"]},
+        "membership_id": {"*": membership["id"]},
+        "cluster_id": {"*": cluster["id"]},
+        "member_id": {"*": member["id"]},
     }
     if items:
         ids["relationship_id"] = {"*": items[0]["id"]}

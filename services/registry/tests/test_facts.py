@@ -14,6 +14,7 @@ from sqlalchemy import select
 from registry.main import create_app
 from registry.spec import SPEC
 from sihua_shared.tables import audit_log, outbox
+from sihua_shared.testing.data import make_uscc
 from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client
 from tests.pipeline.helpers import facts_on_nats, rows
 
@@ -155,7 +156,11 @@ async def _cluster(w: World) -> tuple[str, str, str]:
     return body_org, member, row["id"]
 
 
-async def _systems(w: World, enterprise: str) -> None:
+async def _systems(w: World, enterprise: str) -> str:
+    registered = await _ok(await w.client.post(f"{API}/organisations", headers=w.city, json={
+        "uscc": make_uscc(777), "name": "系统测试制造有限公司", "kind": "enterprise", "district": "baiyun",
+        "systems": ["wms", "crm"]}), 201)
+    assert registered["systems"] == ["wms", "crm"] and registered["systems_zh"] == ["WMS 仓储管理系统", "CRM 客户关系管理"]
     url = f"{API}/organisations/{enterprise}"
     current = await w.client.get(url, headers=w.city)
     unknown = await w.client.patch(url, json={"systems": ["erp", "quantum"]}, headers={**w.as_org(enterprise, "enterprise"),
@@ -166,6 +171,7 @@ async def _systems(w: World, enterprise: str) -> None:
     body = await _ok(changed)
     assert body["systems"] == ["erp", "mes"]  # in the catalogue's order
     assert body["systems_zh"] == ["ERP 企业资源计划", "MES 制造执行系统"]
+    return str(registered["id"])
 
 
 async def test_the_facts_the_next_services_need_are_published_from_their_use_cases(stack: Stack) -> None:
@@ -177,7 +183,7 @@ async def test_the_facts_the_next_services_need_are_published_from_their_use_cas
         relationship = await _relationship(w, conflicted, related)
         unit, partner, membership = await _ecosystem(w)
         body_org, member, cluster_member = await _cluster(w)
-        await _systems(w, member)
+        with_systems = await _systems(w, member)
 
         async with running_worker(SPEC, settings):
             async def published() -> list[dict[str, Any]] | None:
@@ -230,8 +236,30 @@ async def test_the_facts_the_next_services_need_are_published_from_their_use_cas
 
         updates = [f for f in of("organisation.updated") if f["subject"] == member]
         assert [f["data"]["systems"] for f in updates] == [["erp", "mes"]]
+        assert [f["data"]["systems"] for f in of("organisation.registered") if f["subject"] == with_systems] == [["wms", "crm"]]
 
     audited = {r.action for r in await rows(settings.database_url, select(audit_log.c.action))}
     assert {"expert.profile.set", "expert.withdraw", "organisation.relationship.declare", "organisation.relationship.delete",
             "ecosystem.declare", "ecosystem.confirm", "ecosystem.decline", "ecosystem.end", "cluster.create",
             "cluster.member.recommend", "cluster.member.approve", "cluster.member.remove"} <= audited
+
+
+async def test_a_conflict_declared_in_the_profile_keeps_the_expert_off_the_panel(stack: Stack) -> None:
+    """The profile's declared conflicts are conflict data for the registry's own draw too (sihua_shared.panel)."""
+    settings = await stack.settings("registry", business_date=DAY)
+    async with service_client(create_app(settings)) as client:
+        w = World(stack, client)
+        applicant, holding = await w.org(), await w.org()
+        await w.relate(applicant, holding)
+        declared = await w.expert()
+        profile = await client.put(f"{API}/experts/{declared}/profile", headers=w.city,
+                                   json={"fields": [], "declared_conflicts": [holding]})  # related to the applicant
+        assert profile.status_code == 200, profile.text
+        eligible = [await w.expert() for _ in range(3)]
+        call = await w.open_call(experts_per_application=3)
+        app = await w.in_review(call, applicant)
+        assigned = await client.post(f"{API}/calls/{call['id']}/assignments", json={"seed": "7"}, headers=w.city)
+        assert assigned.status_code == 200, assigned.text
+        panel = await w.panel(app["id"])
+    assert {m["expert_id"] for m in panel["members"]} == set(eligible)
+    assert {e["expert_id"]: e["reason"] for e in panel["draw"]["excluded"]} == {declared: "declared_conflict"}

@@ -30,6 +30,9 @@ class OrganisationRegistered(EventPayload):
     verification: VerificationStatus | None = Field(
         default=None, description="unverified for a public sign-up until a district officer decides; none: verified"
     )
+    systems: list[str] | None = Field(
+        default=None, description="systems the enterprise says it runs (ERP, MES, PLM, WMS, ...), as codes; none: not said"
+    )
 
 
 class OrganisationUpdated(EventPayload):

@@ -29,6 +29,7 @@ from ..application.clusters import (
 )
 from ..domain.access import CITY_ONLY, CLUSTER_CREATORS, CLUSTER_MEMBER_READERS, CLUSTER_READERS, OFFICIALS
 from ..domain.alliances import ClusterMemberState
+from .ecosystem import OptionalReasonIn, ReasonIn
 
 router = APIRouter(tags=["clusters 特色产业集群"])
 
@@ -58,18 +59,6 @@ class MemberIn(BaseModel):
 
     enterprise_id: Uuid = Field(description="推荐入群的企业（组织 id）")
     note: Text = Field(default="", max_length=1000, description="推荐说明")
-
-
-class ReasonIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    reason: Text = Field(min_length=2, max_length=1000, description="原因")
-
-
-class OptionalReasonIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    reason: Text = Field(default="", max_length=1000, description="不予确认的原因")
 
 
 class MemberOut(BaseModel):

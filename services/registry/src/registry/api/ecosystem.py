@@ -39,7 +39,7 @@ class ReasonIn(BaseModel):
 class OptionalReasonIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    reason: Text = Field(default="", max_length=1000, description="谢绝原因")
+    reason: Text = Field(default="", max_length=1000, description="原因（可不填）")
 
 
 class MembershipOut(BaseModel):

@@ -14,13 +14,13 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.access_sql import Attribute, where
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.clock import business_clock, now_utc
+from sihua_shared.clock import business_clock
 from sihua_shared.contracts.registry import (
     CLUSTER_MEMBER_APPROVED,
     CLUSTER_MEMBER_REMOVED,
@@ -38,6 +38,7 @@ from ..domain import access as policy
 from ..domain.access import DISTRICT, ORGANISATION
 from ..domain.alliances import CLUSTER_MEMBER_MACHINE, OPEN_MEMBER_STATES, ClusterMemberAction, ClusterMemberState
 from .access import ensure
+from .lifecycle import take_step
 from .organisations import get_organisation
 from .places import check_district, check_sector
 
@@ -182,14 +183,8 @@ async def get_member(session: AsyncSession, actor: Actor, member_id: str) -> dic
 async def _step(
     session: AsyncSession, actor: Actor, before: dict[str, Any], action: ClusterMemberAction, values: dict[str, Any]
 ) -> dict[str, Any]:
-    target = CLUSTER_MEMBER_MACHINE.step(before["state"], action)
-    changed = await session.execute(
-        update(members).where(members.c.id == before["id"])
-        .values(state=target.value, version=members.c.version + 1, updated_at=now_utc(), **values).returning(members)
-    )
-    after = dict(changed.mappings().one())
-    await audit(session, actor, f"cluster.member.{action.value}", "cluster_member", before["id"], before=before, after=after)
-    return after
+    return await take_step(session, actor, members, CLUSTER_MEMBER_MACHINE, before, action.value, values,
+                           entity_type="cluster_member", audit_prefix="cluster.member")
 
 
 async def decide_member(

@@ -13,14 +13,14 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.access import Scope
 from sihua_shared.access_sql import Attribute, where
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
-from sihua_shared.clock import business_clock, now_utc
+from sihua_shared.clock import business_clock
 from sihua_shared.contracts.registry import (
     ECOSYSTEM_PARTNER_CONFIRMED,
     ECOSYSTEM_PARTNER_ENDED,
@@ -37,6 +37,7 @@ from ..domain import access as policy
 from ..domain.access import DISTRICT, ORGANISATION
 from ..domain.alliances import ECOSYSTEM_MACHINE, OPEN_ECOSYSTEM_STATES, PARTNER_KINDS, EcosystemAction, EcosystemState
 from .access import ensure
+from .lifecycle import take_step
 from .organisations import get_organisation
 
 
@@ -129,14 +130,8 @@ async def _locked(session: AsyncSession, actor: Actor, membership_id: str) -> di
 async def _step(
     session: AsyncSession, actor: Actor, before: dict[str, Any], action: EcosystemAction, values: dict[str, Any]
 ) -> dict[str, Any]:
-    target = ECOSYSTEM_MACHINE.step(before["state"], action)
-    changed = await session.execute(
-        update(eco).where(eco.c.id == before["id"])
-        .values(state=target.value, version=eco.c.version + 1, updated_at=now_utc(), **values).returning(eco)
-    )
-    after = dict(changed.mappings().one())
-    await audit(session, actor, f"ecosystem.{action.value}", "ecosystem_membership", before["id"], before=before, after=after)
-    return after
+    return await take_step(session, actor, eco, ECOSYSTEM_MACHINE, before, action.value, values,
+                           entity_type="ecosystem_membership", audit_prefix="ecosystem")
 
 
 async def decide_partnership(

@@ -80,7 +80,7 @@ async def insert_organisations(
         raise uscc_taken(missing[0])
     created = [stored[v["id"]] for v in values]
     for row in created:
-        payload = OrganisationRegistered(organisation_id=row["id"], **{k: row[k] for k in _EVENT_FIELDS},
+        payload = OrganisationRegistered(organisation_id=row["id"], systems=row["systems"], **{k: row[k] for k in _EVENT_FIELDS},
                                          verification=verification_fact(row))
         await record_event(session, ORGANISATION_REGISTERED, payload, subject=row["id"], aggregate_version=1)
         await audit(session, actor, "organisation.register", "organisation", row["id"], after=row)
