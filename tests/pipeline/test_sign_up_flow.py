@@ -5,11 +5,8 @@ registry's facts reaching diagnosis over NATS, diagnosis's facts on NATS."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from contextlib import AsyncExitStack
-from pathlib import Path
-from types import ModuleType
 
 from sqlalchemy import select
 
@@ -21,23 +18,11 @@ from sihua_shared.testing.harness import Stack, eventually, running_worker, serv
 from sihua_shared.testing.smtp import smtp_server
 
 from .helpers import facts_on_nats, rows, spec_of
+from .test_diagnosis_flow import KIT  # the diagnosis tests' hand-built answer sets
 
 DIAGNOSIS = "/api/diagnosis/v1"
 REGISTRY = "/api/registry/v1"
 PUBLIC = "https://sihua.example.gov.cn"
-
-
-def _kit() -> ModuleType:
-    """The diagnosis tests' hand-built answer sets (services/diagnosis/tests/kit.py)."""
-    path = Path(__file__).resolve().parents[2] / "services" / "diagnosis" / "tests" / "kit.py"
-    spec = importlib.util.spec_from_file_location("diagnosis_test_kit", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-KIT = _kit()
 
 
 async def test_a_signed_up_enterprise_practises_until_verified_then_its_assessments_count(stack: Stack) -> None:
