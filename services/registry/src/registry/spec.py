@@ -35,6 +35,7 @@ from .application.call_jobs import call_jobs
 from .application.enterprise_file import enterprise_file_subscriptions
 from .application.notifications import notification_jobs, notification_subscriptions
 from .application.titles import title_subscriptions
+from .application.verification_notices import verification_notice_subscriptions
 
 SPEC = ServiceSpec(
     name="registry",
@@ -45,7 +46,8 @@ SPEC = ServiceSpec(
     ),
     publishes=[ORGANISATION_REGISTERED, ORGANISATION_UPDATED, TITLE_GRANTED, TITLE_REVOKED, ENTERPRISE_ENROLLED, ENTERPRISE_REMOVED,
                 ACCOUNT_DEACTIVATED, ACCOUNT_REACTIVATED, ORGANISATION_VERIFIED, ORGANISATION_REJECTED, *SELECTION_EVENTS],
-    subscriptions=merge_subscriptions(enterprise_file_subscriptions(), notification_subscriptions(), title_subscriptions()),
+    subscriptions=merge_subscriptions(enterprise_file_subscriptions(), notification_subscriptions(), title_subscriptions(),
+                                      verification_notice_subscriptions()),
     routers=[
         organisation_import_router,  # before organisations_router: /organisations/import-template is not an id
         organisations_router,
