@@ -16,6 +16,7 @@ from services.evaluation.tests.kit import seed as evaluation_seed
 from services.registry.tests.selection_kit import API, DAY, PDF, World, if_match
 from sihua_shared.auth import ROLES
 from sihua_shared.settings import Settings
+from sihua_shared.testing.data import make_uscc
 from sihua_shared.testing.harness import Stack, service_client
 
 from .fuzz import Seeds
@@ -78,9 +79,16 @@ async def registry_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
             "name": "样例产业集群", "district": DISTRICT, "sector": "auto_parts", "cluster_body_id": cluster_body}))
         member = _created(await client.post(f"{API}/clusters/{cluster['id']}/members", headers=world.city,
                                             json={"enterprise_id": enterprise}))
+        # An enterprise that signed itself up, for its district's officer to verify or reject.
+        signed_up = await client.post(f"{API}/sign-up", json={
+            "uscc": make_uscc(4242), "name": "样例自主注册企业有限公司", "kind": "enterprise", "district": DISTRICT,
+            "industry_code": "C2110", "contact_name": "样例联系人", "contact_email": "signup@example.cn"})
+        assert signed_up.status_code == 202, signed_up.text
+        queue = _created(await client.get(f"{API}/organisations", params={"verification": "unverified"}, headers=world.city))
+        unverified = queue["items"][0]["id"]
     items = relationships if isinstance(relationships, list) else relationships.get("items", [])
     ids: dict[str, dict[str, str]] = {
-        "org_id": {"*": enterprise, **orgs},
+        "org_id": {"*": enterprise, **orgs, "district_officer": unverified},
         "organisation_id": {"*": enterprise, **orgs},
         "enterprise_id": {"*": enterprise},
         "account_id": {"*": spare},

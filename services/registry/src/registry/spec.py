@@ -45,6 +45,7 @@ from .application.call_jobs import call_jobs
 from .application.enterprise_file import enterprise_file_subscriptions
 from .application.notifications import notification_jobs, notification_subscriptions
 from .application.titles import title_subscriptions
+from .application.verification_notices import verification_notice_subscriptions
 
 SPEC = ServiceSpec(
     name="registry",
@@ -60,7 +61,8 @@ SPEC = ServiceSpec(
                 ECOSYSTEM_PARTNER_CONFIRMED, ECOSYSTEM_PARTNER_ENDED, CLUSTER_MEMBER_APPROVED, CLUSTER_MEMBER_REMOVED,
                 # issue 10 §1: verification of organisations that signed themselves up
                 ORGANISATION_VERIFIED, ORGANISATION_REJECTED],
-    subscriptions=merge_subscriptions(enterprise_file_subscriptions(), notification_subscriptions(), title_subscriptions()),
+    subscriptions=merge_subscriptions(enterprise_file_subscriptions(), notification_subscriptions(), title_subscriptions(),
+                                      verification_notice_subscriptions()),
     routers=[
         organisation_import_router,  # before organisations_router: /organisations/import-template is not an id
         organisations_router,
