@@ -150,7 +150,7 @@ async def token(
         if refused is not None:
             raise _refusal(refused)
         async with runtime.uow() as session:
-            outcome = await token_exchange_grant(session, key, settings, issuers, presented, runtime.clock.today())
+            outcome = await token_exchange_grant(session, key, settings, issuers, presented)
     else:
         raise _refusal(oauth_error(
             Kind.BAD_REQUEST, "unsupported_grant_type", f"grant_type must be one of {', '.join(GRANT_TYPES)}",

@@ -1,14 +1,14 @@
 """External identities bound to accounts (token exchange, RFC 8693).
 
 Revision ID: exchange_0001
-Revises: sizeclass_0001
+Revises: signup_0001
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "exchange_0001"
-down_revision = "sizeclass_0001"
+down_revision = "signup_0001"
 branch_labels = None
 depends_on = None
 
