@@ -30,7 +30,7 @@ ENV_FILE = "SIHUA_REGISTRY_EXTERNAL_ISSUERS_FILE"
 
 # Only signatures with a public key: the registry never holds a secret an issuer could share with anyone else.
 Algorithm = Literal["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
-_KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC"}
+KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC"}  # the JWK kty of each algorithm family
 
 
 class ExternalIssuerConfig(BaseModel):
@@ -85,7 +85,7 @@ def _checked_keys(jwks: Mapping[str, Any], issuer: ExternalIssuerConfig) -> dict
     """The usable keys of a JWKS: public RSA or EC keys for signing, each with an algorithm the issuer may use."""
     if not isinstance(jwks, Mapping) or not isinstance(jwks.get("keys"), list):
         raise ExternalIssuerError(f"issuer {issuer.issuer}: a JWKS is an object with a list of keys")
-    allowed_types = {_KEY_TYPES[a[:2]] for a in issuer.algorithms}
+    allowed_types = {KEY_TYPES[a[:2]] for a in issuer.algorithms}
     keys: dict[str | None, jwt.PyJWK] = {}
     for entry in jwks["keys"]:
         if not isinstance(entry, Mapping):

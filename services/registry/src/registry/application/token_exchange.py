@@ -35,7 +35,7 @@ from sihua_shared.settings import Settings
 
 from ..adapters.account_tables import accounts
 from ..adapters.external_identity_tables import external_identities
-from ..adapters.external_issuers import ExternalIssuerConfig, ExternalIssuers
+from ..adapters.external_issuers import KEY_TYPES, ExternalIssuerConfig, ExternalIssuers
 from ..adapters.tables import organisations
 from ..domain.uscc import normalise_uscc, validate_uscc
 from .account_rules import ORGANISATION_KINDS
@@ -54,7 +54,6 @@ SUBJECT_TOKEN_TYPES = (ID_TOKEN, JWT_TOKEN)
 REQUESTED_TOKEN_TYPES = (ACCESS_TOKEN, JWT_TOKEN)
 # An account bound to an external subject has no password: this is no argon2 hash, so no password ever matches it.
 NO_PASSWORD = "!external-identity"
-_KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC"}
 
 
 @dataclass(frozen=True)
@@ -139,7 +138,7 @@ async def verify_subject_token(
                         "外部身份令牌的签名算法不被接受", algorithm=_storable(alg, 50))
     kid = header.get("kid")
     key = await issuer.key_for(kid if isinstance(kid, str) else None)
-    if key is None or key.key_type != _KEY_TYPES[alg[:2]]:
+    if key is None or key.key_type != KEY_TYPES[alg[:2]]:
         return _refused("subject_token_key_unknown", "no key of the issuer verifies the subject token",
                         "找不到验证外部身份令牌的公钥")
     try:
