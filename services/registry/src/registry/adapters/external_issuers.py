@@ -46,7 +46,7 @@ class ExternalIssuerConfig(BaseModel):
     name_claim: str = Field("name", max_length=200, description="the claim with the person's name, if any")
     email_claim: str = Field("email", max_length=200, description="the claim with the person's e-mail, if any")
     algorithms: tuple[Algorithm, ...] = Field(("RS256", "ES256"), min_length=1)
-    organisation_kinds: tuple[Literal["enterprise", "platform", "traction_unit", "diagnosis_provider"], ...] = Field(
+    organisation_kinds: tuple[Literal["enterprise", "provider", "platform", "traction_unit", "diagnosis_provider"], ...] = Field(
         ("enterprise",), min_length=1, description="the kinds of organisation its tokens may stand for"
     )
     jwks: dict[str, Any] | None = None

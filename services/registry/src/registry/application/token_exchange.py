@@ -118,9 +118,16 @@ _DECODE_REFUSALS: tuple[tuple[type[Exception], str, str, str], ...] = (
 
 
 async def verify_subject_token(
-    issuers: ExternalIssuers, settings: Settings, token: str, now: float
+    issuers: ExternalIssuers, settings: Settings, token: str
 ) -> ExternalIdentity | DomainError:
     """Check the subject token against its issuer's configuration; answer who it names or why it is refused."""
+    found = await _verify(issuers, settings, token, now_utc().timestamp())
+    if isinstance(found, DomainError):
+        log.info("token_exchange.refused", code=found.code)
+    return found
+
+
+async def _verify(issuers: ExternalIssuers, settings: Settings, token: str, now: float) -> ExternalIdentity | DomainError:
     try:
         header = jwt.get_unverified_header(token)
         unverified = jwt.decode(token, options={"verify_signature": False})
@@ -249,18 +256,11 @@ async def _bound_account(
 
 
 async def token_exchange_grant(
-    session: AsyncSession,
-    key: SigningKey,
-    settings: Settings,
-    issuers: ExternalIssuers,
-    subject_token: str,
+    session: AsyncSession, key: SigningKey, settings: Settings, identity: ExternalIdentity
 ) -> TokenResponse | DomainError:
-    """Exchange a verified external subject token for a registry access token (no refresh token: exchange again)."""
+    """Exchange a verified external identity (``verify_subject_token``, checked before the transaction: fetching an
+    issuer's keys never holds a connection) for a registry access token. No refresh token: the client exchanges again."""
     now = now_utc()
-    identity = await verify_subject_token(issuers, settings, subject_token, now.timestamp())
-    if isinstance(identity, DomainError):
-        log.info("token_exchange.refused", code=identity.code)
-        return identity
     found = (await session.execute(
         select(organisations).where(organisations.c.uscc == identity.uscc).with_for_update()
     )).mappings().first()
