@@ -22,13 +22,15 @@ from registry.adapters.external_identity_tables import external_identities
 from registry.adapters.external_issuers import ExternalIssuers
 from registry.application.token_exchange import NO_PASSWORD
 from registry.main import create_app
+from registry.spec import SPEC
 from sihua_shared.auth import TokenVerifier
 from sihua_shared.keys import SigningKey
 from sihua_shared.settings import Settings
 from sihua_shared.tables import audit_log
 from sihua_shared.testing.data import make_uscc
-from sihua_shared.testing.harness import Stack, served_app, service_client
-from tests.pipeline.helpers import rows
+from sihua_shared.testing.harness import Stack, eventually, running_worker, served_app, service_client
+from sihua_shared.testing.smtp import smtp_server
+from tests.pipeline.helpers import facts_on_nats, rows
 
 API = "/api/registry/v1"
 TOKEN = f"{API}/oauth/token"
@@ -77,8 +79,10 @@ async def register(client: httpx.AsyncClient, stack: Stack, n: int, kind: str = 
 
 
 @asynccontextmanager
-async def registry(stack: Stack, *configs: dict[str, Any]) -> AsyncIterator[tuple[httpx.AsyncClient, Settings]]:
-    settings = await stack.settings("registry")
+async def registry(
+    stack: Stack, *configs: dict[str, Any], **overrides: Any
+) -> AsyncIterator[tuple[httpx.AsyncClient, Settings]]:
+    settings = await stack.settings("registry", **overrides)
     app = create_app(settings, external_issuers=ExternalIssuers.parse(list(configs)))
     async with service_client(app) as client:
         yield client, settings
@@ -124,14 +128,16 @@ async def test_a_second_issuers_token_is_exchanged_for_a_registry_token_of_its_e
         own = await client.get(f"{API}/organisations/{org['id']}", headers=bearer)
         assert own.status_code == 200, own.text
 
-        # exchanging again (a later sign-in at the province) reaches the same account
-        again = await client.post(TOKEN, data=exchange_form(province.id_token(f" {make_uscc(1).lower()} ")))
+        # exchanging again (a later sign-in at the province) reaches the same account; claims the registry cannot
+        # store are left out
+        again = await client.post(TOKEN, data=exchange_form(province.id_token(f" {make_uscc(1).lower()} ",
+                                                                              email="bad\x00@example.com")))
         assert again.status_code == 200, again.text
         assert (await (await registry_verifier(client, settings)).verify(again.json()["access_token"])).id == actor.id
 
     bound = await rows(settings.database_url, select(external_identities))
     assert [(b.issuer, b.subject, b.organisation_id, b.account_id, b.uscc, b.claimed_email) for b in bound] == [
-        (PROVINCE, "legal-person-0001", org["id"], actor.id, make_uscc(1), "zhangsan@example.com")]
+        (PROVINCE, "legal-person-0001", org["id"], actor.id, make_uscc(1), None)]
     account = (await rows(settings.database_url, select(accounts).where(accounts.c.id == actor.id)))[0]
     assert (account.password_hash, account.email, account.roles) == (NO_PASSWORD, "", ["enterprise"])
     created = await audit_of(settings, "account.create_external")
@@ -194,6 +200,71 @@ async def test_an_ec_issuer_with_a_jwks_url_and_a_nested_claim(stack: Stack) -> 
             assert (await (await registry_verifier(client, settings)).verify(answer.json()["access_token"])).org == org["id"]
 
 
+async def sign_up(client: httpx.AsyncClient, n: int) -> None:
+    """The enterprise signs itself up (public): it starts unverified."""
+    body = {"uscc": make_uscc(n), "name": f"自主注册企业{n}", "kind": "enterprise", "district": "huangpu",
+            "industry_code": "C2110", "sector": "custom_furniture", "employees": 80, "revenue_wan": "3000",
+            "contact_name": "张联系", "contact_email": f"contact{n}@example.cn"}
+    answer = await client.post(f"{API}/sign-up", json=body)
+    assert answer.status_code == 202, answer.text
+
+
+async def test_the_exchange_verifies_a_signed_up_enterprise_and_the_fact_reaches_nats(stack: Stack) -> None:
+    """Done means (issue 10): a second issuer's token is exchanged and verifies its enterprise."""
+    province = ProvinceIssuer()
+    city = stack.issuer.headers(["city_officer"])
+    with smtp_server() as (_, port):
+        async with registry(stack, province.config(), smtp_host="127.0.0.1", smtp_port=port) as (client, settings):
+            async with running_worker(SPEC, settings):
+                await sign_up(client, 21)
+                listed = (await client.get(f"{API}/organisations", params={"verification": "unverified"}, headers=city)).json()
+                (org,) = listed["items"]
+                assert (org["uscc"], org["verification"], org["version"]) == (make_uscc(21), "unverified", 1)
+
+                answer = await client.post(TOKEN, data=exchange_form(province.id_token(make_uscc(21))))
+                assert answer.status_code == 200, answer.text
+                bearer = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+                own = await client.get(f"{API}/organisations/{org['id']}", headers=bearer)
+                assert own.status_code == 200, own.text
+                assert (own.json()["verification"], own.json()["verified_by"], own.json()["version"]) == (
+                    "verified", "external_identity", 2)
+
+                # the next exchange finds it verified: nothing is verified twice
+                again = await client.post(TOKEN, data=exchange_form(province.id_token(make_uscc(21))))
+                assert again.status_code == 200, again.text
+
+                async def verified_on_nats() -> list[dict[str, Any]]:
+                    facts = await facts_on_nats(stack, "registry")
+                    return [f for f in facts if f["type"].endswith(".organisation.verified.v1")]
+
+                (fact,) = await eventually(verified_on_nats)
+                assert (fact["data"]["organisation_id"], fact["data"]["uscc"], fact["data"]["verified_by"], fact["data"]["version"]) == (
+                    org["id"], make_uscc(21), "external_identity", 2)
+    verifications = await audit_of(settings, "organisation.verify")
+    assert [(a.entity_id, a.actor_id, a.after["verified_by"]) for a in verifications] == [
+        (org["id"], f"external:{PROVINCE}", "external_identity")]
+    exchanged = await audit_of(settings, "account.token_exchange")
+    assert [a.after["organisation_verified"] for a in exchanged] == [True, False]
+
+
+async def test_a_rejected_organisation_stays_rejected(stack: Stack) -> None:
+    province = ProvinceIssuer()
+    city = stack.issuer.headers(["city_officer"])
+    with smtp_server() as (_, port):
+        async with registry(stack, province.config(), smtp_host="127.0.0.1", smtp_port=port) as (client, settings):
+            await sign_up(client, 22)
+            (org,) = (await client.get(f"{API}/organisations", params={"verification": "unverified"}, headers=city)).json()["items"]
+            rejected = await client.post(f"{API}/organisations/{org['id']}/reject", json={"reason": "营业执照信息与统一社会信用代码不符"},
+                                         headers={**city, "If-Match": f'"{org["version"]}"'})
+            assert rejected.status_code == 200, rejected.text
+            answer = await client.post(TOKEN, data=exchange_form(province.id_token(make_uscc(22))))
+            assert (answer.status_code, answer.json()["error"], answer.json()["code"]) == (
+                400, "invalid_grant", "organisation_rejected")
+            after = await client.get(f"{API}/organisations/{org['id']}", headers=city)
+            assert after.json()["verification"] == "rejected"
+    assert await rows(settings.database_url, select(external_identities)) == []
+
+
 # ---- refusals ------------------------------------------------------------------------------------------
 
 
@@ -237,6 +308,10 @@ REFUSALS: list[tuple[str, Any, str, str]] = [
      "invalid_request", "subject_token_too_old"),
     ("no exp", lambda p, s, u: p.id_token(u, exp=None), "invalid_request", "subject_token_claim_missing"),
     ("no sub", lambda p, s, u: p.id_token(u, sub=None), "invalid_request", "subject_token_claim_missing"),
+    ("sub PostgreSQL cannot store", lambda p, s, u: p.id_token(u, sub="a\x00b"), "invalid_request",
+     "subject_token_claim_missing"),
+    ("sub too long", lambda p, s, u: p.id_token(u, sub="x" * 256), "invalid_request", "subject_token_claim_missing"),
+    ("iss a lone surrogate", lambda p, s, u: p.id_token(u, iss="\ud800"), "invalid_request", "subject_token_issuer_untrusted"),
     ("alg none", lambda p, s, u: _unsigned(p, u), "invalid_request", "subject_token_algorithm"),
     ("HS256 with the public key", lambda p, s, u: _hs256(p, u), "invalid_request", "subject_token_algorithm"),
     ("not a JWT", lambda p, s, u: "not.a.jwt", "invalid_request", "subject_token_malformed"),

@@ -30,7 +30,7 @@ ENV_FILE = "SIHUA_REGISTRY_EXTERNAL_ISSUERS_FILE"
 
 # Only signatures with a public key: the registry never holds a secret an issuer could share with anyone else.
 Algorithm = Literal["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
-_KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC"}
+KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC"}  # the JWK kty of each algorithm family
 
 
 class ExternalIssuerConfig(BaseModel):
@@ -46,7 +46,7 @@ class ExternalIssuerConfig(BaseModel):
     name_claim: str = Field("name", max_length=200, description="the claim with the person's name, if any")
     email_claim: str = Field("email", max_length=200, description="the claim with the person's e-mail, if any")
     algorithms: tuple[Algorithm, ...] = Field(("RS256", "ES256"), min_length=1)
-    organisation_kinds: tuple[Literal["enterprise", "platform", "traction_unit", "diagnosis_provider"], ...] = Field(
+    organisation_kinds: tuple[Literal["enterprise", "provider", "platform", "traction_unit", "diagnosis_provider"], ...] = Field(
         ("enterprise",), min_length=1, description="the kinds of organisation its tokens may stand for"
     )
     jwks: dict[str, Any] | None = None
@@ -85,7 +85,7 @@ def _checked_keys(jwks: Mapping[str, Any], issuer: ExternalIssuerConfig) -> dict
     """The usable keys of a JWKS: public RSA or EC keys for signing, each with an algorithm the issuer may use."""
     if not isinstance(jwks, Mapping) or not isinstance(jwks.get("keys"), list):
         raise ExternalIssuerError(f"issuer {issuer.issuer}: a JWKS is an object with a list of keys")
-    allowed_types = {_KEY_TYPES[a[:2]] for a in issuer.algorithms}
+    allowed_types = {KEY_TYPES[a[:2]] for a in issuer.algorithms}
     keys: dict[str | None, jwt.PyJWK] = {}
     for entry in jwks["keys"]:
         if not isinstance(entry, Mapping):

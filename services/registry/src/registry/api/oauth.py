@@ -20,7 +20,7 @@ from sihua_shared.runtime import Runtime, get_runtime
 from ..adapters.external_issuers import ExternalIssuers
 from ..application.oauth_errors import invalid_request, oauth_error
 from ..application.token_exchange import GRANT_TYPE as TOKEN_EXCHANGE
-from ..application.token_exchange import check_exchange_request, token_exchange_grant
+from ..application.token_exchange import check_exchange_request, token_exchange_grant, verify_subject_token
 from ..application.tokens import (
     Outcome,
     client_credentials_grant,
@@ -147,10 +147,11 @@ async def token(
             settings, subject_token_type=_required("subject_token_type", subject_token_type),
             requested_token_type=requested_token_type, audience=audience, actor_token=actor_token,
         )
-        if refused is not None:
-            raise _refusal(refused)
+        identity = refused or await verify_subject_token(issuers, settings, presented)
+        if isinstance(identity, DomainError):
+            raise _refusal(identity)
         async with runtime.uow() as session:
-            outcome = await token_exchange_grant(session, key, settings, issuers, presented, runtime.clock.today())
+            outcome = await token_exchange_grant(session, key, settings, identity)
     else:
         raise _refusal(oauth_error(
             Kind.BAD_REQUEST, "unsupported_grant_type", f"grant_type must be one of {', '.join(GRANT_TYPES)}",

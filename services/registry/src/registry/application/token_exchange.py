@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import jwt
@@ -29,13 +28,14 @@ from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.clock import now_utc
 from sihua_shared.errors import DomainError, Kind
+from sihua_shared.inputs import text_problem
 from sihua_shared.keys import SigningKey
 from sihua_shared.logging import get_logger
 from sihua_shared.settings import Settings
 
 from ..adapters.account_tables import accounts
 from ..adapters.external_identity_tables import external_identities
-from ..adapters.external_issuers import ExternalIssuerConfig, ExternalIssuers
+from ..adapters.external_issuers import KEY_TYPES, ExternalIssuerConfig, ExternalIssuers
 from ..adapters.tables import organisations
 from ..domain.uscc import normalise_uscc, validate_uscc
 from .account_rules import ORGANISATION_KINDS
@@ -54,7 +54,6 @@ SUBJECT_TOKEN_TYPES = (ID_TOKEN, JWT_TOKEN)
 REQUESTED_TOKEN_TYPES = (ACCESS_TOKEN, JWT_TOKEN)
 # An account bound to an external subject has no password: this is no argon2 hash, so no password ever matches it.
 NO_PASSWORD = "!external-identity"
-_KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC"}
 
 
 @dataclass(frozen=True)
@@ -93,11 +92,16 @@ def _claim(claims: dict[str, Any], path: str) -> Any:
     return value
 
 
-def _text_claim(claims: dict[str, Any], path: str, limit: int) -> str | None:
-    if not path:
+def _storable(value: object, limit: int) -> str | None:
+    """``value`` when it is text PostgreSQL (and a JSON answer) can hold within ``limit``; claims are untrusted input."""
+    if not isinstance(value, str) or len(value) > limit or text_problem(value) is not None:
         return None
-    value = _claim(claims, path)
-    return (value.strip()[:limit] or None) if isinstance(value, str) else None
+    return value
+
+
+def _text_claim(claims: dict[str, Any], path: str, limit: int) -> str | None:
+    value = _storable(_claim(claims, path), 10_000) if path else None
+    return (value.strip()[:limit] or None) if value is not None else None
 
 
 _DECODE_REFUSALS: tuple[tuple[type[Exception], str, str, str], ...] = (
@@ -114,9 +118,16 @@ _DECODE_REFUSALS: tuple[tuple[type[Exception], str, str, str], ...] = (
 
 
 async def verify_subject_token(
-    issuers: ExternalIssuers, settings: Settings, token: str, now: float
+    issuers: ExternalIssuers, settings: Settings, token: str
 ) -> ExternalIdentity | DomainError:
     """Check the subject token against its issuer's configuration; answer who it names or why it is refused."""
+    found = await _verify(issuers, settings, token, now_utc().timestamp())
+    if isinstance(found, DomainError):
+        log.info("token_exchange.refused", code=found.code)
+    return found
+
+
+async def _verify(issuers: ExternalIssuers, settings: Settings, token: str, now: float) -> ExternalIdentity | DomainError:
     try:
         header = jwt.get_unverified_header(token)
         unverified = jwt.decode(token, options={"verify_signature": False})
@@ -126,15 +137,15 @@ async def verify_subject_token(
     issuer = issuers.get(iss) if iss != settings.jwt_issuer else None
     if issuer is None:
         return _refused("subject_token_issuer_untrusted", "the subject token's issuer is not trusted",
-                        "外部身份令牌的签发方不受信任", issuer=iss if isinstance(iss, str) else None)
+                        "外部身份令牌的签发方不受信任", issuer=_storable(iss, 500))
     config = issuer.config
     alg = header.get("alg")
     if not isinstance(alg, str) or alg not in config.algorithms:
         return _refused("subject_token_algorithm", f"the subject token must be signed with {', '.join(config.algorithms)}",
-                        "外部身份令牌的签名算法不被接受", algorithm=alg if isinstance(alg, str) else None)
+                        "外部身份令牌的签名算法不被接受", algorithm=_storable(alg, 50))
     kid = header.get("kid")
     key = await issuer.key_for(kid if isinstance(kid, str) else None)
-    if key is None or key.key_type != _KEY_TYPES[alg[:2]]:
+    if key is None or key.key_type != KEY_TYPES[alg[:2]]:
         return _refused("subject_token_key_unknown", "no key of the issuer verifies the subject token",
                         "找不到验证外部身份令牌的公钥")
     try:
@@ -151,8 +162,8 @@ async def verify_subject_token(
     if not isinstance(iat, int | float) or now - iat > config.max_age_seconds + config.leeway_seconds:
         return _refused("subject_token_too_old", f"the subject token was issued more than {config.max_age_seconds} s ago",
                         "外部身份令牌签发时间过早，请重新登录")
-    subject = claims["sub"]
-    if not isinstance(subject, str) or not subject.strip() or len(subject) > 255:
+    subject = _storable(claims["sub"], 255)
+    if subject is None or not subject.strip():
         return _refused("subject_token_claim_missing", "the subject token's sub is not a usable identifier",
                         "外部身份令牌的 sub 无效")
     raw = _claim(claims, config.uscc_claim)
@@ -197,7 +208,7 @@ def check_exchange_request(
 
 def _external_actor(identity: ExternalIdentity) -> Actor:
     """The identity provider as the actor of what the exchange changes (the account it creates, the verification)."""
-    return Actor(id=f"external:{identity.issuer}"[:100], org=None, roles=frozenset({"service"}))
+    return Actor(id=f"external:{identity.issuer}"[:100], org=None, roles=frozenset())
 
 
 async def _bound_account(
@@ -245,19 +256,11 @@ async def _bound_account(
 
 
 async def token_exchange_grant(
-    session: AsyncSession,
-    key: SigningKey,
-    settings: Settings,
-    issuers: ExternalIssuers,
-    subject_token: str,
-    today: date,
+    session: AsyncSession, key: SigningKey, settings: Settings, identity: ExternalIdentity
 ) -> TokenResponse | DomainError:
-    """Exchange a verified external subject token for a registry access token (no refresh token: exchange again)."""
+    """Exchange a verified external identity (``verify_subject_token``, checked before the transaction: fetching an
+    issuer's keys never holds a connection) for a registry access token. No refresh token: the client exchanges again."""
     now = now_utc()
-    identity = await verify_subject_token(issuers, settings, subject_token, now.timestamp())
-    if isinstance(identity, DomainError):
-        log.info("token_exchange.refused", code=identity.code)
-        return identity
     found = (await session.execute(
         select(organisations).where(organisations.c.uscc == identity.uscc).with_for_update()
     )).mappings().first()
@@ -275,16 +278,18 @@ async def token_exchange_grant(
             code="organisation_kind_not_eligible",
         )
     role = next(r for r, kinds in ORGANISATION_KINDS.items() if organisation["kind"] in kinds)
-    refused = await verify_by_external_identity(session, _external_actor(identity), organisation, today)
-    if refused is not None:
-        return refused
+    verified = await verify_by_external_identity(session, _external_actor(identity), organisation)
+    if isinstance(verified, DomainError):
+        return verified
+    organisation, verified_now = verified
     account, created = await _bound_account(session, identity, organisation, role)
     if not account["active"]:
         return invalid_grant("the account is deactivated", "账号已停用", field="body.subject_token", code="account_inactive")
     await session.execute(update(accounts).where(accounts.c.id == account["id"]).values(last_login_at=now))
     await audit(session, account_actor(account), "account.token_exchange", "account", account["id"],
                 after={"issuer": identity.issuer, "subject": identity.subject, "uscc": identity.uscc,
-                       "organisation_id": organisation["id"], "account_created": created})
+                       "organisation_id": organisation["id"], "account_created": created,
+                       "organisation_verified": verified_now})
     access = issue_access_token(
         key, settings, subject=account["id"], roles=list(account["roles"]),
         org=account["organisation_id"], district=account["district"], now=now,

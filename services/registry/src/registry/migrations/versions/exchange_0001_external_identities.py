@@ -1,7 +1,7 @@
 """External identities bound to accounts (token exchange, RFC 8693).
 
 Revision ID: exchange_0001
-Revises: sizeclass_0001
+Revises: signup_0001
 """
 
 import sqlalchemy as sa
