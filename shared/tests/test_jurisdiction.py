@@ -253,6 +253,7 @@ BROKEN = [
     ("a title requiring an unknown one", lambda d: d["titles"]["chain_case"].update(requires_title="nothing"), "requires unknown"),
     ("a title requiring itself", lambda d: d["titles"]["chain_case"].update(requires_title="chain_case"), "cannot require itself"),
     ("a call sector without sectors", lambda d: d.update(pilot_sectors=[]), "needs a pilot sector"),
+    ("a title kind too long for the facts", lambda d: d["titles"].update({"k" * 51: d["titles"].pop("chain_case")}), "longer than 50"),
 ]
 
 

@@ -191,3 +191,45 @@ async def test_zhongshan_grants_ten_demonstration_factories_a_year_under_paralle
         workshop = await client.post(f"{API}/titles", headers=city, json={
             "organisation_id": loser, "kind": "demonstration_workshop", "valid_from": "2025-06-02"})
         assert workshop.status_code == 201 and workshop.json()["name_zh"] == "中山市数字化智能化示范车间"
+
+
+async def test_zhongshan_factory_calls_decided_in_parallel_never_pass_the_yearly_cap(stack: Stack) -> None:
+    """S4 一(一) through the call machinery: nine factories recognised this year, two calls each shortlisting one
+    enterprise are finalised at the same moment; one grants the tenth title, the other is refused and stays undecided."""
+    api = create_app(await stack.settings("registry", jurisdiction="zhongshan"))
+    clock = install_clock(api, date(2025, 6, 2))
+    async with service_client(api) as client:
+        w = World(stack, client)
+        for _ in range(3):
+            await w.expert()
+        factory_call = {"kind": "demonstration_factory", "category": None, "sector": None, "rubric": RUBRIC,
+                        "title": "2025年中山市数字化智能化示范工厂认定", "window": {"opens_on": "2025-01-01", "closes_on": None}}
+        over_cap = await client.post(f"{API}/calls", json=call_body(**factory_call, cut_rule={"pass_mark": "60", "quota": 11}),
+                                     headers=w.city)
+        assert over_cap.status_code == 422 and over_cap.json()["code"] == "call_quota_above_annual_cap"
+        for _ in range(9):
+            granted = await client.post(f"{API}/titles", headers=w.city, json={
+                "organisation_id": await w.org(kind="enterprise"), "kind": "demonstration_factory", "valid_from": "2025-03-01"})
+            assert granted.status_code == 201, granted.text
+
+        calls, apps = [], []
+        for _ in range(2):
+            call = await w.open_call(**factory_call, cut_rule={"pass_mark": "60", "quota": 1})
+            app = await _apply(w, call, await w.org(kind="enterprise"))
+            assert (await client.post(f"{API}/calls/{call['id']}/assignments", json={}, headers=w.city)).status_code == 200
+            await _score(w, app["id"], 90)
+            published = await client.post(f"{API}/calls/{call['id']}/publicity", json={}, headers=w.city)
+            assert published.status_code == 201, published.text
+            calls.append(call)
+            apps.append(app)
+        clock.pin(date.fromisoformat(published.json()["ends_on"]) + timedelta(days=1))
+        etags = [if_match(await client.get(f"{API}/publicity/{c['id']}")) for c in calls]
+        answers = await asyncio.gather(*(client.post(f"{API}/publicity/{c['id']}/finalise", headers={**w.city, **etag})
+                                         for c, etag in zip(calls, etags, strict=True)))
+        assert sorted(a.status_code for a in answers) == [200, 409]
+        [won] = [a for a in answers if a.status_code == 200]
+        [lost] = [a for a in answers if a.status_code == 409]
+        assert lost.json()["code"] == "title_annual_quota_reached"
+        assert won.json()["titles"][0]["number"] == "ZSSZ-DF-2025-0010"
+        loser = apps[answers.index(lost)]
+        assert (await client.get(f"{API}/applications/{loser['id']}", headers=w.city)).json()["state"] == "publicity"

@@ -75,6 +75,20 @@ async def test_a_year_round_call_is_publicised_round_by_round(stack: Stack) -> N
         assert [(r["number"], r["state"], r["publicity_id"]) for r in listing.json()] == [
             (1, "published", published.json()["id"]), (2, "published", again.json()["id"])]
 
+        # a round whose only application the formal check returned lapses when the next one closes; resubmitted, the
+        # application joins a later round
+        returned = await w.draft(call, await w.org())
+        assert (await w.step(returned, "submit", w.as_org(returned["organisation_id"]))).status_code == 200
+        third = await client.post(rounds, headers=w.city)
+        assert third.status_code == 201 and third.json()["application_ids"] == [returned["id"]]
+        assert (await w.step(returned, "formal-check/start", w.city)).status_code == 200
+        assert (await w.step(returned, "formal-check/return", w.city, json={"reasons": ["缺少营业执照"]})).status_code == 200
+        newcomer = await w.draft(call, await w.org())
+        assert (await w.step(newcomer, "submit", w.as_org(newcomer["organisation_id"]))).status_code == 200
+        fourth = await client.post(rounds, headers=w.city)
+        assert fourth.status_code == 201 and (fourth.json()["number"], fourth.json()["application_ids"]) == (4, [newcomer["id"]])
+        assert [r["state"] for r in (await client.get(rounds, headers=w.city)).json()] == ["published", "published", "lapsed", "closed"]
+
         # a dated call is published once after intake closes: it has no rounds
         dated = await w.open_call(window={"opens_on": DAY.isoformat(), "closes_on": (DAY + timedelta(days=30)).isoformat()})
         refused = await client.post(f"{API}/calls/{dated['id']}/review-rounds", headers=w.city)

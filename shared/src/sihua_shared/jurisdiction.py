@@ -36,6 +36,7 @@ CategoryCode = Annotated[Code, Field(json_schema_extra={CODE_LIST_MARK: "platfor
 # A kind of title (and of the call that grants it): a key of the jurisdiction's ``titles``, e.g. key_platform,
 # digital_workshop (Guangzhou) or demonstration_factory (Zhongshan).
 TitleKindCode = Annotated[Code, Field(json_schema_extra={CODE_LIST_MARK: "titles"})]
+TITLE_KIND_MAX = 50  # title.granted carries the kind, and the consumers' read models store up to 50 characters
 
 
 class _Frozen(BaseModel):
@@ -181,6 +182,8 @@ class Jurisdiction(_Frozen):
             if duplicates:
                 raise ValueError(f"{name}: duplicate codes {duplicates}")
         for kind, title in self.titles.items():
+            if len(kind) > TITLE_KIND_MAX:
+                raise ValueError(f"title kind {kind!r} is longer than {TITLE_KIND_MAX} characters (facts and read models carry it)")
             if title.requires_title is not None and title.requires_title not in self.titles:
                 raise ValueError(f"title {kind!r} requires unknown title {title.requires_title!r}")
             if title.requires_title == kind:

@@ -294,10 +294,11 @@ ACCOUNT_REACTIVATED = EventSpec(
 # YAML): a code, not a closed list. Guangzhou: key_platform, traction_unit, diagnosis_provider, third_party,
 # digital_workshop, smart_manufacturing_factory, typical_scenario, chain_case, excellent_traction_unit,
 # excellent_provider; Zhongshan: key_platform (标杆平台), demonstration_factory, demonstration_workshop, iiot_benchmark.
-# Consumers key their rules on the code and show ``name_zh``; a code they have no rule for is not an error.
+# Consumers key their rules on the code and show ``name_zh``; a code they have no rule for is not an error. At most
+# 50 characters: the consumers' read models (``sihua_shared.readmodels.known_titles_table``) store that many.
 KindCode = Annotated[
     str,
-    Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64,
+    Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=50,
           description="a title kind of the jurisdiction (jurisdiction data), e.g. key_platform, digital_workshop"),
 ]
 CallKind = KindCode

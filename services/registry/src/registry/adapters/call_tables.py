@@ -206,14 +206,14 @@ tie_breaks = Table(
 
 # A review round of a year-round call (revision recog_0001): a city officer closes a batch of the applications submitted
 # so far; the round's publicity covers that batch, and intake stays open for the next round. ``closed`` until its
-# publicity is published (``published``).
+# publicity is published (``published``), or ``lapsed`` when nothing of its batch was left to publicise.
 review_rounds = Table(
     "review_rounds",
     metadata,
     Column("id", String(36), primary_key=True),
     Column("call_id", String(36), ForeignKey("calls.id"), nullable=False),
     Column("number", Integer, nullable=False),
-    Column("state", String(20), nullable=False, server_default="closed"),  # closed, published
+    Column("state", String(20), nullable=False, server_default="closed"),  # closed, published, lapsed
     Column("closed_on", Date, nullable=False),
     Column("closed_by", String(100), nullable=False),
     Column("application_ids", JSONB, nullable=False),

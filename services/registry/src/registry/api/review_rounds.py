@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sihua_shared.audit import jsonable
 from sihua_shared.auth import Actor, require_roles
@@ -26,10 +26,10 @@ router = APIRouter(tags=["publicity 公示"])
 class ReviewRoundOut(BaseModel):
     id: str
     call_id: str
-    number: int
-    state: str
+    number: int = Field(description="批次序号")
+    state: str = Field(description="closed 已截止待公示 / published 已公示 / lapsed 无申报可公示")
     closed_on: date
-    application_ids: list[str]
+    application_ids: list[str] = Field(description="本批次的申报")
     publicity_id: str | None
     version: int
     created_at: datetime

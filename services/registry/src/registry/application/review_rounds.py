@@ -4,8 +4,10 @@ A year-round call never closes intake, so its results cannot wait for a closing 
 the applications submitted by then and not yet in a round (submitted, in the formal check or in expert review) form
 its batch, which goes to review; the round's publicity ranks and lists exactly that batch, and only once every
 application of the batch still in review has a complete review. Applications submitted after the round closed wait
-for the next one; intake stays open throughout. An application the formal check returns leaves its round's
-publicity and, resubmitted, joins the next round closed. One round waits for its publicity at a time.
+for the next one; intake stays open throughout. An application the formal check returns stays in its round if it is
+resubmitted before the round's publicity (which then waits for its review); still returned then, it is left out and,
+resubmitted, joins the next round closed. One round waits for its publicity at a time; a round whose applications
+were all withdrawn or returned lapses when the next one is closed.
 
 Publishing a year-round call with no round closed closes one on the spot, whose batch is the applications ready to be
 ranked then (what publishing did before rounds were recorded). A dated call has no rounds: it is published once,
@@ -77,20 +79,35 @@ async def close_round(session: AsyncSession, actor: Actor, call: Mapping[str, An
     if call["state"] != CallState.OPEN.value:
         raise conflict("call_not_open", "该征集未在征集中", "the call is not taking applications", state=call["state"])
     waiting = await pending_round(session, call["id"], lock=True)
-    if waiting is not None:
+    if waiting is not None and await _live_members(session, waiting):
         raise conflict("review_round_pending", f"第{waiting['number']}批评审结果尚未公示，不能截止下一批",
                        f"round {waiting['number']} has not been publicised yet", round_id=waiting["id"])
-    published = select(review_rounds.c.id).where(review_rounds.c.call_id == call["id"], review_rounds.c.state == "published")
+    if waiting is not None:  # every application of it was withdrawn or returned: nothing is left to publicise
+        await _lapse(session, actor, waiting)
+    done = select(review_rounds.c.id).where(review_rounds.c.call_id == call["id"], review_rounds.c.state != "closed")
     found = await session.execute(
         select(applications.c.id)
         .where(applications.c.call_id == call["id"], applications.c.state.in_(_IN_ROUND),
                # a returned application resubmitted after its round was publicised joins this one
-               or_(applications.c.review_round_id.is_(None), applications.c.review_round_id.in_(published)))
+               or_(applications.c.review_round_id.is_(None), applications.c.review_round_id.in_(done)))
         .order_by(applications.c.submitted_at, applications.c.id).with_for_update())
     ids = [application_id for (application_id,) in found.all()]
     if not ids:
         raise conflict("review_round_empty", "自上一批次以来没有新提交的申报", "no application was submitted since the last round")
     return await _insert_round(session, actor, call, ids, on=on, state="closed")
+
+
+async def _live_members(session: AsyncSession, round_: Mapping[str, Any]) -> list[str]:
+    found = await session.execute(select(applications.c.id).where(applications.c.review_round_id == round_["id"],
+                                                                  applications.c.state.in_(_IN_ROUND)))
+    return [application_id for (application_id,) in found.all()]
+
+
+async def _lapse(session: AsyncSession, actor: Actor, round_: Mapping[str, Any]) -> None:
+    values = {"state": "lapsed", "version": round_["version"] + 1}
+    row = (await session.execute(update(review_rounds).where(review_rounds.c.id == round_["id"]).values(**values)
+                                 .returning(review_rounds))).mappings().one()
+    await audit(session, actor, "review_round.lapse", "review_round", round_["id"], before=dict(round_), after=dict(row))
 
 
 def round_batch(round_: Mapping[str, Any] | None) -> set[str] | None:
