@@ -35,6 +35,7 @@ ROWS: list[Row] = [
         cases=[Case("expert@other", 404), Case("district_officer@other", 404)]),
     Row("PUT", f"{A}/products/{{product_id}}/scores", "expert",
         cases=[Case("expert@other", 404, json={"scores": {"price": 1}})]),
+    Row("POST", f"{A}/products/{{product_id}}/recusal", "expert", cases=[Case("expert@other", 404, json={"reason": "曾任顾问"})]),
     Row("POST", f"{A}/products/{{product_id}}/delist", "city_officer"),
     Row("POST", f"{A}/products/{{product_id}}/files", "provider", cases=[Case("provider@other", 404, upload=BROCHURE)]),
     Row("GET", f"{A}/products/{{product_id}}/files", READERS, cases=HIDDEN),

@@ -14,7 +14,10 @@ from ..application import showcase
 from ..application.adaptations import verified_products
 
 router = APIRouter(prefix="/showcase", tags=["showcase 供给清单展示（公开）"])
-Facet = Query(None, max_length=130, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,129}$")
+
+
+def _facet(label: str) -> Any:
+    return Query(None, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$", description=label)
 
 
 @router.get("/products", summary="检索供给清单 / Search the supply list",
@@ -23,8 +26,9 @@ Facet = Query(None, max_length=130, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,129
             "price band, verified-with) and sorting (relevance, price, newest). Admitted, listed products only.")
 async def search(
     q: str | None = Query(None, max_length=100, description="检索词"),
-    scene: str | None = Facet, business_link: str | None = Facet, sector: str | None = Facet,
-    product_type: str | None = Facet, deployment: str | None = Facet, price_band: str | None = Facet,
+    scene: str | None = _facet("场景编号"), business_link: str | None = _facet("业务环节"),
+    sector: str | None = _facet("试点细分行业"), product_type: str | None = _facet("产品类型"),
+    deployment: str | None = _facet("部署方式"), price_band: str | None = _facet("价格区间"),
     verified_with: str | None = Query(None, max_length=130, pattern=r"^(platform|product|interface):[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$",
                                       description="适配验证对象，如 platform:<组织 id>、interface:<代码>"),
     sort: Literal["relevance", "price_asc", "price_desc", "newest"] = Query("relevance", description="排序"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ARRAY, String, cast, delete, desc, func, literal, literal_column, select
+from sqlalchemy import ARRAY, String, cast, delete, desc, func, literal, literal_column, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -120,20 +120,37 @@ async def search(
         "price_desc": (s.min_price_fen.desc().nulls_last(), s.product_id),
         "newest": (desc(s.admitted_at), s.product_id),
     }[sort]
-    base = select(product_search, rank.label("rank")).where(*conditions)
-    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
-    rows = (await session.execute(base.order_by(*order).limit(limit).offset(offset))).mappings().all()
-    facets: dict[str, dict[str, int]] = {}
+    # One statement for the page and the total (a window count), one for every facet over the matching set.
+    page = (select(product_search, rank.label("rank"), func.count().over().label("total_matching"))
+            .where(*conditions).order_by(*order).limit(limit).offset(offset))
+    rows = [dict(r) for r in (await session.execute(page)).mappings().all()]
+    if rows:
+        total = int(rows[0]["total_matching"])
+    else:
+        total = int((await session.execute(select(func.count()).select_from(product_search).where(*conditions))).scalar_one())
+    facets: dict[str, dict[str, int]] = {name: {} for name in (*ARRAY_FACETS, *SCALAR_FACETS)}
+    if total:
+        for facet, value, count in (await session.execute(_facet_counts(conditions))).all():
+            facets[facet][str(value)] = int(count)
+    items = [{k: v for k, v in r.items() if k not in ("document", "total_matching")} for r in rows]
+    return {"items": items, "total": total, "limit": limit, "offset": offset,
+            "facets": {name: dict(sorted(counts.items())) for name, counts in facets.items()}, "query": text_query}
+
+
+def _facet_counts(conditions: list[Any]) -> Any:
+    """Every facet's counts over the matching products, in one statement (the matching set computed once)."""
+    columns = [*ARRAY_FACETS.values(), *SCALAR_FACETS.values()]
+    matched = select(*columns).where(*conditions).cte("matched")
+    parts: list[Any] = []
     for name, column in ARRAY_FACETS.items():
-        value = func.unnest(column).label("value")
-        inner = select(value).where(*conditions).subquery()
-        counted = select(inner.c.value, func.count()).group_by(inner.c.value).order_by(inner.c.value)
-        facets[name] = {str(v): int(n) for v, n in (await session.execute(counted)).all()}
-    for name, scalar in SCALAR_FACETS.items():
-        counted = select(scalar, func.count()).where(*conditions, scalar.is_not(None)).group_by(scalar).order_by(scalar)
-        facets[name] = {str(v): int(n) for v, n in (await session.execute(counted)).all()}
-    items = [{k: v for k, v in dict(r).items() if k != "document"} for r in rows]
-    return {"items": items, "total": int(total), "limit": limit, "offset": offset, "facets": facets, "query": text_query}
+        values = select(func.unnest(matched.c[column.name]).label("value")).subquery()
+        parts.append(select(literal(name, String).label("facet"), values.c.value, func.count().label("n"))
+                     .group_by(values.c.value))
+    for name, column in SCALAR_FACETS.items():
+        held = matched.c[column.name]
+        parts.append(select(literal(name, String).label("facet"), cast(held, String).label("value"), func.count().label("n"))
+                     .where(held.is_not(None)).group_by(held))
+    return union_all(*parts)
 
 
 async def showcased(session: AsyncSession, product_id: str) -> dict[str, Any]:

@@ -21,16 +21,21 @@ MAX_QUERY_TERMS = 16
 
 
 def words(text: str) -> list[str]:
-    """The words of ``text`` for the index: jieba's search segmentation (a long word and its parts), lower-cased,
-    punctuation dropped; a Chinese word of three or more characters that the dictionary does not split (a new word
-    such as 排产云) also gives its two-character parts, so a query for 排产 finds it."""
-    found: list[str] = []
+    """The words of ``text`` for the index: jieba's precise segmentation in order (so that adjacent words stay
+    adjacent for phrase queries), then the finer words of its search mode and, for a Chinese word of three or more
+    characters, its two-character parts (a new word such as 排产云 gives 排产, so a query for 排产 finds it)."""
+    main = _query_words(text)
+    extras: list[str] = []
+    seen = set(main)
     for token in rjieba.cut_for_search(text):
         for word in _WORD.findall(token):
-            found.append(word.lower())
-            if len(word) >= 3 and _CJK.fullmatch(word):
-                found.extend(word[i:i + 2] for i in range(len(word) - 1))
-    return found
+            if word.lower() not in seen:
+                extras.append(word.lower())
+                seen.add(word.lower())
+    for word in main:
+        if len(word) >= 3 and _CJK.fullmatch(word):
+            extras.extend(part for part in (word[i:i + 2] for i in range(len(word) - 1)) if part not in seen)
+    return main + extras
 
 
 def segmented(*texts: str | None) -> str:
@@ -78,12 +83,13 @@ def _phrase(term: str) -> str | None:
     parts = _query_words(term)
     if not parts:
         return None
-    return _lexeme(parts[0]) if len(parts) == 1 else "(" + " & ".join(_lexeme(p) for p in parts) + ")"
+    return _lexeme(parts[0]) if len(parts) == 1 else "(" + " <-> ".join(_lexeme(p) for p in parts) + ")"
 
 
 def tsquery(text: str, synonyms: Synonyms | None = None) -> str | None:
     """The ``to_tsquery('simple', …)`` text of a user's query: every word must match (AND); a synonym term is
-    any of its group (OR), each alternative segmented like the index. None when the query has no words."""
+    any of its group (OR), each alternative segmented like the index and its words adjacent (a phrase, ``<->``).
+    None when the query has no words."""
     synonyms = synonyms or load_synonyms()
     pieces: list[str] = []
     rest = text
