@@ -27,8 +27,7 @@ async def test_every_non_public_endpoint_refuses_anonymous_and_forged_callers(st
                 response = await client.request(method, path, headers=headers)
                 assert response.status_code == 401, (method, route, response.status_code, response.text[:200])
             checked += 1
-    if service in ("registry", "diagnosis", "catalog", "funding", "evaluation"):
-        assert checked >= 20, checked
+    assert checked >= 12, checked  # every service has at least a dozen authenticated operations
 
 
 def test_the_public_list_names_only_existing_routes() -> None:
@@ -38,5 +37,4 @@ def test_the_public_list_names_only_existing_routes() -> None:
              for op in operations(importlib.import_module(f"{service}.main").create_app(Settings(service=service)))}
     missing = {p for p in PUBLIC if p[1].startswith("/api/") and p not in paths}
     assert not missing, missing
-
 

@@ -12,9 +12,10 @@ from sihua_shared.db import create_engine, session_factory
 from sihua_shared.tables import outbox
 from sihua_shared.testing.harness import Stack, service_client
 
-from .kit import API, DAY, WAN, approved, created, seed, step
+from .kit import API, DAY, WAN, created, seed, step
 
 S2 = "gz-s2-sme-pilot"
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
 
 
 async def _rows(url: str, table: object) -> list[dict[str, object]]:
@@ -67,7 +68,7 @@ async def test_s2_transformation_from_draft_to_the_ledger_with_its_trace(stack: 
         done = await step(client, approver, app, "approve")
         assert (done["state"], done["amount_fen"], done["decided_by"]) == ("approved", 60 * WAN, "officer-b")
         assert [s["rule"] for s in done["trace"]["steps"]] == [
-            "base:approved_or_verified_lower", "share", "cap:level-cap", "condition:level>=2"]
+            "base:approved_or_verified_lower", "share", "cap:level-cap", "condition:pilot>=1", "condition:level>=2"]
         again = await client.post(f"{API}/applications/{app['id']}/approve", headers={**approver, "If-Match": f'"{done["version"]}"'})
         assert again.status_code == 409
         replay = (await client.get(f"{API}/applications/{app['id']}/computation", headers=auditor)).json()
@@ -77,9 +78,26 @@ async def test_s2_transformation_from_draft_to_the_ledger_with_its_trace(stack: 
         assert [(a["uscc"], a["measure_id"], a["project_id"], a["amount_fen"]) for a in ledger["items"]] == [
             (done["applicant_uscc"], "s2-transformation", "proj-1", 60 * WAN)]
         # the loan-interest subsidy combines with the transformation subsidy for the same project (S2 四(一)1)
-        loan = await approved(client, ent, reviewer, approver, S2, "s2-digital-loan", "proj-1", loan_contract_amount_fen=1_000 * WAN,
-                              actual_interest_paid_fen=25 * WAN, interest_period_start="2026-01-01")
-        assert loan["amount_fen"] == 25 * WAN
+        loan = await created(client, ent, S2, "s2-digital-loan", "proj-1", loan_contract_amount_fen=1_000 * WAN,
+                             actual_interest_paid_fen=25 * WAN, interest_period_start="2026-01-01")
+        statement = await client.post(f"{API}/applications/{loan['id']}/evidence", headers=ent, data={"kind": "bank_interest_statement"},
+                                      files={"file": ("利息单.pdf", PDF, "application/pdf")})
+        assert statement.status_code == 201, statement.text
+        loan = await step(client, ent, loan, "submit")
+        # the bank's service client reports the interest actually paid: 20万, below the declared 25万
+        bank = stack.issuer.headers(["service"], sub="bank-gateway")
+        reported = await client.post(f"{API}/applications/{loan['id']}/reported-interest", headers=bank,
+                                     json={"actual_interest_paid_fen": 20 * WAN, "source": "工商银行利息单 2026-001"})
+        assert reported.status_code == 200, reported.text
+        loan = await step(client, reviewer, reported.json(), "review", {"inputs": {}})
+        loan = await step(client, approver, loan, "approve")
+        assert loan["amount_fen"] == 20 * WAN
+        frozen = (await client.get(f"{API}/applications/{loan['id']}/computation", headers=auditor)).json()["frozen"]
+        assert frozen["evidence"] == [{"id": statement.json()["id"], "kind": "bank_interest_statement",
+                                       "sha256": statement.json()["sha256"]}]
+        assert frozen["inputs"]["actual_interest_paid_fen"] == 20 * WAN
+        download = await client.get(f"{API}/applications/{loan['id']}/evidence/{statement.json()['id']}", headers=auditor)
+        assert download.status_code == 200 and download.content == PDF
         # a further transformation project: the 二级 cap of 60万 is spent over the enterprise's projects
         second = await created(client, ent, S2, "s2-transformation", "proj-2")
         second = await step(client, ent, second, "submit")
@@ -109,7 +127,10 @@ async def test_no_double_application_expiry_and_draft_flag(stack: Stack) -> None
         # S1 is a draft: it computes, flagged
         chain = await created(client, ent, "gz-s1-digital-transformation", "s1-chain", "proj-9", project_total_fen=1_000 * WAN)
         assert chain["draft_policy"] is True
-        await step(client, ent, chain, "submit")
+        edited = await client.put(f"{API}/applications/{chain['id']}/inputs", headers={**ent, "If-Match": f'"{chain["version"]}"'},
+                                  json={"inputs": {"project_total_fen": 1_200 * WAN}})
+        assert edited.status_code == 200 and edited.json()["inputs"] == {"project_total_fen": 1_200 * WAN}
+        await step(client, ent, edited.json(), "submit")
         # the same project under another measure it may not combine with
         g5 = await created(client, ent, "gz-s1-digital-transformation", "s1-5g", "proj-9", project_total_fen=1_000 * WAN)
         clash = await client.post(f"{API}/applications/{g5['id']}/submit", headers={**ent, "If-Match": f'"{g5["version"]}"'})

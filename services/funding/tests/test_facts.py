@@ -76,3 +76,30 @@ async def test_zhongshan_workshop_then_factory_pays_the_difference(stack: Stack)
         app = await step(client, reviewer, app, "review", {"inputs": {"proposed_fen": 100 * WAN, "proposal_reason": "申报"}})
         refused = await client.post(f"{API}/applications/{app['id']}/approve", headers={**approver, "If-Match": f'"{app["version"]}"'})
         assert refused.status_code == 409 and refused.json()["codes"] == ["title_missing"]
+
+
+async def test_an_expired_policy_processes_what_was_filed_and_pays_until_its_end(stack: Stack) -> None:
+    """S4 expired on 2025-12-31; an application submitted in 2025 is still reviewed and approved in 2026 (附则(四)),
+    not after 2026-12-31; no new application is taken in 2026."""
+    filed = await stack.settings("funding", business_date=ZS_2025, jurisdiction="zhongshan")
+    await seed(filed.database_url, ("zs-ent", "enterprise", "shiqi"))
+    ent = stack.issuer.headers(["enterprise"], org="zs-ent")
+    reviewer = stack.issuer.headers(["city_officer"], sub="officer-a")
+    approver = stack.issuer.headers(["city_officer"], sub="officer-b")
+    policy = "zs-s4-digital-intelligent"
+    inputs = {"contract_amount_fen": 40 * WAN, "project_total_investment_fen": 40 * WAN}
+    async with service_client(create_app(filed)) as client:
+        early = await step(client, ent, await created(client, ent, policy, "s4-cloud-voucher", "cv-1", **inputs), "submit")
+        late = await step(client, ent, await created(client, ent, policy, "s4-cloud-voucher", "cv-2", **inputs), "submit")
+    in_2026 = filed.model_copy(update={"business_date": date(2026, 3, 1)})
+    async with service_client(create_app(in_2026)) as client:
+        new = await client.post(f"{API}/applications", headers=ent, json={
+            "policy_id": policy, "measure_id": "s4-cloud-voucher", "project_id": "cv-3", "inputs": inputs})
+        assert new.json()["code"] == "policy_expired"
+        early = await step(client, reviewer, early, "review", {"inputs": {}, "facts": {"benchmark": False}})
+        assert (await step(client, approver, early, "approve"))["amount_fen"] == 20 * WAN
+        late = await step(client, reviewer, late, "review", {"inputs": {}, "facts": {"benchmark": False}})
+    in_2027 = filed.model_copy(update={"business_date": date(2027, 1, 4)})
+    async with service_client(create_app(in_2027)) as client:
+        over = await client.post(f"{API}/applications/{late['id']}/approve", headers={**approver, "If-Match": f'"{late["version"]}"'})
+        assert over.status_code == 409 and over.json()["code"] == "payment_period_over"

@@ -14,6 +14,7 @@ from sihua_shared.service import ServiceSpec
 from .adapters.readmodels import REGISTRY_FACTS
 from .adapters.tables import deactivated_accounts
 from .api.applications import router as applications_router
+from .api.evidence import router as evidence_router
 from .api.policies import router as policies_router
 from .application.facts import SUBSCRIPTIONS
 
@@ -25,6 +26,6 @@ SPEC = ServiceSpec(
     subscriptions=merge_subscriptions(
         [REGISTRY_FACTS.subscription("funding")], [revocation_subscription("funding", deactivated_accounts)], SUBSCRIPTIONS,
     ),
-    routers=[policies_router, applications_router],
+    routers=[policies_router, applications_router, evidence_router],
     deactivated_accounts=deactivated_ids(deactivated_accounts),
 )

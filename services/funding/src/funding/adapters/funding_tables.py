@@ -64,7 +64,6 @@ applications = Table(
     Column("applied_on", Date, nullable=False),
     Column("inputs", JSONB, nullable=False),
     Column("facts", JSONB, nullable=False, server_default="{}"),
-    Column("evidence", JSONB, nullable=False, server_default="[]"),
     Column("created_by", String(100), nullable=False),
     Column("submitted_by", String(100)),
     Column("submitted_on", Date),
@@ -84,6 +83,22 @@ applications = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("computed_amount_fen >= 0 AND amount_fen >= 0", name="ck_funding_application_money"),
     Index("ix_funding_applications_project", "project_id"),
+)
+
+# Evidence files (佐证材料) of an application: the bank's interest statement, contracts, invoices, acceptance reports.
+evidence = Table(
+    "funding_evidence",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("application_id", String(36), nullable=False, index=True),
+    Column("kind", String(50), nullable=False),
+    Column("filename", String(300), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("storage_key", String(300), nullable=False),
+    Column("uploaded_by", String(100), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 # The award ledger: one row per approved application.

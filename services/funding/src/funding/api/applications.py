@@ -12,7 +12,7 @@ from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application import applications as uc
 from ..domain.access import APPLICANTS, APPROVERS, READERS, REVIEWERS
-from .schemas import ApplicationOut, AwardOut, ComputationOut, CreateIn, RejectIn, ReviewIn, State
+from .schemas import ApplicationOut, AwardOut, ComputationOut, CreateIn, InputsIn, RejectIn, ReviewIn, State
 
 router = APIRouter(tags=["applications 奖补申请"])
 
@@ -24,15 +24,15 @@ def _answer(row: dict[str, object], status: int = 200) -> Response:
 @router.post("/applications", status_code=201, response_model=ApplicationOut,
              summary="创建奖补申请 / Create an application (draft)",
              description=("The organisation entitled to apply drafts one application for one measure of a policy in force "
-                          "today, with its inputs (money in integer fen) and evidence, for a project id shared across "
-                          "measures. Send an Idempotency-Key."))
+                          "today, with its inputs (money in integer fen), for a project id shared across measures; evidence "
+                          "files follow (`POST …/evidence`). Send an Idempotency-Key."))
 async def create(body: CreateIn, request: Request, actor: Actor = Depends(require_roles(*APPLICANTS)),
                  runtime: Runtime = Depends(get_runtime)) -> Response:
     async def make() -> tuple[dict[str, object], dict[str, str]]:
         async with runtime.uow() as session:
             row = await uc.create_application(
                 session, actor, runtime.settings.jurisdiction, policy_id=body.policy_id, measure_id=body.measure_id,
-                project_id=body.project_id, inputs=body.inputs, evidence=[e.model_dump() for e in body.evidence])
+                project_id=body.project_id, inputs=body.inputs)
         out = ApplicationOut.model_validate(row).model_dump(mode="json")
         return out, {"ETag": etag_for(int(row["version"])), "Location": f"{request.url.path}/{row['id']}"}
 
@@ -71,6 +71,17 @@ async def trace(application_id: Uuid, actor: Actor = Depends(require_roles(*READ
     async with runtime.uow() as session:
         app = await uc.get_application(session, actor, application_id)
         return ComputationOut.model_validate(await uc.computation(session, actor, app))
+
+
+@router.put("/applications/{application_id}/inputs", response_model=ApplicationOut, summary="修改申报数据 / Edit a draft's inputs",
+            description="The applicant replaces the inputs of its draft (money in integer fen). Send If-Match.")
+async def edit(application_id: Uuid, body: InputsIn, request: Request, actor: Actor = Depends(require_roles(*APPLICANTS)),
+               runtime: Runtime = Depends(get_runtime)) -> Response:
+    async with runtime.uow() as session:
+        app = await uc.get_application(session, actor, application_id)
+        uc.ensure_may(actor, app, "submit")
+        check_if_match(request, app["version"])
+        return _answer(await uc.edit_inputs(session, actor, app, body.inputs))
 
 
 @router.post("/applications/{application_id}/submit", response_model=ApplicationOut, summary="提交申请 / Submit",

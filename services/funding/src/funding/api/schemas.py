@@ -12,14 +12,6 @@ from sihua_shared.inputs import JsonObject, Key, Text
 State = Literal["draft", "submitted", "reviewed", "approved", "rejected"]
 
 
-class EvidenceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: Text = Field(min_length=1, max_length=200, description="佐证材料文件名（如银行利息单）")
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="文件的 SHA-256（存储于文件服务）")
-    kind: Key | None = Field(None, max_length=50, description="材料类别，如 bank_interest_statement")
-
-
 class CreateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -27,7 +19,12 @@ class CreateIn(BaseModel):
     measure_id: Key = Field(max_length=100, description="措施 id（如 s2-transformation）")
     project_id: Key = Field(max_length=100, description="项目号：跨措施共享（同一项目不得重复申报）")
     inputs: JsonObject = Field(default_factory=dict, description="申报数据：金额为整数分（*_fen），interest_period_start 为日期")
-    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=50, description="佐证材料")
+
+
+class InputsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    inputs: JsonObject = Field(description="申报数据：金额为整数分（*_fen），interest_period_start 为日期")
 
 
 class ReviewIn(BaseModel):
@@ -70,7 +67,6 @@ class ApplicationOut(BaseModel):
     applied_on: date
     inputs: dict[str, Any]
     facts: dict[str, Any]
-    evidence: list[dict[str, Any]]
     submitted_on: date | None = None
     reviewed_by: str | None = None
     reviewed_on: date | None = None
@@ -83,6 +79,27 @@ class ApplicationOut(BaseModel):
     draft_policy: bool = Field(description="政策为征求意见稿：金额已计算并标注")
     trace: dict[str, Any] | None = Field(None, description="核算过程：依次适用的规则、条款、输入与中间金额")
     version: int
+
+
+class EvidenceOut(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    application_id: str
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+class InterestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    actual_interest_paid_fen: int = Field(ge=0, le=10**15, description="实际发生利息（分），由银行接口报告")
+    source: Text = Field(min_length=2, max_length=200, description="报告来源（银行及利息单号）")
 
 
 class ComputationOut(BaseModel):

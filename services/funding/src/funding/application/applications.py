@@ -32,9 +32,11 @@ from sihua_shared.contracts.funding import (
     TraceLine,
 )
 from sihua_shared.errors import DomainError, Kind, Problem, conflict, forbidden, invalid, invalid_all, not_found, stale_version
+from sihua_shared.inputs import clean_filename
 from sihua_shared.outbox import record_event
+from sihua_shared.storage import FileStore, sniff, store_in
 
-from ..adapters.funding_tables import applications, awards
+from ..adapters.funding_tables import applications, awards, evidence
 from ..adapters.readmodels import known_organisations
 from ..domain import access as policy
 from ..domain.access import DISTRICT, ORGANISATION
@@ -121,7 +123,7 @@ def ensure_may(actor: Actor, app: dict[str, Any], action: str) -> None:
 
 
 async def create_application(session: AsyncSession, actor: Actor, jurisdiction: str, *, policy_id: str, measure_id: str,
-                             project_id: str, inputs: dict[str, Any], evidence: list[dict[str, Any]]) -> dict[str, Any]:
+                             project_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
     if not actor.has(*policy.APPLICANTS) or actor.org is None:
         raise forbidden("只有申报单位可以创建申请", "only an applicant organisation creates applications")
     check_inputs(inputs, APPLICANT_INPUTS, "body.inputs")
@@ -138,12 +140,23 @@ async def create_application(session: AsyncSession, actor: Actor, jurisdiction: 
         "id": str(uuid.uuid4()), "policy_version_id": version.version_id, "policy_id": policy_id, "measure_id": measure_id,
         "clause": measure.clause, "award_group": measure.group, "applicant_id": actor.org, "applicant_uscc": org["uscc"],
         "applicant_kind": org["kind"], "district": org["district"], "project_id": project_id, "state": "draft",
-        "applied_on": today, "inputs": inputs, "facts": {}, "evidence": evidence, "created_by": actor.id,
+        "applied_on": today, "inputs": inputs, "facts": {}, "created_by": actor.id,
         "draft_policy": version.document.status == "draft", "version": 1,
     }
     await session.execute(applications.insert().values(**row))
     await audit(session, actor, "funding_application.create", "funding_application", row["id"], after=row)
     return await _reload(session, row["id"])
+
+
+async def edit_inputs(session: AsyncSession, actor: Actor, app: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+    """The applicant replaces a draft's inputs."""
+    ensure_may(actor, app, "submit")
+    check_inputs(inputs, APPLICANT_INPUTS, "body.inputs")
+    if app["state"] != "draft":
+        raise conflict("not_a_draft", "只有草稿可以修改申报数据", "only a draft's inputs change")
+    saved = await _save(session, app, inputs=inputs)
+    await audit(session, actor, "funding_application.edit", "funding_application", app["id"], before=app, after=saved)
+    return saved
 
 
 def visible(actor: Actor) -> Select[Any]:
@@ -287,8 +300,14 @@ def _run(version: PolicyVersion, row: dict[str, Any], inputs: dict[str, Any], fa
 async def _prepare(session: AsyncSession, row: dict[str, Any], official_inputs: dict[str, Any] | None,
                    official_facts: dict[str, Any] | None, on: date) -> tuple[dict[str, Any], dict[str, Any]]:
     kept, supplied = await gathered_facts(session, row["applicant_id"], row["project_id"], row["applied_on"])
+    reported = (row["facts"] or {}).get("reported_interest")
+    if reported is not None:  # the bank's statement, reported by a service client, replaces the declared interest
+        supplied["actual_interest_paid_fen"] = int(reported["actual_interest_paid_fen"])
     inputs = {**row["inputs"], **supplied, **(official_inputs if official_inputs is not None else _official(row["inputs"], row))}
-    facts = {**kept, **(official_facts if official_facts is not None else {k: v for k, v in row["facts"].items() if k in OFFICIAL_FACTS})}
+    attested = official_facts if official_facts is not None else {k: v for k, v in row["facts"].items() if k in OFFICIAL_FACTS}
+    facts = {**kept, **attested}
+    if reported is not None:
+        facts["reported_interest"] = reported
     return inputs, facts
 
 
@@ -317,7 +336,7 @@ async def review(session: AsyncSession, actor: Actor, app: dict[str, Any], expec
     inputs, facts = await _prepare(session, row, official_inputs, official_facts, today)
     result = _run(version, row, inputs, facts, await _priors(session, row), today)
     saved = await _save(session, row, state=state, reviewed_by=actor.id, reviewed_on=today, review_note=note,
-                        facts={**row["facts"], **official_facts}, computed_amount_fen=result.amount_fen, trace=trace_json(result),
+                        facts={**(row["facts"] or {}), **official_facts}, computed_amount_fen=result.amount_fen, trace=trace_json(result),
                         frozen={"official_inputs": official_inputs})
     await record_event(session, APPLICATION_REVIEWED, ApplicationReviewed(
         **_fact_base(saved, version), reviewed_on=today, reviewed_by_account_id=actor.id, computed_amount_fen=result.amount_fen),
@@ -340,6 +359,10 @@ async def approve(session: AsyncSession, actor: Actor, app: dict[str, Any], expe
     measure = version.document.measure(row["measure_id"])
     assert measure is not None
     await _no_double(session, row, measure)
+    payable_until = version.document.payable_after_expiry_until or version.document.valid_until
+    if version.document.payable_after_expiry_until is not None and payable_until is not None and today > payable_until:
+        raise conflict("payment_period_over", f"该政策的奖补兑现期已于 {payable_until} 结束（S4 附则(四)）",
+                       f"the policy's awards were payable until {payable_until}")
     inputs, facts = await _prepare(session, row, None, None, today)
     priors = await _priors(session, row)
     result = _run(version, row, inputs, facts, priors, today)
@@ -352,7 +375,8 @@ async def approve(session: AsyncSession, actor: Actor, app: dict[str, Any], expe
     frozen = {"policy_version_id": version.version_id, "content_hash": version.content_hash,
               "applied_on": row["applied_on"].isoformat(), "decided_on": today.isoformat(), "inputs": inputs,
               "facts": {k: list(v) if isinstance(v, tuple) else v for k, v in facts.items()},
-              "priors": [_prior_json(p) for p in priors], "official_inputs": _official(row["inputs"], row)}
+              "priors": [_prior_json(p) for p in priors], "official_inputs": _official(row["inputs"], row),
+              "evidence": [{"id": e["id"], "kind": e["kind"], "sha256": e["sha256"]} for e in await list_evidence(session, row["id"])]}
     await session.execute(awards.insert().values(
         id=str(uuid.uuid4()), application_id=row["id"], applicant_id=row["applicant_id"], uscc=row["applicant_uscc"],
         policy_id=row["policy_id"], policy_version_id=version.version_id, measure_id=row["measure_id"],
@@ -399,6 +423,59 @@ async def computation(session: AsyncSession, actor: Actor, app: dict[str, Any]) 
     result = _run(version, app, inputs, facts, await _priors(session, app), today)
     return {"application_id": app["id"], "kind": "preview", "policy_version_id": version.version_id,
             "computation": trace_json(result), "same_as_decision": None, "frozen": None}
+
+
+EVIDENCE_STATES = ("draft", "submitted")
+
+
+async def attach_evidence(session: AsyncSession, files: FileStore, actor: Actor, app: dict[str, Any], *, kind: str,
+                          filename: str, data: bytes) -> dict[str, Any]:
+    """The applicant attaches a file (type read from the content) while the application is a draft or submitted."""
+    ensure_may(actor, app, "submit")
+    if app["state"] not in EVIDENCE_STATES:
+        raise conflict("evidence_closed", "审核后不能再上传佐证材料", "evidence is attached before review")
+    if not data:
+        raise invalid("body.file", "文件为空", "the file is empty", "empty_file")
+    content_type = sniff(data, field="body.file")
+    evidence_id = str(uuid.uuid4())
+    stored = await store_in(session, files, f"applications/{app['id']}/evidence/{evidence_id}", data, content_type)
+    values = {"id": evidence_id, "application_id": app["id"], "kind": kind, "filename": clean_filename(filename, "evidence"),
+              "content_type": content_type, "size": stored.size, "sha256": stored.sha256, "storage_key": stored.key,
+              "uploaded_by": actor.id}
+    await session.execute(evidence.insert().values(**values))
+    await audit(session, actor, "funding_application.attach_evidence", "funding_application", app["id"], after=values)
+    return await get_evidence(session, app["id"], evidence_id)
+
+
+async def list_evidence(session: AsyncSession, application_id: str) -> list[dict[str, Any]]:
+    rows = await session.execute(select(evidence).where(evidence.c.application_id == application_id)
+                                 .order_by(evidence.c.uploaded_at, evidence.c.id))
+    return [dict(r) for r in rows.mappings()]
+
+
+async def get_evidence(session: AsyncSession, application_id: str, evidence_id: str) -> dict[str, Any]:
+    row = (await session.execute(select(evidence).where(evidence.c.application_id == application_id,
+                                                        evidence.c.id == evidence_id))).mappings().first()
+    if row is None:
+        raise not_found("evidence", evidence_id)
+    return dict(row)
+
+
+async def report_interest(session: AsyncSession, actor: Actor, application_id: str, *, amount_fen: int,
+                          source: str) -> dict[str, Any]:
+    """A ``service`` client (the bank's interface) reports the interest actually paid (S2 四(一)1) before approval."""
+    row = (await session.execute(select(applications).where(applications.c.id == application_id).with_for_update())).mappings().first()
+    if row is None:
+        raise not_found("funding application", application_id)
+    if row["state"] not in ("submitted", "reviewed"):
+        raise conflict("interest_closed", "只能为待审核或待审批的申请报告利息",
+                       "interest is reported for a submitted or reviewed application")
+    facts = {**(row["facts"] or {}), "reported_interest": {"actual_interest_paid_fen": amount_fen, "source": source,
+                                                            "reported_by": actor.id}}
+    saved = await _save(session, dict(row), facts=facts)
+    await audit(session, actor, "funding_application.report_interest", "funding_application", application_id,
+                before=dict(row), after=saved)
+    return saved
 
 
 async def list_awards(session: AsyncSession, actor: Actor, *, measure_id: str | None, limit: int,

@@ -107,6 +107,10 @@ async def get_version_row(session: AsyncSession, version_id: str) -> dict[str, A
 
 
 async def load_version(session: AsyncSession, version_id: str) -> PolicyVersion:
+    """The version (a version id names one content for ever: a loaded one is not read again)."""
+    cached = _LOADED.get(version_id)
+    if cached is not None:
+        return cached
     row = await get_version_row(session, version_id)
     return parsed(row["version_id"], row["yaml_text"])
 

@@ -1,4 +1,4 @@
-"""Funding: policy versions, applications, the award ledger, the facts consumed (diagnosis, levels, tiers).
+"""Funding: policy versions, applications with their evidence files, the award ledger, the facts consumed (diagnosis, levels, tiers).
 
 Revision ID: funding_0001
 Revises: delivery_0001
@@ -52,7 +52,6 @@ def upgrade() -> None:
         sa.Column("applied_on", sa.Date(), nullable=False),
         sa.Column("inputs", postgresql.JSONB(), nullable=False),
         sa.Column("facts", postgresql.JSONB(), server_default="{}", nullable=False),
-        sa.Column("evidence", postgresql.JSONB(), server_default="[]", nullable=False),
         sa.Column("created_by", sa.String(length=100), nullable=False),
         sa.Column("submitted_by", sa.String(length=100), nullable=True),
         sa.Column("submitted_on", sa.Date(), nullable=True),
@@ -78,6 +77,21 @@ def upgrade() -> None:
         "ux_funding_application_measure_project", "funding_applications", ["measure_id", "project_id"], unique=True,
         postgresql_where=sa.text("state IN ('submitted', 'reviewed', 'approved')"),
     )
+    op.create_table(
+        "funding_evidence",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("application_id", sa.String(length=36), nullable=False),
+        sa.Column("kind", sa.String(length=50), nullable=False),
+        sa.Column("filename", sa.String(length=300), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("storage_key", sa.String(length=300), nullable=False),
+        sa.Column("uploaded_by", sa.String(length=100), nullable=False),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_funding_evidence_application_id", "funding_evidence", ["application_id"])
     op.create_table(
         "funding_awards",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -138,5 +152,6 @@ def downgrade() -> None:
     op.drop_table("funding_levels")
     op.drop_table("funding_diagnosis_completions")
     op.drop_table("funding_awards")
+    op.drop_table("funding_evidence")
     op.drop_table("funding_applications")
     op.drop_table("funding_policy_versions")
