@@ -47,17 +47,17 @@ async def keep_fact(session: AsyncSession, event_id: str, kind: str, occurred_on
 
 
 async def on_assessment_completed(session: AsyncSession, envelope: CloudEvent, payload: AssessmentCompleted) -> None:
-    await keep_fact(session, envelope.id, short_type(envelope.type), event_day(envelope), payload,
+    await keep_fact(session, envelope.id, short_type(ASSESSMENT_COMPLETED.type), event_day(envelope), payload,
                     provider_id=payload.filled_by_organisation_id, enterprise_id=payload.enterprise_id)
 
 
 async def on_report_issued(session: AsyncSession, envelope: CloudEvent, payload: ReportIssued) -> None:
-    await keep_fact(session, envelope.id, short_type(envelope.type), event_day(envelope), payload,
+    await keep_fact(session, envelope.id, short_type(REPORT_ISSUED.type), event_day(envelope), payload,
                     provider_id=None, enterprise_id=payload.enterprise_id)
 
 
 async def on_project_completed(session: AsyncSession, envelope: CloudEvent, payload: DiagnosisProjectCompleted) -> None:
-    await keep_fact(session, envelope.id, short_type(envelope.type), payload.completed_on, payload,
+    await keep_fact(session, envelope.id, short_type(DIAGNOSIS_PROJECT_COMPLETED.type), payload.completed_on, payload,
                     provider_id=payload.provider_id, enterprise_id=payload.enterprise_id)
     await open_survey(session, provider_id=payload.provider_id, enterprise_id=payload.enterprise_id,
                       relationship="diagnosis_project", source_id=payload.project_id, source_event_id=envelope.id,
