@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
-from typing import Any
 
-import httpx
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -19,17 +17,7 @@ from sihua_shared.tables import audit_log
 from sihua_shared.testing.harness import Stack, service_client
 from tests.pipeline.helpers import rows
 
-from .kit import API, DAY, seed
-
-
-def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def if_match(row: dict[str, Any]) -> dict[str, str]:
-    return {"If-Match": f'"{row["version"]}"'}
+from .kit import API, DAY, if_match, ok, seed
 
 
 async def test_due_process_windows_appeals_and_the_facts_kept_once(stack: Stack) -> None:
