@@ -39,7 +39,13 @@ async def test_due_process_windows_appeals_and_the_facts_kept_once(stack: Stack)
         cycle = ok(await client.post(f"{API}/cycles", headers=city, json={"kind": "key_platform", "year": 2026}), 201)
         again = await client.post(f"{API}/cycles", headers=city, json={"kind": "key_platform", "year": 2026})
         assert again.status_code == 409
+        # the first quarter's progress check counts nothing of June
+        first = ok(await client.post(f"{API}/cycles/{cycle['id']}/compute", params={"quarter": 1}, headers=city))
+        served_q1 = {v["indicator_id"]: v for v in first[0]["trace"]["indicators"]}["enterprises_served"]
+        assert (served_q1["value"], first[0]["trace"]["quarter"]) == ("0", 1)
         results = {r["provider_id"]: r for r in ok(await client.post(f"{API}/cycles/{cycle['id']}/compute", headers=city))}
+        served_now = {v["indicator_id"]: v for v in results["p1"]["trace"]["indicators"]}["enterprises_served"]
+        assert (served_now["value"], served_now["facts"]) == ("1", ["project-fact-0"])
         assert ok(await client.get(f"{API}/cycles/{cycle['id']}", headers=city))["last_check_quarter"] == 4
         # with the shipped model and one enterprise each, both fail
         one, two = results["p1"], results["p2"]
