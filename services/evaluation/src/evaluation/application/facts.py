@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sihua_shared.audit import SYSTEM, audit
 from sihua_shared.consumer import Reaction, Subscription
 from sihua_shared.contracts.diagnosis import (
     ASSESSMENT_COMPLETED,
@@ -66,9 +67,11 @@ async def on_project_completed(session: AsyncSession, envelope: CloudEvent, payl
 
 async def open_survey(session: AsyncSession, **values: Any) -> None:
     """One survey per served relationship: a second fact about the same project opens none."""
-    await session.execute(pg_insert(surveys).values(
-        id=str(uuid.uuid4()), questionnaire_id=questionnaire().id, state="open", version=1, **values,
-    ).on_conflict_do_nothing(index_elements=["source_id"]))
+    row = {"id": str(uuid.uuid4()), "questionnaire_id": questionnaire().id, "state": "open", "version": 1, **values}
+    inserted = (await session.execute(pg_insert(surveys).values(**row).on_conflict_do_nothing(
+        index_elements=["source_id"]).returning(surveys.c.id))).first()
+    if inserted is not None:
+        await audit(session, SYSTEM, "survey.open", "survey", row["id"], after=row)
 
 
 def facts_subscription() -> list[Subscription]:
