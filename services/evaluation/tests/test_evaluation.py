@@ -109,6 +109,10 @@ async def test_due_process_windows_appeals_and_the_facts_kept_once(stack: Stack)
                                                                                               district="huangpu")))
         served_row = next(k for k in district["kpis"] if k["key"] == "enterprises_served_year")
         assert (served_row["actual"], served_row["by_district"]) == (1, {"huangpu": 1})
+        # over time: cumulative at each quarter's end (the projects were completed in June)
+        assert served_row["by_quarter"] == {"Q1": 0, "Q2": 1, "Q3": 1, "Q4": 1}
+        training_row = next(k for k in district["kpis"] if k["key"] == "training_person_times")
+        assert training_row["by_quarter"] == {"Q1": 0, "Q2": 3, "Q3": 3, "Q4": 3}
     actions = [a.action for a in await rows(settings.database_url, select(audit_log.c.action))]
     for action in ("evaluation_cycle.open", "evaluation_result.notify", "evaluation_result.recheck",
                    "evaluation_result.appeal", "evaluation_result.decide", "evaluation_result.issue",
