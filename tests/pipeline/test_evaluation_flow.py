@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
 from sqlalchemy import select
 
@@ -22,6 +21,7 @@ from evaluation.application.common import calendar
 from evaluation.domain.model import shipped_models
 from evaluation.main import create_app as create_evaluation
 from registry.main import create_app as create_registry
+from services.evaluation.tests.kit import if_match, ok
 from sihua_shared.contracts.diagnosis import ASSESSMENT_COMPLETED, DIAGNOSIS_PROJECT_COMPLETED
 from sihua_shared.events import EventSpec, new_event
 from sihua_shared.tables import outbox
@@ -54,16 +54,6 @@ async def _send(stack: Stack, spec: EventSpec[Any], data: dict[str, Any], subjec
     await publish_raw(stack.servers, spec.subject(stack.namespace), json.dumps(event.model_dump(mode="json")).encode(),
                       msg_id=event.id)
     return event.id
-
-
-def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def if_match(row: dict[str, Any]) -> dict[str, str]:
-    return {"If-Match": f'"{row["version"]}"'}
 
 
 async def test_two_platforms_graded_from_facts_one_fails_through_due_process_and_loses_its_title(stack: Stack) -> None:

@@ -4,6 +4,9 @@ worker's reactions would."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
+
+import httpx
 
 from evaluation.adapters.readmodels import REGISTRY_FACTS
 from evaluation.application.facts import on_project_completed
@@ -41,3 +44,13 @@ async def seed(url: str, *orgs: tuple[str, str, str | None, str | None], titles:
                 project_id=f"project-{n}", enterprise_id=enterprise, provider_id=provider, assessment_id=f"a-{n}",
                 report_id=f"r-{n}", completed_on=date(2026, 6, 1)))
     await engine.dispose()
+
+
+def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def if_match(row: dict[str, Any]) -> dict[str, str]:
+    return {"If-Match": f'"{row["version"]}"'}

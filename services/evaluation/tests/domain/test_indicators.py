@@ -94,3 +94,11 @@ def test_the_sample_is_the_first_n_by_hmac_sha256_of_seed_and_id() -> None:
     by_hand = sorted(ids, key=lambda e: hmac.new(seed.encode(), e.encode(), hashlib.sha256).hexdigest())[:5]
     assert draw(seed, ids + ids[:3], 5) == by_hand
     assert draw(seed, ids[:2], 5) == sorted(ids[:2], key=lambda e: hmac.new(seed.encode(), e.encode(), "sha256").hexdigest())
+
+
+def test_quarters_end_where_the_calendar_says() -> None:
+    from evaluation.domain.cycles import current_quarter, quarter_end
+
+    assert [quarter_end(2026, q) for q in (1, 2, 3, 4)] == [date(2026, 3, 31), date(2026, 6, 30), date(2026, 9, 30),
+                                                          date(2026, 12, 31)]
+    assert (current_quarter(2026, date(2026, 5, 2)), current_quarter(2026, date(2027, 1, 3))) == (2, 4)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -121,13 +121,14 @@ async def cycles_read(cycle_id: Uuid, actor: Actor = Depends(require_roles(*READ
 
 @router.post("/cycles/{cycle_id}/compute", response_model=list[ResultOut],
              summary="计算指标（季度进度检查）/ Compute the results (a progress check)",
-             description="City officers compute every provider's indicators from the facts so far (any quarter: the "
-                         "progress check); results already in due process stay as they are.")
-async def cycles_compute(cycle_id: Uuid, actor: Actor = Depends(require_roles(*RUNNERS)),
+             description="City officers compute every provider's indicators from the facts up to the end of a quarter (the "
+                         "quarterly progress check; default the current one); results in due process stay as they are.")
+async def cycles_compute(cycle_id: Uuid, quarter: int | None = Query(None, ge=1, le=4, description="截至季度（缺省：当前季度）"),
+                         actor: Actor = Depends(require_roles(*RUNNERS)),
                          runtime: Runtime = Depends(get_runtime)) -> list[ResultOut]:
     async with runtime.uow() as session:
         cycle = await get_cycle(session, cycle_id, lock=True)
-        return [ResultOut.model_validate(r) for r in await cycles.compute_cycle(session, actor, cycle)]
+        return [ResultOut.model_validate(r) for r in await cycles.compute_cycle(session, actor, cycle, quarter)]
 
 
 @router.post("/cycles/{cycle_id}/samples", response_model=list[SampleOut], summary="抽样 / Draw the audit samples",

@@ -20,7 +20,7 @@ from .schemas import KpiReport
 router = APIRouter(prefix="/programme", tags=["programme KPIs 试点目标"])
 COLUMNS = [Column("name_zh", "指标", 40), Column("target", "目标"), Column("actual", "完成"), Column("share", "完成率"),
            Column("source", "依据"), Column("awaits", "待接入的事实", 30), Column("by_sector", "按行业", 40),
-           Column("by_district", "按区", 40)]
+           Column("by_district", "按区", 40), Column("by_quarter", "各季度末累计", 40)]
 RESPONSES: dict[int | str, dict[str, object]] = {200: {"description": "JSON，或 XLSX / PNG 文件（`format`）", "content": {
     XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
     "image/png": {"schema": {"type": "string", "format": "binary"}}}}}
@@ -43,7 +43,8 @@ async def programme_kpis(year: int = Query(2026, ge=2020, le=2099, description="
         return Response(kpi_chart(report), media_type="image/png")
     if format == "xlsx":
         rows = [{**r, "by_sector": ", ".join(f"{k}: {v}" for k, v in r["by_sector"].items()),
-                 "by_district": ", ".join(f"{k}: {v}" for k, v in r["by_district"].items())} for r in report["kpis"]]
+                 "by_district": ", ".join(f"{k}: {v}" for k, v in r["by_district"].items()),
+                 "by_quarter": ", ".join(f"{k}: {v}" for k, v in r["by_quarter"].items())} for r in report["kpis"]]
         return Response(to_xlsx(rows, COLUMNS, sheet="试点目标"), media_type=XLSX_TYPE,
                         headers={"Content-Disposition": "attachment; filename=\"kpis.xlsx\""})
     return KpiReport.model_validate(report)

@@ -197,6 +197,7 @@ class KpiRow(_Out):
     share: str | None = None
     by_sector: dict[str, int]
     by_district: dict[str, int]
+    by_quarter: dict[str, int | None] = {}
 
 
 class KpiReport(_Out):

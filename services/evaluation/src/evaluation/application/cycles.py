@@ -165,15 +165,17 @@ def require_open(cycle: dict[str, Any]) -> None:
         raise conflict("cycle_closed", "评价周期已结束", "the cycle is closed")
 
 
-async def compute_cycle(session: AsyncSession, actor: Actor, cycle: dict[str, Any]) -> list[dict[str, Any]]:
-    """Compute (or refresh, as a quarterly progress check) every provider's result from the facts so far. A result
-    already in due process (noticed, proposed, appealed, issued) is frozen: its re-check recomputes it."""
+async def compute_cycle(session: AsyncSession, actor: Actor, cycle: dict[str, Any], quarter: int | None = None
+                        ) -> list[dict[str, Any]]:
+    """Compute (or refresh, as a quarterly progress check) every provider's result from the facts up to the end of
+    ``quarter`` (default: the current one) and today. A result already in due process (noticed, proposed,
+    appealed, issued) is frozen: its re-check recomputes it."""
     require_open(cycle)
     today = business_clock(session).today()
+    quarter = quarter or cycle_rules.current_quarter(cycle["year"], today)
     model = (await load_model(session, cycle["model_version"])).model
-    facts = await cycle_facts(session, cycle, today)
+    facts = await cycle_facts(session, cycle, min(today, cycle_rules.quarter_end(cycle["year"], quarter)))
     sector_of = await sectors(session)
-    quarter = cycle_rules.current_quarter(cycle["year"], today)
     held = {r["provider_id"]: dict(r) for r in (await session.execute(
         select(results).where(results.c.cycle_id == cycle["id"]))).mappings()}
     out = []

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sihua_shared.audit import SYSTEM, audit
 from sihua_shared.consumer import Reaction, Subscription
 from sihua_shared.contracts.diagnosis import (
     ASSESSMENT_COMPLETED,
@@ -47,17 +48,17 @@ async def keep_fact(session: AsyncSession, event_id: str, kind: str, occurred_on
 
 
 async def on_assessment_completed(session: AsyncSession, envelope: CloudEvent, payload: AssessmentCompleted) -> None:
-    await keep_fact(session, envelope.id, short_type(envelope.type), event_day(envelope), payload,
+    await keep_fact(session, envelope.id, short_type(ASSESSMENT_COMPLETED.type), event_day(envelope), payload,
                     provider_id=payload.filled_by_organisation_id, enterprise_id=payload.enterprise_id)
 
 
 async def on_report_issued(session: AsyncSession, envelope: CloudEvent, payload: ReportIssued) -> None:
-    await keep_fact(session, envelope.id, short_type(envelope.type), event_day(envelope), payload,
+    await keep_fact(session, envelope.id, short_type(REPORT_ISSUED.type), event_day(envelope), payload,
                     provider_id=None, enterprise_id=payload.enterprise_id)
 
 
 async def on_project_completed(session: AsyncSession, envelope: CloudEvent, payload: DiagnosisProjectCompleted) -> None:
-    await keep_fact(session, envelope.id, short_type(envelope.type), payload.completed_on, payload,
+    await keep_fact(session, envelope.id, short_type(DIAGNOSIS_PROJECT_COMPLETED.type), payload.completed_on, payload,
                     provider_id=payload.provider_id, enterprise_id=payload.enterprise_id)
     await open_survey(session, provider_id=payload.provider_id, enterprise_id=payload.enterprise_id,
                       relationship="diagnosis_project", source_id=payload.project_id, source_event_id=envelope.id,
@@ -66,9 +67,11 @@ async def on_project_completed(session: AsyncSession, envelope: CloudEvent, payl
 
 async def open_survey(session: AsyncSession, **values: Any) -> None:
     """One survey per served relationship: a second fact about the same project opens none."""
-    await session.execute(pg_insert(surveys).values(
-        id=str(uuid.uuid4()), questionnaire_id=questionnaire().id, state="open", version=1, **values,
-    ).on_conflict_do_nothing(index_elements=["source_id"]))
+    row = {"id": str(uuid.uuid4()), "questionnaire_id": questionnaire().id, "state": "open", "version": 1, **values}
+    inserted = (await session.execute(pg_insert(surveys).values(**row).on_conflict_do_nothing(
+        index_elements=["source_id"]).returning(surveys.c.id))).first()
+    if inserted is not None:
+        await audit(session, SYSTEM, "survey.open", "survey", row["id"], after=row)
 
 
 def facts_subscription() -> list[Subscription]:

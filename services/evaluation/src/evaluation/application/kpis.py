@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..adapters.eval_tables import evaluation_facts, results, training_sessions
 from ..adapters.readmodels import known_organisations, pilot_pool
+from ..domain.cycles import quarter_end
 from ..domain.indicators import ASSESSMENT_COMPLETED, PROJECT_COMPLETED
 
 TARGETS: list[dict[str, Any]] = [
@@ -51,39 +52,58 @@ def _split(ids: set[str], profiles: dict[str, tuple[str | None, str | None]], di
 
 
 async def kpis(session: AsyncSession, *, year: int, district: str | None) -> dict[str, Any]:
+    """Each target's figure at the year's end (or its facts so far) with its sector and district split, and
+    ``by_quarter``: the cumulative figure at each quarter's end (over time)."""
     profiles = await _profiles(session)
-    latest: dict[str, int] = {}
-    for fact in (await session.execute(select(evaluation_facts.c.enterprise_id, evaluation_facts.c.data).where(
+    assessed = [(f.enterprise_id, f.occurred_on, int(f.data["level"])) for f in (await session.execute(
+        select(evaluation_facts.c.enterprise_id, evaluation_facts.c.occurred_on, evaluation_facts.c.data).where(
             evaluation_facts.c.type == ASSESSMENT_COMPLETED).order_by(
-            evaluation_facts.c.occurred_on, evaluation_facts.c.created_at, evaluation_facts.c.event_id))).all():
-        if fact.enterprise_id and fact.data.get("official_record") is not False:
-            latest[fact.enterprise_id] = int(fact.data["level"])
-    level2 = {e for e, level in latest.items() if level >= 2}
-    served = {str(r[0]) for r in await session.execute(select(evaluation_facts.c.enterprise_id).where(
-        evaluation_facts.c.type == PROJECT_COMPLETED, evaluation_facts.c.occurred_on >= date(year, 1, 1),
-        evaluation_facts.c.occurred_on <= date(year, 12, 31), evaluation_facts.c.enterprise_id.is_not(None)))}
-    excellent = {str(r[0]) for r in await session.execute(select(results.c.provider_id).where(
-        results.c.state == "issued", results.c.grade == "优秀"))}
-    query = select(training_sessions.c.district, training_sessions.c.sector, training_sessions.c.person_times)
+            evaluation_facts.c.occurred_on, evaluation_facts.c.created_at, evaluation_facts.c.event_id))).all()
+        if f.enterprise_id and f.data.get("official_record") is not False]
+    served = [(str(r.enterprise_id), r.occurred_on) for r in await session.execute(
+        select(evaluation_facts.c.enterprise_id, evaluation_facts.c.occurred_on).where(
+            evaluation_facts.c.type == PROJECT_COMPLETED, evaluation_facts.c.occurred_on >= date(year, 1, 1),
+            evaluation_facts.c.occurred_on <= date(year, 12, 31), evaluation_facts.c.enterprise_id.is_not(None)))]
+    excellent = [(str(r.provider_id), r.issued_on) for r in await session.execute(
+        select(results.c.provider_id, results.c.issued_on).where(results.c.state == "issued", results.c.grade == "优秀"))]
+    query = select(training_sessions.c.district, training_sessions.c.sector, training_sessions.c.person_times,
+                   training_sessions.c.held_on)
     training = [r for r in (await session.execute(query)).all() if district is None or r.district == district]
-    rows = []
-    for target in TARGETS:
-        row: dict[str, Any] = {**target, "actual": None, "by_sector": {}, "by_district": {}, "share": None}
-        key = target["key"]
-        if key in ("enterprises_level2_plus", "enterprises_served_year"):
-            row["actual"], row["by_sector"], row["by_district"] = _split(
-                level2 if key == "enterprises_level2_plus" else served, profiles, district)
-        elif key == "quality_providers":
-            row["actual"] = len(excellent)
-        elif key == "training_person_times":
-            row["actual"] = sum(int(r.person_times) for r in training)
+
+    def level2_at(cut: date) -> set[str]:
+        latest: dict[str, int] = {}
+        for enterprise, on, level in assessed:
+            if on <= cut:
+                latest[enterprise] = level
+        return {e for e, level in latest.items() if level >= 2}
+
+    def measure(key: str, cut: date) -> tuple[int, dict[str, int], dict[str, int]] | None:
+        if key == "enterprises_level2_plus":
+            return _split(level2_at(cut), profiles, district)
+        if key == "enterprises_served_year":
+            return _split({e for e, on in served if on <= cut}, profiles, district)
+        if key == "quality_providers":
+            return len({p for p, on in excellent if on is not None and on <= cut}), {}, {}
+        if key == "training_person_times":
             sec: Counter[str] = Counter()
             dis: Counter[str] = Counter()
             for r in training:
-                sec[r.sector or "unknown"] += int(r.person_times)
-                dis[r.district or "unknown"] += int(r.person_times)
-            row["by_sector"], row["by_district"] = dict(sorted(sec.items())), dict(sorted(dis.items()))
-        if row["actual"] is not None:
+                if r.held_on <= cut:
+                    sec[r.sector or "unknown"] += int(r.person_times)
+                    dis[r.district or "unknown"] += int(r.person_times)
+            return sum(sec.values()), dict(sorted(sec.items())), dict(sorted(dis.items()))
+        return None
+
+    rows = []
+    for target in TARGETS:
+        row: dict[str, Any] = {**target, "actual": None, "by_sector": {}, "by_district": {}, "share": None,
+                               "by_quarter": {}}
+        found = measure(target["key"], date(year, 12, 31))
+        if found is not None:
+            row["actual"], row["by_sector"], row["by_district"] = found
             row["share"] = f"{row['actual'] / target['target']:.3f}"
+            for quarter in (1, 2, 3, 4):
+                at = measure(target["key"], quarter_end(year, quarter))
+                row["by_quarter"][f"Q{quarter}"] = at[0] if at else None
         rows.append(row)
     return {"year": year, "district": district, "kpis": rows}

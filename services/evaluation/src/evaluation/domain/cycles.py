@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sihua_shared.statemachine import Machine
 
@@ -19,8 +19,9 @@ def transition(state: str, action: str) -> str:
 
 def quarter_end(year: int, quarter: int) -> date:
     """The last day of a quarter: a progress check counts the facts up to it."""
-    month = quarter * 3
-    return date(year, 12, 31) if month == 12 else date(year, month + 1, 1).fromordinal(date(year, month + 1, 1).toordinal() - 1)
+    if quarter == 4:
+        return date(year, 12, 31)
+    return date(year, quarter * 3 + 1, 1) - timedelta(days=1)
 
 
 def current_quarter(year: int, today: date) -> int:
