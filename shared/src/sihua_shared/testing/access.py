@@ -35,6 +35,8 @@ PUBLIC = {
     ("GET", "/api/registry/v1/password-reset"),
     ("GET", "/api/registry/v1/titles/verify/{number}"), ("GET", "/api/registry/v1/titles/published"),
     ("GET", "/api/registry/v1/calls/open"), ("GET", "/api/registry/v1/publicity/{call_id}"),
+    # the ranking of key platforms after a closed evaluation cycle
+    ("GET", "/api/evaluation/v1/published/rankings/{cycle_id}"),
 }
 STALE = {"If-Match": '"999999"'}
 PROBE_BODY = {"__probe__": True}  # every request schema forbids unknown fields or needs others
