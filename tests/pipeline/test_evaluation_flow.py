@@ -238,6 +238,10 @@ async def test_two_platforms_graded_from_facts_one_fails_through_due_process_and
 
         ranking = ok(await api.get(f"{c}/ranking", headers=city))
         assert [(e["provider_id"], e["rank"]) for e in ranking["ranked"]] == [(good, 1), (bad, 2)]
+        public = await api.get(f"{EVAL}/published/rankings/{cycle['id']}")  # no sign-in: handbook §6
+        assert public.status_code == 200 and public.json() == ranking, public.text
+        hidden = await api.get(f"{EVAL}/published/rankings/{unit_cycle['id']}")  # traction units' cycles are not published
+        assert hidden.status_code == 404, hidden.text
 
         chart = await api.get(f"{EVAL}/programme/kpis", params={"format": "png"}, headers=city)
         assert chart.status_code == 200 and chart.content[:8] == b"\x89PNG\r\n\x1a\n"

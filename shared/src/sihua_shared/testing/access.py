@@ -40,6 +40,8 @@ PUBLIC = {
     # the supply list's public showcase (S2 三(三): 展示数字化服务商提供的"小快轻准"产品)
     ("GET", "/api/catalog/v1/showcase/products"), ("GET", "/api/catalog/v1/showcase/products/{product_id}"),
     ("GET", "/api/catalog/v1/showcase/verified-with/{kind}/{ref}"),
+    # the ranking of key platforms after a closed evaluation cycle
+    ("GET", "/api/evaluation/v1/published/rankings/{cycle_id}"),
 }
 STALE = {"If-Match": '"999999"'}
 PROBE_BODY = {"__probe__": True}  # every request schema forbids unknown fields or needs others

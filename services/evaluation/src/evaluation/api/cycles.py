@@ -204,8 +204,19 @@ async def cycles_close(cycle_id: Uuid, request: Request, actor: Actor = Depends(
 @router.get("/cycles/{cycle_id}/ranking", response_model=RankingOut,
             summary="按成效排名 / Outcome-based ranking of a closed cycle",
             description="Providers ranked by adjusted uplift with n and the interval; those with fewer enterprises than "
-                        "the model's minimum listed apart. Meant to become public for key platforms (handbook §6).")
+                        "the model's minimum listed apart. Key platforms' rankings are also public: "
+                        "`GET /published/rankings/{cycle_id}`.")
 async def cycles_ranking(cycle_id: Uuid, actor: Actor = Depends(require_roles(*RESULT_READERS)),
                          runtime: Runtime = Depends(get_runtime)) -> RankingOut:
     async with runtime.uow() as session:
         return RankingOut.model_validate(await cycles.ranking(session, cycle_id))
+
+
+@router.get("/published/rankings/{cycle_id}", response_model=RankingOut,
+            summary="重点平台成效排名（公开） / Public outcome ranking of key platforms after a closed cycle",
+            description="Public without sign-in (handbook §6: the ranking of key platforms after a closed cycle): the "
+                        "same ranking as `/cycles/{cycle_id}/ranking`, for closed key-platform cycles only; any other "
+                        "cycle answers 404.")
+async def published_ranking(cycle_id: Uuid, runtime: Runtime = Depends(get_runtime)) -> RankingOut:
+    async with runtime.uow() as session:
+        return RankingOut.model_validate(await cycles.ranking(session, cycle_id, public=True))

@@ -275,11 +275,12 @@ async def close_cycle(session: AsyncSession, actor: Actor, cycle: dict[str, Any]
     return after
 
 
-async def ranking(session: AsyncSession, cycle_id: str) -> dict[str, Any]:
+async def ranking(session: AsyncSession, cycle_id: str, *, public: bool = False) -> dict[str, Any]:
     """Providers of a closed cycle ranked by adjusted uplift (highest first) with n and the interval; those with fewer
-    enterprises than the model's minimum are listed apart, unranked."""
+    enterprises than the model's minimum are listed apart, unranked. ``public``: only key platforms' cycles are
+    published (handbook §6); any other cycle is not found, so the public learns nothing of traction units' cycles."""
     cycle = await get_cycle(session, cycle_id)
-    if cycle["state"] != "closed":
+    if cycle["state"] != "closed" or (public and cycle["kind"] != "key_platform"):
         raise not_found("closed evaluation cycle", cycle_id)
     model = (await load_model(session, cycle["model_version"])).model
     minimum = model.parameters.min_enterprises_for_uplift
