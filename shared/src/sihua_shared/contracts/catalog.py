@@ -216,3 +216,49 @@ PUBLISHED: list[EventSpec[Any]] = [
     PRODUCT_SUBMITTED, PRODUCT_ADMITTED, PRODUCT_RETURNED, PRODUCT_REJECTED, PRODUCT_CHANGED, PRODUCT_DELISTED, PRODUCT_SUSPENDED,
     PRODUCT_REINSTATED, ADAPTATION_VERIFIED, ADAPTATION_EXPIRED,
 ]
+
+
+# ---- 精准匹配 (matching) ---------------------------------------------------------------------------
+
+
+class RecommendedProduct(EventPayload):
+    """One recommended product version, in rank order, with the Chinese explanation the enterprise reads."""
+
+    rank: int = Field(ge=1)
+    product_id: EntityId
+    version: int = Field(ge=1)
+    catalogue_number: str
+    scenes: list[str] = Field(description="the enterprise's weakest scenes the product addresses")
+    explanation: str = Field(description="推荐理由, built from the assessment")
+
+
+class RecommendationIssued(EventPayload):
+    """An assessment that counts yielded recommendations of admitted products for the enterprise; they supersede the
+    enterprise's earlier ones. 已向企业推荐产品。"""
+
+    recommendation_set_id: EntityId
+    assessment_id: EntityId
+    enterprise_id: EntityId
+    edition_id: str
+    level: int = Field(ge=0, le=4)
+    weakest_scenes: list[str]
+    items: list[RecommendedProduct]
+    supersedes: EntityId | None = Field(default=None, description="the recommendation set this one replaces")
+    rules: str = Field(description="the version of the matching rules used")
+    issued_on: date
+
+
+RECOMMENDATION_ISSUED = EventSpec(
+    "catalog", "recommendation", "issued", 1, RecommendationIssued, "Products were recommended to an enterprise",
+    title_zh="已向企业推荐产品",
+    example={"recommendation_set_id": "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d",
+             "assessment_id": "8d9e0f1a-2b3c-4d4e-9f5a-6b7c8d9e0f1a", "enterprise_id": "0b7f2c1e-3d4a-4e8b-9f10-2a3b4c5d6e7f",
+             "edition_id": "2024", "level": 1, "weakest_scenes": ["S05"], "rules": "matching-2026",
+             "items": [{"rank": 1, **{k: _PRODUCT[k] for k in ("product_id",)}, "version": 1,
+                        "catalogue_number": "GZ-XKQZ-2026-0001", "scenes": ["S05"],
+                        "explanation": "计划排程 当前为一级；企业整体为一级，达到二级需 6 个场景达到二级，其中 3 个为约束性场景；"
+                                       "该产品覆盖计划排程；本行业已有 2 家企业采用"}],
+             "supersedes": None, "issued_on": "2026-05-10"},
+)
+
+PUBLISHED.extend([RECOMMENDATION_ISSUED])

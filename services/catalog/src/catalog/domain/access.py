@@ -80,3 +80,13 @@ def officials_view(actor: Actor) -> Scope:
     return overseen(actor)
 DELISTERS = ("city_officer",)
 PANEL_READERS = ("expert", "district_officer", "city_officer", "auditor")
+
+CONSENTED = "consented"  # the organisations an enterprise consented to (diagnosis consent facts)
+RECOMMENDATION_READERS = ("enterprise", "provider", "third_party", "district_officer", "city_officer", "auditor")
+
+
+def recommendations(actor: Actor) -> Scope:
+    """An enterprise's recommendations: the enterprise itself, the providers (or third party) it consented to,
+    officials by district; city officers and auditors every enterprise's."""
+    consented = Scope.where(consented=actor.org) if actor.has("provider", "third_party") else NOTHING
+    return any_of(overseen(actor), own(actor, "enterprise"), consented)

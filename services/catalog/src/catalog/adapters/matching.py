@@ -1,0 +1,77 @@
+"""Tables of 精准匹配 (matching), group purchase and ratings, beside the catalog's own (same metadata; revision
+matching_0001): the read models matching needs — the systems an organisation says it runs (registry
+``organisation.updated``), the consents enterprises gave providers (diagnosis ``consent.granted/revoked``) — the
+adopters of products, and the recommendations issued per assessment."""
+
+from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Index, Integer, String, Table, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
+
+from .tables import metadata
+
+organisation_systems = Table(
+    "organisation_systems",
+    metadata,
+    Column("organisation_id", String(100), primary_key=True),
+    Column("systems", JSONB, nullable=False),  # upper-case codes (ERP, MES, ...)
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("consent_id", String(100), primary_key=True),
+    Column("enterprise_id", String(100), nullable=False, index=True),
+    Column("organisation_id", String(100), nullable=False),
+    Column("revoked", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# An enterprise adopted a product version (a delivered group purchase today; a contract line once funding exists).
+adoptions = Table(
+    "adoptions",
+    metadata,
+    Column("enterprise_id", String(100), primary_key=True),
+    Column("product_id", String(36), primary_key=True),
+    Column("product_version", Integer, primary_key=True),
+    Column("sector", String(50)),
+    Column("source", String(30), nullable=False),  # group_purchase
+    Column("source_id", String(36), nullable=False),
+    Column("adopted_on", Date, nullable=False),
+    Index("ix_adoptions_product_sector", "product_id", "sector"),
+)
+
+# One set per counting assessment; the enterprise's current set is the newest not superseded.
+recommendation_sets = Table(
+    "recommendation_sets",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("assessment_id", String(100), nullable=False, unique=True),
+    Column("enterprise_id", String(100), nullable=False, index=True),
+    Column("edition_id", String(50), nullable=False),
+    Column("stage", String(30), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("weakest_scenes", JSONB, nullable=False),
+    Column("rules", String(50), nullable=False),
+    Column("assessed_at", DateTime(timezone=True), nullable=False),  # the completed fact's time: a later one supersedes
+    Column("superseded_by", String(36)),
+    Column("issued_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+recommendations = Table(
+    "recommendations",
+    metadata,
+    Column("set_id", String(36), primary_key=True),
+    Column("rank", Integer, primary_key=True),
+    Column("product_id", String(36), nullable=False),
+    Column("product_version", Integer, nullable=False),
+    Column("catalogue_number", String(40), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("scenes", JSONB, nullable=False),
+    Column("constrained_scenes", JSONB, nullable=False),
+    Column("systems", JSONB, nullable=False),
+    Column("sector_adopters", Integer, nullable=False),
+    Column("min_price_fen", BigInteger),
+    Column("explanation", Text, nullable=False),
+)
