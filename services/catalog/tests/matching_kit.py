@@ -45,3 +45,12 @@ def assessment(assessment_id: str = "assess-1", enterprise_id: str = ENTERPRISE,
         total_milli=45_000, dimension_milli={}, scene_levels=levels, weakest_scenes=weakest, official_record=official,
         level_name="一级", next_level_gap={"level": 2, "score_milli_missing": 5_000, "scene_level": 2,
                                           "scenes_missing": 6, "constrained_missing": 3}), 1)
+
+
+async def seed_matching(stack: Any, client: Any, url: str, product_id: str) -> dict[str, str]:
+    """For the access table and schemathesis: the enterprise ``ent-1`` assessed (recommendations issued), with a
+    consent to the home provider."""
+    from .kit import apply_facts
+
+    await apply_facts(url, [enterprise(), consent(), assessment()])
+    return {"enterprise_id": ENTERPRISE}

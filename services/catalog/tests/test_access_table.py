@@ -46,6 +46,8 @@ ROWS: list[Row] = [
     Row("GET", f"{A}/statistics/admitted", OFFICIALS, cases=[Case("district_officer@unbound", 403)]),
     Row("GET", f"{A}/exports/admitted", OFFICIALS, cases=[Case("district_officer@unbound", 403)]),
     Row("GET", f"{A}/exports/review-results", OFFICIALS, cases=[Case("district_officer@unbound", 403)]),
+    Row("GET", f"{A}/enterprises/{{enterprise_id}}/recommendations", "enterprise provider district_officer city_officer auditor",
+        hidden="third_party", cases=[Case("provider@other", 404), Case("district_officer@other", 404)]),
 ]
 
 
