@@ -3,13 +3,14 @@ with the systems it runs, its consent to the provider) and the diagnosis facts t
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sihua_shared.contracts import diagnosis as diagnosis_facts
 from sihua_shared.contracts import registry as registry_facts
 from sihua_shared.testing.data import make_uscc
 
-from .kit import PROVIDER, Fact
+from .kit import DAY, PROVIDER, Fact, organisation
 
 ENTERPRISE, OTHER_ENTERPRISE = "ent-1", "ent-2"
 SECTOR = "custom_furniture"
@@ -52,5 +53,35 @@ async def seed_matching(stack: Any, client: Any, url: str, product_id: str) -> d
     consent to the home provider."""
     from .kit import apply_facts
 
-    await apply_facts(url, [enterprise(), consent(), assessment()])
-    return {"enterprise_id": ENTERPRISE}
+    await apply_facts(url, [enterprise(), consent(), assessment(), organisation(CLUSTER_BODY, "cluster_body", 40),
+                            cluster_member()])
+    cluster = stack.issuer.headers(["cluster_body"], org=CLUSTER_BODY)
+    opened = await client.post("/api/catalog/v1/group-purchases", json=group_purchase_body(product_id), headers=cluster)
+    assert opened.status_code == 201, opened.text
+    purchase = f"/api/catalog/v1/group-purchases/{opened.json()['id']}"
+    enrolled = await client.post(f"{purchase}/enrolments", headers=stack.issuer.headers(["enterprise"], org=ENTERPRISE))
+    assert enrolled.status_code == 201, enrolled.text
+    delivered = await client.post(f"{purchase}/deliveries", json={"enterprise_id": ENTERPRISE}, headers=cluster)
+    assert delivered.status_code == 201, delivered.text
+    return {"enterprise_id": ENTERPRISE, "purchase_id": opened.json()["id"]}
+
+
+CLUSTER_BODY = "cluster-body-1"
+
+
+def cluster_member(enterprise_id: str = ENTERPRISE, membership_id: str = "member-1", *, removed: bool = False,
+                   cluster_body_id: str = CLUSTER_BODY, n: int = 11) -> Fact:
+    if removed:
+        return (registry_facts.CLUSTER_MEMBER_REMOVED, registry_facts.ClusterMemberRemoved(
+            membership_id=membership_id, cluster_body_id=cluster_body_id, enterprise_id=enterprise_id,
+            reason="企业迁出本区", removed_on=DAY), 2)
+    return (registry_facts.CLUSTER_MEMBER_APPROVED, registry_facts.ClusterMemberApproved(
+        membership_id=membership_id, cluster_body_id=cluster_body_id, cluster_body_uscc=make_uscc(399),
+        cluster_name="黄埔区定制家居产业集群", enterprise_id=enterprise_id, enterprise_uscc=make_uscc(300 + n),
+        district="huangpu", approved_on=DAY), 1)
+
+
+def group_purchase_body(product_id: str, **overrides: Any) -> dict[str, Any]:
+    return {"product_id": product_id, "package_code": "basic", "price_fen": 1_500_000, "places": 2,
+            "opens_on": DAY.isoformat(), "closes_on": (DAY + timedelta(days=30)).isoformat(),
+            "title": "定制家居集群排产云集中采购", **overrides}

@@ -16,6 +16,7 @@ A = API
 READERS = "provider expert district_officer city_officer auditor"
 OFFICIALS = "district_officer city_officer auditor"
 OTHERS = ("provider@other", "expert@other", "district_officer@other")
+GROUP_READERS = "cluster_body enterprise provider district_officer city_officer auditor"
 HIDDEN = [Case(who, 404) for who in OTHERS]
 BROCHURE = Upload({}, {"file": PDF})
 
@@ -48,6 +49,13 @@ ROWS: list[Row] = [
     Row("GET", f"{A}/exports/review-results", OFFICIALS, cases=[Case("district_officer@unbound", 403)]),
     Row("GET", f"{A}/enterprises/{{enterprise_id}}/recommendations", "enterprise provider district_officer city_officer auditor",
         hidden="third_party", cases=[Case("provider@other", 404), Case("district_officer@other", 404)]),
+    Row("POST", f"{A}/group-purchases", "cluster_body"),
+    Row("GET", f"{A}/group-purchases", GROUP_READERS),
+    Row("GET", f"{A}/group-purchases/{{purchase_id}}", GROUP_READERS, cases=[
+        Case("provider@other", 404), Case("district_officer@other", 404)]),
+    Row("POST", f"{A}/group-purchases/{{purchase_id}}/enrolments", "enterprise"),
+    Row("POST", f"{A}/group-purchases/{{purchase_id}}/close", "cluster_body"),
+    Row("POST", f"{A}/group-purchases/{{purchase_id}}/deliveries", "cluster_body"),
 ]
 
 

@@ -10,11 +10,12 @@ from sihua_shared.service import ServiceSpec
 from .adapters.readmodels import REGISTRY_FACTS, catalog_readmodels
 from .adapters.tables import deactivated_accounts
 from .api.adaptations import router as adaptations_router
+from .api.group_purchase import router as group_purchase_router
 from .api.matching import router as matching_router
 from .api.officials import router as officials_router
 from .api.products import router as products_router
 from .api.showcase import router as showcase_router
-from .application import matching
+from .application import group_purchase, matching
 from .application.adaptations import expiry_job
 from .application.standing import on_registry_fact
 
@@ -28,7 +29,11 @@ STANDING = Subscription("catalog", "registry", [
 
 # 精准匹配: the systems an organisation runs, the consents enterprises gave, assessments that yield recommendations.
 MATCHING = [
-    Subscription("catalog", "registry", [Reaction(registry_facts.ORGANISATION_UPDATED, matching.record_systems)]),
+    Subscription("catalog", "registry", [
+        Reaction(registry_facts.ORGANISATION_UPDATED, matching.record_systems),
+        Reaction(registry_facts.CLUSTER_MEMBER_APPROVED, group_purchase.record_member),
+        Reaction(registry_facts.CLUSTER_MEMBER_REMOVED, group_purchase.record_member_removed),
+    ]),
     Subscription("catalog", "diagnosis", [
         Reaction(diagnosis_facts.CONSENT_GRANTED, matching.record_consent),
         Reaction(diagnosis_facts.CONSENT_REVOKED, matching.record_consent_revoked),
@@ -45,7 +50,8 @@ SPEC = ServiceSpec(
         [REGISTRY_FACTS.subscription("catalog")], [revocation_subscription("catalog", deactivated_accounts)],
         catalog_readmodels("catalog"), [STANDING], MATCHING,
     ),
-    routers=[products_router, adaptations_router, showcase_router, officials_router, matching_router],
+    routers=[products_router, adaptations_router, showcase_router, officials_router, matching_router,
+             group_purchase_router],
     background=[expiry_job],
     deactivated_accounts=deactivated_ids(deactivated_accounts),
 )

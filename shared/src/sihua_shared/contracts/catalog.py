@@ -262,3 +262,88 @@ RECOMMENDATION_ISSUED = EventSpec(
 )
 
 PUBLISHED.extend([RECOMMENDATION_ISSUED])
+
+
+# ---- 集中采购 (group purchase) ----------------------------------------------------------------------
+
+
+class GroupPurchaseOpened(EventPayload):
+    """A cluster body opened a group purchase of an admitted product version at a negotiated price no higher than
+    the catalogue price of the package. 集中采购已发起。"""
+
+    group_purchase_id: EntityId
+    cluster_body_id: EntityId
+    product_id: EntityId
+    version: int = Field(ge=1)
+    package_code: str
+    catalogue_price_fen: int = Field(ge=0)
+    price_fen: int = Field(ge=0, description="the negotiated price per place, in fen")
+    places: int = Field(ge=1)
+    opens_on: date
+    closes_on: date
+
+
+class GroupPurchaseEnrolled(EventPayload):
+    """A member enterprise of the cluster enrolled in a group purchase. 企业已报名集中采购。"""
+
+    group_purchase_id: EntityId
+    cluster_body_id: EntityId
+    enterprise_id: EntityId
+    product_id: EntityId
+    version: int = Field(ge=1)
+    price_fen: int = Field(ge=0)
+    enrolled_on: date
+    places_taken: int = Field(ge=1)
+
+
+class GroupPurchaseClosed(EventPayload):
+    """The cluster body closed a group purchase's enrolment. 集中采购已截止报名。"""
+
+    group_purchase_id: EntityId
+    cluster_body_id: EntityId
+    product_id: EntityId
+    version: int = Field(ge=1)
+    enrolled: int = Field(ge=0)
+    closed_on: date
+
+
+class GroupPurchaseDelivered(EventPayload):
+    """The cluster body recorded delivery of the product to an enrolled enterprise: the enterprise adopted the
+    product version (funding counts these for the district's graded award). 集中采购已交付。"""
+
+    group_purchase_id: EntityId
+    cluster_body_id: EntityId
+    enterprise_id: EntityId
+    product_id: EntityId
+    version: int = Field(ge=1)
+    price_fen: int = Field(ge=0)
+    district: str | None = None
+    delivered_on: date
+
+
+_GP = {"group_purchase_id": "8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e", "cluster_body_id": "4d5e6f7a-8b9c-4d0e-9f1a-3b4c5d6e7f8a",
+       "product_id": _PRODUCT["product_id"], "version": 1}
+GROUP_PURCHASE_OPENED = EventSpec(
+    "catalog", "group_purchase", "opened", 1, GroupPurchaseOpened, "A cluster body opened a group purchase",
+    title_zh="集中采购已发起",
+    example={**_GP, "package_code": "basic", "catalogue_price_fen": 1_980_000, "price_fen": 1_500_000, "places": 20,
+             "opens_on": "2026-05-10", "closes_on": "2026-06-10"},
+)
+GROUP_PURCHASE_ENROLLED = EventSpec(
+    "catalog", "group_purchase", "enrolled", 1, GroupPurchaseEnrolled, "An enterprise enrolled in a group purchase",
+    title_zh="企业已报名集中采购",
+    example={**_GP, "enterprise_id": "0b7f2c1e-3d4a-4e8b-9f10-2a3b4c5d6e7f", "price_fen": 1_500_000,
+             "enrolled_on": "2026-05-12", "places_taken": 1},
+)
+GROUP_PURCHASE_CLOSED = EventSpec(
+    "catalog", "group_purchase", "closed", 1, GroupPurchaseClosed, "A group purchase closed its enrolment",
+    title_zh="集中采购已截止报名", example={**_GP, "enrolled": 12, "closed_on": "2026-06-10"},
+)
+GROUP_PURCHASE_DELIVERED = EventSpec(
+    "catalog", "group_purchase", "delivered", 1, GroupPurchaseDelivered, "A group purchase was delivered to an enterprise",
+    title_zh="集中采购已交付",
+    example={**_GP, "enterprise_id": "0b7f2c1e-3d4a-4e8b-9f10-2a3b4c5d6e7f", "price_fen": 1_500_000,
+             "district": "baiyun", "delivered_on": "2026-07-01"},
+)
+
+PUBLISHED.extend([GROUP_PURCHASE_OPENED, GROUP_PURCHASE_ENROLLED, GROUP_PURCHASE_CLOSED, GROUP_PURCHASE_DELIVERED])

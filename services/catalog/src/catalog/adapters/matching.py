@@ -75,3 +75,53 @@ recommendations = Table(
     Column("min_price_fen", BigInteger),
     Column("explanation", Text, nullable=False),
 )
+
+# ---- 集中采购 (group purchase), revision matching_0002 ---------------------------------------------------
+
+# The registry's cluster memberships (特色产业集群): which enterprises may enrol in a cluster body's purchases.
+cluster_members = Table(
+    "cluster_members",
+    metadata,
+    Column("membership_id", String(100), primary_key=True),
+    Column("cluster_body_id", String(100), nullable=False, index=True),
+    Column("enterprise_id", String(100), nullable=False, index=True),
+    Column("district", String(50)),
+    Column("removed", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+group_purchases = Table(
+    "group_purchases",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("cluster_body_id", String(100), nullable=False, index=True),
+    Column("district", String(50)),
+    Column("product_id", String(36), nullable=False, index=True),
+    Column("product_version", Integer, nullable=False),
+    Column("provider_id", String(100), nullable=False),
+    Column("package_code", String(50), nullable=False),
+    Column("catalogue_price_fen", BigInteger, nullable=False),
+    Column("price_fen", BigInteger, nullable=False),
+    Column("places", Integer, nullable=False),
+    Column("opens_on", Date, nullable=False),
+    Column("closes_on", Date, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("state", String(20), nullable=False),  # domain.group_purchase.State
+    Column("closed_on", Date),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("version", Integer, nullable=False),
+)
+
+group_purchase_enrolments = Table(
+    "group_purchase_enrolments",
+    metadata,
+    Column("group_purchase_id", String(36), primary_key=True),
+    Column("enterprise_id", String(100), primary_key=True),
+    Column("enrolled_on", Date, nullable=False),
+    Column("enrolled_by", String(100), nullable=False),
+    Column("delivered_on", Date),
+    Column("delivery_note", Text),
+    Column("delivered_by", String(100)),
+)

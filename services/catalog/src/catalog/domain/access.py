@@ -90,3 +90,27 @@ def recommendations(actor: Actor) -> Scope:
     officials by district; city officers and auditors every enterprise's."""
     consented = Scope.where(consented=actor.org) if actor.has("provider", "third_party") else NOTHING
     return any_of(overseen(actor), own(actor, "enterprise"), consented)
+
+MEMBERS = "members"  # the cluster's member enterprises
+PROVIDER = "provider"  # the organisation providing the product
+GROUP_PURCHASE_OPENERS = ("cluster_body",)
+ENROLLERS = ("enterprise",)
+GROUP_PURCHASE_READERS = ("cluster_body", "enterprise", "provider", "district_officer", "city_officer", "auditor")
+
+
+def group_purchases(actor: Actor) -> Scope:
+    """A group purchase: its cluster body, the cluster's member enterprises, the product's provider, officials by the
+    cluster body's district; city officers and auditors every one."""
+    members = Scope.where(members=actor.org) if actor.has(*ENROLLERS) else NOTHING
+    provider = Scope.where(provider=actor.org) if actor.has(*PRODUCT_EDITORS) else NOTHING
+    return any_of(overseen(actor), own(actor, *GROUP_PURCHASE_OPENERS), members, provider)
+
+
+def runs_group_purchase(actor: Actor) -> Scope:
+    """Closing and recording delivery: the cluster body that opened it."""
+    return own(actor, *GROUP_PURCHASE_OPENERS)
+
+
+def sees_every_enrolment(actor: Actor) -> bool:
+    """An enterprise sees its own enrolment; the cluster body, the provider and officials every one."""
+    return not actor.has(*ENROLLERS) or actor.has("cluster_body", "provider", "district_officer", "city_officer", "auditor")
