@@ -63,10 +63,14 @@ async def seed_matching(stack: Any, client: Any, url: str, product_id: str) -> d
     assert enrolled.status_code == 201, enrolled.text
     delivered = await client.post(f"{purchase}/deliveries", json={"enterprise_id": ENTERPRISE}, headers=cluster)
     assert delivered.status_code == 201, delivered.text
-    return {"enterprise_id": ENTERPRISE, "purchase_id": opened.json()["id"]}
+    rated = await client.post(f"/api/catalog/v1/products/{product_id}/ratings", json=RATING,
+                              headers=stack.issuer.headers(["enterprise"], org=ENTERPRISE))
+    assert rated.status_code == 201, rated.text
+    return {"enterprise_id": ENTERPRISE, "purchase_id": opened.json()["id"], "rating_id": rated.json()["id"]}
 
 
 CLUSTER_BODY = "cluster-body-1"
+RATING = {"version": 1, "score": 4, "comment": "排产效率明显提升，但报表导出偏慢"}
 
 
 def cluster_member(enterprise_id: str = ENTERPRISE, membership_id: str = "member-1", *, removed: bool = False,

@@ -56,6 +56,9 @@ ROWS: list[Row] = [
     Row("POST", f"{A}/group-purchases/{{purchase_id}}/enrolments", "enterprise"),
     Row("POST", f"{A}/group-purchases/{{purchase_id}}/close", "cluster_body"),
     Row("POST", f"{A}/group-purchases/{{purchase_id}}/deliveries", "cluster_body"),
+    Row("POST", f"{A}/products/{{product_id}}/ratings", "enterprise"),
+    Row("GET", f"{A}/products/{{product_id}}/ratings", f"{READERS} enterprise third_party cluster_body"),
+    Row("POST", f"{A}/ratings/{{rating_id}}/hide", "city_officer"),
 ]
 
 

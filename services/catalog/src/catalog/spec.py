@@ -14,6 +14,7 @@ from .api.group_purchase import router as group_purchase_router
 from .api.matching import router as matching_router
 from .api.officials import router as officials_router
 from .api.products import router as products_router
+from .api.ratings import router as ratings_router
 from .api.showcase import router as showcase_router
 from .application import group_purchase, matching
 from .application.adaptations import expiry_job
@@ -51,7 +52,7 @@ SPEC = ServiceSpec(
         catalog_readmodels("catalog"), [STANDING], MATCHING,
     ),
     routers=[products_router, adaptations_router, showcase_router, officials_router, matching_router,
-             group_purchase_router],
+             group_purchase_router, ratings_router],
     background=[expiry_job],
     deactivated_accounts=deactivated_ids(deactivated_accounts),
 )

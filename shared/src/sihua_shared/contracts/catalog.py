@@ -347,3 +347,26 @@ GROUP_PURCHASE_DELIVERED = EventSpec(
 )
 
 PUBLISHED.extend([GROUP_PURCHASE_OPENED, GROUP_PURCHASE_ENROLLED, GROUP_PURCHASE_CLOSED, GROUP_PURCHASE_DELIVERED])
+
+
+# ---- ratings (评价) -------------------------------------------------------------------------------
+
+
+class ProductRated(EventPayload):
+    """An enterprise that adopted a product version rated it (1–5, with a comment). 企业已评价产品。"""
+
+    rating_id: EntityId
+    product_id: EntityId
+    version: int = Field(ge=1)
+    enterprise_id: EntityId
+    score: int = Field(ge=1, le=5)
+    rated_on: date
+
+
+PRODUCT_RATED = EventSpec(
+    "catalog", "product", "rated", 1, ProductRated, "An adopter rated a product version", title_zh="企业已评价产品",
+    example={"rating_id": "9c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f", "product_id": _PRODUCT["product_id"], "version": 1,
+             "enterprise_id": "0b7f2c1e-3d4a-4e8b-9f10-2a3b4c5d6e7f", "score": 5, "rated_on": "2026-07-15"},
+)
+
+PUBLISHED.extend([PRODUCT_RATED])

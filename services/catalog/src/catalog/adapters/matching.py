@@ -125,3 +125,23 @@ group_purchase_enrolments = Table(
     Column("delivery_note", Text),
     Column("delivered_by", String(100)),
 )
+
+# ---- ratings (评价), revision matching_0003 -------------------------------------------------------------
+
+product_ratings = Table(
+    "product_ratings",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("product_id", String(36), nullable=False),
+    Column("product_version", Integer, nullable=False),
+    Column("enterprise_id", String(100), nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("rated_by", String(100), nullable=False),
+    Column("rated_on", Date, nullable=False),
+    Column("hidden_reason", Text),  # a city officer hid the comment (the score still counts)
+    Column("hidden_by", String(100)),
+    Column("hidden_on", Date),
+    Column("version", Integer, nullable=False),
+    Index("ux_product_ratings_once", "product_id", "product_version", "enterprise_id", unique=True),
+)

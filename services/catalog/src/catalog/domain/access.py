@@ -114,3 +114,13 @@ def runs_group_purchase(actor: Actor) -> Scope:
 def sees_every_enrolment(actor: Actor) -> bool:
     """An enterprise sees its own enrolment; the cluster body, the provider and officials every one."""
     return not actor.has(*ENROLLERS) or actor.has("cluster_body", "provider", "district_officer", "city_officer", "auditor")
+
+RATERS = ("enterprise",)
+RATING_READERS = ("enterprise", "provider", "expert", "third_party", "cluster_body", "district_officer", "city_officer",
+                  "auditor")
+MODERATORS = ("city_officer",)
+
+
+def sees_hidden_comments(actor: Actor) -> bool:
+    """A hidden comment (and the reason) shows to the city and auditors; to everyone else only its score counts."""
+    return actor.has("city_officer", "auditor")
