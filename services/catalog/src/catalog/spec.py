@@ -16,6 +16,7 @@ from .api.officials import router as officials_router
 from .api.products import router as products_router
 from .api.ratings import router as ratings_router
 from .api.showcase import router as showcase_router
+from .api.solutions import router as solutions_router
 from .application import group_purchase, matching
 from .application.adaptations import expiry_job
 from .application.standing import on_registry_fact
@@ -52,7 +53,7 @@ SPEC = ServiceSpec(
         catalog_readmodels("catalog"), [STANDING], MATCHING,
     ),
     routers=[products_router, adaptations_router, showcase_router, officials_router, matching_router,
-             group_purchase_router, ratings_router],
+             group_purchase_router, ratings_router, solutions_router],
     background=[expiry_job],
     deactivated_accounts=deactivated_ids(deactivated_accounts),
 )

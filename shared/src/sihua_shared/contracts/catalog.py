@@ -370,3 +370,64 @@ PRODUCT_RATED = EventSpec(
 )
 
 PUBLISHED.extend([PRODUCT_RATED])
+
+
+# ---- industry common solutions and annual work plans (S0 二(三)) ---------------------------------------------
+
+
+class SolutionProduct(EventPayload):
+    """An admitted product version a solution is made of."""
+
+    product_id: EntityId
+    version: int = Field(ge=1)
+
+
+class SolutionPublished(EventPayload):
+    """A key platform published an industry common solution (行业共性解决方案) made of admitted products, alone or
+    jointly with partner platforms, each of which confirmed (联合共建). 行业共性解决方案已发布。"""
+
+    solution_id: EntityId
+    lead_organisation_id: EntityId
+    partner_organisation_ids: list[EntityId]
+    title: str
+    sector: str
+    products: list[SolutionProduct] = Field(description="the admitted product versions it is made of")
+    published_on: date
+
+
+class WorkPlanTarget(EventPayload):
+    """One sector's targets in an annual work plan."""
+
+    sector: str
+    enterprises_to_serve: int = Field(ge=0)
+    products_to_apply: int = Field(ge=0)
+
+
+class WorkPlanFiled(EventPayload):
+    """A key platform filed its annual transformation work plan (年度转型工作计划) with targets by sector.
+    年度转型工作计划已报送。"""
+
+    work_plan_id: EntityId
+    organisation_id: EntityId
+    year: int = Field(ge=2000, le=2100)
+    targets: list[WorkPlanTarget]
+    filed_on: date
+
+
+SOLUTION_PUBLISHED = EventSpec(
+    "catalog", "solution", "published", 1, SolutionPublished, "An industry common solution was published",
+    title_zh="行业共性解决方案已发布",
+    example={"solution_id": "ad0e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a", "lead_organisation_id": _PRODUCT["organisation_id"],
+             "partner_organisation_ids": ["1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a0b"], "title": "定制家居柔性生产解决方案",
+             "sector": "custom_furniture", "products": [{"product_id": _PRODUCT["product_id"], "version": 1}],
+             "published_on": "2026-06-01"},
+)
+WORK_PLAN_FILED = EventSpec(
+    "catalog", "work_plan", "filed", 1, WorkPlanFiled, "A key platform filed its annual work plan",
+    title_zh="年度转型工作计划已报送",
+    example={"work_plan_id": "be1f2a3b-4c5d-4e6f-9a7b-8c9d0e1f2a3b", "organisation_id": _PRODUCT["organisation_id"],
+             "year": 2026, "targets": [{"sector": "custom_furniture", "enterprises_to_serve": 50, "products_to_apply": 3}],
+             "filed_on": "2026-03-01"},
+)
+
+PUBLISHED.extend([SOLUTION_PUBLISHED, WORK_PLAN_FILED])

@@ -145,3 +145,35 @@ product_ratings = Table(
     Column("version", Integer, nullable=False),
     Index("ux_product_ratings_once", "product_id", "product_version", "enterprise_id", unique=True),
 )
+
+# ---- solutions and annual work plans (S0 二(三)), revision matching_0004 -------------------------------------
+
+solutions = Table(
+    "solutions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("lead_organisation_id", String(100), nullable=False, index=True),
+    Column("partner_organisation_ids", JSONB, nullable=False),
+    Column("confirmations", JSONB, nullable=False),  # partner organisation id -> {by, on}
+    Column("title", String(200), nullable=False),
+    Column("sector", String(50), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("products", JSONB, nullable=False),  # [{product_id, version, name}]
+    Column("state", String(30), nullable=False),  # domain.solutions.State
+    Column("published_on", Date),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("version", Integer, nullable=False),
+)
+
+work_plans = Table(
+    "work_plans",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("organisation_id", String(100), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("targets", JSONB, nullable=False),  # [{sector, enterprises_to_serve, products_to_apply}]
+    Column("filed_by", String(100), nullable=False),
+    Column("filed_on", Date, nullable=False),
+    Index("ux_work_plans_year", "organisation_id", "year", unique=True),
+)

@@ -124,3 +124,24 @@ MODERATORS = ("city_officer",)
 def sees_hidden_comments(actor: Actor) -> bool:
     """A hidden comment (and the reason) shows to the city and auditors; to everyone else only its score counts."""
     return actor.has("city_officer", "auditor")
+
+PLATFORM_ACCOUNTS = ("provider",)  # a key platform's accounts (its organisation holds a valid key_platform title)
+SOLUTION_READERS = ("enterprise", "provider", "expert", "third_party", "cluster_body", "district_officer",
+                    "city_officer", "auditor")
+WORK_PLAN_READERS = ("provider", "district_officer", "city_officer", "auditor")
+PARTNERS = "partners"
+PUBLISHED_ = "published"
+
+
+def solutions(actor: Actor) -> Scope:
+    """Published solutions every signed-in reader; drafts their lead and partner platforms; city and auditors all."""
+    lead = own(actor, *PLATFORM_ACCOUNTS)
+    partner = Scope.where(partners=actor.org) if actor.has(*PLATFORM_ACCOUNTS) else NOTHING
+    everything = EVERYTHING if actor.has("city_officer", "auditor") else NOTHING
+    return any_of(Scope.where(published=True), lead, partner, everything)
+
+
+def work_plans(actor: Actor) -> Scope:
+    """A work plan: its platform; the city and auditors every one (district officers too: platforms serve the city)."""
+    officials = EVERYTHING if actor.has("city_officer", "auditor", "district_officer") else NOTHING
+    return any_of(own(actor, *PLATFORM_ACCOUNTS), officials)
