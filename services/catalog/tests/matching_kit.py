@@ -3,7 +3,7 @@ with the systems it runs, its consent to the provider) and the diagnosis facts t
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sihua_shared.contracts import diagnosis as diagnosis_facts
@@ -51,12 +51,17 @@ def assessment(assessment_id: str = "assess-1", enterprise_id: str = ENTERPRISE,
 async def seed_matching(stack: Any, client: Any, url: str, product_id: str) -> dict[str, str]:
     """For the access table and schemathesis: the enterprise ``ent-1`` assessed (recommendations issued), with a
     consent to the home provider."""
-    from .kit import apply_facts
+    from .kit import apply_facts, title
 
+    # a key-platform title valid whatever business date the caller pins (schemathesis pins the registry's)
+    lasting = title(PROVIDER, 1, "title-prov-lasting").model_copy(update={
+        "title_number": "GZSH-KP-2024-0099", "valid_from": date(2024, 1, 1), "valid_until": date(2030, 12, 31)})
     await apply_facts(url, [enterprise(), consent(), assessment(), organisation(CLUSTER_BODY, "cluster_body", 40),
-                            cluster_member()])
+                            cluster_member(), (registry_facts.TITLE_GRANTED, lasting, 1)])
     cluster = stack.issuer.headers(["cluster_body"], org=CLUSTER_BODY)
-    opened = await client.post("/api/catalog/v1/group-purchases", json=group_purchase_body(product_id), headers=cluster)
+    wide = {"opens_on": "2024-01-01", "closes_on": "2030-12-31"}  # whatever business date the caller pins
+    opened = await client.post("/api/catalog/v1/group-purchases", json=group_purchase_body(product_id, **wide),
+                               headers=cluster)
     assert opened.status_code == 201, opened.text
     purchase = f"/api/catalog/v1/group-purchases/{opened.json()['id']}"
     enrolled = await client.post(f"{purchase}/enrolments", headers=stack.issuer.headers(["enterprise"], org=ENTERPRISE))
@@ -66,7 +71,15 @@ async def seed_matching(stack: Any, client: Any, url: str, product_id: str) -> d
     rated = await client.post(f"/api/catalog/v1/products/{product_id}/ratings", json=RATING,
                               headers=stack.issuer.headers(["enterprise"], org=ENTERPRISE))
     assert rated.status_code == 201, rated.text
-    return {"enterprise_id": ENTERPRISE, "purchase_id": opened.json()["id"], "rating_id": rated.json()["id"]}
+    platform = stack.issuer.headers(["provider"], sub="acct-prov", org=PROVIDER)  # a key platform (world's title)
+    solution = await client.post("/api/catalog/v1/solutions", headers=platform, json={
+        "title": "定制家居排产方案", "sector": SECTOR, "summary": "排产方案", "product_ids": [product_id]})
+    assert solution.status_code == 201, solution.text
+    plan = await client.post("/api/catalog/v1/work-plans", headers=platform, json={
+        "year": 2026, "targets": [{"sector": SECTOR, "enterprises_to_serve": 10, "products_to_apply": 1}]})
+    assert plan.status_code == 201, plan.text
+    return {"enterprise_id": ENTERPRISE, "purchase_id": opened.json()["id"], "rating_id": rated.json()["id"],
+            "solution_id": solution.json()["id"], "plan_id": plan.json()["id"]}
 
 
 CLUSTER_BODY = "cluster-body-1"

@@ -59,6 +59,15 @@ ROWS: list[Row] = [
     Row("POST", f"{A}/products/{{product_id}}/ratings", "enterprise"),
     Row("GET", f"{A}/products/{{product_id}}/ratings", f"{READERS} enterprise third_party cluster_body"),
     Row("POST", f"{A}/ratings/{{rating_id}}/hide", "city_officer"),
+    Row("POST", f"{A}/solutions", "provider"),
+    Row("GET", f"{A}/solutions", f"{READERS} enterprise third_party cluster_body"),
+    Row("GET", f"{A}/solutions/{{solution_id}}", "provider city_officer auditor",
+        hidden="enterprise expert third_party cluster_body district_officer", cases=[Case("provider@other", 404)]),
+    Row("POST", f"{A}/solutions/{{solution_id}}/publish", "provider", cases=[Case("provider@other", 404)]),
+    Row("POST", f"{A}/solutions/{{solution_id}}/confirm", "provider", cases=[Case("provider@other", 404)]),
+    Row("POST", f"{A}/work-plans", "provider"),
+    Row("GET", f"{A}/work-plans", OFFICIALS + " provider"),
+    Row("GET", f"{A}/work-plans/{{plan_id}}", OFFICIALS + " provider", cases=[Case("provider@other", 404)]),
 ]
 
 
