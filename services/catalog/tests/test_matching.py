@@ -100,3 +100,28 @@ def test_ranking_is_deterministic_and_the_rules_are_validated() -> None:
                 {"version": "x", "max_items": 5, "budget_fen_by_size": {"micro": 1.5}}):
         with pytest.raises(ValueError):
             matching.parse_rules(bad)
+
+
+async def test_an_older_assessment_arriving_late_is_kept_superseded_and_not_announced(stack: Stack) -> None:
+    from catalog.application.matching import on_assessment_completed
+    from sihua_shared.events import new_event
+
+    settings = await stack.settings("catalog", business_date=DAY)
+    url = settings.database_url
+    await apply_facts(url, [*world(), enterprise()])
+    async with service_client(create_app(settings)) as client:
+        review = Review(client, stack)
+        created = await review.create()
+        await review.through_review(created["id"])
+        await apply_facts(url, [assessment("assess-new")])
+        spec, payload, _ = assessment("assess-old")
+        late = new_event(spec, payload, subject="s").model_copy(update={"time": "2026-01-01T00:00:00Z"})
+        engine = create_engine(url)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                await on_assessment_completed(session, late, payload)  # type: ignore[arg-type]
+        finally:
+            await engine.dispose()
+        ent = stack.issuer.headers(["enterprise"], org=ENTERPRISE)
+        assert ok(await client.get(f"{API}/enterprises/{ENTERPRISE}/recommendations", headers=ent))["assessment_id"] == "assess-new"
+    assert [f["assessment_id"] for f in await _issued(url)] == ["assess-new"]
