@@ -28,7 +28,7 @@ def _run_once(data_dir: Path, ports: dict[str, int]) -> str:
     lines: list[str] = []
     try:
         assert process.stdout is not None
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a loaded machine loads the demo slowly
         while time.monotonic() < deadline:
             line = process.stdout.readline()
             if not line:

@@ -103,7 +103,35 @@ TITLES = [
     ("S2 三(一)", "traction_unit", "广州市中小企业数字化转型城市试点牵引单位", "TU"),
     ("S0 二(四)", "diagnosis_provider", "广州市“四化”评估诊断服务项目承担单位", "DP"),
     ("S2 三(九)", "third_party", "广州市中小企业数字化转型城市试点第三方综合服务机构", "TP"),
+    # the recognitions (issue 10 §3)
+    ("S2 二, 三(五)", "digital_workshop", "广州市数字化车间", "DW"),
+    ("S2 二, 三(五)", "smart_manufacturing_factory", "广州市智能制造示范工厂", "SF"),
+    ("S2 二, 三(五)", "typical_scenario", "广州市数字化应用典型示范场景", "TS"),
+    ("S2 二, 三(五)", "chain_case", "广州市“链式”转型典型案例", "CC"),
+    ("S2 三(五), 五(九)", "excellent_traction_unit", "广州市中小企业数字化转型城市试点优秀数字化牵引单位", "ETU"),
+    ("S2 二, 三(五)", "excellent_provider", "广州市中小企业数字化转型城市试点优秀数字化服务商", "EP"),
 ]
+
+# Enterprise recognitions go to enterprises, provider recognitions to the organisations serving them; the chain case
+# and the excellent traction unit to holders of a traction-unit title.
+RECOGNITION_HOLDERS = [
+    ("guangzhou", "digital_workshop", {"enterprise"}, None),
+    ("guangzhou", "smart_manufacturing_factory", {"enterprise"}, None),
+    ("guangzhou", "typical_scenario", {"enterprise"}, None),
+    ("guangzhou", "chain_case", {"enterprise", "platform", "traction_unit", "diagnosis_provider"}, "traction_unit"),
+    ("guangzhou", "excellent_traction_unit", {"enterprise", "platform", "traction_unit", "diagnosis_provider"}, "traction_unit"),
+    ("guangzhou", "excellent_provider", {"provider", "platform", "traction_unit", "diagnosis_provider"}, None),
+    ("zhongshan", "demonstration_factory", {"enterprise"}, None),
+    ("zhongshan", "demonstration_workshop", {"enterprise"}, None),
+    ("zhongshan", "iiot_benchmark", {"enterprise"}, None),
+]
+
+
+@pytest.mark.parametrize(("code", "kind", "holders", "requires"), RECOGNITION_HOLDERS, ids=[f"{r[0]}-{r[1]}" for r in RECOGNITION_HOLDERS])
+def test_recognition_holders(code: str, kind: str, holders: set[str], requires: str | None) -> None:
+    title = load_jurisdiction(code).title(kind)
+    assert title is not None and set(title.holders) == holders and title.requires_title == requires
+    assert title.validity_months == 36 and title.call_category == "none"
 
 
 @pytest.mark.parametrize(("clause", "kind", "name_zh", "number_code"), TITLES, ids=[t[1] for t in TITLES])
@@ -222,6 +250,10 @@ BROKEN = [
     ("no districts", lambda d: d.update(districts=[]), "districts"),
     ("unknown key", lambda d: d.update(mayor="someone"), "mayor"),
     ("code with upper case", lambda d: d["districts"][0].update(code="Yuexiu"), "code"),
+    ("a title requiring an unknown one", lambda d: d["titles"]["chain_case"].update(requires_title="nothing"), "requires unknown"),
+    ("a title requiring itself", lambda d: d["titles"]["chain_case"].update(requires_title="chain_case"), "cannot require itself"),
+    ("a call sector without sectors", lambda d: d.update(pilot_sectors=[]), "needs a pilot sector"),
+    ("a title kind too long for the facts", lambda d: d["titles"].update({"k" * 51: d["titles"].pop("chain_case")}), "longer than 50"),
 ]
 
 

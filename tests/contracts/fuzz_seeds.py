@@ -8,12 +8,15 @@ from typing import Any, get_args
 
 import httpx
 
+from evaluation.domain.model import shipped_models
 from registry.api.accounts import PersonRole
 from services.catalog.tests.kit import seed as catalog_seed
 from services.diagnosis.tests.kit import LEVEL1, fill_and_submit, seed, start
+from services.evaluation.tests.kit import seed as evaluation_seed
 from services.registry.tests.selection_kit import API, DAY, PDF, World, if_match
 from sihua_shared.auth import ROLES
 from sihua_shared.settings import Settings
+from sihua_shared.testing.data import make_uscc
 from sihua_shared.testing.harness import Stack, service_client
 
 from .fuzz import Seeds
@@ -67,9 +70,25 @@ async def registry_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
         enrolment = _created(await client.post(f"{API}/pilot-pool", headers=world.city,
                                                json={"enterprise_id": enterprise}))
         notifications = _created(await client.get(f"{API}/notifications", headers=headers["enterprise"]))
+        # 产业生态联合体: a traction unit declared the provider; 特色产业集群: a cluster with the enterprise recommended
+        traction_unit = await world.org("traction_unit", name="样例牵引单位有限公司")
+        membership = _created(await client.post(f"{API}/ecosystem-memberships", json={"partner_id": provider},
+                                                headers=world.as_org(traction_unit)))
+        cluster_body = await world.org("cluster_body", name="样例产业集群促进会")
+        cluster = _created(await client.post(f"{API}/clusters", headers=world.city, json={
+            "name": "样例产业集群", "district": DISTRICT, "sector": "auto_parts", "cluster_body_id": cluster_body}))
+        member = _created(await client.post(f"{API}/clusters/{cluster['id']}/members", headers=world.city,
+                                            json={"enterprise_id": enterprise}))
+        # An enterprise that signed itself up, for its district's officer to verify or reject.
+        signed_up = await client.post(f"{API}/sign-up", json={
+            "uscc": make_uscc(4242), "name": "样例自主注册企业有限公司", "kind": "enterprise", "district": DISTRICT,
+            "industry_code": "C2110", "contact_name": "样例联系人", "contact_email": "signup@example.cn"})
+        assert signed_up.status_code == 202, signed_up.text
+        queue = _created(await client.get(f"{API}/organisations", params={"verification": "unverified"}, headers=world.city))
+        unverified = queue["items"][0]["id"]
     items = relationships if isinstance(relationships, list) else relationships.get("items", [])
     ids: dict[str, dict[str, str]] = {
-        "org_id": {"*": enterprise, **orgs},
+        "org_id": {"*": enterprise, **orgs, "district_officer": unverified},
         "organisation_id": {"*": enterprise, **orgs},
         "enterprise_id": {"*": enterprise},
         "account_id": {"*": spare},
@@ -79,6 +98,9 @@ async def registry_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
         "title_id": {"*": title["id"]},
         "number": {"*": title["number"]},
         "enrolment_id": {"*": enrolment["id"]},
+        "membership_id": {"*": membership["id"]},
+        "cluster_id": {"*": cluster["id"]},
+        "member_id": {"*": member["id"]},
     }
     if items:
         ids["relationship_id"] = {"*": items[0]["id"]}
@@ -126,6 +148,8 @@ async def catalog_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
     async with service_client(app) as client:
         params, actors = await catalog_seed(stack, client, settings.database_url)
     return Seeds(headers={role: actors[role] for role in ROLES}, ids={name: {"*": value} for name, value in params.items()})
+
+
 async def funding_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
     """An enterprise's submitted application (S2 数字贷) and the shipped policy versions."""
     from services.funding.tests.kit import created, seed_project_facts, step
@@ -160,9 +184,35 @@ async def funding_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
     return Seeds(headers=headers, ids=ids)
 
 
+async def evaluation_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
+    """A key-platform cycle computed for a provider that served an enterprise (its survey open), a training programme."""
+    await evaluation_seed(settings.database_url, ("ent-a", "enterprise", DISTRICT, "custom_furniture"),
+                          ("prov", "platform", DISTRICT, None), ("third", "third_party", None, None),
+                          titles=(("prov", "key_platform"),), served=(("prov", "ent-a"),))
+    orgs = {"enterprise": "ent-a", "provider": "prov", "third_party": "third"}
+    headers = {
+        role: stack.issuer.headers([role], sub=f"acct-{role}", org=orgs.get(role),
+                                   district=DISTRICT if role == "district_officer" else None)
+        for role in ROLES
+    }
+    api = "/api/evaluation/v1"
+    async with service_client(app) as client:
+        cycle = _created(await client.post(f"{api}/cycles", headers=headers["city_officer"],
+                                           json={"kind": "key_platform", "year": 2026}))
+        results = _created(await client.post(f"{api}/cycles/{cycle['id']}/compute", headers=headers["city_officer"]))
+        survey = _created(await client.get(f"{api}/surveys", headers=headers["enterprise"]))["items"][0]
+        programme = _created(await client.post(f"{api}/training/programmes", headers=headers["third_party"],
+                                               json={"title": "数字化转型培训"}))
+    ids = {"cycle_id": {"*": cycle["id"]}, "result_id": {"*": results[0]["id"]}, "survey_id": {"*": survey["id"]},
+           "provider_id": {"*": "prov"}, "programme_id": {"*": programme["id"]},
+           "version_id": {"*": shipped_models()["gz-key-platform-2026"].version}}
+    return Seeds(headers=headers, ids=ids)
+
+
 async def bare_seeds(stack: Stack, settings: Settings, app: Any) -> Seeds:
     """Services without resources of their own yet: callers only."""
     return Seeds(headers={role: stack.issuer.headers([role], sub=f"acct-{role}") for role in ROLES})
 
 
-SEEDERS = {"registry": registry_seeds, "diagnosis": diagnosis_seeds, "catalog": catalog_seeds, "funding": funding_seeds}
+SEEDERS = {"registry": registry_seeds, "diagnosis": diagnosis_seeds, "catalog": catalog_seeds, "funding": funding_seeds,
+           "evaluation": evaluation_seeds}

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from sihua_shared.jurisdiction import load_jurisdiction
 from sihua_shared.settings import SERVICES, Settings
 from sihua_shared.testing.harness import Stack, service_client
 
@@ -50,7 +51,7 @@ def test_every_error_answer_is_declared_as_problem_details(service: str) -> None
             if path.startswith("/api/") and path not in ("/api/registry/v1/oauth/token", "/api/registry/v1/oauth/revoke"):
                 responses = operation["responses"]
                 if not any(p in path for p in ("/verify/", "/published", "/publicity/{call_id}", "/calls/open",
-                                                  "/password-reset", "/showcase/")):
+                                                  "/password-reset", "/sign-up", "/showcase/")):
                     assert {"401", "403"} <= set(responses), (method, path, sorted(responses))
 
 
@@ -77,7 +78,9 @@ def test_headers_problem_responses_and_enumerations_come_from_the_routes() -> No
     district = schemas["OrganisationIn"]["properties"]["district"]["anyOf"][0]
     assert "huangpu" in district["enum"] and "pattern" not in district
     assert "city_officer" in schemas["AccountOut"]["properties"]["roles"]["items"]["enum"]
-    assert schemas["TitleOut"]["properties"]["kind"]["enum"] == ["key_platform", "traction_unit", "diagnosis_provider", "third_party"]
+    # title (and call) kinds are the jurisdiction's: the configured city's titles, in its file's order
+    assert schemas["TitleOut"]["properties"]["kind"]["enum"] == list(load_jurisdiction("guangzhou").titles)
+    assert "digital_workshop" in schemas["TitleOut"]["properties"]["kind"]["enum"]
     assert "industrial_internet" in schemas["CallIn"]["properties"]["category"]["anyOf"][0]["enum"]
 
 

@@ -12,7 +12,7 @@ from nats.js.errors import NotFoundError
 
 from sihua_shared.bus import durable_name, stream_name, supports_multiple_filters
 from sihua_shared.testing.harness import Stack, eventually, running_worker
-from tests.pipeline.helpers import spec_of
+from tests.pipeline.helpers import producers_of, spec_of
 
 from .kit import count, dead_letters, publish_raw
 
@@ -29,6 +29,7 @@ async def test_topology_is_declared_as_code_and_applied_idempotently(stack: Stac
         tuned = (await js.stream_info(stream_name("registry", stack.namespace))).config
         tuned.max_msgs = 12345
         await js.update_stream(tuned)
+        await stack.create_streams(*producers_of("catalog", but=("registry",)))
         for _ in range(2):  # a second start re-applies the same topology without error or change
             async with running_worker(spec_of("catalog"), settings) as worker:
                 await eventually(lambda w=worker: _bound(w))
@@ -38,13 +39,9 @@ async def test_topology_is_declared_as_code_and_applied_idempotently(stack: Stac
         assert stream.config.max_msgs == 12345  # the consumer's worker left the producer's stream alone
         consumer = await js.consumer_info(stream_name("registry", stack.namespace), durable_name("catalog", "registry"))
         assert consumer.config.durable_name == "catalog_from_registry"
-        handled = [
-            f"{stack.namespace}.sihua.registry.{fact}.*"
-            for fact in (
-                "account.deactivated", "account.reactivated", "organisation.registered", "organisation.updated",
-                "pilot_pool.enterprise_enrolled", "pilot_pool.enterprise_removed", "title.granted", "title.revoked",
-            )
-        ]
+        from_registry = next(s for s in spec_of("catalog").subscriptions if s.producer == "registry")
+        handled = sorted({f"{stack.namespace}.sihua.registry.{r.spec.aggregate}.{r.spec.fact}.*" for r in from_registry.reactions})
+        assert f"{stack.namespace}.sihua.registry.title.revoked.*" in handled
         if supports_multiple_filters(js):
             assert sorted(consumer.config.filter_subjects or []) == handled
         else:  # NATS < 2.10: the whole stream, and the runner skips what it does not handle
@@ -58,11 +55,12 @@ async def test_topology_is_declared_as_code_and_applied_idempotently(stack: Stac
 
 async def test_a_consumer_waits_for_the_producer_s_stream_and_never_creates_it(stack: Stack) -> None:
     settings = await stack.settings("catalog")
+    await stack.create_streams(*producers_of("catalog", but=("registry",)))
     async with running_worker(spec_of("catalog"), settings) as worker:
         await asyncio.sleep(1.5)  # the catalog worker has tried to bind at least once
         assert not await _stream_exists(stack, "registry")
         assert await _stream_exists(stack, "catalog")  # its own stream, it creates
-        assert not any(r.bound for r in worker.runners)
+        assert not any(r.bound for r in worker.runners if r.subscription.producer == "registry")
         registry = await stack.settings("registry")
         async with running_worker(spec_of("registry"), registry):
             await eventually(lambda w=worker: _bound(w), timeout=15)  # bound once the producer made it
@@ -122,7 +120,7 @@ async def test_facts_a_service_does_not_handle_are_skipped_not_dead_lettered(sta
 
     settings = await stack.settings("catalog")
     event = new_event(CALL_OPENED, CALL_OPENED.parse(CALL_OPENED.example), subject="c")
-    await stack.create_streams("registry")
+    await stack.create_streams("registry", *producers_of("catalog"))
     async with running_worker(spec_of("catalog"), settings) as worker:
         await eventually(lambda w=worker: _bound(w))
         # published straight onto the stream, as a server without multi-subject filters would deliver it
@@ -131,7 +129,7 @@ async def test_facts_a_service_does_not_handle_are_skipped_not_dead_lettered(sta
             stack.servers, f"{stack.namespace}.sihua.registry.organisation.registered.v1", b"{broken"
         )
         await eventually(lambda: _one(settings.database_url))
-        runner = worker.runners[0]
+        runner = next(r for r in worker.runners if r.subscription.producer == "registry")
         assert runner.counts["dead_letter"] == 1
         assert runner.counts["skipped"] in (0, 1)  # 0 when the server's filter kept it away
     assert await count(settings.database_url, dead_letters) == 1

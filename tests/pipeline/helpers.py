@@ -22,6 +22,12 @@ def spec_of(service: str) -> ServiceSpec:
     return spec
 
 
+def producers_of(service: str, *, but: tuple[str, ...] = ()) -> list[str]:
+    """The producers whose streams a service's worker consumes, leaving out ``but`` and the service itself (its
+    worker creates its own stream): a test that stands in for those producers creates their streams."""
+    return sorted({s.producer for s in spec_of(service).subscriptions} - {service, *but})
+
+
 async def rows(database_url: str, query: Any) -> list[Any]:
     engine = create_async_engine(database_url)
     try:

@@ -23,7 +23,7 @@ from sihua_shared.nats_auth import AgencyConsumer
 from sihua_shared.testing.data import make_uscc
 from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client
 
-from .helpers import spec_of
+from .helpers import producers_of, spec_of
 
 TITLES = "/api/registry/v1/titles"
 DAY = date(2026, 3, 10)  # the business date the forged-verdict test pins
@@ -238,7 +238,7 @@ async def test_a_forged_verdict_revokes_no_title(secured_stack: Stack) -> None:
                                     json={"uscc": uscc, "name": "伪造评价测试平台", "kind": "platform"})
         body = {"organisation_id": created.json()["id"], "kind": "key_platform", "valid_from": DAY.isoformat()}
         title = (await client.post(TITLES, headers=city, json=body)).json()
-        await stack.create_streams("diagnosis")  # the registry also reacts to diagnosis
+        await stack.create_streams(*producers_of("registry", but=("evaluation",)))  # the registry reacts to them too
         # evaluation's worker has created its stream, as it does on start
         nc = await connect(stack.servers.nats_url, name="evaluation-worker", credentials=evaluation.nats_credentials("worker"))
         try:

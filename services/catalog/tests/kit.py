@@ -183,6 +183,9 @@ async def seed(stack: Stack, client: httpx.AsyncClient, url: str) -> tuple[dict[
     for action in ("submit", "start_formal_check", "pass_formal_check"):
         await review.step(created["id"], action, review.provider if action == "submit" else review.city)
     panel = ok(await client.get(f"{API}/products/{created['id']}/panel", headers=review.city))
+    from .matching_kit import seed_matching  # matching, group purchase, ratings, solutions
+
+    extra_params = await seed_matching(stack, client, url, created["id"])
     issuer = stack.issuer
     actors = {
         "enterprise": issuer.headers(["enterprise"], org="ent-1"),
@@ -201,4 +204,5 @@ async def seed(stack: Stack, client: httpx.AsyncClient, url: str) -> tuple[dict[
         "district_officer@unbound": issuer.headers(["district_officer"]),
     }
     params = {"product_id": created["id"], "number": "1", "file_id": brochure["id"], "record_id": record["id"]}
+    params |= extra_params
     return params, actors

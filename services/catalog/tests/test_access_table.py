@@ -16,6 +16,7 @@ A = API
 READERS = "provider expert district_officer city_officer auditor"
 OFFICIALS = "district_officer city_officer auditor"
 OTHERS = ("provider@other", "expert@other", "district_officer@other")
+GROUP_READERS = "cluster_body enterprise provider district_officer city_officer auditor"
 HIDDEN = [Case(who, 404) for who in OTHERS]
 BROCHURE = Upload({}, {"file": PDF})
 
@@ -35,6 +36,7 @@ ROWS: list[Row] = [
         cases=[Case("expert@other", 404), Case("district_officer@other", 404)]),
     Row("PUT", f"{A}/products/{{product_id}}/scores", "expert",
         cases=[Case("expert@other", 404, json={"scores": {"price": 1}})]),
+    Row("POST", f"{A}/products/{{product_id}}/recusal", "expert", cases=[Case("expert@other", 404, json={"reason": "曾任顾问"})]),
     Row("POST", f"{A}/products/{{product_id}}/delist", "city_officer"),
     Row("POST", f"{A}/products/{{product_id}}/files", "provider", cases=[Case("provider@other", 404, upload=BROCHURE)]),
     Row("GET", f"{A}/products/{{product_id}}/files", READERS, cases=HIDDEN),
@@ -46,6 +48,27 @@ ROWS: list[Row] = [
     Row("GET", f"{A}/statistics/admitted", OFFICIALS, cases=[Case("district_officer@unbound", 403)]),
     Row("GET", f"{A}/exports/admitted", OFFICIALS, cases=[Case("district_officer@unbound", 403)]),
     Row("GET", f"{A}/exports/review-results", OFFICIALS, cases=[Case("district_officer@unbound", 403)]),
+    Row("GET", f"{A}/enterprises/{{enterprise_id}}/recommendations", "enterprise provider district_officer city_officer auditor",
+        hidden="third_party", cases=[Case("provider@other", 404), Case("district_officer@other", 404)]),
+    Row("POST", f"{A}/group-purchases", "cluster_body"),
+    Row("GET", f"{A}/group-purchases", GROUP_READERS),
+    Row("GET", f"{A}/group-purchases/{{purchase_id}}", GROUP_READERS, cases=[
+        Case("provider@other", 404), Case("district_officer@other", 404)]),
+    Row("POST", f"{A}/group-purchases/{{purchase_id}}/enrolments", "enterprise"),
+    Row("POST", f"{A}/group-purchases/{{purchase_id}}/close", "cluster_body"),
+    Row("POST", f"{A}/group-purchases/{{purchase_id}}/deliveries", "cluster_body"),
+    Row("POST", f"{A}/products/{{product_id}}/ratings", "enterprise"),
+    Row("GET", f"{A}/products/{{product_id}}/ratings", f"{READERS} enterprise third_party cluster_body"),
+    Row("POST", f"{A}/ratings/{{rating_id}}/hide", "city_officer"),
+    Row("POST", f"{A}/solutions", "provider"),
+    Row("GET", f"{A}/solutions", f"{READERS} enterprise third_party cluster_body"),
+    Row("GET", f"{A}/solutions/{{solution_id}}", "provider city_officer auditor",
+        hidden="enterprise expert third_party cluster_body district_officer", cases=[Case("provider@other", 404)]),
+    Row("POST", f"{A}/solutions/{{solution_id}}/publish", "provider", cases=[Case("provider@other", 404)]),
+    Row("POST", f"{A}/solutions/{{solution_id}}/confirm", "provider", cases=[Case("provider@other", 404)]),
+    Row("POST", f"{A}/work-plans", "provider"),
+    Row("GET", f"{A}/work-plans", OFFICIALS + " provider"),
+    Row("GET", f"{A}/work-plans/{{plan_id}}", OFFICIALS + " provider", cases=[Case("provider@other", 404)]),
 ]
 
 

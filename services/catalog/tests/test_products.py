@@ -29,6 +29,7 @@ from .kit import (
     PROVIDER,
     Review,
     apply_facts,
+    expert,
     ok,
     organisation,
     product,
@@ -129,6 +130,27 @@ async def test_a_score_below_the_pass_mark_is_not_admitted(stack: Stack) -> None
             raise AssertionError("admitted below the pass score")
         panel = ok(await client.get(f"{API}/products/{created['id']}/panel", headers=review.city))
         assert panel["result"]["final_score"] == "50.00" and panel["result"]["passes"] is False
+
+
+async def test_a_recusing_expert_is_replaced_and_the_others_stay(stack: Stack) -> None:
+    settings = await stack.settings("catalog", business_date=DAY)
+    await apply_facts(settings.database_url, [*world(), expert("exp-e", None)])
+    async with service_client(create_app(settings)) as client:
+        review = Review(client, stack)
+        review.experts["exp-e"] = stack.issuer.headers(["expert"], sub="exp-e")
+        created = await review.create()
+        for action in ("submit", "start_formal_check", "pass_formal_check"):
+            await review.step(created["id"], action, review.provider if action == "submit" else review.city)
+        before = [m["expert_id"] for m in ok(await client.get(f"{API}/products/{created['id']}/panel", headers=review.city))["members"]]
+        leaving = before[0]
+        after = ok(await client.post(f"{API}/products/{created['id']}/recusal", json={"reason": "曾为该服务商提供咨询"},
+                                     headers=review.experts[leaving]))
+        assert leaving not in after["members"] and set(before[1:]) <= set(after["members"]) and len(after["members"]) == 3
+        assert "exp-d" not in after["members"]  # the conflicted expert stays out
+        assert (await client.get(f"{API}/products/{created['id']}", headers=review.experts[leaving])).status_code == 404
+        again = await client.post(f"{API}/products/{created['id']}/recusal", json={"reason": "同上"},
+                                  headers=review.experts[after["members"][0]])
+        assert again.status_code == 409 and again.json()["code"] == "not_enough_experts"
 
 
 async def _admitted(client: httpx.AsyncClient, review: Review, **content: Any) -> dict[str, Any]:

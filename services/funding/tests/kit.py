@@ -12,7 +12,7 @@ from funding.adapters.readmodels import REGISTRY_FACTS
 from funding.application.facts import record_assessment_completed, record_diagnosis_completed, record_tier
 from sihua_shared.contracts.diagnosis import AssessmentCompleted, DiagnosisProjectCompleted
 from sihua_shared.contracts.evaluation import TierAssigned
-from sihua_shared.contracts.registry import OrganisationRegistered, TitleGranted
+from sihua_shared.contracts.registry import EnterpriseEnrolled, OrganisationRegistered, TitleGranted
 from sihua_shared.db import create_engine, session_factory
 from sihua_shared.events import CloudEvent
 from sihua_shared.testing.data import make_uscc
@@ -37,6 +37,10 @@ async def seed(url: str, *orgs: tuple[str, str, str | None], levels: dict[str, i
             await REGISTRY_FACTS.record_organisation(s, ENVELOPE, OrganisationRegistered(
                 organisation_id=org_id, uscc=usccs[org_id], name=f"{org_id} 有限公司", kind=kind,  # type: ignore[arg-type]
                 district=district))
+        for org_id in (levels or {}):  # an enterprise with a post-transformation level is a pilot enterprise
+            await REGISTRY_FACTS.record_enrolment(s, ENVELOPE, EnterpriseEnrolled(
+                enterprise_id=org_id, uscc=usccs[org_id], sector="custom_furniture", district="baiyun", size_class="small",
+                enrolled_on=date(2024, 9, 1)))
         for n, (org_id, level) in enumerate((levels or {}).items()):
             await record_assessment_completed(s, ENVELOPE, AssessmentCompleted(
                 assessment_id=f"post-{org_id}-{n}", enterprise_id=org_id, uscc=usccs[org_id], kind="onsite",

@@ -68,7 +68,7 @@ async def test_s2_transformation_from_draft_to_the_ledger_with_its_trace(stack: 
         done = await step(client, approver, app, "approve")
         assert (done["state"], done["amount_fen"], done["decided_by"]) == ("approved", 60 * WAN, "officer-b")
         assert [s["rule"] for s in done["trace"]["steps"]] == [
-            "base:approved_or_verified_lower", "share", "cap:level-cap", "condition:level>=2"]
+            "base:approved_or_verified_lower", "share", "cap:level-cap", "condition:pilot>=1", "condition:level>=2"]
         again = await client.post(f"{API}/applications/{app['id']}/approve", headers={**approver, "If-Match": f'"{done["version"]}"'})
         assert again.status_code == 409
         replay = (await client.get(f"{API}/applications/{app['id']}/computation", headers=auditor)).json()

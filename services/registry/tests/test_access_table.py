@@ -59,6 +59,19 @@ async def _seed(w: World) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     attachments = await client.get(f"{API}/applications/{mine['id']}/attachments", headers=city)
     assert attachments.status_code == 200, attachments.text
 
+    # 产业生态联合体: a traction unit of the home district declared the provider, which has not answered yet;
+    # 特色产业集群: the home district's cluster body, its cluster and the enterprise recommended as a member
+    traction_unit = await _org(w, 6, "traction_unit", HOME)
+    membership = await client.post(f"{API}/ecosystem-memberships", json={"partner_id": provider},
+                                   headers=w.as_org(traction_unit))
+    assert membership.status_code == 201, membership.text
+    cluster_body = await _org(w, 7, "cluster_body", HOME)
+    cluster = await client.post(f"{API}/clusters", headers=city, json={
+        "name": "权限测试产业集群", "district": HOME, "sector": "custom_furniture", "cluster_body_id": cluster_body})
+    assert cluster.status_code == 201, cluster.text
+    member = await client.post(f"{API}/clusters/{cluster.json()['id']}/members", json={"enterprise_id": enterprise}, headers=city)
+    assert member.status_code == 201, member.text
+
     actors = {
         "enterprise": w.stack.issuer.headers(["enterprise"], org=enterprise, sub="enterprise-home"),
         "provider": w.as_org(provider),
@@ -66,7 +79,8 @@ async def _seed(w: World) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
         "district_officer": w.stack.issuer.headers(["district_officer"], district=HOME),
         "city_officer": city,
         "third_party": w.as_org(third_party, "third_party"),
-        "cluster_body": w.stack.issuer.headers(["cluster_body"], org="cluster-body-1"),
+        "cluster_body": w.stack.issuer.headers(["cluster_body"], org=cluster_body),
+        "traction@unit": w.as_org(traction_unit),
         "finance": w.stack.issuer.headers(["finance"], org="finance-bureau"),
         "auditor": w.stack.issuer.headers(["auditor"]),
         "service": w.stack.issuer.headers(["service"]),
@@ -92,6 +106,8 @@ async def _seed(w: World) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
         else str(attachments.json()[0]["id"]),
         "other_application": str(theirs["id"]), "other_provider": other_provider, "other_enterprise": other_enterprise,
         "enterprise": enterprise,
+        "membership_id": str(membership.json()["id"]), "cluster_id": str(cluster.json()["id"]),
+        "member_id": str(member.json()["id"]), "traction_unit": traction_unit,
     }
     return params, actors
 
@@ -134,6 +150,10 @@ ROWS: list[Row] = [
         Case("enterprise", 403, json={"employees": 12}), Case(OTHER_DISTRICT, 403, json={"employees": 12}),
         Case("district_officer", 403, json={"district": AWAY}),  # a district officer keeps it in the district
     ]),
+    # verifying a signed-up organisation: the officials in charge of its district (a stale If-Match answers 412)
+    Row("POST", f"{A}/organisations/{{org_id}}/verify", "district_officer city_officer", cases=[Case(OTHER_DISTRICT, 403)]),
+    Row("POST", f"{A}/organisations/{{org_id}}/reject", "district_officer city_officer", json={"reason": "营业执照信息不符"},
+        cases=[Case(OTHER_DISTRICT, 403, json={"reason": "营业执照信息不符"})]),
     Row("POST", f"{A}/organisations/{{org_id}}/relationships", "enterprise provider district_officer city_officer third_party",
         cases=[Case("provider@other", 403, json={"related_organisation_id": "{other_provider}", "kind": "staff_move"}),
                Case(OTHER_DISTRICT, 403, json={"related_organisation_id": "{other_provider}", "kind": "staff_move"})]),
@@ -142,6 +162,32 @@ ROWS: list[Row] = [
     # a missing relationship of a real organisation: the officials in charge get as far as 404, the others are refused
     Row("DELETE", f"{A}/organisations/{{org_id}}/relationships/{{relationship_id}}", "district_officer city_officer",
         params={"relationship_id": MISSING}, allowed_outcome=404, cases=[Case(OTHER_DISTRICT, 403), Case("provider", 403)]),
+    # 产业生态联合体: the provider is the declared partner; the traction unit the other side
+    Row("POST", f"{A}/ecosystem-memberships", "enterprise provider", cases=[
+        Case("provider@other", 403, json={"partner_id": "{org_id}", "traction_unit_id": "{traction_unit}"}),
+    ]),
+    Row("GET", f"{A}/ecosystem-memberships", "enterprise provider third_party district_officer city_officer auditor service"),
+    Row("GET", f"{A}/ecosystem-memberships/{{membership_id}}", "provider district_officer city_officer auditor service",
+        cases=[Case("traction@unit", OK), Case("provider@other", 403), Case(OTHER_DISTRICT, 403)]),
+    Row("POST", f"{A}/ecosystem-memberships/{{membership_id}}/confirm", "provider",
+        cases=[Case("traction@unit", 403), Case("provider@other", 403)]),
+    Row("POST", f"{A}/ecosystem-memberships/{{membership_id}}/decline", "provider", json={"reason": "暂无合作意向"},
+        cases=[Case("traction@unit", 403, json={"reason": "暂无合作意向"})]),
+    Row("POST", f"{A}/ecosystem-memberships/{{membership_id}}/end", "provider city_officer", json={"reason": "合作协议到期"},
+        cases=[Case("traction@unit", OK, json={"reason": "合作协议到期"}), Case("provider@other", 403, json={"reason": "合作协议到期"})]),
+    # 特色产业集群: the home district's cluster; the home enterprise recommended as its member
+    Row("POST", f"{A}/clusters", "cluster_body city_officer"),
+    Row("GET", f"{A}/clusters", EVERYONE),
+    Row("GET", f"{A}/clusters/{{cluster_id}}", EVERYONE),
+    Row("POST", f"{A}/clusters/{{cluster_id}}/members", "district_officer city_officer",
+        cases=[Case(OTHER_DISTRICT, 403, json={"enterprise_id": "{enterprise}"})]),
+    Row("GET", f"{A}/clusters/{{cluster_id}}/members", "cluster_body enterprise district_officer city_officer auditor service"),
+    Row("GET", f"{A}/cluster-members/{{member_id}}", "cluster_body enterprise district_officer city_officer auditor service",
+        cases=[Case(OTHER_ORG, 403), Case(OTHER_DISTRICT, 403)]),
+    Row("POST", f"{A}/cluster-members/{{member_id}}/approve", "city_officer"),
+    Row("POST", f"{A}/cluster-members/{{member_id}}/reject", "city_officer"),
+    Row("POST", f"{A}/cluster-members/{{member_id}}/remove", "district_officer city_officer", json={"reason": "企业迁出本区"},
+        cases=[Case(OTHER_DISTRICT, 403, json={"reason": "企业迁出本区"})]),
     Row("POST", f"{A}/pilot-pool", "district_officer city_officer", cases=[
         Case(OTHER_DISTRICT, 403, json={"enterprise_id": "{enterprise}"}),
     ]),
@@ -207,6 +253,7 @@ ROWS: list[Row] = [
         cases=[Case("provider@other", 403)]),
     Row("GET", f"{A}/experts", "city_officer auditor"),
     Row("PUT", f"{A}/experts/{{account_id}}/profile", "city_officer"),
+    Row("POST", f"{A}/experts/{{account_id}}/withdraw", "city_officer"),
     Row("GET", f"{A}/experts/me/assignments", "expert"),
     Row("POST", f"{A}/calls/{{call_id}}/assignments", "city_officer"),
     Row("POST", f"{A}/applications/{{application_id}}/assignment", "city_officer"),
@@ -221,6 +268,8 @@ ROWS: list[Row] = [
         Case(UNASSIGNED, 403, json={"order": ["{application_id}"], "method": "panel_vote", "reason": "评审组投票决定"}),
     ]),
     Row("GET", f"{A}/calls/{{call_id}}/tie-breaks", "city_officer auditor"),
+    Row("POST", f"{A}/calls/{{call_id}}/review-rounds", "city_officer"),
+    Row("GET", f"{A}/calls/{{call_id}}/review-rounds", "district_officer city_officer"),
     Row("POST", f"{A}/calls/{{call_id}}/publicity", "city_officer"),
     # anyone signed in may object while publicity runs; who filed an objection reads it, besides the city and auditors
     Row("POST", f"{A}/publicity/{{call_id}}/objections", EVERYONE),

@@ -15,7 +15,7 @@ import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -33,6 +33,10 @@ CODE_LIST_MARK = "x-jurisdiction-codes"
 DistrictCode = Annotated[Code, Field(json_schema_extra={CODE_LIST_MARK: "districts"})]
 SectorCode = Annotated[Code, Field(json_schema_extra={CODE_LIST_MARK: "pilot_sectors"})]
 CategoryCode = Annotated[Code, Field(json_schema_extra={CODE_LIST_MARK: "platform_categories"})]
+# A kind of title (and of the call that grants it): a key of the jurisdiction's ``titles``, e.g. key_platform,
+# digital_workshop (Guangzhou) or demonstration_factory (Zhongshan).
+TitleKindCode = Annotated[Code, Field(json_schema_extra={CODE_LIST_MARK: "titles"})]
+TITLE_KIND_MAX = 50  # title.granted carries the kind, and the consumers' read models store up to 50 characters
 
 
 class _Frozen(BaseModel):
@@ -73,6 +77,13 @@ class TitleConfig(_Frozen):
     annual_quota: int | None = Field(default=None, ge=1, description="most titles granted per year, where a policy caps it")
     holders: tuple[Code, ...] = Field(default=(), description="the kinds of organisation that may hold it (and apply for it); "
                                                               "empty: any kind")
+    requires_title: Code | None = Field(
+        default=None, description="a title the applicant must hold, valid, to apply and to be granted this one "
+                                  "(e.g. 优秀数字化牵引单位 only among traction units)")
+    call_category: Literal["none", "required"] = Field(
+        default="none", description="whether a call of this kind names one of the platform categories")
+    call_sector: Literal["none", "optional", "required"] = Field(
+        default="none", description="whether a call of this kind names one of the pilot sectors")
     source: str = ""
 
 
@@ -170,6 +181,17 @@ class Jurisdiction(_Frozen):
             duplicates = sorted({c for c in codes if codes.count(c) > 1})
             if duplicates:
                 raise ValueError(f"{name}: duplicate codes {duplicates}")
+        for kind, title in self.titles.items():
+            if len(kind) > TITLE_KIND_MAX:
+                raise ValueError(f"title kind {kind!r} is longer than {TITLE_KIND_MAX} characters (facts and read models carry it)")
+            if title.requires_title is not None and title.requires_title not in self.titles:
+                raise ValueError(f"title {kind!r} requires unknown title {title.requires_title!r}")
+            if title.requires_title == kind:
+                raise ValueError(f"title {kind!r} cannot require itself")
+            if title.call_category == "required" and not self.platform_categories:
+                raise ValueError(f"title {kind!r} needs a platform category, and none is configured")
+            if title.call_sector == "required" and not self.pilot_sectors:
+                raise ValueError(f"title {kind!r} needs a pilot sector, and none is configured")
         known = {d.code for d in self.districts}
         for sector in self.pilot_sectors:
             unknown = [d for d in sector.districts if d not in known]

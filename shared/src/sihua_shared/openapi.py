@@ -286,6 +286,7 @@ def declare_conventions(document: dict[str, Any], app: FastAPI, jurisdiction: Ju
             "districts": [d.code for d in jurisdiction.districts],
             "pilot_sectors": [s.code for s in jurisdiction.pilot_sectors],
             "platform_categories": [c.code for c in jurisdiction.platform_categories],
+            "titles": list(jurisdiction.titles),
         },
     )
     return document

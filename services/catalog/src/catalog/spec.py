@@ -1,6 +1,7 @@
 """The catalog service declared once: routes, events published, reactions, background jobs."""
 
 from sihua_shared.consumer import Reaction, Subscription, merge_subscriptions
+from sihua_shared.contracts import diagnosis as diagnosis_facts
 from sihua_shared.contracts import registry as registry_facts
 from sihua_shared.contracts.catalog import PUBLISHED
 from sihua_shared.revocation import deactivated_ids, revocation_subscription
@@ -9,9 +10,14 @@ from sihua_shared.service import ServiceSpec
 from .adapters.readmodels import REGISTRY_FACTS, catalog_readmodels
 from .adapters.tables import deactivated_accounts
 from .api.adaptations import router as adaptations_router
+from .api.group_purchase import router as group_purchase_router
+from .api.matching import router as matching_router
 from .api.officials import router as officials_router
 from .api.products import router as products_router
+from .api.ratings import router as ratings_router
 from .api.showcase import router as showcase_router
+from .api.solutions import router as solutions_router
+from .application import group_purchase, matching
 from .application.adaptations import expiry_job
 from .application.standing import on_registry_fact
 
@@ -23,6 +29,20 @@ STANDING = Subscription("catalog", "registry", [
         registry_facts.ORGANISATION_VERIFIED, registry_facts.ORGANISATION_REJECTED)
 ])
 
+# 精准匹配: the systems an organisation runs, the consents enterprises gave, assessments that yield recommendations.
+MATCHING = [
+    Subscription("catalog", "registry", [
+        Reaction(registry_facts.ORGANISATION_UPDATED, matching.record_systems),
+        Reaction(registry_facts.CLUSTER_MEMBER_APPROVED, group_purchase.record_member),
+        Reaction(registry_facts.CLUSTER_MEMBER_REMOVED, group_purchase.record_member_removed),
+    ]),
+    Subscription("catalog", "diagnosis", [
+        Reaction(diagnosis_facts.CONSENT_GRANTED, matching.record_consent),
+        Reaction(diagnosis_facts.CONSENT_REVOKED, matching.record_consent_revoked),
+        Reaction(diagnosis_facts.ASSESSMENT_COMPLETED, matching.on_assessment_completed),
+    ]),
+]
+
 SPEC = ServiceSpec(
     name="catalog",
     title="产品供给清单 / product catalogue",
@@ -30,9 +50,10 @@ SPEC = ServiceSpec(
     publishes=list(PUBLISHED),
     subscriptions=merge_subscriptions(
         [REGISTRY_FACTS.subscription("catalog")], [revocation_subscription("catalog", deactivated_accounts)],
-        catalog_readmodels("catalog"), [STANDING],
+        catalog_readmodels("catalog"), [STANDING], MATCHING,
     ),
-    routers=[products_router, adaptations_router, showcase_router, officials_router],
+    routers=[products_router, adaptations_router, showcase_router, officials_router, matching_router,
+             group_purchase_router, ratings_router, solutions_router],
     background=[expiry_job],
     deactivated_accounts=deactivated_ids(deactivated_accounts),
 )

@@ -101,3 +101,4 @@ def test_price_bands_and_catalogue_numbers() -> None:
     assert [price_band(p) for p in (0, 999_999, 1_000_000, 19_999_999, 20_000_000, None)] == [
         "under_10k", "under_10k", "10k_50k", "50k_200k", "over_200k", None]
     assert catalogue_number(2026, 7) == "GZ-XKQZ-2026-0007"
+

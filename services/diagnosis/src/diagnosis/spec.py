@@ -24,6 +24,7 @@ from .api.editions import router as editions_router
 from .api.programme import router as programme_router
 from .api.projects import router as projects_router
 from .application.reports import report_job, report_subscription
+from .application.verification_facts import verification_subscription
 
 SPEC = ServiceSpec(
     name="diagnosis",
@@ -33,7 +34,8 @@ SPEC = ServiceSpec(
                EDITION_ACTIVATED, CONSENT_GRANTED, CONSENT_REVOKED],
     # The registry's facts (read models) first; then the service's own facts, which queue reports.
     subscriptions=merge_subscriptions(
-        [REGISTRY_FACTS.subscription("diagnosis"), revocation_subscription("diagnosis", deactivated_accounts)],
+        [REGISTRY_FACTS.subscription("diagnosis"), revocation_subscription("diagnosis", deactivated_accounts),
+         verification_subscription("diagnosis")],
         [report_subscription()],
     ),
     routers=[

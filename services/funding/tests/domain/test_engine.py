@@ -33,6 +33,7 @@ def prior(measure_id: str, amount: int, *, group: str | None = None, project: st
 
 
 PROPOSE = {"proposal_reason": "按成效评审提出"}
+PILOT = {"pilot": 1}  # in the city pilot pool (S2 四(一)1)
 
 CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], tuple[PriorAward, ...], int]] = [
     # S0 三(一): ≤ 50% of the amount invested, ≤ 500万元
@@ -84,39 +85,46 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], tuple[PriorAward, ..
     ("S1 五 10 once only", "s1-integration-certification", {}, {}, (prior("s1-integration-certification", 30 * WAN),), 0),
     # S2 四(一)1: min(approved, verified) × batch rate ≤ 50%; level caps 60/100/150万 cumulative with other funds
     ("S2 四(一)1 level 2 at 60万", "s2-transformation",
-     {"approved_investment_fen": 200 * WAN, "verified_actual_investment_fen": 150 * WAN, "batch_rate": "40%"}, {"level": 2}, (), 60 * WAN),
+     {"approved_investment_fen": 200 * WAN, "verified_actual_investment_fen": 150 * WAN, "batch_rate": "40%"}, {"level": 2, "pilot": 1},
+     (), 60 * WAN),
     ("S2 四(一)1 level 2 capped", "s2-transformation",
-     {"approved_investment_fen": 200 * WAN, "verified_actual_investment_fen": 150 * WAN, "batch_rate": "50%"}, {"level": 2}, (), 60 * WAN),
+     {"approved_investment_fen": 200 * WAN, "verified_actual_investment_fen": 150 * WAN, "batch_rate": "50%"}, {"level": 2, "pilot": 1},
+     (), 60 * WAN),
     ("S2 四(一)1 level 3 uncapped 75万", "s2-transformation",
-     {"approved_investment_fen": 200 * WAN, "verified_actual_investment_fen": 150 * WAN, "batch_rate": "50%"}, {"level": 3}, (), 75 * WAN),
+     {"approved_investment_fen": 200 * WAN, "verified_actual_investment_fen": 150 * WAN, "batch_rate": "50%"}, {"level": 3, "pilot": 1},
+     (), 75 * WAN),
     ("S2 四(一)1 the approved figure is lower", "s2-transformation",
-     {"approved_investment_fen": 100 * WAN, "verified_actual_investment_fen": 150 * WAN, "batch_rate": "1/3"}, {"level": 3}, (),
+     {"approved_investment_fen": 100 * WAN, "verified_actual_investment_fen": 150 * WAN, "batch_rate": "1/3"}, {"level": 3, "pilot": 1}, (),
      33_333_333),
     ("S2 四(一)1 level 4 later: the difference", "s2-transformation",
-     {"approved_investment_fen": 200 * WAN, "verified_actual_investment_fen": 200 * WAN, "batch_rate": "50%"}, {"level": 4},
+     {"approved_investment_fen": 200 * WAN, "verified_actual_investment_fen": 200 * WAN, "batch_rate": "50%"}, {"level": 4, "pilot": 1},
      (prior("s2-transformation", 60 * WAN),), 90 * WAN),
     ("S2 四(一)1 central and provincial funds count", "s2-transformation",
      {"approved_investment_fen": 200 * WAN, "verified_actual_investment_fen": 200 * WAN, "batch_rate": "50%", "other_funds_fen": 50 * WAN},
-     {"level": 3}, (prior("s2-transformation", 40 * WAN),), 10 * WAN),
+     {"level": 3, "pilot": 1}, (prior("s2-transformation", 40 * WAN),), 10 * WAN),
     ("S2 四(一)1 level 1: not eligible", "s2-transformation",
-     {"approved_investment_fen": 200 * WAN, "verified_actual_investment_fen": 150 * WAN, "batch_rate": "50%"}, {"level": 1}, (), 0),
+     {"approved_investment_fen": 200 * WAN, "verified_actual_investment_fen": 150 * WAN, "batch_rate": "50%"}, {"level": 1, "pilot": 1},
+     (), 0),
     # S2 四(一)1 数字贷: ≤ 3% of the loan, ≤ 50万 per enterprise per year, ≤ the interest actually paid
     ("S2 数字贷 3%", "s2-digital-loan", {"loan_contract_amount_fen": 1_000 * WAN, "actual_interest_paid_fen": 40 * WAN,
-                                        "interest_period_start": "2026-01-01"}, {}, (), 30 * WAN),
+                                        "interest_period_start": "2026-01-01"}, PILOT, (), 30 * WAN),
+    ("S2 数字贷 not a pilot enterprise: refused", "s2-digital-loan", {"loan_contract_amount_fen": 1_000 * WAN,
+                                                                  "actual_interest_paid_fen": 40 * WAN,
+                                                                  "interest_period_start": "2026-01-01"}, {"pilot": 0}, (), 0),
     ("S2 数字贷 the interest paid is lower", "s2-digital-loan", {"loan_contract_amount_fen": 1_000 * WAN,
                                                              "actual_interest_paid_fen": 25 * WAN,
-                                                             "interest_period_start": "2026-01-01"}, {}, (), 25 * WAN),
+                                                             "interest_period_start": "2026-01-01"}, PILOT, (), 25 * WAN),
     ("S2 数字贷 at 50万 a year", "s2-digital-loan", {"loan_contract_amount_fen": 2_000 * WAN, "actual_interest_paid_fen": 80 * WAN,
-                                                  "interest_period_start": "2026-01-01"}, {}, (), 50 * WAN),
+                                                  "interest_period_start": "2026-01-01"}, PILOT, (), 50 * WAN),
     ("S2 数字贷 20万 already this year", "s2-digital-loan", {"loan_contract_amount_fen": 2_000 * WAN, "actual_interest_paid_fen": 80 * WAN,
-                                                         "interest_period_start": "2026-01-01"}, {},
+                                                         "interest_period_start": "2026-01-01"}, PILOT,
      (prior("s2-digital-loan", 20 * WAN, year=2026),), 30 * WAN),
     ("S2 数字贷 last year's subsidy does not count", "s2-digital-loan", {"loan_contract_amount_fen": 2_000 * WAN,
                                                                     "actual_interest_paid_fen": 80 * WAN,
-                                                                    "interest_period_start": "2026-01-01"}, {},
+                                                                    "interest_period_start": "2026-01-01"}, PILOT,
      (prior("s2-digital-loan", 50 * WAN, year=2025),), 50 * WAN),
     ("S2 数字贷 the interest period's year, not the decision's", "s2-digital-loan",
-     {"loan_contract_amount_fen": 2_000 * WAN, "actual_interest_paid_fen": 80 * WAN, "interest_period_start": "2025-12-15"}, {},
+     {"loan_contract_amount_fen": 2_000 * WAN, "actual_interest_paid_fen": 80 * WAN, "interest_period_start": "2025-12-15"}, PILOT,
      (prior("s2-digital-loan", 50 * WAN, year=2025, on=date(2026, 1, 5)),), 0),
     # S2 四(二)2: tier awards ≤ 100/80/50万; platform projects ≤ 30% ≤ 250万
     ("S2 四(二)2 一档 100万", "s2-traction-tier", {"proposed_fen": 100 * WAN, **PROPOSE}, {"tier": "一档"}, (), 100 * WAN),
@@ -220,10 +228,10 @@ def test_not_computable_measures_are_listed_never_guessed() -> None:
 
 def test_the_trace_lists_rules_in_order_with_readings_and_the_draft_flag() -> None:
     result = run("s2-transformation", {"approved_investment_fen": 200 * WAN, "verified_actual_investment_fen": 150 * WAN,
-                                       "batch_rate": "50%"}, {"level": 2})
+                                       "batch_rate": "50%"}, {"level": 2, "pilot": 1})
     assert [s.rule for s in result.steps] == [
-        "base:approved_or_verified_lower", "share", "cap:level-cap", "condition:level>=2"]
-    assert [s.amount_fen for s in result.steps] == [150 * WAN, 75 * WAN, 60 * WAN, 1]
+        "base:approved_or_verified_lower", "share", "cap:level-cap", "condition:pilot>=1", "condition:level>=2"]
+    assert [s.amount_fen for s in result.steps] == [150 * WAN, 75 * WAN, 60 * WAN, 1, 1]
     assert result.steps[1].inputs["rate"] == "1/2" and result.steps[2].inputs["level"] == 2
     assert not result.draft
     provenances = " ".join(r["provenance"] for r in result.readings)
@@ -244,10 +252,11 @@ def test_tranches_split_to_the_fen() -> None:
 
 def test_missing_and_invalid_inputs_are_named() -> None:
     with pytest.raises(MissingInputs) as missing:
-        run("s2-transformation", {"approved_investment_fen": 1}, {"level": 2})
+        run("s2-transformation", {"approved_investment_fen": 1}, {"level": 2, "pilot": 1})
     assert missing.value.names == ("batch_rate", "verified_actual_investment_fen")
     with pytest.raises(MissingInputs) as over:
-        run("s2-transformation", {"approved_investment_fen": 1, "verified_actual_investment_fen": 1, "batch_rate": "51%"}, {"level": 2})
+        run("s2-transformation", {"approved_investment_fen": 1, "verified_actual_investment_fen": 1, "batch_rate": "51%"},
+            {"level": 2, "pilot": 1})
     assert over.value.invalid == ("batch_rate",)
     with pytest.raises(MissingInputs) as floats:
         run("s1-chain", {"project_total_fen": 1.5})

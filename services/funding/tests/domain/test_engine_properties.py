@@ -19,6 +19,7 @@ DAY = date(2026, 3, 10)
 MONEY = st.integers(min_value=0, max_value=5 * 10**10)
 FACTS = st.fixed_dictionaries({
     "level": st.integers(min_value=0, max_value=4),
+    "pilot": st.sampled_from([0, 1, 1]),
     "tier": st.sampled_from(["一档", "二档", "三档"]),
     "honour": st.sampled_from(["national_cross_industry_iiot", "national_specialised_iiot", "digital_lighthouse",
                                "national_green_factory"]),

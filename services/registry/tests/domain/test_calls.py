@@ -243,10 +243,10 @@ def test_rank_and_cut_refuses_duplicates_and_floats() -> None:
 # ---- the call and the jurisdiction --------------------------------------------------------------------------------
 
 
-def _call(kind: CallKind, category: str | None = None, sector: str | None = None) -> CallConfig:
+def _call(kind: str, category: str | None = None, sector: str | None = None) -> CallConfig:
     return CallConfig(
         kind=kind, title="2026年征集", window=YEAR_ROUND, rubric=key_platform_rubric_template(),
-        cut_rule=CutRule(pass_mark=D(60)), experts_per_application=5, category=category, sector=sector,
+        cut_rule=CutRule(pass_mark=D(60), quota=5), experts_per_application=5, category=category, sector=sector,
     )
 
 
@@ -264,12 +264,24 @@ FITS = [
     ("S2 三(九) no sector on a third-party call", "guangzhou", CallKind.THIRD_PARTY, None, "luggage", "call_sector_not_applicable"),
     ("S4 三(七) Zhongshan key platform, 数字赋能平台", "zhongshan", CallKind.KEY_PLATFORM, "digital_enablement", None, None),
     ("S4: Zhongshan has no traction units", "zhongshan", CallKind.TRACTION_UNIT, None, "lighting", "call_kind_not_in_jurisdiction"),
+    # recognitions are calls too: the kind is the jurisdiction's data (issue 10 §3)
+    ("S2 三(五) digital workshop of one pilot sector", "guangzhou", "digital_workshop", None, "apparel", None),
+    ("S2 三(五) digital workshop citywide, no sector", "guangzhou", "digital_workshop", None, None, None),
+    ("S2 三(五) digital workshop, not a pilot sector", "guangzhou", "digital_workshop", None, "lighting", "call_sector_invalid"),
+    ("S2 三(五) no category on a factory call", "guangzhou", "smart_manufacturing_factory", "other", None,
+     "call_category_not_applicable"),
+    ("S2 五(九) excellent traction unit", "guangzhou", "excellent_traction_unit", None, None, None),
+    ("S4 一(一) Zhongshan demonstration factory", "zhongshan", "demonstration_factory", None, None, None),
+    ("S4 一(一) a factory call names no sector", "zhongshan", "demonstration_factory", None, "lighting", "call_sector_not_applicable"),
+    ("S4: Guangzhou has no demonstration_factory kind", "guangzhou", "demonstration_factory", None, None,
+     "call_kind_not_in_jurisdiction"),
+    ("S2: Zhongshan has no digital_workshop kind", "zhongshan", "digital_workshop", None, None, "call_kind_not_in_jurisdiction"),
 ]
 
 
 @pytest.mark.parametrize(("case", "city", "kind", "category", "sector", "error"), FITS, ids=[f[0] for f in FITS])
 def test_call_fits_the_jurisdiction(
-    request: pytest.FixtureRequest, case: str, city: str, kind: CallKind, category: str | None, sector: str | None, error: str | None
+    request: pytest.FixtureRequest, case: str, city: str, kind: str, category: str | None, sector: str | None, error: str | None
 ) -> None:
     jurisdiction: Jurisdiction = request.getfixturevalue(city)
     call = _call(kind, category, sector)
@@ -279,6 +291,21 @@ def test_call_fits_the_jurisdiction(
         with pytest.raises(DomainError) as info:
             call.validate_for(jurisdiction)
         assert info.value.code == error
+
+
+def test_a_capped_kind_selects_at_most_its_yearly_cap(zhongshan: Jurisdiction) -> None:
+    """S4 一(一): ≤ 10 示范工厂 a year, so a factory call's quota is set and at most 10 (a 标杆平台 call has no cap)."""
+    def factory(quota: int | None) -> CallConfig:
+        return CallConfig(kind="demonstration_factory", title="示范工厂认定", window=YEAR_ROUND, rubric=key_platform_rubric_template(),
+                          cut_rule=CutRule(pass_mark=D(60), quota=quota), experts_per_application=5)
+
+    factory(10).validate_for(zhongshan)
+    for quota in (None, 11):
+        with pytest.raises(DomainError) as info:
+            factory(quota).validate_for(zhongshan)
+        assert (info.value.code, info.value.field, info.value.details) == ("call_quota_above_annual_cap", "cut_rule.quota",
+                                                                           {"annual_quota": 10})
+    _call(CallKind.KEY_PLATFORM, "digital_enablement").validate_for(zhongshan)
 
 
 def test_call_basics() -> None:

@@ -99,7 +99,7 @@ def test_validity_windows_come_from_the_jurisdiction(guangzhou: Jurisdiction, zh
     assert validity_window(guangzhou, "key_platform", date(2026, 4, 1)) == (date(2026, 4, 1), date(2028, 3, 31))
     assert validity_window(guangzhou, "diagnosis_provider", date(2026, 4, 1)) == (date(2026, 4, 1), date(2027, 3, 31))
     assert validity_window(zhongshan, "key_platform", date(2025, 1, 1)) == (date(2025, 1, 1), date(2027, 12, 31))
-    assert validity_window(zhongshan, "demonstration_factory", date(2025, 1, 1)) == (date(2025, 1, 1), None)
+    assert validity_window(zhongshan, "demonstration_factory", date(2025, 1, 1)) == (date(2025, 1, 1), date(2027, 12, 31))
 
 
 @pytest.mark.parametrize("start", [date(9998, 6, 1), date(9999, 12, 31)])
@@ -179,7 +179,10 @@ def test_revocation_refused(title: Title, case: str, act: object, code: str) -> 
 
 
 def test_a_title_without_expiry(zhongshan: Jurisdiction) -> None:
-    factory = grant_title(zhongshan, "demonstration_factory", "org-2", year=2025, sequence=1, valid_from=date(2025, 6, 1))
+    titles = dict(zhongshan.titles)
+    titles["demonstration_factory"] = titles["demonstration_factory"].model_copy(update={"validity_months": None})
+    until_revoked = zhongshan.model_copy(update={"titles": titles})
+    factory = grant_title(until_revoked, "demonstration_factory", "org-2", year=2025, sequence=1, valid_from=date(2025, 6, 1))
     assert factory.valid_until is None
     assert factory.is_valid_on(date(2060, 1, 1))
     assert factory.number == "ZSSZ-DF-2025-0001"

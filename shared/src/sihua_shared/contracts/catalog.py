@@ -216,3 +216,218 @@ PUBLISHED: list[EventSpec[Any]] = [
     PRODUCT_SUBMITTED, PRODUCT_ADMITTED, PRODUCT_RETURNED, PRODUCT_REJECTED, PRODUCT_CHANGED, PRODUCT_DELISTED, PRODUCT_SUSPENDED,
     PRODUCT_REINSTATED, ADAPTATION_VERIFIED, ADAPTATION_EXPIRED,
 ]
+
+
+# ---- 精准匹配 (matching) ---------------------------------------------------------------------------
+
+
+class RecommendedProduct(EventPayload):
+    """One recommended product version, in rank order, with the Chinese explanation the enterprise reads."""
+
+    rank: int = Field(ge=1)
+    product_id: EntityId
+    version: int = Field(ge=1)
+    catalogue_number: str
+    scenes: list[str] = Field(description="the enterprise's weakest scenes the product addresses")
+    explanation: str = Field(description="推荐理由, built from the assessment")
+
+
+class RecommendationIssued(EventPayload):
+    """An assessment that counts yielded recommendations of admitted products for the enterprise; they supersede the
+    enterprise's earlier ones. 已向企业推荐产品。"""
+
+    recommendation_set_id: EntityId
+    assessment_id: EntityId
+    enterprise_id: EntityId
+    edition_id: str
+    level: int = Field(ge=0, le=4)
+    weakest_scenes: list[str]
+    items: list[RecommendedProduct]
+    supersedes: EntityId | None = Field(default=None, description="the recommendation set this one replaces")
+    rules: str = Field(description="the version of the matching rules used")
+    issued_on: date
+
+
+RECOMMENDATION_ISSUED = EventSpec(
+    "catalog", "recommendation", "issued", 1, RecommendationIssued, "Products were recommended to an enterprise",
+    title_zh="已向企业推荐产品",
+    example={"recommendation_set_id": "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d",
+             "assessment_id": "8d9e0f1a-2b3c-4d4e-9f5a-6b7c8d9e0f1a", "enterprise_id": "0b7f2c1e-3d4a-4e8b-9f10-2a3b4c5d6e7f",
+             "edition_id": "2024", "level": 1, "weakest_scenes": ["S05"], "rules": "matching-2026",
+             "items": [{"rank": 1, **{k: _PRODUCT[k] for k in ("product_id",)}, "version": 1,
+                        "catalogue_number": "GZ-XKQZ-2026-0001", "scenes": ["S05"],
+                        "explanation": "计划排程 当前为一级；企业整体为一级，达到二级需 6 个场景达到二级，其中 3 个为约束性场景；"
+                                       "该产品覆盖计划排程；本行业已有 2 家企业采用"}],
+             "supersedes": None, "issued_on": "2026-05-10"},
+)
+
+PUBLISHED.extend([RECOMMENDATION_ISSUED])
+
+
+# ---- 集中采购 (group purchase) ----------------------------------------------------------------------
+
+
+class GroupPurchaseOpened(EventPayload):
+    """A cluster body opened a group purchase of an admitted product version at a negotiated price no higher than
+    the catalogue price of the package. 集中采购已发起。"""
+
+    group_purchase_id: EntityId
+    cluster_body_id: EntityId
+    product_id: EntityId
+    version: int = Field(ge=1)
+    package_code: str
+    catalogue_price_fen: int = Field(ge=0)
+    price_fen: int = Field(ge=0, description="the negotiated price per place, in fen")
+    places: int = Field(ge=1)
+    opens_on: date
+    closes_on: date
+
+
+class GroupPurchaseEnrolled(EventPayload):
+    """A member enterprise of the cluster enrolled in a group purchase. 企业已报名集中采购。"""
+
+    group_purchase_id: EntityId
+    cluster_body_id: EntityId
+    enterprise_id: EntityId
+    product_id: EntityId
+    version: int = Field(ge=1)
+    price_fen: int = Field(ge=0)
+    enrolled_on: date
+    places_taken: int = Field(ge=1)
+
+
+class GroupPurchaseClosed(EventPayload):
+    """The cluster body closed a group purchase's enrolment. 集中采购已截止报名。"""
+
+    group_purchase_id: EntityId
+    cluster_body_id: EntityId
+    product_id: EntityId
+    version: int = Field(ge=1)
+    enrolled: int = Field(ge=0)
+    closed_on: date
+
+
+class GroupPurchaseDelivered(EventPayload):
+    """The cluster body recorded delivery of the product to an enrolled enterprise: the enterprise adopted the
+    product version (funding counts these for the district's graded award). 集中采购已交付。"""
+
+    group_purchase_id: EntityId
+    cluster_body_id: EntityId
+    enterprise_id: EntityId
+    product_id: EntityId
+    version: int = Field(ge=1)
+    price_fen: int = Field(ge=0)
+    district: str | None = None
+    delivered_on: date
+
+
+_GP = {"group_purchase_id": "8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e", "cluster_body_id": "4d5e6f7a-8b9c-4d0e-9f1a-3b4c5d6e7f8a",
+       "product_id": _PRODUCT["product_id"], "version": 1}
+GROUP_PURCHASE_OPENED = EventSpec(
+    "catalog", "group_purchase", "opened", 1, GroupPurchaseOpened, "A cluster body opened a group purchase",
+    title_zh="集中采购已发起",
+    example={**_GP, "package_code": "basic", "catalogue_price_fen": 1_980_000, "price_fen": 1_500_000, "places": 20,
+             "opens_on": "2026-05-10", "closes_on": "2026-06-10"},
+)
+GROUP_PURCHASE_ENROLLED = EventSpec(
+    "catalog", "group_purchase", "enrolled", 1, GroupPurchaseEnrolled, "An enterprise enrolled in a group purchase",
+    title_zh="企业已报名集中采购",
+    example={**_GP, "enterprise_id": "0b7f2c1e-3d4a-4e8b-9f10-2a3b4c5d6e7f", "price_fen": 1_500_000,
+             "enrolled_on": "2026-05-12", "places_taken": 1},
+)
+GROUP_PURCHASE_CLOSED = EventSpec(
+    "catalog", "group_purchase", "closed", 1, GroupPurchaseClosed, "A group purchase closed its enrolment",
+    title_zh="集中采购已截止报名", example={**_GP, "enrolled": 12, "closed_on": "2026-06-10"},
+)
+GROUP_PURCHASE_DELIVERED = EventSpec(
+    "catalog", "group_purchase", "delivered", 1, GroupPurchaseDelivered, "A group purchase was delivered to an enterprise",
+    title_zh="集中采购已交付",
+    example={**_GP, "enterprise_id": "0b7f2c1e-3d4a-4e8b-9f10-2a3b4c5d6e7f", "price_fen": 1_500_000,
+             "district": "baiyun", "delivered_on": "2026-07-01"},
+)
+
+PUBLISHED.extend([GROUP_PURCHASE_OPENED, GROUP_PURCHASE_ENROLLED, GROUP_PURCHASE_CLOSED, GROUP_PURCHASE_DELIVERED])
+
+
+# ---- ratings (评价) -------------------------------------------------------------------------------
+
+
+class ProductRated(EventPayload):
+    """An enterprise that adopted a product version rated it (1–5, with a comment). 企业已评价产品。"""
+
+    rating_id: EntityId
+    product_id: EntityId
+    version: int = Field(ge=1)
+    enterprise_id: EntityId
+    score: int = Field(ge=1, le=5)
+    rated_on: date
+
+
+PRODUCT_RATED = EventSpec(
+    "catalog", "product", "rated", 1, ProductRated, "An adopter rated a product version", title_zh="企业已评价产品",
+    example={"rating_id": "9c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f", "product_id": _PRODUCT["product_id"], "version": 1,
+             "enterprise_id": "0b7f2c1e-3d4a-4e8b-9f10-2a3b4c5d6e7f", "score": 5, "rated_on": "2026-07-15"},
+)
+
+PUBLISHED.extend([PRODUCT_RATED])
+
+
+# ---- industry common solutions and annual work plans (S0 二(三)) ---------------------------------------------
+
+
+class SolutionProduct(EventPayload):
+    """An admitted product version a solution is made of."""
+
+    product_id: EntityId
+    version: int = Field(ge=1)
+
+
+class SolutionPublished(EventPayload):
+    """A key platform published an industry common solution (行业共性解决方案) made of admitted products, alone or
+    jointly with partner platforms, each of which confirmed (联合共建). 行业共性解决方案已发布。"""
+
+    solution_id: EntityId
+    lead_organisation_id: EntityId
+    partner_organisation_ids: list[EntityId]
+    title: str
+    sector: str
+    products: list[SolutionProduct] = Field(description="the admitted product versions it is made of")
+    published_on: date
+
+
+class WorkPlanTarget(EventPayload):
+    """One sector's targets in an annual work plan."""
+
+    sector: str
+    enterprises_to_serve: int = Field(ge=0)
+    products_to_apply: int = Field(ge=0)
+
+
+class WorkPlanFiled(EventPayload):
+    """A key platform filed its annual transformation work plan (年度转型工作计划) with targets by sector.
+    年度转型工作计划已报送。"""
+
+    work_plan_id: EntityId
+    organisation_id: EntityId
+    year: int = Field(ge=2000, le=2100)
+    targets: list[WorkPlanTarget]
+    filed_on: date
+
+
+SOLUTION_PUBLISHED = EventSpec(
+    "catalog", "solution", "published", 1, SolutionPublished, "An industry common solution was published",
+    title_zh="行业共性解决方案已发布",
+    example={"solution_id": "ad0e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a", "lead_organisation_id": _PRODUCT["organisation_id"],
+             "partner_organisation_ids": ["1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a0b"], "title": "定制家居柔性生产解决方案",
+             "sector": "custom_furniture", "products": [{"product_id": _PRODUCT["product_id"], "version": 1}],
+             "published_on": "2026-06-01"},
+)
+WORK_PLAN_FILED = EventSpec(
+    "catalog", "work_plan", "filed", 1, WorkPlanFiled, "A key platform filed its annual work plan",
+    title_zh="年度转型工作计划已报送",
+    example={"work_plan_id": "be1f2a3b-4c5d-4e6f-9a7b-8c9d0e1f2a3b", "organisation_id": _PRODUCT["organisation_id"],
+             "year": 2026, "targets": [{"sector": "custom_furniture", "enterprises_to_serve": 50, "products_to_apply": 3}],
+             "filed_on": "2026-03-01"},
+)
+
+PUBLISHED.extend([SOLUTION_PUBLISHED, WORK_PLAN_FILED])

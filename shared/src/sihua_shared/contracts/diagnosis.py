@@ -30,6 +30,11 @@ class AssessmentSubmitted(EventPayload):
         default=None,
         description="false for a pilot enterprise's self-assessment: practice only, not its baseline/post record",
     )
+    counts: bool | None = Field(
+        default=None,
+        description="false for a practice assessment of an enterprise not verified yet (signed itself up): never an "
+        "official record, never a basis for matching or money — catalog and funding ignore it; none: counts (older facts)",
+    )
 
 
 class AssessmentCompleted(EventPayload):
@@ -55,6 +60,11 @@ class AssessmentCompleted(EventPayload):
     official_record: bool | None = Field(
         default=None,
         description="false for a pilot enterprise's self-assessment: practice only, not its baseline/post record",
+    )
+    counts: bool | None = Field(
+        default=None,
+        description="false for a practice assessment of an enterprise not verified yet (signed itself up): never an "
+        "official record, never a basis for matching or money — catalog and funding ignore it; none: counts (older facts)",
     )
     level_name: str | None = Field(default=None, description="一级..四级, or 未达一级")
     max_milli: int | None = Field(default=None, ge=0, description="the edition's full score")
@@ -167,7 +177,7 @@ ASSESSMENT_COMPLETED = EventSpec(
     example={**_ENTERPRISE, "assessment_id": _ASSESSMENT, "kind": "self", "stage": "baseline", "edition_id": "2024",
              "level": 1, "level_by_score": 2, "level_by_scenes": 1, "total_milli": 36500,
              "dimension_milli": {"foundation": 15000, "management": 11500, "outcomes": 10000},
-             "scene_levels": {"S01": 2, "S02": 1}, "weakest_scenes": ["S02"]},
+             "scene_levels": {"S01": 2, "S02": 1}, "weakest_scenes": ["S02"], "official_record": True, "counts": True},
 )
 REPORT_ISSUED = EventSpec(
     "diagnosis", "report", "issued", 1, ReportIssued, "A diagnosis report was issued", title_zh="诊断报告已出具",

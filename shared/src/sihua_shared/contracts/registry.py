@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -29,6 +29,9 @@ class OrganisationRegistered(EventPayload):
     size_class: Literal["large", "medium", "small", "micro"] | None = None
     verification: VerificationStatus | None = Field(
         default=None, description="unverified for a public sign-up until a district officer decides; none: verified"
+    )
+    systems: list[str] | None = Field(
+        default=None, description="systems the enterprise says it runs (ERP, MES, PLM, WMS, ...), as codes; none: not said"
     )
 
 
@@ -287,7 +290,18 @@ ACCOUNT_REACTIVATED = EventSpec(
 
 # ---- 征集: calls and applications -------------------------------------------------------------
 
-CallKind = Literal["key_platform", "traction_unit", "diagnosis_provider", "third_party"]
+# The kind of a call and of the title it grants is jurisdiction data (the keys of ``titles`` in the jurisdiction's
+# YAML): a code, not a closed list. Guangzhou: key_platform, traction_unit, diagnosis_provider, third_party,
+# digital_workshop, smart_manufacturing_factory, typical_scenario, chain_case, excellent_traction_unit,
+# excellent_provider; Zhongshan: key_platform (标杆平台), demonstration_factory, demonstration_workshop, iiot_benchmark.
+# Consumers key their rules on the code and show ``name_zh``; a code they have no rule for is not an error. At most
+# 50 characters: the consumers' read models (``sihua_shared.readmodels.known_titles_table``) store that many.
+KindCode = Annotated[
+    str,
+    Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=50,
+          description="a title kind of the jurisdiction (jurisdiction data), e.g. key_platform, digital_workshop"),
+]
+CallKind = KindCode
 
 
 class CallOpened(EventPayload):
@@ -377,7 +391,7 @@ class ObjectionResolved(EventPayload):
 
 # ---- titles -----------------------------------------------------------------------------------
 
-TitleKind = Literal["key_platform", "traction_unit", "diagnosis_provider", "third_party"]
+TitleKind = KindCode
 
 
 class TitleGranted(EventPayload):
@@ -393,6 +407,12 @@ class TitleGranted(EventPayload):
     application_id: EntityId | None = None
     valid_from: date
     valid_until: date
+    year: int | None = Field(
+        default=None, ge=1000, le=9999,
+        description="the year the title was granted in (its number's year; the year a yearly cap counts it in); "
+                    "always set by the registry, optional for facts recorded before it was added",
+    )
+    source: str | None = Field(default=None, description="the policy clause of the kind, e.g. S2 三(五)")
 
 
 class TitleRevoked(EventPayload):
@@ -487,7 +507,8 @@ _TITLE = {
 TITLE_GRANTED = EventSpec(
     "registry", "title", "granted", 1, TitleGranted, "A title was granted", title_zh="称号已授予",
     example={**_TITLE, "name_zh": "广州市四化赋能重点平台", "call_id": _IDS["call_id"],
-             "application_id": _IDS["application_id"], "valid_from": "2026-04-01", "valid_until": "2028-03-31"},
+             "application_id": _IDS["application_id"], "valid_from": "2026-04-01", "valid_until": "2028-03-31",
+             "year": 2026, "source": "S0 二(二)"},
 )
 TITLE_REVOKED = EventSpec(
     "registry", "title", "revoked", 1, TitleRevoked, "A title was revoked", title_zh="称号已撤销",

@@ -26,18 +26,22 @@ OK = "ok"
 Outcome = str | int  # OK, 403 (refused) or 404 (not visible / not there)
 
 # Public by nature (handbook §6): health, docs, OpenAPI/AsyncAPI, JWKS, the token endpoints, password reset,
-# title verification and what the programme publishes.
+# sign-up and its activation, title verification and what the programme publishes.
 PUBLIC = {
     ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/asyncapi.json"),
     ("GET", "/.well-known/jwks.json"),
     ("POST", "/api/registry/v1/oauth/token"), ("POST", "/api/registry/v1/oauth/revoke"),
     ("POST", "/api/registry/v1/password-reset/request"), ("POST", "/api/registry/v1/password-reset/confirm"),
     ("GET", "/api/registry/v1/password-reset"),
+    ("POST", "/api/registry/v1/sign-up"), ("POST", "/api/registry/v1/sign-up/activate"),
+    ("GET", "/api/registry/v1/sign-up/activate"),
     ("GET", "/api/registry/v1/titles/verify/{number}"), ("GET", "/api/registry/v1/titles/published"),
     ("GET", "/api/registry/v1/calls/open"), ("GET", "/api/registry/v1/publicity/{call_id}"),
     # the supply list's public showcase (S2 三(三): 展示数字化服务商提供的"小快轻准"产品)
     ("GET", "/api/catalog/v1/showcase/products"), ("GET", "/api/catalog/v1/showcase/products/{product_id}"),
     ("GET", "/api/catalog/v1/showcase/verified-with/{kind}/{ref}"),
+    # the ranking of key platforms after a closed evaluation cycle
+    ("GET", "/api/evaluation/v1/published/rankings/{cycle_id}"),
 }
 STALE = {"If-Match": '"999999"'}
 PROBE_BODY = {"__probe__": True}  # every request schema forbids unknown fields or needs others

@@ -18,7 +18,7 @@ from sihua_shared.storage import ATTACHMENT_DOWNLOAD
 from ..application import products as uc
 from ..application import review
 from ..domain.access import DELISTERS, EXPERTS, PANEL_READERS, PRODUCT_EDITORS, PRODUCT_READERS, STEP_TAKERS
-from .schemas import DelistIn, FileOut, ProductIn, ProductOut, ScoresIn, StepIn, VersionOut
+from .schemas import DelistIn, FileOut, ProductIn, ProductOut, RecusalIn, ScoresIn, StepIn, VersionOut
 
 router = APIRouter(prefix="/products", tags=["products 小快轻准产品"])
 
@@ -134,6 +134,15 @@ async def scores(product_id: Uuid, body: ScoresIn, actor: Actor = Depends(requir
                  runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     async with runtime.uow() as session:
         return await review.score(session, actor, product_id, dict(body.scores), body.comment)
+
+
+@router.post("/{product_id}/recusal", summary="专家回避 / Recuse from the panel",
+             description="An expert on the panel declares a conflict of interest with the reason: the next eligible expert "
+             "of the same recorded draw takes the seat; the other members and their scores stay.")
+async def recusal(product_id: Uuid, body: RecusalIn, actor: Actor = Depends(require_roles(*EXPERTS)),
+                  runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
+    async with runtime.uow() as session:
+        return await review.recuse(session, actor, product_id, body.reason)
 
 
 @router.post("/{product_id}/delist", response_model=ProductOut, summary="下架 / Delist a product",

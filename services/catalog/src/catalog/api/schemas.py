@@ -71,6 +71,12 @@ class DelistIn(BaseModel):
     reason: Text = Field(min_length=1, max_length=1000, description="下架理由")
 
 
+class RecusalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text = Field(min_length=1, max_length=1000, description="回避理由（利益冲突情况）")
+
+
 class CaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -23,7 +23,7 @@ def _facet(label: str) -> Any:
 @router.get("/products", summary="检索供给清单 / Search the supply list",
             description="Public. Chinese full-text over names, summaries, descriptions, providers and scene names "
             "(segmented, with synonyms such as 排产 ↔ 计划排程), facets (scene, business link, sector, type, deployment, "
-            "price band, verified-with) and sorting (relevance, price, newest). Admitted, listed products only.")
+            "price band, verified-with) and sorting (relevance, price, newest, rating, adoption). Admitted, listed products only.")
 async def search(
     q: str | None = Query(None, max_length=100, description="检索词"),
     scene: str | None = _facet("场景编号"), business_link: str | None = _facet("业务环节"),
@@ -31,7 +31,7 @@ async def search(
     deployment: str | None = _facet("部署方式"), price_band: str | None = _facet("价格区间"),
     verified_with: str | None = Query(None, max_length=130, pattern=r"^(platform|product|interface):[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$",
                                       description="适配验证对象，如 platform:<组织 id>、interface:<代码>"),
-    sort: Literal["relevance", "price_asc", "price_desc", "newest"] = Query("relevance", description="排序"),
+    sort: Literal["relevance", "price_asc", "price_desc", "newest", "rating", "adoption"] = Query("relevance", description="排序"),
     page: PageParams = Depends(page_params), runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
     filters = {"scene": scene, "business_link": business_link, "sector": sector, "product_type": product_type,

@@ -19,7 +19,16 @@ from sihua_shared.clock import business_clock
 from sihua_shared.contracts import catalog as facts
 from sihua_shared.errors import DomainError, Kind, conflict, forbidden
 from sihua_shared.outbox import record_event
-from sihua_shared.panel import ApplicationRef, ConflictGraph, Expert, Relationship, RelationshipKind, assign_panel, panel_seed
+from sihua_shared.panel import (
+    ApplicationRef,
+    ConflictGraph,
+    Expert,
+    Panel,
+    Relationship,
+    RelationshipKind,
+    assign_panel,
+    panel_seed,
+)
 
 from ..adapters.readmodels import expert_pool, relationships
 from ..adapters.tables import catalogue_counters, panel_members, product_versions, products
@@ -101,19 +110,57 @@ async def _graph(session: AsyncSession) -> ConflictGraph:
     return ConflictGraph([Relationship(a, b, RelationshipKind(kind or RelationshipKind.SHAREHOLDING)) for a, b, kind in rows.all()])
 
 
-async def _draw_panel(session: AsyncSession, product: dict[str, Any], number: int) -> dict[str, Any]:
+async def _draw(session: AsyncSession, product: dict[str, Any], number: int, declined: frozenset[str] = frozenset()) -> Panel:
     """The shared conflict-aware draw (``sihua_shared.panel``) over the catalog's read models of the expert pool and
-    the declared relationships; the seed is derived from the product version and recorded with the panel."""
-    rubric = load_rubric()
+    the declared relationships; the seed is derived from the product version (recorded with the panel), so a recusal
+    redraws the same order without the declined experts: the others stay, the next eligible one joins."""
     ref = f"{product['id']}@{number}"
     seed = panel_seed(0, f"catalog:{ref}") & SEED_BITS
-    panel = assign_panel(ApplicationRef(ref, product["organisation_id"]), await _pool(session), size=rubric.panel_size,
-                         seed=seed, graph=await _graph(session))
+    return assign_panel(ApplicationRef(ref, product["organisation_id"]), await _pool(session), size=load_rubric().panel_size,
+                        seed=seed, graph=await _graph(session), declined=declined)
+
+
+async def _seat(session: AsyncSession, product_id: str, number: int, panel: Panel) -> None:
+    """Make the panel's rows the drawn members (scores of those staying are kept)."""
+    held = {r.expert_id for r in await session.execute(select(panel_members.c.expert_id).where(
+        panel_members.c.product_id == product_id, panel_members.c.version_number == number))}
+    where = (panel_members.c.product_id == product_id, panel_members.c.version_number == number)
+    await session.execute(panel_members.delete().where(*where, panel_members.c.expert_id.notin_(panel.members)))
     for position, expert in enumerate(panel.members):
-        await session.execute(panel_members.insert().values(
-            product_id=product["id"], version_number=number, expert_id=expert, chair=expert == panel.chair,
-            draw_position=position))
-    return {"panel_seed": seed, "rubric": rubric.key}
+        values = {"chair": expert == panel.chair, "draw_position": position}
+        if expert in held:
+            await session.execute(update(panel_members).where(*where, panel_members.c.expert_id == expert).values(**values))
+        else:
+            await session.execute(panel_members.insert().values(product_id=product_id, version_number=number, expert_id=expert,
+                                                                **values))
+
+
+async def _draw_panel(session: AsyncSession, product: dict[str, Any], number: int) -> dict[str, Any]:
+    panel = await _draw(session, product, number)
+    await _seat(session, product["id"], number, panel)
+    return {"panel_seed": panel.seed, "rubric": load_rubric().key}
+
+
+async def recuse(session: AsyncSession, actor: Actor, product_id: str, reason: str) -> dict[str, Any]:
+    """A panel member declares a conflict of interest (回避): replaced by the next eligible expert of the same draw."""
+    product = await get_product(session, actor, product_id, lock=True)
+    members = await _members(session, product)
+    ensure(policy.scoring(actor), product_resource(product, members),
+           forbidden("只有本评审组专家可以申请回避", "only an expert on this panel recuses", code="not_on_panel"))
+    if product["state"] != Review.EXPERT_REVIEW:
+        raise conflict("not_in_expert_review", "该产品不在专家评审阶段", "the product is not in expert review")
+    version = await get_version(session, product_id, product["latest_version"])
+    declined = frozenset({h["by"] for h in version["history"] if h["action"] == "recuse"} | {actor.id})
+    panel = await _draw(session, product, version["number"], declined)
+    await _seat(session, product_id, version["number"], panel)
+    entry = {"action": "recuse", "from": version["state"], "to": version["state"], "reasons": [reason], "by": actor.id,
+             "at": business_clock(session).now().isoformat()}
+    await session.execute(update(product_versions).where(
+        product_versions.c.product_id == product_id, product_versions.c.number == version["number"]).values(
+        history=[*version["history"], entry]))
+    await audit(session, actor, "product.recuse", "product", product_id, before={"panel": members},
+                after={"panel": list(panel.members), "reason": reason})
+    return {"product_id": product_id, "version": version["number"], "members": list(panel.members), "chair": panel.chair}
 
 
 async def _next_catalogue_number(session: AsyncSession, year: int) -> str:

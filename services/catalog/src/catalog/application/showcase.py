@@ -23,6 +23,7 @@ from ..adapters.readmodels import editions, known_organisations
 from ..adapters.tables import adaptation_records, product_search, product_versions, products
 from ..domain import search as words
 from ..domain.product import Listing, min_price_fen
+from . import ratings
 
 
 async def edition_in_force(session: AsyncSession) -> dict[str, Any] | None:
@@ -119,6 +120,8 @@ async def search(
         "price_asc": (s.min_price_fen.asc().nulls_last(), s.product_id),
         "price_desc": (s.min_price_fen.desc().nulls_last(), s.product_id),
         "newest": (desc(s.admitted_at), s.product_id),
+        "rating": (*ratings.rating_order(s.product_id), s.product_id),  # ratings feed sorting (application/ratings.py)
+        "adoption": (*ratings.adoption_order(s.product_id), s.product_id),
     }[sort]
     # One statement for the page and the total (a window count), one for every facet over the matching set.
     page = (select(product_search, rank.label("rank"), func.count().over().label("total_matching"))

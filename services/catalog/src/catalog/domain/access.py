@@ -80,3 +80,68 @@ def officials_view(actor: Actor) -> Scope:
     return overseen(actor)
 DELISTERS = ("city_officer",)
 PANEL_READERS = ("expert", "district_officer", "city_officer", "auditor")
+
+CONSENTED = "consented"  # the organisations an enterprise consented to (diagnosis consent facts)
+RECOMMENDATION_READERS = ("enterprise", "provider", "third_party", "district_officer", "city_officer", "auditor")
+
+
+def recommendations(actor: Actor) -> Scope:
+    """An enterprise's recommendations: the enterprise itself, the providers (or third party) it consented to,
+    officials by district; city officers and auditors every enterprise's."""
+    consented = Scope.where(consented=actor.org) if actor.has("provider", "third_party") else NOTHING
+    return any_of(overseen(actor), own(actor, "enterprise"), consented)
+
+MEMBERS = "members"  # the cluster's member enterprises
+PROVIDER = "provider"  # the organisation providing the product
+GROUP_PURCHASE_OPENERS = ("cluster_body",)
+ENROLLERS = ("enterprise",)
+GROUP_PURCHASE_READERS = ("cluster_body", "enterprise", "provider", "district_officer", "city_officer", "auditor")
+
+
+def group_purchases(actor: Actor) -> Scope:
+    """A group purchase: its cluster body, the cluster's member enterprises, the product's provider, officials by the
+    cluster body's district; city officers and auditors every one."""
+    members = Scope.where(members=actor.org) if actor.has(*ENROLLERS) else NOTHING
+    provider = Scope.where(provider=actor.org) if actor.has(*PRODUCT_EDITORS) else NOTHING
+    return any_of(overseen(actor), own(actor, *GROUP_PURCHASE_OPENERS), members, provider)
+
+
+def runs_group_purchase(actor: Actor) -> Scope:
+    """Closing and recording delivery: the cluster body that opened it."""
+    return own(actor, *GROUP_PURCHASE_OPENERS)
+
+
+def sees_every_enrolment(actor: Actor) -> bool:
+    """An enterprise sees its own enrolment; the cluster body, the provider and officials every one."""
+    return not actor.has(*ENROLLERS) or actor.has("cluster_body", "provider", "district_officer", "city_officer", "auditor")
+
+RATERS = ("enterprise",)
+RATING_READERS = ("enterprise", "provider", "expert", "third_party", "cluster_body", "district_officer", "city_officer",
+                  "auditor")
+MODERATORS = ("city_officer",)
+
+
+def sees_hidden_comments(actor: Actor) -> bool:
+    """A hidden comment (and the reason) shows to the city and auditors; to everyone else only its score counts."""
+    return actor.has("city_officer", "auditor")
+
+PLATFORM_ACCOUNTS = ("provider",)  # a key platform's accounts (its organisation holds a valid key_platform title)
+SOLUTION_READERS = ("enterprise", "provider", "expert", "third_party", "cluster_body", "district_officer",
+                    "city_officer", "auditor")
+WORK_PLAN_READERS = ("provider", "district_officer", "city_officer", "auditor")
+PARTNERS = "partners"
+PUBLISHED_ = "published"
+
+
+def solutions(actor: Actor) -> Scope:
+    """Published solutions every signed-in reader; drafts their lead and partner platforms; city and auditors all."""
+    lead = own(actor, *PLATFORM_ACCOUNTS)
+    partner = Scope.where(partners=actor.org) if actor.has(*PLATFORM_ACCOUNTS) else NOTHING
+    everything = EVERYTHING if actor.has("city_officer", "auditor") else NOTHING
+    return any_of(Scope.where(published=True), lead, partner, everything)
+
+
+def work_plans(actor: Actor) -> Scope:
+    """A work plan: its platform; the city and auditors every one (district officers too: platforms serve the city)."""
+    officials = EVERYTHING if actor.has("city_officer", "auditor", "district_officer") else NOTHING
+    return any_of(own(actor, *PLATFORM_ACCOUNTS), officials)

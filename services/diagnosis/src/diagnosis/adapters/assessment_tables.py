@@ -26,6 +26,8 @@ assessments = Table(
     # Set on submission:
     Column("pilot", Boolean),
     Column("official_record", Boolean),
+    # False: a practice assessment of an unverified enterprise (revision practice_0001); null before then.
+    Column("counts", Boolean),
     Column("result", JSONB),
     Column("level", Integer),
     Column("total_milli", Integer),

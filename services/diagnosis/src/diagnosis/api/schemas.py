@@ -61,6 +61,11 @@ class AssessmentOut(BaseModel):
     created_by: str
     pilot: bool | None = None
     official_record: bool | None = Field(default=None, description="false: a pilot enterprise's practice self-assessment")
+    counts: bool | None = Field(
+        default=None,
+        description="false: a practice assessment of an enterprise not verified yet — never an official record, never a "
+        "basis for matching or money",
+    )
     level: int | None = None
     level_name: str | None = None
     total_milli: int | None = None

@@ -26,6 +26,7 @@ from ..domain.problems import AnswersInvalid
 from ..domain.scoring import AssessmentResult, score_assessment
 from .assessments import check_filler_standing, update_guarded
 from .edition_cache import EDITIONS
+from .verification_facts import assessment_counts
 
 
 def _gap(result: AssessmentResult) -> dict[str, int | None] | None:
@@ -49,18 +50,19 @@ async def submit_assessment(
                           "the answers are not complete or not valid; nothing was submitted",
                           [p.at("body") for p in exc.problems]) from exc
     pilot = bool(row["in_pilot"])  # read with the row (access.visible_assessments)
-    official = official_record(row["kind"], pilot)
+    counting = await assessment_counts(session, row["enterprise_id"])  # practice while the enterprise is unverified
+    official = official_record(row["kind"], pilot, counting)
     stored = result.to_dict()
     submitted_row = await update_guarded(
         session, row, state=state, result=stored, level=result.level, total_milli=result.total_milli, pilot=pilot,
-        official_record=official, submitted_by=actor.id, submitted_at=business_clock(session).now(),
+        official_record=official, counts=counting, submitted_by=actor.id, submitted_at=business_clock(session).now(),
     )
     await EDITIONS.mark_used(session, edition.version_id)
     version = submitted_row["version"]
     common = {
         "assessment_id": row["id"], "enterprise_id": row["enterprise_id"], "uscc": row["uscc"], "kind": row["kind"],
         "stage": row["stage"], "edition_id": row["edition_id"], "edition_version": edition.version_id,
-        "official_record": official,
+        "official_record": official, "counts": counting,
     }
     submitted = AssessmentSubmitted(**common, submitted_by_account_id=actor.id, filled_by_organisation_id=row["filled_by_org"])
     completed = AssessmentCompleted(
@@ -74,6 +76,6 @@ async def submit_assessment(
     await audit(session, actor, "assessment.submit", "assessment", row["id"],
                 before={"state": row["state"], "version": row["version"]},
                 after={"state": state, "version": version, "level": result.level, "total_milli": result.total_milli,
-                       "official_record": official, "pilot": pilot, "edition_version": edition.version_id,
+                       "official_record": official, "counts": counting, "pilot": pilot, "edition_version": edition.version_id,
                        "authenticity_commitment": True})
     return submitted_row

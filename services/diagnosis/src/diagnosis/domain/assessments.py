@@ -13,6 +13,22 @@ Decisions recorded here (the sources leave them open):
   is not an *official record* — not the baseline or post-transformation record that funding's acceptance,
   the programme counts and the level-2 list use. For enterprises outside the pilot every submitted
   assessment is an official record. Pilot membership is read when the assessment is submitted.
+- An enterprise that signed itself up and is not verified yet (or was rejected) takes *practice* assessments only
+  (issue 10 §1): scored and reported, but they do not count — never an official record, never a basis for
+  matching or money (``counts: false`` on the completed fact; catalog and funding ignore them). Once verified, its
+  self-assessments count as self-assessments; a pilot enterprise's official record still comes from the on-site
+  assessment. The verification status is read when the assessment is submitted.
+
+What counts (tested in ``tests/domain/test_practice.py``):
+
+===========================  ==========  ===============  ========================================
+enterprise                   kind        counts           official record
+===========================  ==========  ===============  ========================================
+unverified / rejected        any         no (practice)    no
+verified, not in the pilot   any         yes              yes
+verified, in the pilot       self        yes              no (practice for the pilot's record)
+verified, in the pilot       onsite      yes              yes
+===========================  ==========  ===============  ========================================
 """
 
 from __future__ import annotations
@@ -46,9 +62,15 @@ def transition(state: str, action: str) -> str:
     return MACHINE.step(state, action)
 
 
-def official_record(kind: str, pilot: bool) -> bool:
+def counts(verification: str | None) -> bool:
+    """Whether an enterprise's assessments count (are more than practice): unless it is unverified or rejected.
+    An organisation no verification fact told about (registered before verification existed) counts."""
+    return verification not in ("unverified", "rejected")
+
+
+def official_record(kind: str, pilot: bool, counting: bool = True) -> bool:
     """Whether a submitted assessment is the enterprise's record (baseline / post-transformation)."""
-    return kind == "onsite" or not pilot
+    return counting and (kind == "onsite" or not pilot)
 
 
 def onsite_filler_allowed(*, third_party: bool, consented: bool, assigned_provider: bool) -> bool:

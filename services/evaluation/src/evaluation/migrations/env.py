@@ -1,6 +1,7 @@
 """Alembic environment of the evaluation service."""
 
-import evaluation.adapters.readmodels  # noqa: F401  (declares the registry read models on the metadata)
+import evaluation.adapters.eval_tables  # noqa: F401  (each module registers its tables on the metadata)
+import evaluation.adapters.readmodels  # noqa: F401
 from evaluation.adapters.tables import metadata
 from sihua_shared.alembic_env import run_migrations
 

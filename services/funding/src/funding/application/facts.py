@@ -26,7 +26,7 @@ from sihua_shared.contracts.evaluation import TIER_ASSIGNED, TierAssigned
 from sihua_shared.events import CloudEvent
 
 from ..adapters.funding_tables import diagnosis_completions, levels, tiers
-from ..adapters.readmodels import known_titles
+from ..adapters.readmodels import known_titles, pilot_pool
 
 
 async def record_diagnosis_completed(session: AsyncSession, envelope: CloudEvent, payload: DiagnosisProjectCompleted) -> None:
@@ -57,9 +57,10 @@ SUBSCRIPTIONS = [
 
 
 async def gathered_facts(session: AsyncSession, applicant_id: str, project_id: str, on: date) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The facts kept for an applicant and project on a date, and the inputs they supply: the latest official
-    post-transformation level, the tier of the cycle named by the project id, the titles held, the fee of the
-    diagnosis project named by the project id (when the applicant is its provider)."""
+    """The facts kept for an applicant and project on a date, and the inputs they supply: membership of the city
+    pilot pool (S2 四(一)1: 列入试点的中小企业), the latest official post-transformation level, the tier of the
+    cycle named by the project id, the titles held, the fee of the diagnosis project named by the project id (when
+    the applicant is its provider)."""
     facts: dict[str, Any] = {}
     inputs: dict[str, Any] = {}
     level = (await session.execute(
@@ -81,6 +82,10 @@ async def gathered_facts(session: AsyncSession, applicant_id: str, project_id: s
         or_(known_titles.c.revoked_on.is_(None), known_titles.c.revoked_on > on),
     ))).scalars().all()
     facts["titles"] = sorted(set(held))
+    pilot = (await session.execute(select(pilot_pool.c.enrolled_on, pilot_pool.c.removed_on).where(
+        pilot_pool.c.enterprise_id == applicant_id))).first()
+    facts["pilot"] = int(pilot is not None and pilot.enrolled_on is not None and pilot.enrolled_on <= on
+                         and (pilot.removed_on is None or pilot.removed_on > on))
     fee = (await session.execute(select(diagnosis_completions).where(
         diagnosis_completions.c.project_id == project_id, diagnosis_completions.c.provider_id == applicant_id))).mappings().first()
     if fee is not None and fee["fee_fen"] is not None:

@@ -140,7 +140,7 @@ class Cap(Node):
 class Condition(Node):
     """A condition of the measure: a fact at least a value (reaching 二级 for S2's transformation subsidy)."""
 
-    fact: Literal["level"]
+    fact: Literal["level", "pilot"]  # pilot: 1 when the enterprise is in the city pilot pool on the application date
     at_least: int = Field(ge=0, le=4)
     clause: str = Field(min_length=2)
     reading: Reading | None = None

@@ -31,7 +31,7 @@ calls = Table(
     "calls",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("kind", String(30), nullable=False),
+    Column("kind", String(64), nullable=False),  # a title kind of the jurisdiction (revision recog_0001 widened it)
     Column("category", String(50)),
     Column("sector", String(50)),
     Column("title", String(300), nullable=False),
@@ -81,6 +81,8 @@ applications = Table(
     Column("rank", Integer),
     Column("publicity_id", String(36)),
     Column("decided_on", Date),
+    # The review round (year-round calls) whose batch the application went to review in (revision recog_0001).
+    Column("review_round_id", String(36)),
     Column("created_by", String(100), nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -108,13 +110,17 @@ application_attachments = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
-# Fields of expertise of the experts (accounts with the role expert); set by city officers.
+# The experts' pool profiles (accounts with the role expert): fields of expertise, district, declared conflicts;
+# set by city officers.
 expert_profiles = Table(
     "expert_profiles",
     metadata,
     Column("account_id", String(36), primary_key=True),
     Column("fields", JSONB, nullable=False, server_default="[]"),
     Column("can_chair", Boolean, nullable=False, server_default="true"),
+    Column("district", String(50)),  # 区 code, when the expert is bound to one (revision facts_0001)
+    # Organisations the expert declares a conflict with, besides those the relationships give (revision facts_0001).
+    Column("declared_conflicts", JSONB, nullable=False, server_default="[]"),
     Column("updated_by", String(100), nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -196,4 +202,25 @@ tie_breaks = Table(
     Column("version", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("uq_tie_break_recorded", "call_id", unique=True, postgresql_where=text("state = 'recorded'")),
+)
+
+# A review round of a year-round call (revision recog_0001): a city officer closes a batch of the applications submitted
+# so far; the round's publicity covers that batch, and intake stays open for the next round. ``closed`` until its
+# publicity is published (``published``), or ``lapsed`` when nothing of its batch was left to publicise.
+review_rounds = Table(
+    "review_rounds",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("call_id", String(36), ForeignKey("calls.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("state", String(20), nullable=False, server_default="closed"),  # closed, published, lapsed
+    Column("closed_on", Date, nullable=False),
+    Column("closed_by", String(100), nullable=False),
+    Column("application_ids", JSONB, nullable=False),
+    Column("publicity_id", String(36)),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("call_id", "number", name="uq_review_round_number"),
+    # one round waits for its publicity at a time: the next batch is closed after it is published
+    Index("uq_review_round_pending", "call_id", unique=True, postgresql_where=text("state = 'closed'")),
 )

@@ -11,7 +11,7 @@ titles = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("number", String(60), nullable=False, unique=True),
-    Column("kind", String(50), nullable=False),
+    Column("kind", String(64), nullable=False),
     Column("name_zh", String(200), nullable=False),
     Column("organisation_id", String(36), nullable=False, index=True),
     Column("call_id", String(36)),
@@ -30,7 +30,7 @@ titles = Table(
 title_sequences = Table(
     "title_sequences",
     metadata,
-    Column("kind", String(50), nullable=False),
+    Column("kind", String(64), nullable=False),
     Column("year", Integer, nullable=False),
     Column("last", Integer, nullable=False),
     PrimaryKeyConstraint("kind", "year"),

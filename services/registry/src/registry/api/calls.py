@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sihua_shared.auth import Actor, current_actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
 from sihua_shared.inputs import BigNumber, BusinessDate, Code, Integer, Text, Uuid
-from sihua_shared.jurisdiction import CategoryCode, SectorCode
+from sihua_shared.jurisdiction import CategoryCode, SectorCode, TitleKindCode
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.calls import call_view, close_call, create_call, edit_call, find_call, list_calls, open_call, visible_call
@@ -22,9 +22,11 @@ from ..domain.access import CITY_ONLY
 from .selection_deps import answer, business_day, page
 
 router = APIRouter(tags=["calls 征集"])
-CallKindIn = Literal["key_platform", "traction_unit", "diagnosis_provider", "third_party"]
+CallKindIn = TitleKindCode
 Matching = Literal["off", "prefer", "require"]
-_KIND_DOC = "key_platform 四化赋能重点平台 (with category) / traction_unit 牵引单位 (with sector) / diagnosis_provider / third_party"
+_KIND_DOC = ("征集类型：本市设立的称号类型之一 / a title kind of the jurisdiction: key_platform 四化赋能重点平台 (with category), "
+             "traction_unit 牵引单位 (with sector), diagnosis_provider, third_party, and the recognitions (认定), e.g. "
+             "digital_workshop 数字化车间 (Guangzhou), demonstration_factory 示范工厂 (Zhongshan)")
 
 
 class MaterialIn(BaseModel):
@@ -71,10 +73,11 @@ class CallIn(BaseModel):
     title: Text = Field(max_length=300, description="征集名称")
     description: Text = Field(default="", max_length=20_000, description="征集说明")
     category: CategoryCode | None = Field(default=None, description="平台类别 (key_platform), from the jurisdiction")
-    sector: SectorCode | None = Field(default=None, description="试点行业 (traction_unit), from the jurisdiction")
+    sector: SectorCode | None = Field(default=None, description="试点行业 (traction_unit; optional for recognitions of pilot sectors)")
     window: WindowIn
     required_materials: list[MaterialIn] = Field(max_length=50, description="申报材料清单")
-    rubric: RubricIn | None = Field(default=None, description="评分标准; key_platform defaults to 技术能力40/规模实力30/服务能力30")
+    rubric: RubricIn | None = Field(default=None, description="评分标准; key_platform defaults to 技术能力40/规模实力30/服务能力30, "
+                                                             "other kinds give theirs")
     experts_per_application: Integer = Field(default=5, description="每份申报的评审专家人数")
     cut_rule: CutRuleIn
     spread_limit: Decimal = Field(default=Decimal(20), ge=0, le=100, decimal_places=2, description="专家评分分差阈值（超过则由组长确认）")

@@ -17,7 +17,10 @@ from sihua_shared.keys import SigningKey
 from sihua_shared.problems import Problem, ProblemError, domain_problem
 from sihua_shared.runtime import Runtime, get_runtime
 
+from ..adapters.external_issuers import ExternalIssuers
 from ..application.oauth_errors import invalid_request, oauth_error
+from ..application.token_exchange import GRANT_TYPE as TOKEN_EXCHANGE
+from ..application.token_exchange import check_exchange_request, token_exchange_grant, verify_subject_token
 from ..application.tokens import (
     Outcome,
     client_credentials_grant,
@@ -31,7 +34,7 @@ router = APIRouter(prefix="/oauth", tags=["auth 认证"])
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
-GRANT_TYPES = ("password", "client_credentials", "refresh_token")
+GRANT_TYPES = ("password", "client_credentials", "refresh_token", TOKEN_EXCHANGE)
 
 
 class TokenOut(BaseModel):
@@ -39,6 +42,12 @@ class TokenOut(BaseModel):
     token_type: Literal["Bearer"]
     expires_in: int
     refresh_token: str | None = None
+    issued_token_type: str | None = None
+
+
+def external_issuers(request: Request) -> ExternalIssuers:
+    found: ExternalIssuers = getattr(request.app.state, "external_issuers", None) or ExternalIssuers.none()
+    return found
 
 
 class OAuthProblem(Problem):
@@ -47,7 +56,7 @@ class OAuthProblem(Problem):
 
 
 _ERRORS: dict[int | str, dict[str, object]] = {
-    400: {"model": OAuthProblem, "description": "invalid_request, invalid_grant, unsupported_grant_type"},
+    400: {"model": OAuthProblem, "description": "invalid_request, invalid_grant, invalid_target, unsupported_grant_type"},
     401: {"model": OAuthProblem, "description": "invalid_client"},
     429: {"model": OAuthProblem, "description": "too many failed logins; see Retry-After"},
 }
@@ -83,7 +92,10 @@ def _required(name: str, value: str | None) -> str:
     description=(
         "`application/x-www-form-urlencoded`. `grant_type=password` (people: `username`, `password`), "
         "`client_credentials` (agencies: HTTP Basic or `client_id`/`client_secret`), `refresh_token` "
-        "(rotates the refresh token). Answers RS256 access tokens. Five failed logins lock an account for "
+        "(rotates the refresh token), `urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693: `subject_token` "
+        "an ID token of a trusted external identity provider that vouches for a USCC, `subject_token_type` "
+        "`urn:ietf:params:oauth:token-type:id_token` or `...:jwt`; answers an access token of the organisation's "
+        "account with `issued_token_type`, no refresh token). Answers RS256 access tokens. Five failed logins lock an account for "
         "15 minutes (429 with `Retry-After`). Errors follow RFC 6749 (`error`, `error_description`) and carry "
         "the problem-details fields as well."
     ),
@@ -93,15 +105,23 @@ def _required(name: str, value: str | None) -> str:
 )
 async def token(
     request: Request,
-    grant_type: Text | None = Form(None, max_length=50, description="password | client_credentials | refresh_token"),
+    grant_type: Text | None = Form(
+        None, max_length=100, description="password | client_credentials | refresh_token | urn:ietf:params:oauth:grant-type:token-exchange"
+    ),
     username: Text | None = Form(None, max_length=200),
     password: Text | None = Form(None, max_length=200),
     refresh_token: Text | None = Form(None, max_length=200),
     client_id: Text | None = Form(None, max_length=200),
     client_secret: Text | None = Form(None, max_length=200),
     scope: Text | None = Form(None, max_length=500, description="ignored: roles come from the account"),
+    subject_token: Text | None = Form(None, max_length=16_000, description="token exchange: the external ID token"),
+    subject_token_type: Text | None = Form(None, max_length=100, description="urn:ietf:params:oauth:token-type:id_token"),
+    requested_token_type: Text | None = Form(None, max_length=100, description="urn:ietf:params:oauth:token-type:access_token"),
+    audience: Text | None = Form(None, max_length=500, description="token exchange: sihua (the only one)"),
+    actor_token: Text | None = Form(None, max_length=16_000, description="not supported (no delegation)"),
     runtime: Runtime = Depends(get_runtime),
     key: SigningKey = Depends(signing_key),
+    issuers: ExternalIssuers = Depends(external_issuers),
 ) -> Response:
     settings = runtime.settings
     kind = _required("grant_type", grant_type)
@@ -121,6 +141,17 @@ async def token(
         presented = _required("refresh_token", refresh_token)
         async with runtime.uow() as session:
             outcome = await refresh_grant(session, key, settings, presented)
+    elif kind == TOKEN_EXCHANGE:
+        presented = _required("subject_token", subject_token)
+        refused = check_exchange_request(
+            settings, subject_token_type=_required("subject_token_type", subject_token_type),
+            requested_token_type=requested_token_type, audience=audience, actor_token=actor_token,
+        )
+        identity = refused or await verify_subject_token(issuers, settings, presented)
+        if isinstance(identity, DomainError):
+            raise _refusal(identity)
+        async with runtime.uow() as session:
+            outcome = await token_exchange_grant(session, key, settings, identity)
     else:
         raise _refusal(oauth_error(
             Kind.BAD_REQUEST, "unsupported_grant_type", f"grant_type must be one of {', '.join(GRANT_TYPES)}",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -13,15 +13,16 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from sihua_shared.auth import Actor, require_roles
-from sihua_shared.contracts.registry import OrganisationKind
+from sihua_shared.contracts.registry import OrganisationKind, VerificationStatus
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
-from sihua_shared.inputs import Text, Uuid
+from sihua_shared.inputs import Code, Text, Uuid
 from sihua_shared.jurisdiction import DistrictCode, SectorCode
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.organisation_profile import FEN_PER_WAN, KIND_LABELS, MAX_REVENUE_FEN, fen_to_wan
 from ..application.organisations import list_organisations, register_organisation, update_organisation, visible_organisation
 from ..domain.access import OFFICIALS, ORGANISATION_EDITORS, ORGANISATION_LISTERS, ORGANISATION_READERS
+from ..domain.enterprise_systems import SYSTEMS
 from ..domain.uscc import normalise_uscc
 
 router = APIRouter(prefix="/organisations", tags=["organisations 组织"])
@@ -59,6 +60,11 @@ TotalAssetsWan = Annotated[
     Field(ge=0, lt=MAX_REVENUE_FEN // FEN_PER_WAN, description="资产总额（万元），精确到分；字符串或整数 / total assets in 万元, exact"),
 ]
 Employees = Annotated[int, Field(ge=0, le=10_000_000, description="从业人员（人）")]
+Systems = Annotated[
+    list[Code],
+    Field(max_length=len(SYSTEMS.systems),
+          description="在用信息系统（代码）：" + "、".join(f"{s.code} {s.label_zh}" for s in SYSTEMS.systems)),
+]
 
 
 class OrganisationIn(BaseModel):
@@ -73,6 +79,7 @@ class OrganisationIn(BaseModel):
     employees: Employees | None = None
     revenue_wan: RevenueWan | None = None
     total_assets_wan: TotalAssetsWan | None = None
+    systems: Systems | None = None
 
 
 class OrganisationPatch(BaseModel):
@@ -89,6 +96,7 @@ class OrganisationPatch(BaseModel):
     employees: Employees | None = None
     revenue_wan: RevenueWan | None = None
     total_assets_wan: TotalAssetsWan | None = None
+    systems: Systems | None = None
 
 
 class OrganisationOut(BaseModel):
@@ -112,9 +120,25 @@ class OrganisationOut(BaseModel):
         description="how the size class was decided: the standard's row for the industry code, every comparison "
         "(level, quantity, value, threshold), or what is missing"
     )
+    systems: list[str] | None = Field(default=None, description="在用信息系统（代码）; null: not said")
+    systems_zh: list[str] | None = Field(default=None, description="在用信息系统（名称）")
+    verification: VerificationStatus = Field(
+        default="verified",
+        description="核验状态: unverified (signed itself up, waiting for its district officer), verified, rejected",
+    )
+    verified_by: Literal["district_officer", "city_officer", "external_identity"] | None = Field(
+        default=None, description="who verified it: a district or city officer, or the province's identity service"
+    )
+    verification_decided_on: date | None = Field(default=None, description="核验日期 (the jurisdiction's calendar)")
+    rejection_reason: str | None = Field(default=None, description="不通过理由")
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+def _system_label(code: str) -> str:
+    found = SYSTEMS.get(code)
+    return found.label_zh if found else code
 
 
 def organisation_out(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -124,6 +148,7 @@ def organisation_out(row: Mapping[str, Any]) -> dict[str, Any]:
         "kind_zh": KIND_LABELS.get(row["kind"], row["kind"]),
         "revenue_wan": None if fen is None else fen_to_wan(fen),
         "total_assets_wan": None if assets is None else fen_to_wan(assets),
+        "systems_zh": None if row.get("systems") is None else [_system_label(code) for code in row["systems"]],
     }
     return OrganisationOut.model_validate(values).model_dump(mode="json")
 
@@ -164,7 +189,8 @@ async def register(
     summary="组织列表 / List organisations",
     description=(
         "City officers, auditors and services see every organisation; a district officer those of their district; "
-        "an enterprise or provider only itself. Filters: kind, district, sector, and `q` (part of the name)."
+        "an enterprise or provider only itself. Filters: kind, district, sector, `q` (part of the name) and "
+        "`verification` (`unverified`: the sign-ups waiting for verification)."
     ),
     response_model=Page[OrganisationOut],
 )
@@ -174,12 +200,16 @@ async def index(
     district: DistrictCode | None = Query(None, description="所在区"),
     sector: SectorCode | None = Query(None, description="试点行业"),
     q: Text | None = Query(None, min_length=1, max_length=100, description="名称包含"),
+    verification: VerificationStatus | None = Query(
+        None, description="核验状态: `unverified` is a district officer's queue of sign-ups to verify"
+    ),
     actor: Actor = Depends(require_roles(*ORGANISATION_LISTERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> JSONResponse:
     async with runtime.uow() as session:
         found, total = await list_organisations(
-            session, actor, limit=page.limit, offset=page.offset, kind=kind, district=district, sector=sector, q=q
+            session, actor, limit=page.limit, offset=page.offset, kind=kind, district=district, sector=sector, q=q,
+            verification=verification,
         )
     items = [organisation_out(row) for row in found]
     return JSONResponse({"items": items, "total": total, "limit": page.limit, "offset": page.offset})

@@ -86,9 +86,9 @@ async def confirm_reset(body: ResetConfirmIn, runtime: Runtime = Depends(get_run
 
 
 _PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>重置密码 / Reset password</title></head>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>
 <body style="font-family:sans-serif;max-width:28rem;margin:3rem auto">
-<h1>重置密码 / Reset password</h1>
+<h1>{title}</h1>
 <form id="f"><input type="hidden" name="token" value="{token}">
 <label>新密码 / New password（至少 10 位，含字母和数字）<br>
 <input type="password" name="new_password" minlength="10" required autocomplete="new-password"></label>
@@ -97,7 +97,7 @@ _PAGE = """<!doctype html>
 document.getElementById("f").onsubmit = async (e) => {{
   e.preventDefault();
   const data = Object.fromEntries(new FormData(e.target));
-  const r = await fetch("{path}/confirm", {{method: "POST", headers: {{"Content-Type": "application/json"}},
+  const r = await fetch("{post}", {{method: "POST", headers: {{"Content-Type": "application/json"}},
     body: JSON.stringify(data)}});
   const j = await r.json();
   document.getElementById("out").textContent = r.ok ? j.message_zh + " " + j.message_en
@@ -113,5 +113,10 @@ document.getElementById("f").onsubmit = async (e) => {{
     response_class=HTMLResponse,
 )
 async def reset_page(token: Text = Query("", max_length=200)) -> HTMLResponse:
-    page = _PAGE.format(token=html.escape(token, quote=True), path=PATH)
+    return password_page(token, title="重置密码 / Reset password", post=f"{PATH}/confirm")
+
+
+def password_page(token: str, *, title: str, post: str) -> HTMLResponse:
+    """The page a mailed one-time link opens: it posts the token and the new password to ``post``."""
+    page = _PAGE.format(token=html.escape(token, quote=True), title=title, post=post)
     return HTMLResponse(page, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})

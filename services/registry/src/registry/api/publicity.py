@@ -88,7 +88,10 @@ def _publicity_body(call: dict[str, Any], publicity: dict[str, Any], items: list
              description="A city officer ranks the applications whose review is complete by the call's cut rule: those above the cut go "
                          "into publicity for the configured number of working days (holiday calendar); the others are decided as not "
                          "selected. Applications tied across the quota line are ranked by the recorded tie-break "
-                         "(`POST /calls/{call_id}/tie-breaks`); without one, 409 `tie_at_cut` names them and nothing changes. The "
+                         "(`POST /calls/{call_id}/tie-breaks`); without one, 409 `tie_at_cut` names them and nothing changes. A "
+                         "year-round call is publicised round by round: the result covers the batch of the review round closed "
+                         "(`POST /calls/{call_id}/review-rounds`; 409 `review_round_not_reviewed` until all of it is reviewed), or, "
+                         "with none closed, the applications ready now, as a round of their own. The "
                          "applicants listed and the city officers are reminded one working day before the period ends. "
                          "Accepts `Idempotency-Key`.")
 async def publish(call_id: Uuid, body: PublishIn, request: Request, actor: Actor = Officer, on: date = Depends(business_day),

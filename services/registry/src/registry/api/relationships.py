@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,7 +54,8 @@ def relationship_out(row: Mapping[str, Any]) -> dict[str, Any]:
     description=(
         "Officials with the organisation in scope, or the organisation itself, declare a shareholding, group "
         "membership or staff move with another registered organisation. It has no direction and feeds the "
-        "conflict-of-interest checks of expert review. 409 when the pair already has that relationship."
+        "conflict-of-interest checks of expert review. 409 when the pair already has that relationship. "
+        "Publishes `relationship.declared`."
     ),
     response_model=RelationshipOut,
 )
@@ -91,14 +92,16 @@ async def index(
     "/{relationship_id}",
     status_code=204,
     summary="删除关联关系 / Withdraw a relationship",
-    description="Officials with the organisation in scope withdraw a relationship declared in error; audited.",
+    description="Officials with the organisation in scope withdraw a relationship declared in error, with the reason "
+                "(撤回原因); audited. Publishes `relationship.withdrawn`.",
 )
 async def withdraw(
     org_id: Uuid,
     relationship_id: Uuid,
+    reason: Text = Query("", max_length=1000, description="撤回原因"),
     actor: Actor = Depends(require_roles(*OFFICIALS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     async with runtime.uow() as session:
-        await delete_relationship(session, actor, org_id, relationship_id)
+        await delete_relationship(session, actor, org_id, relationship_id, reason)
     return Response(status_code=204)

@@ -15,12 +15,13 @@ from sihua_shared.audit import jsonable
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import check_if_match
 from sihua_shared.inputs import BigNumber, BusinessDate, Code, Text, Uuid
+from sihua_shared.jurisdiction import DistrictCode
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.assignments import active_members, assign_application, assign_call, recuse
 from ..application.call_applications import application_view, ensure_may_see, find_application
 from ..application.calls import find_call
-from ..application.expert_pool import expert_rows, expert_view, set_expert_profile
+from ..application.expert_pool import expert_rows, expert_view, set_expert_profile, withdraw_expert
 from ..application.scoring import confirm_as_chair, expert_backlog, panel_view, submit_scores
 from ..domain import access as policy
 from ..domain.access import CITY_ONLY, EXPERTS, PANEL_READERS, SEE_ALL
@@ -40,6 +41,11 @@ class ExpertProfileIn(BaseModel):
 
     fields: list[Annotated[Text, Field(min_length=1, max_length=50)]] = Field(max_length=30, description="专业领域")
     can_chair: bool = Field(default=True, description="可担任评审组组长")
+    district: DistrictCode | None = Field(default=None, description="所属区（专家绑定某区时填写）")
+    declared_conflicts: list[Uuid] = Field(
+        default_factory=list, max_length=100,
+        description="专家申明需回避的单位 (organisation ids), besides those related by declared relationships",
+    )
 
 
 class ExpertOut(BaseModel):
@@ -49,7 +55,15 @@ class ExpertOut(BaseModel):
     active: bool
     fields: list[str]
     can_chair: bool
+    district: str | None = Field(default=None, description="所属区")
+    declared_conflicts: list[str] = Field(default_factory=list, description="申明回避的单位")
     version: int
+
+
+class WithdrawExpertIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: Text = Field(min_length=2, max_length=1000, description="出库原因")
 
 
 class AssignIn(BaseModel):
@@ -98,11 +112,25 @@ async def experts(_: Actor = Depends(require_roles(*SEE_ALL)), runtime: Runtime 
     return [ExpertOut.model_validate(expert_view(r)).model_dump(mode="json") for r in rows]
 
 
-@router.put("/experts/{account_id}/profile", response_model=ExpertOut, summary="设置专家专业领域 / Set an expert's fields",
-            description="A city officer sets an expert's fields of expertise and whether they may chair a panel.")
+@router.put("/experts/{account_id}/profile", response_model=ExpertOut, summary="设置专家信息 / Set an expert's pool profile",
+            description="A city officer sets an expert's fields of expertise (专业领域), whether they may chair a panel, the "
+                        "district they are bound to (所属区) and the organisations they declare a conflict with (申明回避). "
+                        "Publishes `expert.profile_set` with the profile's version.")
 async def set_profile(account_id: Uuid, body: ExpertProfileIn, actor: Actor = Officer, runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
-        row = await set_expert_profile(session, actor, account_id, fields=body.fields, can_chair=body.can_chair)
+        row = await set_expert_profile(session, actor, account_id, fields=body.fields, can_chair=body.can_chair,
+                                       district=body.district, declared_conflicts=body.declared_conflicts,
+                                       jurisdiction=runtime.jurisdiction)
+    return answer(ExpertOut, expert_view(row))
+
+
+@router.post("/experts/{account_id}/withdraw", response_model=ExpertOut, summary="专家出库 / Take an expert out of the pool",
+             description="A city officer withdraws the role expert from the account, with the reason (audited): no panel "
+                         "draws them any more and their next tokens no longer carry the role. Publishes `expert.left_pool`. "
+                         "409 for an account that is no expert.")
+async def withdraw(account_id: Uuid, body: WithdrawExpertIn, actor: Actor = Officer, runtime: Runtime = Depends(get_runtime)) -> Response:
+    async with runtime.uow() as session:
+        row = await withdraw_expert(session, actor, account_id, body.reason)
     return answer(ExpertOut, expert_view(row))
 
 

@@ -13,14 +13,14 @@ from sihua_shared.auth import Actor, require_roles
 from sihua_shared.exports import EXPORT_RESPONSES, Column, export_response
 from sihua_shared.http import check_if_match, etag_for, versioned_json
 from sihua_shared.inputs import BusinessDate, Text, Uuid
-from sihua_shared.jurisdiction import DistrictCode
+from sihua_shared.jurisdiction import DistrictCode, TitleKindCode
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application.titles import find_title, grant_title_to, list_titles, revoke_title, valid_titles, verify_title, visible_title
 from ..domain.access import CITY_ONLY, TITLE_READERS
 
 router = APIRouter(prefix="/titles", tags=["titles 称号"])
-TitleKind = Literal["key_platform", "traction_unit", "diagnosis_provider", "third_party"]
+TitleKind = TitleKindCode  # a title kind of the jurisdiction
 
 EXPORT_COLUMNS = [
     Column("number", "称号编号", 22), Column("name_zh", "称号名称", 26), Column("organisation_name", "单位名称", 36),

@@ -24,7 +24,7 @@ CLIENT_ROLES = ("service", "third_party", "auditor")
 # The organisation kinds whose people may hold an organisation role.
 ORGANISATION_KINDS: dict[str, frozenset[str]] = {
     "enterprise": frozenset({"enterprise"}),
-    "provider": frozenset({"platform", "traction_unit", "diagnosis_provider"}),
+    "provider": frozenset({"platform", "traction_unit", "diagnosis_provider", "provider"}),
 }
 
 

@@ -26,6 +26,7 @@ from ..domain import access as policy
 from ..domain.access import DISTRICT
 from .account_rules import ensure_may_manage, shape_problems
 from .credentials import hash_secret_async, password_problems
+from .expert_pool import pool_membership_changed
 from .organisations import get_organisation
 
 # The operator at the command line (first city officer, demo data): acts with a city officer's powers.
@@ -192,6 +193,7 @@ async def set_account_active(
     else:
         await record_event(session, ACCOUNT_DEACTIVATED, AccountDeactivated(**fact), subject=account_id,
                            aggregate_version=after["version"])
+    await pool_membership_changed(session, account_id)  # an expert leaves the pool, or comes back to it
     await audit(session, actor, f"account.{action}", "account", account_id, before=_jsonable(account_view(account)), after=_jsonable(after))
     return after
 

@@ -28,8 +28,10 @@ from ..domain import access as policy
 from ..domain.call_application_state import EDITABLE_STATES, ApplicationState, allowed_actions
 from ..domain.call_state import CallState
 from ..domain.titles import check_holder_kind
+from ..domain.verification import is_verified, unverified_refusal
 from .access import APPLICATION_COLUMNS, application_resource, ensure, owned_resource
 from .deadlines import schedule_intake_reminders
+from .titles import check_required_title
 
 EDITABLE = ("title", "summary", "fields", "content")
 _WITH_ORG = (applications, organisations.c.name.label("organisation_name"), organisations.c.uscc,
@@ -99,9 +101,13 @@ async def create_application(
     organisation = (await session.execute(select(organisations).where(organisations.c.id == actor.org))).mappings().first()
     if organisation is None:
         raise not_found("organisation", str(actor.org))
+    if not is_verified(organisation["verification"]):
+        raise unverified_refusal("申报", "apply to a call")
     # who may apply is who may hold the call's title (the jurisdiction's ``holders``; S2 三(一) lets an enterprise be a
     # traction unit); agencies never apply
     check_holder_kind(jurisdiction, call["kind"], organisation["kind"])
+    # a kind chosen among the holders of another (优秀数字化牵引单位, S2 五(九)) takes applications from them only
+    await check_required_title(session, jurisdiction, call["kind"], organisation["id"], on)
     values = {"id": str(uuid.uuid4()), "call_id": call["id"], "organisation_id": actor.org, "state": ApplicationState.DRAFT.value,
               "created_by": actor.id, "version": 1, **{k: content[k] for k in EDITABLE if k in content}}
     statement = pg_insert(applications).values(**values).on_conflict_do_nothing().returning(applications.c.id)

@@ -60,7 +60,7 @@ def check_config(spec: Mapping[str, Any], jurisdiction: Jurisdiction) -> dict[st
         cut = spec.get("cut_rule") or {}
         rule = CutRule(cut.get("pass_mark"), cut.get("quota"))
         config = CallConfig(
-            kind=CallKind(spec["kind"]), title=spec["title"], window=window, rubric=rubric, cut_rule=rule,
+            kind=str(spec["kind"]), title=spec["title"], window=window, rubric=rubric, cut_rule=rule,
             experts_per_application=spec["experts_per_application"], category=spec.get("category"), sector=spec.get("sector"),
         )
         config.validate_for(jurisdiction)
@@ -68,7 +68,7 @@ def check_config(spec: Mapping[str, Any], jurisdiction: Jurisdiction) -> dict[st
     except DomainError as exc:
         raise exc.at("body") from exc
     return {
-        "kind": config.kind.value, "category": config.category, "sector": config.sector, "title": config.title,
+        "kind": config.kind, "category": config.category, "sector": config.sector, "title": config.title,
         "description": spec.get("description", ""), "opens_on": window.opens_on, "closes_on": window.closes_on,
         "required_materials": [dict(m) for m in spec["required_materials"]], "rubric": rubric_rows(rubric),
         "experts_per_application": config.experts_per_application, "pass_mark": rule.pass_mark, "quota": rule.quota,

@@ -16,6 +16,7 @@ from typing import Any
 from sihua_shared.errors import DomainError, combined
 from sihua_shared.jurisdiction import Jurisdiction
 
+from ..domain.enterprise_systems import SYSTEMS
 from ..domain.size_class import (
     FEN_PER_WAN,
     INDUSTRY_ROW,
@@ -35,11 +36,13 @@ KIND_LABELS: dict[str, str] = {
     "diagnosis_provider": "评估诊断服务项目承担单位",
     "third_party": "第三方综合服务机构",
     "agency": "政府部门及事业单位",
+    "provider": "数字化服务商",
+    "cluster_body": "特色产业集群相关责任主体",
 }
 # The fields that say who an organisation is and who oversees it: only officials change them.
 IDENTITY_FIELDS = ("uscc", "name", "kind", "district")
 # The fields an organisation's own people may keep up to date.
-SELF_SERVICE_FIELDS = ("sector", "industry_code", "employees", "revenue_wan", "total_assets_wan")
+SELF_SERVICE_FIELDS = ("sector", "industry_code", "employees", "revenue_wan", "total_assets_wan", "systems")
 PROFILE_FIELDS = (*IDENTITY_FIELDS, *SELF_SERVICE_FIELDS)
 
 # GB/T 4754-2017: a section letter A–T, then 2, 3 or 4 digits (大类, 中类, 小类), e.g. C2110.
@@ -187,6 +190,23 @@ def _check_places(values: Mapping[str, Any], jurisdiction: Jurisdiction) -> list
     return found
 
 
+def _check_systems(raw: Any) -> tuple[list[str] | None, list[DomainError]]:
+    """The systems the enterprise runs: known codes (``domain.enterprise_systems``), each once, kept in the
+    catalogue's order; ``None`` when not said (an empty list says it runs none)."""
+    if raw is None:
+        return None, []
+    if not isinstance(raw, list | tuple) or not all(isinstance(code, str) for code in raw):
+        return None, [_error("systems", "信息系统须为代码列表", "systems is a list of codes")]
+    unknown = [code for code in raw if SYSTEMS.get(code) is None]
+    if unknown:
+        allowed = "、".join(s.label_zh for s in SYSTEMS.systems)
+        return None, [_error("systems", f"未知的信息系统代码：{'、'.join(unknown)}；可选：{allowed}",
+                             f"unknown systems {unknown}; allowed: {', '.join(SYSTEMS.codes)}", "unknown_system")]
+    if len(set(raw)) != len(raw):
+        return None, [_error("systems", "信息系统不能重复", "systems must be distinct")]
+    return [code for code in SYSTEMS.codes if code in raw], []
+
+
 def check_profile(values: Mapping[str, Any], jurisdiction: Jurisdiction) -> tuple[dict[str, Any], list[DomainError]]:
     """A complete profile (every field of ``PROFILE_FIELDS``, missing ones ``None``) → the stored columns,
     or the list of everything wrong with it."""
@@ -209,6 +229,8 @@ def check_profile(values: Mapping[str, Any], jurisdiction: Jurisdiction) -> tupl
     errors += revenue_errors
     total_assets_fen, assets_errors = _check_money(values.get("total_assets_wan"), "total_assets_wan")
     errors += assets_errors
+    systems, systems_errors = _check_systems(values.get("systems"))
+    errors += systems_errors
     if errors:
         return {}, errors
     employees = values.get("employees")
@@ -222,6 +244,7 @@ def check_profile(values: Mapping[str, Any], jurisdiction: Jurisdiction) -> tupl
         "employees": employees,
         "revenue_fen": revenue_fen,
         "total_assets_fen": total_assets_fen,
+        "systems": systems,
         **size_columns(values.get("industry_code"), employees, revenue_fen, total_assets_fen),
     }
     return row, []

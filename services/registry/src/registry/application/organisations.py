@@ -20,6 +20,7 @@ from sihua_shared.contracts.registry import (
     ORGANISATION_UPDATED,
     OrganisationRegistered,
     OrganisationUpdated,
+    VerificationStatus,
 )
 from sihua_shared.errors import DomainError, Kind, Problem, conflict, forbidden, not_found
 from sihua_shared.jurisdiction import Jurisdiction
@@ -33,7 +34,15 @@ from .organisation_profile import SELF_SERVICE_FIELDS, check_profile, profile_of
 
 # What the contract's payloads carry of an organisation.
 _EVENT_FIELDS = ("uscc", "name", "kind", "district", "sector", "industry_code", "size_class")
-_STORED = (*_EVENT_FIELDS, "employees", "revenue_fen", "total_assets_fen", "size_class_basis")
+_STORED = (*_EVENT_FIELDS, "employees", "revenue_fen", "total_assets_fen", "size_class_basis", "systems")
+# What a public sign-up adds to a checked profile (application.sign_up); officials' registrations leave them out.
+_SIGN_UP_STORED = ("verification", "contact_name", "contact_email")
+
+
+def verification_fact(row: Mapping[str, Any]) -> VerificationStatus | None:
+    """The ``verification`` member of an organisation's facts: none once verified (as for officials' registrations)."""
+    status = row.get("verification")
+    return "rejected" if status == "rejected" else "unverified" if status == "unverified" else None
 
 
 def _outside_district(actor: Actor, field: str = "body.district") -> DomainError:
@@ -60,7 +69,8 @@ async def insert_organisations(
     entry. A USCC already present refuses the whole batch (409): the caller's transaction rolls back."""
     if not rows:
         return []
-    values = [{"id": str(uuid.uuid4()), **{name: row[name] for name in _STORED}, "version": 1} for row in rows]
+    values = [{"id": str(uuid.uuid4()), **{name: row[name] for name in _STORED},
+               **{name: row[name] for name in _SIGN_UP_STORED if name in row}, "version": 1} for row in rows]
     inserted = await session.execute(
         pg_insert(organisations).values(values).on_conflict_do_nothing(index_elements=["uscc"]).returning(organisations)
     )
@@ -70,7 +80,8 @@ async def insert_organisations(
         raise uscc_taken(missing[0])
     created = [stored[v["id"]] for v in values]
     for row in created:
-        payload = OrganisationRegistered(organisation_id=row["id"], **{k: row[k] for k in _EVENT_FIELDS})
+        payload = OrganisationRegistered(organisation_id=row["id"], systems=row["systems"], **{k: row[k] for k in _EVENT_FIELDS},
+                                         verification=verification_fact(row))
         await record_event(session, ORGANISATION_REGISTERED, payload, subject=row["id"], aggregate_version=1)
         await audit(session, actor, "organisation.register", "organisation", row["id"], after=row)
     return created
@@ -116,6 +127,7 @@ async def list_organisations(
     district: str | None = None,
     sector: str | None = None,
     q: str | None = None,
+    verification: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     conditions: list[ColumnElement[bool]] = [where(policy.organisations(actor), ORGANISATION_COLUMNS)]
     if kind is not None:
@@ -124,6 +136,8 @@ async def list_organisations(
         conditions.append(organisations.c.district == district)
     if sector is not None:
         conditions.append(organisations.c.sector == sector)
+    if verification is not None:
+        conditions.append(organisations.c.verification == verification)
     if q:
         escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(organisations.c.name.ilike(f"%{escaped}%", escape="\\"))
@@ -186,7 +200,8 @@ async def update_organisation(
         .returning(organisations)
     )
     after = dict(updated.mappings().one())
-    payload = OrganisationUpdated(organisation_id=org_id, version=after["version"], **{k: after[k] for k in _EVENT_FIELDS})
+    payload = OrganisationUpdated(organisation_id=org_id, version=after["version"], systems=after["systems"],
+                                  **{k: after[k] for k in _EVENT_FIELDS}, verification=verification_fact(after))
     await record_event(session, ORGANISATION_UPDATED, payload, subject=org_id, aggregate_version=after["version"])
     await audit(session, actor, "organisation.update", "organisation", org_id, before=row, after=after)
     return after

@@ -7,8 +7,9 @@ for ``RESET_MINUTES`` and used once. A reset ends every session of the account a
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -60,28 +61,40 @@ async def request_password_reset(session: AsyncSession, login: str, *, mail_conf
     )
     mails = []
     for account in found.mappings():
+        token = await issue_reset_token(session, account, now)
+        if token is not None:
+            mails.append(ResetMail(account["email"], account["username"], account["display_name"], token))
+    return mails
+
+
+async def issue_reset_token(
+    session: AsyncSession, account: Mapping[Any, Any], now: datetime, *, minutes: int = RESET_MINUTES,
+    action: str = "password_reset.request", resend_after: timedelta | None = RESEND_AFTER,
+) -> str | None:
+    """A one-time token setting the account's password (stored as a digest), or None when one was issued less than
+    ``resend_after`` ago. Also the activation link of an account created by the public sign-up (``sign_up``)."""
+    if resend_after is not None:
         recent = await session.execute(
             select(password_reset_tokens.c.id).where(
                 password_reset_tokens.c.account_id == account["id"],
-                password_reset_tokens.c.created_at > now - RESEND_AFTER,
+                password_reset_tokens.c.created_at > now - resend_after,
             )
         )
         if recent.first() is not None:
-            continue
-        token = new_opaque_token()
-        token_id = str(uuid.uuid4())
-        await session.execute(
-            pg_insert(password_reset_tokens).values(
-                id=token_id,
-                token_hash=token_digest(token),
-                account_id=account["id"],
-                expires_at=now + timedelta(minutes=RESET_MINUTES),
-                created_at=now,
-            )
+            return None
+    token = new_opaque_token()
+    token_id = str(uuid.uuid4())
+    await session.execute(
+        pg_insert(password_reset_tokens).values(
+            id=token_id,
+            token_hash=token_digest(token),
+            account_id=account["id"],
+            expires_at=now + timedelta(minutes=minutes),
+            created_at=now,
         )
-        await audit(session, ANONYMOUS, "password_reset.request", "account", account["id"], after={"reset_token_id": token_id})
-        mails.append(ResetMail(account["email"], account["username"], account["display_name"], token))
-    return mails
+    )
+    await audit(session, ANONYMOUS, action, "account", account["id"], after={"reset_token_id": token_id})
+    return token
 
 
 def _invalid_token() -> DomainError:
@@ -89,7 +102,10 @@ def _invalid_token() -> DomainError:
                    "invalid_reset_token")
 
 
-async def confirm_password_reset(session: AsyncSession, token: str, new_password: str) -> dict[str, Any]:
+async def confirm_password_reset(
+    session: AsyncSession, token: str, new_password: str, *, action: str = "account.password_reset"
+) -> dict[str, Any]:
+    """Set the password through a one-time token (``action`` names it in the audit trail: a reset or an activation)."""
     problems = password_problems(new_password)
     if problems:
         raise DomainError("weak_password", "新密码不符合密码规则", "the new password does not meet the policy", problems=problems)
@@ -123,7 +139,7 @@ async def confirm_password_reset(session: AsyncSession, token: str, new_password
     after = account_view(changed.mappings().one())
     await revoke_account_sessions(session, account["id"], now)
     await audit(
-        session, account_actor(account), "account.password_reset", "account", account["id"],
+        session, account_actor(account), action, "account", account["id"],
         before={"version": account["version"]}, after={"version": after["version"], "reset_token_id": row["id"]},
     )
     return after

@@ -3,6 +3,7 @@
 An enterprise is eligible when:
 
 * it is an enterprise (not a provider or an agency);
+* it is verified: an enterprise that signed itself up joins once its district officer verified it (domain.verification);
 * it is an SME by 《中小企业划型标准规定》 (S2 二): its size class is known (every quantity its industry's row needs is
   on file, see ``organisation_profile.size_columns``) and is not large;
 * its sector is one of the jurisdiction's pilot sectors, and that sector is carried out in its district
@@ -20,6 +21,7 @@ from sihua_shared.errors import DomainError
 from sihua_shared.jurisdiction import Jurisdiction
 
 from ..domain.size_class import SizeClass
+from ..domain.verification import is_verified
 
 
 def _not_eligible(field: str, zh: str, en: str, code: str) -> DomainError:
@@ -85,4 +87,8 @@ def eligibility_problems(organisation: Mapping[str, Any], jurisdiction: Jurisdic
                 "body.enterprise_id", "只有企业可以纳入试点名单", "only enterprises join the pilot pool", "not_an_enterprise"
             )
         ]
-    return _size_problems(organisation) + _sector_problems(organisation, jurisdiction)
+    unverified = [] if is_verified(organisation.get("verification")) else [
+        _not_eligible("organisation.verification", "该企业尚未通过核验，不能纳入试点",
+                      "the enterprise is not verified yet and cannot join the pilot", "organisation_unverified")
+    ]
+    return unverified + _size_problems(organisation) + _sector_problems(organisation, jurisdiction)

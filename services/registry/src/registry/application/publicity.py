@@ -32,6 +32,7 @@ from ..domain.ranking import CutOutcome
 from .call_application_actions import next_state
 from .call_applications import find_application, store_application
 from .deadlines import cancel_publicity_reminders, schedule_publicity_reminders, working_calendar
+from .review_rounds import pending_round, record_round_publicity, round_unfinished, year_round
 from .scoring import review_complete
 from .tie_breaks import apply_tie_break, current_cut, matches, pending_tie_break, settled_cut, supersede_tie_break
 from .titles import grant_title_to
@@ -72,7 +73,15 @@ async def publish_result(
                        closes_on=call["closes_on"].isoformat())
     if await running_publicity(session, call["id"]) is not None:
         raise conflict("publicity_running", "本征集已有正在公示的结果", "a publicity of this call is already running")
+    round_ = await pending_round(session, call["id"], lock=True) if year_round(call) else None
     cut = await current_cut(session, call)
+    if round_ is not None:
+        # the round's publicity covers its whole batch: every application of it still in review is reviewed first
+        waiting = await round_unfinished(session, round_) + [a["id"] for a in cut.in_review if not review_complete(a)]
+        if waiting:
+            raise conflict("review_round_not_reviewed", f"第{round_['number']}批尚有申报未完成评审，不能公示",
+                           f"round {round_['number']} still has applications under review", waiting=sorted(waiting),
+                           round_id=round_["id"])
     if not cut.ready:
         raise conflict("nothing_to_publish", "没有已完成评审的申报", "no application has a complete review",
                        waiting=[a["id"] for a in cut.in_review])
@@ -110,10 +119,14 @@ async def publish_result(
             await decide(session, actor, application, ApplicationAction.REJECT, on=on, rank=r.rank, publicity_id=publicity_id)
     if tie_break is not None:
         await apply_tie_break(session, actor, tie_break, publicity_id)
+    review_round = None
+    if year_round(call):
+        review_round = await record_round_publicity(session, actor, call, round_, publicity_id, [r.application_id for r in ranked], on=on)
     await audit(session, actor, "publicity.publish", "publicity", publicity_id, after=values)
     await schedule_publicity_reminders(session, call, values, [by_id[r.application_id] for r in ranked if r.outcome is CutOutcome.SELECTED])
     return {**values, "waiting": [a["id"] for a in in_review if not review_complete(a)],
-            "tie_break_id": tie_break["id"] if tie_break else None}
+            "tie_break_id": tie_break["id"] if tie_break else None,
+            "review_round": None if review_round is None else {"id": review_round["id"], "number": review_round["number"]}}
 
 
 async def open_objections(session: AsyncSession, publicity_id: str) -> list[str]:

@@ -1,6 +1,9 @@
 """Declared relationships between organisations (shareholding, group membership, staff moving), the input of
 conflict-of-interest checks in expert review. They take a session and never commit.
 
+Each declaration and withdrawal is a fact (``relationship.declared`` / ``.withdrawn``, aggregate versions 1 and 2):
+catalog keeps the graph to draw its admission-review panels with ``sihua_shared.panel``.
+
 A relationship is declared on one organisation's page but has no direction: ``related_organisations`` and
 ``relationships_around`` follow it both ways, and a pair declared from either side counts once.
 """
@@ -17,7 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
+from sihua_shared.clock import business_clock
+from sihua_shared.contracts.registry import (
+    RELATIONSHIP_DECLARED,
+    RELATIONSHIP_WITHDRAWN,
+    RelationshipDeclared,
+    RelationshipWithdrawn,
+)
 from sihua_shared.errors import conflict, forbidden, invalid, not_found
+from sihua_shared.outbox import record_event
 from sihua_shared.panel import ConflictGraph, Relationship, RelationshipKind
 
 from ..adapters.profile_tables import organisation_relationships as rel
@@ -66,6 +77,11 @@ async def declare_relationship(
     if created is None:  # declared at the same moment by someone else
         raise conflict("relationship_exists", "该关系已登记", "this relationship is already declared", field="body.related_organisation_id")
     view = dict(created)
+    payload = RelationshipDeclared(
+        relationship_id=row["id"], organisation_a_id=org_id, organisation_b_id=related_id, kind=kind.value,
+        declared_on=business_clock(session).today(),
+    )
+    await record_event(session, RELATIONSHIP_DECLARED, payload, subject=row["id"], aggregate_version=1)
     await audit(session, actor, "organisation.relationship.declare", "organisation_relationship", row["id"], after=view)
     return view
 
@@ -81,7 +97,9 @@ async def list_relationships(
     return [dict(r) for r in found.mappings()], int(total)
 
 
-async def delete_relationship(session: AsyncSession, actor: Actor, org_id: str, relationship_id: str) -> None:
+async def delete_relationship(
+    session: AsyncSession, actor: Actor, org_id: str, relationship_id: str, reason: str = ""
+) -> None:
     """Only officials withdraw a relationship: an organisation may not quietly drop what conflicts rest on."""
     organisation = await visible_organisation(session, actor, org_id)
     if not policy.organisation_officials(actor).admits(organisation_resource(organisation)):
@@ -91,7 +109,13 @@ async def delete_relationship(session: AsyncSession, actor: Actor, org_id: str, 
     before = removed.mappings().first()
     if before is None:
         raise not_found("relationship", relationship_id)
-    await audit(session, actor, "organisation.relationship.delete", "organisation_relationship", relationship_id, before=before)
+    payload = RelationshipWithdrawn(
+        relationship_id=relationship_id, organisation_a_id=before["organisation_id"],
+        organisation_b_id=before["related_organisation_id"], reason=reason,
+    )
+    await record_event(session, RELATIONSHIP_WITHDRAWN, payload, subject=relationship_id, aggregate_version=2)
+    await audit(session, actor, "organisation.relationship.delete", "organisation_relationship", relationship_id,
+                before=before, after={"reason": reason})
 
 
 async def relationships_around(session: AsyncSession, org_ids: Collection[str]) -> list[Relationship]:

@@ -29,6 +29,7 @@ from ..domain import access as policy
 from ..domain.call_application_state import ApplicationState
 from ..domain.ranking import CutRule, RankedApplication, ScoredApplication, rank_and_cut, tie_order_errors, tied_at_cut
 from .call_applications import find_application
+from .review_rounds import pending_round, round_batch, year_round
 from .scoring import review_complete
 
 METHODS = {"criterion_means": "按分项平均分排序", "panel_vote": "评审组投票", "other": "其他方式"}
@@ -52,9 +53,14 @@ def _scored(ready: Sequence[Mapping[str, Any]]) -> list[ScoredApplication]:
 
 
 async def current_cut(session: AsyncSession, call: Mapping[str, Any]) -> Cut:
-    found = await session.execute(select(applications.c.id).where(applications.c.call_id == call["id"],
-                                                                  applications.c.state == ApplicationState.EXPERT_REVIEW.value)
-                                  .order_by(applications.c.id))
+    """The cut over the applications in expert review; for a year-round call with a round closed, over its batch only."""
+    query = select(applications.c.id).where(applications.c.call_id == call["id"],
+                                            applications.c.state == ApplicationState.EXPERT_REVIEW.value)
+    if year_round(call):
+        batch = round_batch(await pending_round(session, call["id"]))
+        if batch is not None:
+            query = query.where(applications.c.id.in_(sorted(batch)))
+    found = await session.execute(query.order_by(applications.c.id))
     in_review = [await find_application(session, application_id, lock=True) for (application_id,) in found.all()]
     ready = [a for a in in_review if review_complete(a)]
     return Cut(in_review, ready, rank_and_cut(_scored(ready), CutRule(call["pass_mark"], call["quota"])))

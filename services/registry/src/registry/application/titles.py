@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,7 +28,16 @@ from ..adapters.tables import organisations
 from ..adapters.title_tables import title_sequences, titles
 from ..domain import access as policy
 from ..domain.access import DISTRICT, ORGANISATION
-from ..domain.titles import Title, check_holder_kind, check_in_programme, check_one_valid_title, grant_title, validity_window
+from ..domain.titles import (
+    Title,
+    check_annual_quota,
+    check_holder_kind,
+    check_in_programme,
+    check_one_valid_title,
+    grant_title,
+    validity_window,
+)
+from ..domain.verification import is_verified, unverified_refusal
 from .access import TITLE_COLUMNS, ensure
 from .calls import find_call
 
@@ -86,6 +95,8 @@ async def grant_title_to(
     try:
         if call is not None and call["kind"] != kind:
             raise DomainError("call_kind_mismatch", "征集类型与称号类型不符", f"the call does not grant {kind} titles", field="kind")
+        if not is_verified(organisation["verification"]):
+            raise unverified_refusal("获得称号", "hold a title")
         check_holder_kind(jurisdiction, kind, organisation["kind"])
         start, until = validity_window(jurisdiction, kind, valid_from)
         if until is None:
@@ -93,9 +104,16 @@ async def grant_title_to(
                               field="kind", detail=f"the jurisdiction gives {kind} titles no validity period")
         held = await session.execute(select(titles).where(titles.c.organisation_id == organisation_id, titles.c.kind == kind))
         check_one_valid_title(Title("", kind, "", organisation_id, start, until), [as_domain(dict(r)) for r in held.mappings()])
+        await check_required_title(session, jurisdiction, kind, organisation_id, valid_from)
     except DomainError as exc:
         raise exc.at("body") from exc
+    # The (kind, year) sequence row is locked by the upsert until commit: grants of one kind in one year queue on it,
+    # so the count below sees every grant committed before this one and a yearly cap holds under concurrency.
     sequence = await _next_sequence(session, kind, valid_from.year)
+    try:
+        check_annual_quota(jurisdiction, kind, await granted_in_year(session, kind, valid_from.year))
+    except DomainError as exc:
+        raise exc.at("body") from exc
     title = grant_title(jurisdiction, kind, organisation_id, year=valid_from.year, sequence=sequence, valid_from=valid_from)
     title_id = str(uuid.uuid4())
     row: dict[str, Any] = {
@@ -105,13 +123,38 @@ async def grant_title_to(
     }
     await session.execute(titles.insert().values(**row))
     payload = TitleGranted(
-        title_id=row["id"], title_number=title.number, kind=kind, name_zh=title.name_zh,  # type: ignore[arg-type]
+        title_id=row["id"], title_number=title.number, kind=kind, name_zh=title.name_zh,
         organisation_id=organisation_id, uscc=organisation["uscc"], call_id=call_id, application_id=application_id,
-        valid_from=title.valid_from, valid_until=until,
+        valid_from=title.valid_from, valid_until=until, year=valid_from.year, source=jurisdiction.titles[kind].source or None,
     )
     await record_event(session, TITLE_GRANTED, payload, subject=title_id, aggregate_version=1)
     await audit(session, actor, "title.grant", "title", title_id, after=row)
     return row
+
+
+async def granted_in_year(session: AsyncSession, kind: str, year: int) -> int:
+    """Titles of ``kind`` granted in ``year`` (the year they came into force, their number's year), revoked ones included:
+    a yearly cap counts recognitions made, and revoking one does not make room for another."""
+    query = select(func.count()).select_from(titles).where(
+        titles.c.kind == kind, titles.c.valid_from >= date(year, 1, 1), titles.c.valid_from <= date(year, 12, 31))
+    return int((await session.execute(query)).scalar_one())
+
+
+async def holds_valid_title(session: AsyncSession, organisation_id: str, kind: str, on: date) -> bool:
+    found = await session.execute(select(titles).where(titles.c.organisation_id == organisation_id, titles.c.kind == kind))
+    return any(as_domain(dict(r)).is_valid_on(on) for r in found.mappings())
+
+
+async def check_required_title(session: AsyncSession, jurisdiction: Jurisdiction, kind: str, organisation_id: str, on: date) -> None:
+    """A kind that is chosen among the holders of another (优秀数字化牵引单位 among traction units, S2 五(九)) goes only to an
+    organisation holding that other title, valid on ``on``."""
+    config = jurisdiction.title(kind)
+    required = None if config is None else config.requires_title
+    if required is None or await holds_valid_title(session, organisation_id, required, on):
+        return
+    name = jurisdiction.titles[required].name_zh
+    raise DomainError("required_title_missing", f"须持有有效的“{name}”称号", f"only a holder of a valid {required} title may hold a "
+                      f"{kind} title", field="organisation_id", details={"requires_title": required})
 
 
 async def find_title(session: AsyncSession, title_id: str, *, lock: bool = False) -> dict[str, Any]:

@@ -59,6 +59,16 @@ def organisations(actor: Actor) -> Scope:
     return overseen(actor, ORGANISATION_SEE_ALL) | own(actor)
 
 
+# Who verifies or rejects an organisation that signed itself up: a district officer of its district, a city officer.
+VERIFIERS = OFFICIALS
+
+
+def verifiers(actor: Actor) -> Scope:
+    """The organisations whose sign-up ``actor`` verifies or rejects: the city every one, a district officer those
+    of their district."""
+    return in_charge(actor)
+
+
 def organisation_officials(actor: Actor) -> Scope:
     """Officials who change any field of an organisation and withdraw its relationships."""
     return in_charge(actor)
@@ -201,3 +211,62 @@ def account_refusal(
             return "role_not_grantable", roles - own_roles
         return None if organisation_id == actor.org else ("not_owner", frozenset())
     return "role_not_grantable", roles
+
+
+# ---- 产业生态联合体 and 特色产业集群 --------------------------------------------------------------
+# An ecosystem membership is described by both organisations: ``organisation`` and ``district`` hold the traction
+# unit's and the partner's. A cluster member by the enterprise and the cluster body, in the member's district.
+
+ALLIANCE_MEMBER_ROLES = ("enterprise", "provider", "third_party")  # the accounts that act for an organisation
+ECOSYSTEM_DECLARERS = ("enterprise", "provider")  # a traction unit's own accounts
+ECOSYSTEM_ENDERS = (*ALLIANCE_MEMBER_ROLES, "city_officer")
+ECOSYSTEM_READERS = (*ALLIANCE_MEMBER_ROLES, "district_officer", "city_officer", "auditor", "service")
+CLUSTER_CREATORS = ("cluster_body", "city_officer")
+CLUSTER_READERS = tuple(r for r in ROLES)  # a cluster (name, district, sector) is no secret to anyone signed in
+CLUSTER_MEMBER_READERS = ("cluster_body", "enterprise", "district_officer", "city_officer", "auditor", "service")
+
+
+def ecosystem(actor: Actor) -> Scope:
+    """Either side of a membership sees it; officials of either side's district; the city, auditors, services all."""
+    return overseen(actor, (*SEE_ALL, "service")) | own(actor, *ALLIANCE_MEMBER_ROLES)
+
+
+def ecosystem_declarer(actor: Actor) -> Scope:
+    """Who declares partners for a traction unit: its own accounts."""
+    return own(actor, *ECOSYSTEM_DECLARERS)
+
+
+def ecosystem_partner(actor: Actor) -> Scope:
+    """Who confirms or declines for the partner: the partner's own accounts (the resource's ``organisation``)."""
+    return own(actor, *ALLIANCE_MEMBER_ROLES)
+
+
+def ecosystem_ender(actor: Actor) -> Scope:
+    """Either side's accounts, or a city officer, end a membership."""
+    return (EVERYTHING if actor.is_city else NOTHING) | own(actor, *ALLIANCE_MEMBER_ROLES)
+
+
+def cluster_owner(actor: Actor) -> Scope:
+    """Who names a cluster body's cluster: the body's own accounts (role cluster_body), or a city officer."""
+    return (EVERYTHING if actor.is_city else NOTHING) | own(actor, "cluster_body")
+
+
+def cluster_recommender(actor: Actor) -> Scope:
+    """Who recommends an enterprise as a member: a district officer of the cluster's district, or the city."""
+    return in_charge(actor)
+
+
+def cluster_members(actor: Actor) -> Scope:
+    """The cluster body its cluster's members, an enterprise its own memberships, officials their district's, the
+    city, auditors and services all."""
+    return overseen(actor, (*SEE_ALL, "service")) | own(actor, "cluster_body", "enterprise")
+
+
+def cluster_approver(actor: Actor) -> bool:
+    """The city approves or rejects a recommendation (经市工业和信息化局评审)."""
+    return actor.is_city
+
+
+def cluster_remover(actor: Actor) -> Scope:
+    """The city, or the district officer of the member's district, removes a member."""
+    return in_charge(actor)

@@ -1,8 +1,11 @@
 """Calls (征集): what is being called for, when applications are taken, how they are scored and cut.
 
-* Kinds (glossary): ``key_platform`` in one of the jurisdiction's platform categories (S0 二(一): five + 其他重点领域);
-  ``traction_unit`` for one pilot sector (S2 三(一), 五(二)); ``diagnosis_provider`` (S0 二(四)); ``third_party``
-  (S2 三(九)). Categories, sectors and title names come from the jurisdiction, never from code.
+* Kinds: a call is of the kind of the title it grants, a key of the jurisdiction's ``titles`` — ``key_platform`` in one
+  of the platform categories (S0 二(一): five + 其他重点领域); ``traction_unit`` for one pilot sector (S2 三(一),
+  五(二)); ``diagnosis_provider`` (S0 二(四)); ``third_party`` (S2 三(九)); and the recognitions (认定) such as
+  Guangzhou's ``digital_workshop`` (S2 三(五)) or Zhongshan's ``demonstration_factory`` (S4 一(一)). Whether a kind's
+  call names a category or a sector is the jurisdiction's data (``call_category``, ``call_sector``), as are the
+  names, holders and yearly caps; never code.
 * Intake window: from ``opens_on`` to ``closes_on`` inclusive, as calendar dates in the jurisdiction's time zone;
   ``closes_on = None`` is the year-round call of S0 二(一) (全年开放申报).
 * Rubric: criteria such as 技术能力 / 规模实力 / 服务能力 (S0 二(二)), each with a weight (integer percent, the weights
@@ -31,6 +34,8 @@ from .ranking import CutRule
 
 
 class CallKind(StrEnum):
+    """The kinds every jurisdiction's code knows by name; a call's kind is any title kind of its jurisdiction."""
+
     KEY_PLATFORM = "key_platform"
     TRACTION_UNIT = "traction_unit"
     DIAGNOSIS_PROVIDER = "diagnosis_provider"
@@ -195,7 +200,7 @@ def key_platform_rubric_template() -> Rubric:
 class CallConfig:
     """Everything a call fixes when it opens."""
 
-    kind: CallKind
+    kind: str  # a title kind of the jurisdiction (``validate_for``)
     title: str
     window: IntakeWindow
     rubric: Rubric
@@ -215,35 +220,45 @@ class CallConfig:
             )
 
     def validate_for(self, jurisdiction: Jurisdiction) -> None:
-        """The call fits the jurisdiction: its title exists there, and category/sector are the jurisdiction's own."""
-        kind = CallKind(self.kind)
-        if jurisdiction.title(kind.value) is None:
+        """The call fits the jurisdiction: its kind is one of its titles, and category/sector are its own, as the kind asks."""
+        title = jurisdiction.title(self.kind)
+        if title is None:
             raise DomainError(
                 "call_kind_not_in_jurisdiction",
                 f"{jurisdiction.name_zh}未设立该类称号，不能发布此类征集",
-                f"{jurisdiction.code} grants no {kind.value} title",
-                field="kind",
+                f"{jurisdiction.code} grants no {self.kind} title",
+                field="kind", details={"allowed": sorted(jurisdiction.titles)},
             )
-        if kind is CallKind.KEY_PLATFORM:
+        if title.call_category == "required":
             if self.category is None or jurisdiction.platform_category(self.category) is None:
                 raise DomainError(
                     "call_category_invalid", "请选择有效的平台类别",
-                    f"a key-platform call needs a platform category of {jurisdiction.code}",
+                    f"a {self.kind} call needs a platform category of {jurisdiction.code}",
                     field="category", details={"allowed": [c.code for c in jurisdiction.platform_categories]},
                 )
         elif self.category is not None:
             raise DomainError(
-                "call_category_not_applicable", "此类征集不设平台类别", "only key-platform calls have a category", field="category",
+                "call_category_not_applicable", "此类征集不设平台类别", f"a {self.kind} call has no category", field="category",
             )
-        if kind is CallKind.TRACTION_UNIT:
-            if self.sector is None or jurisdiction.pilot_sector(self.sector) is None:
-                raise DomainError(
-                    "call_sector_invalid", "请选择有效的试点行业", f"a traction-unit call needs a pilot sector of {jurisdiction.code}",
-                    field="sector", details={"allowed": [s.code for s in jurisdiction.pilot_sectors]},
-                )
-        elif self.sector is not None:
+        cap = title.annual_quota
+        if cap is not None and (self.cut_rule.quota is None or self.cut_rule.quota > cap):
+            # a kind capped per year (Zhongshan: ≤ 10 示范工厂, S4 一(一)) selects no more than the cap in one call
             raise DomainError(
-                "call_sector_not_applicable", "此类征集不设试点行业", "only traction-unit calls have a sector", field="sector",
+                "call_quota_above_annual_cap", f"“{title.name_zh}”每年认定不超过{cap}个，入选名额须设定且不超过该数",
+                f"a {self.kind} call needs a quota of at most the yearly cap of {cap}", field="cut_rule.quota",
+                details={"annual_quota": cap},
+            )
+        if title.call_sector == "none":
+            if self.sector is not None:
+                raise DomainError(
+                    "call_sector_not_applicable", "此类征集不设试点行业", f"a {self.kind} call has no sector", field="sector",
+                )
+        elif (self.sector is None and title.call_sector == "required") or (
+            self.sector is not None and jurisdiction.pilot_sector(self.sector) is None
+        ):
+            raise DomainError(
+                "call_sector_invalid", "请选择有效的试点行业", f"a {self.kind} call needs a pilot sector of {jurisdiction.code}",
+                field="sector", details={"allowed": [s.code for s in jurisdiction.pilot_sectors]},
             )
 
 

@@ -136,7 +136,7 @@ def check_annual_quota(jurisdiction: Jurisdiction, kind: str, granted_this_year:
             "title_annual_quota_reached",
             f"“{config.name_zh}”本年度认定数量已达上限（{config.annual_quota}个）",
             f"the yearly quota of {config.annual_quota} {kind} titles is reached",
-            field="kind", details={"quota": config.annual_quota, "granted": granted_this_year},
+            field="kind", kind=Kind.CONFLICT, details={"quota": config.annual_quota, "granted": granted_this_year},
         )
 
 
