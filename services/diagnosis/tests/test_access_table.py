@@ -12,7 +12,7 @@ import httpx
 
 from diagnosis.main import create_app
 from diagnosis.spec import SPEC
-from sihua_shared.testing.access import Case, Row, Upload, check_table
+from sihua_shared.testing.access import Case, Row, Upload, check_table, role_actors
 from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client
 
 from .kit import API, EDITION_VERSION, LEVEL2, fill_and_submit, seed, start
@@ -28,16 +28,7 @@ async def _seed(stack: Stack, client: httpx.AsyncClient, url: str) -> tuple[dict
                ("tp-home", "third_party", HOME, None), diagnosis_providers=("prov-home", "prov-away"))
     issuer = stack.issuer
     actors = {
-        "enterprise": issuer.headers(["enterprise"], org="ent-home"),
-        "provider": issuer.headers(["provider"], org="prov-home"),
-        "expert": issuer.headers(["expert"], district=HOME),
-        "district_officer": issuer.headers(["district_officer"], district=HOME),
-        "city_officer": issuer.headers(["city_officer"]),
-        "third_party": issuer.headers(["third_party"], org="tp-home"),
-        "cluster_body": issuer.headers(["cluster_body"], org="cluster-body-1"),
-        "finance": issuer.headers(["finance"], org="finance-bureau"),
-        "auditor": issuer.headers(["auditor"]),
-        "service": issuer.headers(["service"]),
+        **role_actors(issuer, home=HOME),
         "enterprise@other": issuer.headers(["enterprise"], org="ent-away"),
         "provider@other": issuer.headers(["provider"], org="prov-away"),
         "district_officer@other": issuer.headers(["district_officer"], district=AWAY),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from cryptography.fernet import Fernet
 
 from funding.main import create_app
-from sihua_shared.testing.access import Case, Row, Upload, check_table
+from sihua_shared.testing.access import Case, Row, Upload, check_table, role_actors
 from sihua_shared.testing.harness import Stack, service_client
 
 from .kit import API, DAY, approved, created, seed, seed_project_facts, step
@@ -81,16 +81,7 @@ async def test_every_funding_operation_answers_each_role_as_the_table_says(stack
                titles={"prov-home": ("traction_unit",)})
     issuer = stack.issuer
     actors = {
-        "enterprise": issuer.headers(["enterprise"], org="ent-home"),
-        "provider": issuer.headers(["provider"], org="prov-home"),
-        "expert": issuer.headers(["expert"], district=HOME),
-        "district_officer": issuer.headers(["district_officer"], district=HOME),
-        "city_officer": issuer.headers(["city_officer"]),
-        "third_party": issuer.headers(["third_party"], org="tp-home"),
-        "cluster_body": issuer.headers(["cluster_body"], org="cluster-body-1"),
-        "finance": issuer.headers(["finance"], org="finance-bureau"),
-        "auditor": issuer.headers(["auditor"]),
-        "service": issuer.headers(["service"]),
+        **role_actors(issuer, home=HOME),
         "enterprise@other": issuer.headers(["enterprise"], org="ent-away"),
         "provider@other": issuer.headers(["provider"], org="prov-away"),
         "district_officer@other": issuer.headers(["district_officer"], district=AWAY),

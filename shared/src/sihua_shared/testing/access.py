@@ -21,6 +21,7 @@ import httpx
 from fastapi import FastAPI
 
 from ..actor import ROLES
+from .tokens import TestIssuer
 
 OK = "ok"
 Outcome = str | int  # OK, 403 (refused) or 404 (not visible / not there)
@@ -45,6 +46,24 @@ PUBLIC = {
 }
 STALE = {"If-Match": '"999999"'}
 PROBE_BODY = {"__probe__": True}  # every request schema forbids unknown fields or needs others
+
+
+def role_actors(issuer: TestIssuer, *, home: str) -> dict[str, dict[str, str]]:
+    """One caller of every role, as the access tables name them: the home enterprise, provider and third party are
+    the organisations ``ent-home``, ``prov-home`` and ``tp-home``; the district officer and the expert are bound to
+    ``home``. A service's table adds its own ``role@case`` callers (another organisation, another district)."""
+    return {
+        "enterprise": issuer.headers(["enterprise"], org="ent-home"),
+        "provider": issuer.headers(["provider"], org="prov-home"),
+        "expert": issuer.headers(["expert"], district=home),
+        "district_officer": issuer.headers(["district_officer"], district=home),
+        "city_officer": issuer.headers(["city_officer"]),
+        "third_party": issuer.headers(["third_party"], org="tp-home"),
+        "cluster_body": issuer.headers(["cluster_body"], org="cluster-body-1"),
+        "finance": issuer.headers(["finance"], org="finance-bureau"),
+        "auditor": issuer.headers(["auditor"]),
+        "service": issuer.headers(["service"]),
+    }
 
 
 def operations(app: FastAPI) -> list[tuple[str, str]]:
