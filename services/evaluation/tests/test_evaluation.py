@@ -118,3 +118,23 @@ async def test_due_process_windows_appeals_and_the_facts_kept_once(stack: Stack)
                    "evaluation_result.appeal", "evaluation_result.decide", "evaluation_result.issue",
                    "training_session.record"):
         assert action in actions, action
+
+
+async def test_recognition_targets_count_the_registry_s_recognition_titles(stack: Stack) -> None:
+    """S2 二's workshops, factories, scenarios, chain cases and quality providers are registry titles (issue 10 §3):
+    the KPIs count the valid ones of each kind, by district, from the title facts evaluation keeps."""
+    settings = await stack.settings("evaluation", business_date=DAY)
+    await seed(settings.database_url, ("w1", "enterprise", "huangpu", "custom_furniture"),
+               ("w2", "enterprise", "tianhe", "auto_parts"), ("f1", "enterprise", "huangpu", "auto_parts"),
+               ("x1", "provider", "tianhe", None),
+               titles=(("w1", "digital_workshop"), ("w2", "digital_workshop"), ("f1", "smart_manufacturing_factory"),
+                       ("x1", "excellent_provider")))
+    city = stack.issuer.headers(["city_officer"])
+    async with service_client(create_app(settings)) as client:
+        found = {k["key"]: k for k in ok(await client.get(f"{API}/programme/kpis", headers=city))["kpis"]}
+        assert (found["digital_workshops"]["actual"], found["digital_workshops"]["by_district"]) == (
+            2, {"huangpu": 1, "tianhe": 1})
+        assert found["smart_factories"]["actual"] == 1 and found["quality_providers"]["actual"] == 1
+        assert found["scenarios"]["actual"] == 0 and found["products"]["actual"] is None
+        before = ok(await client.get(f"{API}/programme/kpis", params={"year": 2025}, headers=city))["kpis"]
+        assert next(k for k in before if k["key"] == "digital_workshops")["actual"] == 0  # granted in 2026

@@ -1,8 +1,10 @@
 """Programme KPIs against the pilot's targets (S2 二) and S3's yearly service target, by sector and district.
 
-Computed from the facts the service keeps today (diagnosis assessments and projects, the registry's organisations,
-evaluation's own results and training). Targets whose facts no service publishes yet (workshops, factories, products,
-scenarios, chain cases, clusters) are listed with ``actual: null`` and the facts they wait for.
+Computed from the facts the service keeps (diagnosis assessments and projects, the registry's organisations and
+titles, evaluation's own training). Recognitions are registry titles (issue 10 §3): a target with a ``title_kind``
+counts the titles of that kind valid at the cut-off (granted by then, not revoked by then) — workshops, factories,
+typical scenarios, chain cases and quality providers (the excellent-provider recognition). Targets whose facts this
+service does not keep yet (products, clusters) are listed with ``actual: null`` and the facts they wait for.
 """
 
 from __future__ import annotations
@@ -14,19 +16,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..adapters.eval_tables import evaluation_facts, results, training_sessions
-from ..adapters.readmodels import known_organisations, pilot_pool
+from ..adapters.eval_tables import evaluation_facts, training_sessions
+from ..adapters.readmodels import known_organisations, known_titles, pilot_pool
 from ..domain.cycles import quarter_end
 from ..domain.indicators import ASSESSMENT_COMPLETED, PROJECT_COMPLETED
 
 TARGETS: list[dict[str, Any]] = [
     {"key": "enterprises_level2_plus", "name_zh": "完成改造并达到数字化二级及以上的中小企业", "target": 710, "source": "S2 二"},
-    {"key": "digital_workshops", "name_zh": "市级数字化车间", "target": 40, "source": "S2 二", "awaits": "catalog/registry recognitions"},
-    {"key": "smart_factories", "name_zh": "智能制造示范工厂", "target": 40, "source": "S2 二", "awaits": "catalog/registry recognitions"},
-    {"key": "quality_providers", "name_zh": "优质数字化服务商（评价优秀）", "target": 50, "source": "S2 二"},
+    {"key": "digital_workshops", "name_zh": "市级数字化车间", "target": 40, "source": "S2 二", "title_kind": "digital_workshop"},
+    {"key": "smart_factories", "name_zh": "智能制造示范工厂", "target": 40, "source": "S2 二",
+     "title_kind": "smart_manufacturing_factory"},
+    {"key": "quality_providers", "name_zh": "优质数字化服务商", "target": 50, "source": "S2 二, 三(五)",
+     "title_kind": "excellent_provider"},
     {"key": "products", "name_zh": "\"小快轻准\"数字化产品", "target": 360, "source": "S2 二", "awaits": "catalog.product.admitted"},
-    {"key": "scenarios", "name_zh": "典型应用场景", "target": 50, "source": "S2 二", "awaits": "catalog.scenario.selected"},
-    {"key": "chain_cases", "name_zh": "\"链式转型\"典型案例", "target": 20, "source": "S2 二", "awaits": "catalog.chain_case.selected"},
+    {"key": "scenarios", "name_zh": "典型应用场景", "target": 50, "source": "S2 二", "title_kind": "typical_scenario"},
+    {"key": "chain_cases", "name_zh": "\"链式转型\"典型案例", "target": 20, "source": "S2 二", "title_kind": "chain_case"},
     {"key": "clusters", "name_zh": "特色产业集群", "target": 5, "source": "S2 二", "awaits": "registry cluster facts"},
     {"key": "training_person_times", "name_zh": "培训人次", "target": 2000, "source": "S2 二"},
     {"key": "enterprises_served_year", "name_zh": "年度服务企业数", "target": 1000, "source": "S3（超1000家/年）"},
@@ -64,8 +68,8 @@ async def kpis(session: AsyncSession, *, year: int, district: str | None) -> dic
         select(evaluation_facts.c.enterprise_id, evaluation_facts.c.occurred_on).where(
             evaluation_facts.c.type == PROJECT_COMPLETED, evaluation_facts.c.occurred_on >= date(year, 1, 1),
             evaluation_facts.c.occurred_on <= date(year, 12, 31), evaluation_facts.c.enterprise_id.is_not(None)))]
-    excellent = [(str(r.provider_id), r.issued_on) for r in await session.execute(
-        select(results.c.provider_id, results.c.issued_on).where(results.c.state == "issued", results.c.grade == "优秀"))]
+    recognitions = (await session.execute(select(known_titles.c.kind, known_titles.c.organisation_id,
+                                                 known_titles.c.valid_from, known_titles.c.revoked_on))).all()
     query = select(training_sessions.c.district, training_sessions.c.sector, training_sessions.c.person_times,
                    training_sessions.c.held_on)
     training = [r for r in (await session.execute(query)).all() if district is None or r.district == district]
@@ -82,8 +86,11 @@ async def kpis(session: AsyncSession, *, year: int, district: str | None) -> dic
             return _split(level2_at(cut), profiles, district)
         if key == "enterprises_served_year":
             return _split({e for e, on in served if on <= cut}, profiles, district)
-        if key == "quality_providers":
-            return len({p for p, on in excellent if on is not None and on <= cut}), {}, {}
+        kind = next((t.get("title_kind") for t in TARGETS if t["key"] == key), None)
+        if kind is not None:
+            holders = {r.organisation_id for r in recognitions if r.kind == kind and r.valid_from is not None
+                       and r.valid_from <= cut and (r.revoked_on is None or r.revoked_on > cut)}
+            return _split(holders, profiles, district)
         if key == "training_person_times":
             sec: Counter[str] = Counter()
             dis: Counter[str] = Counter()
