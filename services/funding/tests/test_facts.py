@@ -46,7 +46,7 @@ async def test_diagnosis_fee_and_traction_tier_come_from_the_facts(stack: Stack)
 async def test_zhongshan_workshop_then_factory_pays_the_difference(stack: Stack) -> None:
     settings = await stack.settings("funding", business_date=ZS_2025, jurisdiction="zhongshan")
     await seed(settings.database_url, ("zs-ent", "enterprise", "shiqi"), ("zs-ent-2", "enterprise", "shiqi"),
-               titles={"zs-ent": ("demo_workshop", "demo_factory")})
+               titles={"zs-ent": ("demonstration_workshop", "demonstration_factory")})
     ent = stack.issuer.headers(["enterprise"], org="zs-ent")
     reviewer = stack.issuer.headers(["city_officer"], sub="officer-a")
     approver = stack.issuer.headers(["city_officer"], sub="officer-b")

@@ -24,7 +24,7 @@ FACTS = st.fixed_dictionaries({
     "honour": st.sampled_from(["national_cross_industry_iiot", "national_specialised_iiot", "digital_lighthouse",
                                "national_green_factory"]),
     "benchmark": st.booleans(),
-    "titles": st.just(("demo_factory", "demo_workshop")),
+    "titles": st.just(("demonstration_factory", "demonstration_workshop")),
 })
 
 
