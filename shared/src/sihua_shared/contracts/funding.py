@@ -294,3 +294,117 @@ PROJECT_FAILED = EventSpec(
     "funding", "project", "failed", 1, ProjectFailed, "A project failed acceptance",
     title_zh="改造项目验收未通过", example={**_PROJECT, "failed_on": "2026-09-20", "reasons": ["改造内容未完成"]},
 )
+
+
+# Disbursement and claw-back (拨付与追回, issue 14 §5, §6).
+Tranche = Literal["whole", "first", "final"]
+ClawbackReason = Literal["failed_progress_check", "revoked_acceptance", "double_funding", "recomputed_below_paid"]
+
+
+class PaymentFact(EventPayload):
+    payment_order_id: EntityId
+    application_id: EntityId
+    measure_id: str
+    project_id: str
+    applicant_id: EntityId
+    applicant_uscc: Uscc
+    district: str | None = None
+    tranche: Tranche = Field(description="whole 一次性 / first 首笔 (S4 (四) 30%) / final 尾款")
+    amount_fen: Fen = Field(gt=0, description="the order's amount, in fen")
+    offset_fen: Fen = Field(0, ge=0, description="the part of the amount withheld to settle open claw-backs (抵扣), in fen")
+
+
+class PaymentOrdered(PaymentFact):
+    """A payment order for one tranche of an approved award went to the finance side. 拨付指令已下达。"""
+
+    ordered_on: date
+    payee_account_masked: str = Field(description="the payee's account, masked (****1234)")
+
+
+class PaymentPaid(PaymentFact):
+    """The finance side confirmed a payment order paid. 资金已拨付。"""
+
+    paid_on: date
+    bank_reference: str
+    confirmed_by: Literal["finance", "service", "payment_file"] = Field(
+        description="a finance officer, the bank's service client, or an imported payment file")
+
+
+class ClawbackFact(EventPayload):
+    clawback_id: EntityId
+    application_id: EntityId
+    measure_id: str
+    project_id: str
+    applicant_id: EntityId
+    applicant_uscc: Uscc
+    district: str | None = None
+
+
+class ClawbackOpened(ClawbackFact):
+    """A recovery of paid public money was opened. 追回已发起。"""
+
+    reason: ClawbackReason
+    amount_fen: Fen = Field(gt=0)
+    opened_on: date
+
+
+class ClawbackOffset(ClawbackFact):
+    """Part of a claw-back was settled by withholding it from a later payment to the same enterprise. 追回已抵扣。"""
+
+    payment_order_id: EntityId
+    offset_fen: Fen = Field(gt=0)
+    outstanding_fen: Fen = Field(ge=0, description="what is still to be recovered after it")
+    offset_on: date
+
+
+class ClawbackRepaid(ClawbackFact):
+    """The enterprise repaid part of a claw-back (a receivable). 追回款已退回。"""
+
+    repaid_fen: Fen = Field(gt=0)
+    outstanding_fen: Fen = Field(ge=0)
+    repaid_on: date
+
+
+class ClawbackSettled(ClawbackFact):
+    """A claw-back was recovered in full. 追回已结清。"""
+
+    amount_fen: Fen = Field(gt=0)
+    offset_fen: Fen = Field(ge=0, description="the part recovered by offsets")
+    repaid_fen: Fen = Field(ge=0, description="the part repaid")
+    settled_on: date
+
+
+_PAY = {"payment_order_id": "9a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d", "application_id": _APP["application_id"],
+        "measure_id": "s4-tech-transformation", "project_id": "proj-2026-001", "applicant_id": _APP["applicant_id"],
+        "applicant_uscc": _APP["applicant_uscc"], "district": "shiqi", "tranche": "first", "amount_fen": 3_000_000,
+        "offset_fen": 0}
+_CLAW = {"clawback_id": "0b1c2d3e-4f5a-4b6c-9d7e-8f9a0b1c2d3e", "application_id": _APP["application_id"],
+         "measure_id": "s4-tech-transformation", "project_id": "proj-2026-001", "applicant_id": _APP["applicant_id"],
+         "applicant_uscc": _APP["applicant_uscc"], "district": "shiqi"}
+
+PAYMENT_ORDERED = EventSpec(
+    "funding", "payment", "ordered", 1, PaymentOrdered, "A payment order for one tranche of an award was made",
+    title_zh="拨付指令已下达", example={**_PAY, "ordered_on": "2026-04-01", "payee_account_masked": "****1234"},
+)
+PAYMENT_PAID = EventSpec(
+    "funding", "payment", "paid", 1, PaymentPaid, "A payment order was confirmed paid", title_zh="资金已拨付",
+    example={**_PAY, "paid_on": "2026-04-03", "bank_reference": "BOC-20260403-0001", "confirmed_by": "finance"},
+)
+CLAWBACK_OPENED = EventSpec(
+    "funding", "clawback", "opened", 1, ClawbackOpened, "A claw-back of paid money was opened", title_zh="追回已发起",
+    example={**_CLAW, "reason": "failed_progress_check", "amount_fen": 3_000_000, "opened_on": "2026-06-01"},
+)
+CLAWBACK_OFFSET = EventSpec(
+    "funding", "clawback", "offset", 1, ClawbackOffset, "Part of a claw-back was withheld from a later payment",
+    title_zh="追回已抵扣",
+    example={**_CLAW, "payment_order_id": _PAY["payment_order_id"], "offset_fen": 1_000_000, "outstanding_fen": 2_000_000,
+             "offset_on": "2026-09-01"},
+)
+CLAWBACK_REPAID = EventSpec(
+    "funding", "clawback", "repaid", 1, ClawbackRepaid, "Part of a claw-back was repaid", title_zh="追回款已退回",
+    example={**_CLAW, "repaid_fen": 2_000_000, "outstanding_fen": 0, "repaid_on": "2026-09-10"},
+)
+CLAWBACK_SETTLED = EventSpec(
+    "funding", "clawback", "settled", 1, ClawbackSettled, "A claw-back was recovered in full", title_zh="追回已结清",
+    example={**_CLAW, "amount_fen": 3_000_000, "offset_fen": 1_000_000, "repaid_fen": 2_000_000, "settled_on": "2026-09-10"},
+)
