@@ -1,6 +1,7 @@
 """Alembic environment of the catalog service."""
 
 import catalog.adapters.readmodels  # noqa: F401  (declares the registry read models on the metadata)
+import catalog.spec  # noqa: F401  (declares every table the service's modules define on the metadata)
 from catalog.adapters.tables import metadata
 from sihua_shared.alembic_env import run_migrations
 

@@ -9,6 +9,7 @@ import registry.adapters.notification_tables  # noqa: F401
 import registry.adapters.profile_tables  # noqa: F401
 import registry.adapters.sign_up_tables  # noqa: F401
 import registry.adapters.title_tables  # noqa: F401
+import registry.spec  # noqa: F401  (declares every table the service's modules define on the metadata)
 from registry.adapters.tables import metadata
 from sihua_shared.alembic_env import run_migrations
 
