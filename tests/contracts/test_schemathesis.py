@@ -18,6 +18,7 @@ from .fuzz_seeds import SEEDERS, bare_seeds
 OUTCOMES: list[str] = []  # printed in the terminal summary by this directory's conftest
 
 
+@pytest.mark.timeout(900)  # registry: 100+ operations × every role; 80 s on a quiet machine, 370 s on a loaded one
 @pytest.mark.parametrize("service", SERVICES)
 async def test_schemathesis_finds_no_failure(stack: Stack, service: str) -> None:
     # Both apps (the one seeding and the one under test) live on the day the selection seeds are made for.
