@@ -19,7 +19,23 @@ from sihua_shared.access_sql import Attribute, where
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.clock import business_clock
+from sihua_shared.contracts.funding import (
+    CLAWBACK_OFFSET,
+    CLAWBACK_OPENED,
+    CLAWBACK_REPAID,
+    CLAWBACK_SETTLED,
+    PAYMENT_ORDERED,
+    PAYMENT_PAID,
+    ClawbackOffset,
+    ClawbackOpened,
+    ClawbackReason,
+    ClawbackRepaid,
+    ClawbackSettled,
+    PaymentOrdered,
+    PaymentPaid,
+)
 from sihua_shared.errors import conflict, forbidden, not_found, stale_version
+from sihua_shared.outbox import record_event
 
 from ..adapters.funding_tables import applications
 from ..adapters.payment_tables import clawbacks, payment_orders
@@ -49,6 +65,34 @@ def view(row: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in row.items() if k != "payee_account_enc"}
     out["payee_account"] = masked(row["payee_account_tail"])
     return out
+
+
+async def _application(session: AsyncSession, application_id: str) -> dict[str, Any]:
+    return dict((await session.execute(select(applications).where(applications.c.id == application_id))).mappings().one())
+
+
+def _about(app: dict[str, Any]) -> dict[str, Any]:
+    """What every payment and claw-back fact says of the award."""
+    return {"application_id": app["id"], "measure_id": app["measure_id"], "project_id": app["project_id"],
+            "applicant_id": app["applicant_id"], "applicant_uscc": app["applicant_uscc"], "district": app["district"]}
+
+
+async def _payment_fact(session: AsyncSession, order: dict[str, Any], *, paid: bool) -> None:
+    app = await _application(session, order["application_id"])
+    base = {**_about(app), "payment_order_id": order["id"], "tranche": order["tranche"], "amount_fen": int(order["amount_fen"]),
+            "offset_fen": int(order.get("offset_fen") or 0)}
+    if paid:
+        await record_event(session, PAYMENT_PAID, PaymentPaid(
+            **base, paid_on=order["paid_on"], bank_reference=order["bank_reference"], confirmed_by=order["confirmed_by"]),
+            subject=order["id"], aggregate_version=order["version"])
+    else:
+        await record_event(session, PAYMENT_ORDERED, PaymentOrdered(
+            **base, ordered_on=order["ordered_on"], payee_account_masked=masked(order["payee_account_tail"])),
+            subject=order["id"], aggregate_version=order.get("version", 1))
+
+
+def _claw_about(app: dict[str, Any], claw: dict[str, Any]) -> dict[str, Any]:
+    return {**_about(app), "clawback_id": claw["id"]}
 
 
 def reveal(key: str, row: dict[str, Any]) -> str:
@@ -86,6 +130,7 @@ async def order(session: AsyncSession, actor: Actor, key: str, application_id: s
            "state": "ordered", "ordered_by": actor.id, "ordered_on": business_clock(session).today()}
     await session.execute(payment_orders.insert().values(**row))
     await audit(session, actor, "funding_payment.order", "funding_payment_order", str(row["id"]), after=view(row))
+    await _payment_fact(session, row, paid=False)
     return await get_order(session, actor, str(row["id"]))
 
 
@@ -126,12 +171,24 @@ async def mark_paid(session: AsyncSession, actor: Actor, order_id: str, expected
         raise stale_version("payment order", "拨付指令")
     if row["state"] != "ordered":
         raise conflict("already_paid", "该拨付指令已支付", "the order is paid already")
-    today = business_clock(session).today()
+    return await settle_order(session, actor, dict(row), bank_reference=bank_reference, paid_on=business_clock(session).today(),
+                              confirmed_by="finance" if actor.has("finance") else "service")
+
+
+async def settle_order(session: AsyncSession, actor: Actor, row: dict[str, Any], *, bank_reference: str, paid_on: Any,
+                       confirmed_by: str) -> dict[str, Any]:
+    """An ordered payment (row locked) is paid: the award's budgets are consumed; open claw-backs of the same
+    enterprise that the rule lets be offset are withheld from it (抵扣); the fact is published."""
+    order_id = row["id"]
+    offset = await offset_clawbacks(session, actor, row)
     await session.execute(update(payment_orders).where(payment_orders.c.id == order_id).values(
-        state="paid", paid_by=actor.id, paid_on=today, bank_reference=bank_reference, version=payment_orders.c.version + 1))
+        state="paid", paid_by=actor.id, paid_on=paid_on, bank_reference=bank_reference, confirmed_by=confirmed_by,
+        offset_fen=offset, version=payment_orders.c.version + 1))
     await consume(session, actor, row["application_id"], int(row["amount_fen"]), reference=order_id)
-    saved = view(dict((await session.execute(select(payment_orders).where(payment_orders.c.id == order_id))).mappings().one()))
-    await audit(session, actor, "funding_payment.paid", "funding_payment_order", order_id, before=view(dict(row)), after=saved)
+    stored = dict((await session.execute(select(payment_orders).where(payment_orders.c.id == order_id))).mappings().one())
+    saved = view(stored)
+    await audit(session, actor, "funding_payment.paid", "funding_payment_order", order_id, before=view(row), after=saved)
+    await _payment_fact(session, stored, paid=True)
     return saved
 
 
@@ -174,7 +231,7 @@ async def reconciliation(session: AsyncSession, actor: Actor) -> dict[str, Any]:
 CLAWBACK_COLUMNS: dict[str, Attribute] = {ORGANISATION: clawbacks.c.applicant_id, DISTRICT: clawbacks.c.district}
 
 
-async def open_clawback(session: AsyncSession, actor: Actor, application_id: str, *, reason: str, amount_fen: int | None,
+async def open_clawback(session: AsyncSession, actor: Actor, application_id: str, *, reason: ClawbackReason, amount_fen: int | None,
                         note: str | None) -> dict[str, Any]:
     """A city officer opens a recovery on a paid award: by default, for a failed progress check, the whole first
     tranche paid (S4 (四)); otherwise what was paid. Never more than paid and not yet clawed back."""
@@ -198,6 +255,9 @@ async def open_clawback(session: AsyncSession, actor: Actor, application_id: str
            "opened_by": actor.id, "opened_on": business_clock(session).today()}
     await session.execute(clawbacks.insert().values(**row))
     await audit(session, actor, "funding_clawback.open", "funding_clawback", str(row["id"]), after=row)
+    await record_event(session, CLAWBACK_OPENED, ClawbackOpened(
+        **_claw_about(dict(app), row), reason=reason, amount_fen=amount, opened_on=row["opened_on"]),
+        subject=str(row["id"]), aggregate_version=1)
     return await get_clawback(session, actor, str(row["id"]))
 
 
@@ -235,4 +295,49 @@ async def recover(session: AsyncSession, actor: Actor, clawback: dict[str, Any],
         settled_on=business_clock(session).today() if settled else None, version=clawbacks.c.version + 1))
     saved = dict((await session.execute(select(clawbacks).where(clawbacks.c.id == row["id"]))).mappings().one())
     await audit(session, actor, "funding_clawback.recover", "funding_clawback", row["id"], before=row, after=saved)
+    about = _claw_about(await _application(session, row["application_id"]), saved)
+    await record_event(session, CLAWBACK_REPAID, ClawbackRepaid(
+        **about, repaid_fen=amount_fen, outstanding_fen=outstanding - amount_fen, repaid_on=business_clock(session).today()),
+        subject=row["id"], aggregate_version=saved["version"])
+    await _settled_fact(session, saved, about)
     return saved
+
+
+async def _settled_fact(session: AsyncSession, claw: dict[str, Any], about: dict[str, Any]) -> None:
+    if claw["state"] != "settled":
+        return
+    offset = int(claw["offset_fen"])
+    await record_event(session, CLAWBACK_SETTLED, ClawbackSettled(
+        **about, amount_fen=int(claw["amount_fen"]), offset_fen=offset, repaid_fen=int(claw["recovered_fen"]) - offset,
+        settled_on=claw["settled_on"]), subject=claw["id"], aggregate_version=claw["version"])
+
+
+async def offset_clawbacks(session: AsyncSession, actor: Actor, order: dict[str, Any]) -> int:
+    """Withhold the open, offsettable claw-backs of the order's enterprise from its payment, oldest first; each
+    offset returns to the budgets the claw-back's award came from. Answers the amount withheld."""
+    found = (await session.execute(select(clawbacks).where(
+        clawbacks.c.applicant_id == order["applicant_id"], clawbacks.c.state == "open", clawbacks.c.offsettable.is_(True))
+        .order_by(clawbacks.c.opened_on, clawbacks.c.created_at, clawbacks.c.id).with_for_update())).mappings().all()
+    left, withheld = int(order["amount_fen"]), 0
+    today = business_clock(session).today()
+    for claw in found:
+        part = min(left, int(claw["amount_fen"]) - int(claw["recovered_fen"]))
+        if part <= 0:
+            continue
+        left, withheld = left - part, withheld + part
+        await release(session, actor, claw["application_id"], part, reference=f"offset:{order['id']}")
+        settled = int(claw["recovered_fen"]) + part == int(claw["amount_fen"])
+        await session.execute(update(clawbacks).where(clawbacks.c.id == claw["id"]).values(
+            recovered_fen=clawbacks.c.recovered_fen + part, offset_fen=clawbacks.c.offset_fen + part,
+            state="settled" if settled else "open", settled_on=today if settled else None, version=clawbacks.c.version + 1))
+        saved = dict((await session.execute(select(clawbacks).where(clawbacks.c.id == claw["id"]))).mappings().one())
+        await audit(session, actor, "funding_clawback.offset", "funding_clawback", claw["id"], before=dict(claw), after=saved)
+        about = _claw_about(await _application(session, claw["application_id"]), saved)
+        await record_event(session, CLAWBACK_OFFSET, ClawbackOffset(
+            **about, payment_order_id=order["id"], offset_fen=part,
+            outstanding_fen=int(saved["amount_fen"]) - int(saved["recovered_fen"]), offset_on=today),
+            subject=claw["id"], aggregate_version=saved["version"])
+        await _settled_fact(session, saved, about)
+        if left == 0:
+            break
+    return withheld
