@@ -84,7 +84,7 @@ async def test_tranches_are_ordered_paid_and_reconciled(stack: Stack) -> None:
         report = (await client.get(f"{API}/reconciliation", headers=finance)).json()
         assert report["balanced"] and report["items"] == [{
             "application_id": app["id"], "applicant_id": "ent-1", "measure_id": "s2-transformation", "approved_fen": 20 * WAN,
-            "ordered_fen": 20 * WAN, "paid_fen": 20 * WAN}], report
+            "award_fen": 20 * WAN, "ordered_fen": 20 * WAN, "paid_fen": 20 * WAN, "clawed_back_fen": 0, "recovered_fen": 0}], report
         mine = (await client.get(f"{API}/payment-orders", headers=ent)).json()
         assert mine["total"] == 2 and {o["state"] for o in mine["items"]} == {"paid"}
     facts = await money_facts(settings.database_url)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Identity,
     Integer,
     String,
     Table,
@@ -72,19 +73,23 @@ clawbacks = Table(
     CheckConstraint("amount_fen > 0 AND recovered_fen >= 0", name="ck_funding_clawback_money"),
 )
 
-# The award ledger's movements after approval (funding_awards keeps each award's net amount, which the cumulative
-# caps read): a recomputation below the approved amount and a claw-back that reduces the award are negative entries.
+# The award ledger's movements after approval. ``amount_fen`` is the change of the award (funding_awards keeps each
+# award's net amount, which the cumulative caps read): a recomputation below the approved amount and a claw-back that
+# takes the award back are negative. ``paid_fen`` is the money's movement: a payment positive, an offset or a
+# repayment of a claw-back negative.
 ledger_entries = Table(
     "funding_ledger_entries",
     metadata,
     Column("id", String(36), primary_key=True),
+    Column("seq", BigInteger, Identity(always=True), nullable=False, unique=True),  # the order of the steps
     Column("application_id", String(36), nullable=False, index=True),
     Column("applicant_id", String(100), nullable=False),
     Column("measure_id", String(100), nullable=False),
     Column("project_id", String(100), nullable=False),
     Column("district", String(50)),
     Column("kind", String(30), nullable=False),
-    Column("amount_fen", BigInteger, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False, server_default="0"),
+    Column("paid_fen", BigInteger, nullable=False, server_default="0"),
     Column("clause", String(100)),
     Column("reference", String(100)),
     Column("trace", JSONB),

@@ -24,13 +24,15 @@ def upgrade() -> None:
     op.create_table(
         "funding_ledger_entries",
         sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("seq", sa.BigInteger(), sa.Identity(always=True), nullable=False),
         sa.Column("application_id", sa.String(length=36), nullable=False),
         sa.Column("applicant_id", sa.String(length=100), nullable=False),
         sa.Column("measure_id", sa.String(length=100), nullable=False),
         sa.Column("project_id", sa.String(length=100), nullable=False),
         sa.Column("district", sa.String(length=50), nullable=True),
         sa.Column("kind", sa.String(length=30), nullable=False),
-        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("paid_fen", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("clause", sa.String(length=100), nullable=True),
         sa.Column("reference", sa.String(length=100), nullable=True),
         sa.Column("trace", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
@@ -38,6 +40,7 @@ def upgrade() -> None:
         sa.Column("created_on", sa.Date(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("seq"),
     )
     op.create_index("ix_funding_ledger_entries_application_id", "funding_ledger_entries", ["application_id"])
     op.create_table(
