@@ -73,6 +73,10 @@ ROWS: list[Row] = [
     Row("GET", f"{A}/acceptance-batches", PROJECT_READERS),
     Row("POST", f"{A}/projects/{{project_id}}/decision", "city_officer"),
     Row("POST", f"{A}/applications/{{application_id}}/settlement", "city_officer"),
+    Row("POST", f"{A}/payment-files", "finance"),
+    Row("GET", f"{A}/exports/awards", "finance city_officer auditor"),
+    Row("GET", f"{A}/exports/payment-orders", "finance city_officer auditor"),
+    Row("GET", f"{A}/exports/reconciliation", "finance city_officer auditor"),
 ]
 
 

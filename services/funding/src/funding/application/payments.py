@@ -50,6 +50,7 @@ from .budgets import consume, held_reserved, release, restore, unreserve
 from .policies import load_version
 
 COLUMNS: dict[str, Attribute] = {ORGANISATION: payment_orders.c.applicant_id, DISTRICT: payment_orders.c.district}
+APPLICATION_COLUMNS: dict[str, Attribute] = {ORGANISATION: applications.c.applicant_id, DISTRICT: applications.c.district}
 AWARD_COLUMNS: dict[str, Attribute] = {ORGANISATION: awards.c.applicant_id, DISTRICT: awards.c.district}
 PAYMENT_OFFICERS = ("city_officer", "finance")
 
