@@ -77,6 +77,10 @@ ROWS: list[Row] = [
     Row("GET", f"{A}/exports/awards", "finance city_officer auditor"),
     Row("GET", f"{A}/exports/payment-orders", "finance city_officer auditor"),
     Row("GET", f"{A}/exports/reconciliation", "finance city_officer auditor"),
+    Row("GET", f"{A}/views/queues", "district_officer city_officer finance auditor"),
+    Row("GET", f"{A}/views/budget-use", "finance city_officer auditor district_officer"),
+    Row("GET", f"{A}/views/forecast", "finance city_officer auditor"),
+    Row("POST", f"{A}/views/what-if", "finance city_officer auditor"),
 ]
 
 

@@ -35,6 +35,7 @@ from .api.finance import router as finance_router
 from .api.payments import router as payments_router
 from .api.policies import router as policies_router
 from .api.projects import router as projects_router
+from .api.views import router as views_router
 from .application.facts import SUBSCRIPTIONS
 from .application.projects import SUBSCRIPTIONS as PROJECT_SUBSCRIPTIONS
 
@@ -51,6 +52,6 @@ SPEC = ServiceSpec(
         PROJECT_SUBSCRIPTIONS,
     ),
     routers=[policies_router, applications_router, evidence_router, budgets_router, projects_router, payments_router,
-             finance_router],
+             finance_router, views_router],
     deactivated_accounts=deactivated_ids(deactivated_accounts),
 )
