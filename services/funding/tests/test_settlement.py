@@ -163,3 +163,16 @@ async def test_a_failed_progress_check_claws_back_the_first_payment_and_the_proj
         assert (claw["state"], claw["offset_fen"]) == ("settled", 240 * WAN)
         report = (await client.get(f"{API}/reconciliation", headers=who["finance"])).json()
         assert report["balanced"], report
+
+
+async def test_all_after_acceptance_is_one_whole_payment_on_the_recomputed_support(stack: Stack) -> None:
+    settings, who = await _setup(stack)
+    async with service_client(create_app(settings)) as client:
+        tech = await approved(client, who["ent"], who["a"], who["b"], POLICY, "s4-tech-transformation", "tt-1", **TECH)
+        done = await _settle(client, who["a"], tech, 4_500 * WAN)  # nothing paid before: (4500 − 1000) × 20% = 700万
+        assert (done["payment_order"]["tranche"], done["payment_order"]["amount_fen"]) == ("whole", 700 * WAN)
+        assert done["payment_order"]["computation"]["total_fen"] == 700 * WAN
+        await _order(client, who["finance"], tech, 409, tranche="first")  # the award has nothing left to order
+        voucher = await approved(client, who["ent"], who["a"], who["b"], POLICY, "s4-cloud-voucher", "cv-1",
+                                 facts={"benchmark": False}, contract_amount_fen=50 * WAN, project_total_investment_fen=50 * WAN)
+        assert (await _settle(client, who["a"], voucher, WAN, 409))["code"] == "no_tranches"

@@ -48,6 +48,9 @@ async def test_queues_budget_use_forecast_and_a_what_if_that_writes_nothing(stac
         assert award["amount_fen"] == 20 * WAN
         paid_loan = await approved(client, ent, a, b, "gz-s2-sme-pilot", "s2-digital-loan", "loan-0", **LOAN)
         await _paid(client, finance, await _order(client, finance, paid_loan, tranche="whole"))
+        claw = await client.post(f"{API}/applications/{paid_loan['id']}/clawbacks", headers=a,
+                                 json={"reason": "double_funding", "amount_fen": WAN})
+        assert claw.status_code == 201, claw.text
         await _order(client, finance, award, tranche="first", amount_fen=5 * WAN)
         await step(client, ent, await created(client, ent, "gz-s2-sme-pilot", "s2-digital-loan", "loan-1", **LOAN), "submit")
         waiting = await step(client, ent2, await created(client, ent2, "gz-s2-sme-pilot", "s2-digital-loan", "loan-2", **LOAN),
@@ -56,7 +59,7 @@ async def test_queues_budget_use_forecast_and_a_what_if_that_writes_nothing(stac
 
         queues = (await client.get(f"{API}/views/queues", headers=a)).json()
         assert queues["applications"] == {"approved": 2, "submitted": 1, "reviewed": 1}, queues
-        assert queues["payment_orders"] == {"ordered": 1, "paid": 1} and queues["clawbacks"] == {}
+        assert queues["payment_orders"] == {"ordered": 1, "paid": 1} and queues["clawbacks"] == {"open": 1}
         assert queues["oldest_waiting"]["orders_to_pay"] == "2026-03-10"
         mine = (await client.get(f"{API}/views/queues", headers=district)).json()
         assert mine["applications"] == {"reviewed": 1} and mine["payment_orders"] == {}
@@ -68,8 +71,9 @@ async def test_queues_budget_use_forecast_and_a_what_if_that_writes_nothing(stac
                                   ("provincial", "s2-transformation", 8 * WAN, 92 * WAN, 1, 80)]
 
         forecast = (await client.get(f"{API}/views/forecast", headers=finance)).json()
-        assert [(r["fund_source"], r["month"], r["committed_fen"]) for r in forecast["items"]] == [
-            ("city", "2026-03", 12 * WAN), ("provincial", "2026-03", 8 * WAN)], forecast
+        assert [(r["fund_source"], r["month"], r["committed_fen"], r["likely_clawback_fen"]) for r in forecast["items"]] == [
+            ("city", "2026-03", 12 * WAN, 0), ("provincial", "2026-03", 8 * WAN, 0),
+            ("unassigned", "2026-04", 0, WAN)], forecast  # the loan subsidy has no budget set
         assert set(forecast["estimates"]) == {"committed_fen", "in_progress_fen", "pending_acceptance_fen", "likely_clawback_fen"}
 
         before = await _counts(settings.database_url)
