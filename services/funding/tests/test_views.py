@@ -14,8 +14,9 @@ from funding.main import create_app
 from sihua_shared.db import create_engine, session_factory
 from sihua_shared.testing.harness import Stack, service_client
 
-from .kit import API, WAN, approved, created, seed, step
+from .kit import API, DAY, WAN, approved, created, project_step, seed, seed_project_facts, step
 from .test_payments import _order, _paid
+from .test_projects import PRICE, _body, _create
 
 LOAN = {"loan_contract_amount_fen": 100 * WAN, "actual_interest_paid_fen": 2 * WAN, "interest_period_start": "2026-01-01"}
 
@@ -95,3 +96,35 @@ async def test_queues_budget_use_forecast_and_a_what_if_that_writes_nothing(stac
         assert bad.status_code == 422, bad.text
         assert (await client.post(f"{API}/views/what-if", headers=ent, json={"yaml_text": changed})).status_code == 403
         assert await _counts(settings.database_url) == before  # nothing written
+
+
+async def test_the_forecast_counts_projects_in_progress_and_pending_acceptance(stack: Stack) -> None:
+    settings = await stack.settings("funding", business_date=DAY)
+    usccs = await seed(settings.database_url, ("ent-1", "enterprise", "baiyun"), ("ent-2", "enterprise", "baiyun"),
+                       ("tu-1", "traction_unit", None), ("tp-1", "third_party", None), titles={"tu-1": ("traction_unit",)})
+    await seed_project_facts(settings.database_url, pilots={"ent-1": (usccs["ent-1"], "baiyun"), "ent-2": (usccs["ent-2"], "baiyun")},
+                             products={"prod-1": ("tu-1", PRICE)})
+    issuer = stack.issuer
+    unit, third = issuer.headers(["provider"], org="tu-1"), issuer.headers(["third_party"], org="tp-1")
+    city, finance = issuer.headers(["city_officer"], sub="officer-a"), issuer.headers(["finance"], sub="fin-1")
+    async with service_client(create_app(settings)) as client:
+        for source, share in (("city", 6000), ("provincial", 4000)):
+            made = await client.post(f"{API}/budgets", headers={**finance, "Idempotency-Key": f"b-{source}"}, json={
+                "year": 2026, "measure_id": "s2-transformation", "fund_source": source, "amount_fen": 500 * WAN, "share_bp": share})
+            assert made.status_code == 201, made.text
+        batch = await client.post(f"{API}/acceptance-batches", headers=city, json={"name": "2026年第一批", "year": 2026,
+                                                                                   "closes_on": "2026-04-30"})
+        for org in ("ent-1", "ent-2"):
+            ent = issuer.headers(["enterprise"], org=org)
+            project = await project_step(client, ent, await _create(client, ent, _body("tu-1")), "submit")
+            project = await project_step(client, third, project, "investment", {"approved_investment_fen": 38 * WAN})
+            project = await project_step(client, unit, project, "progress", {"percent": 50, "text": "上线"})
+            if org == "ent-2":  # completed and applied for acceptance with 30万 of invoices
+                project = await project_step(client, unit, project, "complete")
+                await project_step(client, ent, project, "acceptance", {
+                    "batch_id": batch.json()["id"], "invoices": [{"number": "FP-1", "amount_fen": 30 * WAN}]})
+        forecast = (await client.get(f"{API}/views/forecast", headers=finance)).json()
+    # 38万 × 50% = 19万 in progress (month not known); min(38万, 30万) × 50% = 15万 after the batch closes; 60/40
+    assert [(r["fund_source"], r["month"], r["in_progress_fen"], r["pending_acceptance_fen"]) for r in forecast["items"]] == [
+        ("city", "2026-05", 0, 9 * WAN), ("city", "later", 114_000_00, 0),
+        ("provincial", "2026-05", 0, 6 * WAN), ("provincial", "later", 76_000_00, 0)], forecast
