@@ -36,16 +36,22 @@ EVAL = "/api/evaluation/v1"
 DAY = date(2026, 12, 1)
 SEED = "5eed" * 8
 CHART = Path("/tmp/evaluation-kpis.png")
+PLATFORM_SUBMITTED = ("contracts_signed", "acceptances_passed", "products_admitted", "product_adopters", "product_ratings",
+                      "work_plan_attainment")
+UNIT_SUBMITTED = ("acceptances_passed", "ecosystem_products", "contracts_signed", "acceptance_pass_rate")
 
 
-def _model(shipped_id: str, new_id: str, full_at: dict[str, int], minimum: int = 2) -> str:
-    """A model version an official uploads: the shipped reading with scales for a small test city."""
+def _model(shipped_id: str, new_id: str, full_at: dict[str, int], minimum: int = 2, submitted: tuple[str, ...] = ()) -> str:
+    """A model version an official uploads: the shipped reading with scales for a small test city (and, where it
+    says so, values submitted with evidence instead of computed)."""
     data = yaml.safe_load(shipped_models()[shipped_id].content)
     data["id"] = new_id
     data["parameters"]["min_enterprises_for_uplift"] = minimum
     for indicator in data["indicators"]:
         if indicator["id"] in full_at:
             indicator["scale"]["full_at"] = full_at[indicator["id"]]
+        if indicator["id"] in submitted:
+            indicator["source"] = {"kind": "submitted", "submitted_by": "provider"}
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
@@ -128,9 +134,11 @@ async def test_two_platforms_graded_from_facts_one_fails_through_due_process_and
 
         # officials replace the shipped reading with versions scaled for this small city (no release)
         platform_model = ok(await api.post(f"{EVAL}/models", headers=city, json={"content": _model(
-            "gz-key-platform-2026", "test-key-platform", {"enterprises_served": 2, "diagnoses_completed": 2})}), 201)
+            "gz-key-platform-2026", "test-key-platform", {"enterprises_served": 2, "diagnoses_completed": 2},
+            submitted=PLATFORM_SUBMITTED)}), 201)
         unit_model = ok(await api.post(f"{EVAL}/models", headers=city, json={"content": _model(
-            "gz-traction-unit-2026", "test-traction-unit", {"pilot_enterprises_diagnosed": 1})}), 201)
+            "gz-traction-unit-2026", "test-traction-unit", {"pilot_enterprises_diagnosed": 1},
+            submitted=UNIT_SUBMITTED)}), 201)
         cycle = ok(await api.post(f"{EVAL}/cycles", headers=city, json={
             "kind": "key_platform", "year": 2026, "model_version": platform_model["version_id"], "seed": SEED}), 201)
         unit_cycle = ok(await api.post(f"{EVAL}/cycles", headers=city, json={
@@ -140,8 +148,8 @@ async def test_two_platforms_graded_from_facts_one_fails_through_due_process_and
         # values submitted with evidence (their facts are not published yet)
         as_good, as_bad = stack.issuer.headers(["provider"], org=good), stack.issuer.headers(["provider"], org=bad)
         as_third = stack.issuer.headers(["third_party"], org=third)
-        for indicator, value in (("contracts_signed", 20), ("acceptances_passed", 15), ("products_adopted", 5),
-                                 ("milestones_on_time", 100)):
+        for indicator, value in (("contracts_signed", 20), ("acceptances_passed", 15), ("products_admitted", 5),
+                                 ("product_adopters", 20), ("product_ratings", 5), ("work_plan_attainment", 100)):
             ok(await api.post(f"{c}/submissions", headers=as_good, json={
                 "provider_id": good, "indicator_id": indicator, "value": value, "evidence": ["合同台账 2026-01"]}), 201)
         refused = await api.post(f"{c}/submissions", headers=as_bad, json={
@@ -150,7 +158,8 @@ async def test_two_platforms_graded_from_facts_one_fails_through_due_process_and
         for provider, complaints in ((good, 0), (bad, 4)):
             ok(await api.post(f"{c}/submissions", headers=as_third, json={
                 "provider_id": provider, "indicator_id": "complaints", "value": complaints, "evidence": ["投诉登记表"]}), 201)
-        for indicator, value in (("acceptances_passed", 20), ("ecosystem_products", 10), ("scenarios_and_chain_cases", 4)):
+        for indicator, value in (("acceptances_passed", 20), ("ecosystem_products", 10), ("scenarios_and_chain_cases", 4),
+                                 ("contracts_signed", 20), ("acceptance_pass_rate", 100), ("milestones_on_time", 100)):
             ok(await api.post(f"{u}/submissions", headers=stack.issuer.headers(["provider"], org=unit), json={
                 "provider_id": unit, "indicator_id": indicator, "value": value, "evidence": ["验收报告"]}), 201)
 
@@ -247,11 +256,11 @@ async def test_two_platforms_graded_from_facts_one_fails_through_due_process_and
         assert chart.status_code == 200 and chart.content[:8] == b"\x89PNG\r\n\x1a\n"
         CHART.write_bytes(chart.content)
         kpis = {k["key"]: k for k in ok(await api.get(f"{EVAL}/programme/kpis", headers=city))["kpis"]}
-        assert kpis["enterprises_level2_plus"]["actual"] == 2
+        assert kpis["enterprises_level2_plus"]["actual"] == 0  # at 三级, but no accepted transformation project
         # quality providers are the excellent-provider recognitions (issue 15 §6), not 优秀 grades: none granted here
         assert kpis["quality_providers"]["actual"] == 0
         assert kpis["enterprises_served_year"]["by_sector"] == {"custom_furniture": 5}
-        assert kpis["products"]["actual"] is None
+        assert kpis["products"]["actual"] == 0
 
         async def tier_on_nats() -> Any:
             facts = await facts_on_nats(stack, "evaluation")
