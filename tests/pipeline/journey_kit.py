@@ -27,6 +27,7 @@ from sihua_shared.bus import stream_name
 from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client
 
 from .helpers import spec_of
+from .test_diagnosis_flow import KIT  # the diagnosis tests' hand-built answer sets (一级, 二级)
 
 REGISTRY = "/api/registry/v1"
 DIAGNOSIS = "/api/diagnosis/v1"
@@ -228,11 +229,18 @@ async def admitted_product(five: Five, provider: str, body: dict[str, Any]) -> d
 
 async def application(five: Five, applicant: dict[str, str], policy: str, measure: str, project: str, *,
                       official: dict[str, Any] | None = None, facts: dict[str, Any] | None = None,
-                      approve_status: int = 200, **inputs: Any) -> dict[str, Any]:
-    """Created and submitted by the applicant, reviewed by one city officer, approved by another."""
+                      approve_status: int = 200, wait: bool = False, **inputs: Any) -> dict[str, Any]:
+    """Created and submitted by the applicant, reviewed by one city officer, approved by another (``wait``: until
+    funding has learnt the applicant from the registry's facts)."""
     f = five.funding
-    app = ok(await f.post(f"{FUNDING}/applications", headers={**applicant, **idem()}, json={
-        "policy_id": policy, "measure_id": measure, "project_id": project, "inputs": inputs}), 201)
+
+    async def created() -> Any:
+        made = await f.post(f"{FUNDING}/applications", headers={**applicant, **idem()}, json={
+            "policy_id": policy, "measure_id": measure, "project_id": project, "inputs": inputs})
+        return made.json() if made.status_code == 201 or not wait else None
+
+    app = await eventually(created, timeout=30, interval=0.3)
+    assert "id" in app, app
     app = ok(await f.post(f"{FUNDING}/applications/{app['id']}/submit", json={}, headers={**applicant, **etag(app)}))
     app = ok(await f.post(f"{FUNDING}/applications/{app['id']}/review", headers={**five.city, **etag(app)},
                           json={"inputs": official or {}, "facts": facts or {}}))
@@ -274,10 +282,126 @@ async def all_facts(stack: Stack, producer: str) -> dict[str, dict[str, Any]]:
         js = nc.jetstream()
         name = stream_name(producer, stack.namespace)
         info = await js.stream_info(name)
-        found = {}
+        found: dict[str, dict[str, Any]] = {}
         for seq in range(info.state.first_seq, info.state.last_seq + 1):
-            envelope = json.loads((await js.get_msg(name, seq)).data)
+            envelope = json.loads((await js.get_msg(name, seq)).data or b"{}")
             found[envelope["id"]] = envelope
         return found
     finally:
         await nc.close()
+
+
+# ---- the S2 project path (issue 14 "done means", Guangzhou) ----------------------------------------------------------
+
+def contract(unit: str, product_id: str, number: str) -> dict[str, Any]:
+    return {"traction_unit_id": unit, "contract_number": number, "contract_amount_fen": 40 * WAN,
+            "declared_investment_fen": 40 * WAN, "milestones": [{"name": "上线试运行", "due": "2026-06-30"}],
+            "lines": [{"product_id": product_id, "version": 1, "package_code": "pro", "quantity": 8,
+                       "unit_price_fen": 4_800_000}]}
+
+
+async def project_step(five: Five, headers: dict[str, str], project: dict[str, Any], action: str,
+                       body: dict[str, Any] | None = None, status: int = 200) -> Any:
+    return ok(await five.funding.post(f"{FUNDING}/projects/{project['id']}/{action}", json=body,
+                                      headers={**headers, **etag(project)}), status)
+
+
+async def s2_project_paid(five: Five, enterprise: str, ent: dict[str, str], *, unit: str, third: str,
+                          product_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The enterprise (verified, registry-known) is enrolled in the pilot pool and contracts the titled traction unit
+    for an admitted product; the third party approves the investment; the unit reports progress and completes; the
+    third party's on-site post-transformation assessment reaches 二级; the acceptance batch passes; the S2
+    transformation subsidy is computed with its trace, reviewed and approved by two people, paid and reconciled.
+    Answers the accepted project and the paid application."""
+    ok(await five.registry.post(f"{REGISTRY}/pilot-pool", json={"enterprise_id": enterprise}, headers=five.city), 201)
+
+    async def consented() -> bool:  # diagnosis knows the third party from the registry's fact
+        granted = await five.diagnosis.post(f"{DIAGNOSIS}/consents", json={"organisation_id": third}, headers=ent)
+        return granted.status_code == 201
+
+    await eventually(consented, timeout=30, interval=0.3)
+
+    async def contracted() -> Any:  # funding knows the pool, the unit's title and the admitted version from their facts
+        made = await five.funding.post(f"{FUNDING}/projects", json=contract(unit, product_id, "HT-2026-001"),
+                                       headers={**ent, **idem()})
+        return made.json() if made.status_code == 201 else None
+
+    project = await eventually(contracted, timeout=30, interval=0.3)
+    assert (project["state"], project["price_flagged"], project["lines"][0]["catalogue_price_fen"]) == (
+        "draft", False, 4_800_000)
+    as_unit, as_third = five.as_org(unit), five.as_org(third, "third_party")
+    project = await project_step(five, ent, project, "submit")
+    project = await project_step(five, as_third, project, "investment", {"approved_investment_fen": 38 * WAN})
+    project = await project_step(five, as_unit, project, "progress", {"percent": 60, "milestone": "上线试运行",
+                                                                     "text": "排产模块上线"})
+    project = await project_step(five, as_unit, project, "complete")
+    assert project["state"] == "completed"
+
+    # the on-site post-transformation assessment by the third party reaches 二级 (diagnosis → funding over NATS)
+    post = await KIT.assess(five.diagnosis, as_third, KIT.LEVEL2, kind="onsite", stage="post_transformation",
+                            enterprise_id=enterprise)
+    assert (post["level"], post["official_record"]) == (2, True)
+    batch = ok(await five.funding.post(f"{FUNDING}/acceptance-batches", headers=five.city, json={
+        "name": "2026年第一批验收", "year": 2026, "closes_on": (five.today() + timedelta(days=30)).isoformat()}), 201)
+    project = await project_step(five, ent, project, "acceptance", {"batch_id": batch["id"], "invoices": [
+        {"number": "FP-001", "amount_fen": 30 * WAN}, {"number": "FP-002", "amount_fen": 8 * WAN}]})
+
+    async def accepted() -> Any:
+        current = ok(await five.funding.get(f"{FUNDING}/projects/{project['id']}", headers=five.city))
+        decided = await five.funding.post(f"{FUNDING}/projects/{project['id']}/decision", headers={
+            **five.city, **etag(current)}, json={"passed": True, "verified_actual_investment_fen": 37 * WAN})
+        return decided.json() if decided.status_code == 200 else None
+
+    project = await eventually(accepted, timeout=30, interval=0.3)
+    assert (project["state"], project["post_level"]) == ("accepted", 2)
+
+    await budget(five, "s2-transformation", 2026, 100 * WAN)
+    subsidy = await application(five, ent, "gz-s2-sme-pilot", "s2-transformation", project["id"], official={
+        "approved_investment_fen": project["approved_investment_fen"],
+        "verified_actual_investment_fen": project["verified_actual_investment_fen"], "batch_rate": "50%"})
+    assert subsidy["state"] == "approved" and subsidy["amount_fen"] == 185_000_00  # min(38万, 37万) × 50%
+    assert subsidy["trace"]["steps"]
+    replay = ok(await five.funding.get(f"{FUNDING}/applications/{subsidy['id']}/computation", headers=five.city))
+    assert replay["same_as_decision"] is True
+    await paid(five, subsidy, "whole")
+    report = ok(await five.funding.get(f"{FUNDING}/reconciliation", headers=five.finance))
+    assert report["balanced"] and [(i["application_id"], i["approved_fen"], i["paid_fen"]) for i in report["items"]] == [
+        (subsidy["id"], 185_000_00, 185_000_00)]
+    return project, subsidy
+
+
+# ---- Zhongshan's money (S4 (四), S4 (六)) ------------------------------------------------------------------------------
+
+async def zhongshan_money(five: Five, ent: dict[str, str]) -> dict[str, Any]:
+    """A technical-transformation project (S4 (四)) approved by two people and paid its first tranche, 30%; it fails
+    its progress check and the first payment is clawed back (repaid to the budget); cloud vouchers (S4 (六)) of a
+    benchmark platform's service (100%) hit the 30万元 yearly cap. Answers the amounts."""
+    policy = "zs-s4-digital-intelligent"
+    tech_budget = await budget(five, "s4-tech-transformation", five.today().year, 1_000 * WAN)
+    tech = await application(five, ent, policy, "s4-tech-transformation", "zs-tt-1", wait=True,
+                             equipment_software_investment_fen=5_000 * WAN, other_city_funded_fen=1_000 * WAN,
+                             project_total_investment_fen=6_000 * WAN)
+    first_share = tech["trace"]["tranches"][0]["amount_fen"]
+    assert (tech["amount_fen"], first_share) == (800 * WAN, 240 * WAN)  # 20% × (5000万 − 1000万); 30% first
+    first = await paid(five, tech, "first", first_share)
+    assert first["amount_fen"] == 240 * WAN
+    # the progress check fails: the whole first tranche is clawed back and repaid to the budget it came from
+    claw = ok(await five.funding.post(f"{FUNDING}/applications/{tech['id']}/clawbacks", headers=five.city,
+                                      json={"reason": "failed_progress_check"}), 201)
+    assert (claw["amount_fen"], claw["state"]) == (240 * WAN, "open")
+    settled = ok(await five.funding.post(f"{FUNDING}/clawbacks/{claw['id']}/repayments", headers={
+        **five.finance, **etag(claw)}, json={"amount_fen": 240 * WAN, "reference": "JK-2025-001"}))
+    assert (settled["state"], settled["recovered_fen"]) == ("settled", 240 * WAN)
+    held = ok(await five.funding.get(f"{FUNDING}/budgets/{tech_budget['id']}", headers=five.finance))
+    assert (held["reserved_fen"], held["paid_fen"], held["remaining_fen"]) == (560 * WAN, 0, 440 * WAN)
+    assert [e["kind"] for e in held["entries"]] == ["reserve", "consume", "release"]
+
+    # cloud vouchers of the benchmark platform's service: 100%, at most 30万 per enterprise in the decision's year
+    vouchers = []
+    for n, status in enumerate((200, 200, 409)):
+        vouchers.append(await application(five, ent, policy, "s4-cloud-voucher", f"zs-voucher-{n}", facts={"benchmark": True},
+                                          approve_status=status, contract_amount_fen=20 * WAN,
+                                          project_total_investment_fen=20 * WAN))
+    assert [v.get("amount_fen") for v in vouchers[:2]] == [20 * WAN, 10 * WAN]  # the second one capped at the 30万
+    assert vouchers[2]["code"] == "nothing_to_award", vouchers[2]
+    return {"tech": tech, "first": first, "clawback": settled, "vouchers": vouchers[:2]}

@@ -33,26 +33,28 @@ from .journey_kit import (
     DIAGNOSIS,
     EVALUATION,
     FUNDING,
+    KIT,
     REGISTRY,
     WAN,
     Five,
     admitted_product,
     all_facts,
-    application,
-    budget,
+    contract,
     etag,
     five_services,
     idem,
     ok,
-    paid,
     product,
+    project_step,
+    s2_project_paid,
     titles_through_calls,
+    zhongshan_money,
 )
-from .test_diagnosis_flow import KIT  # the diagnosis tests' hand-built answer sets (一级, 二级)
 
 PUBLIC = "https://sihua.example.gov.cn"
 START = date(2026, 3, 2)  # a Monday: the calls open
 LAST = date(2026, 6, 30)  # the workers' business day: after every step of the journey
+ZS_START, ZS_LAST = date(2025, 6, 2), date(2025, 12, 15)  # S4 is in force until 2025-12-31
 
 
 async def _signed_up_and_verified(five: Five, inbox: Any) -> tuple[str, dict[str, str]]:
@@ -82,19 +84,6 @@ async def _signed_up_and_verified(five: Five, inbox: Any) -> tuple[str, dict[str
                                headers={**district, "If-Match": current.headers["ETag"]}))
     assert verified["verification"] == "verified"
     return enterprise, five.stack.issuer.headers(["enterprise"], org=enterprise, sub=me["id"])
-
-
-def _contract(unit: str, product_id: str, number: str) -> dict[str, Any]:
-    return {"traction_unit_id": unit, "contract_number": number, "contract_amount_fen": 40 * WAN,
-            "declared_investment_fen": 40 * WAN, "milestones": [{"name": "上线试运行", "due": "2026-06-30"}],
-            "lines": [{"product_id": product_id, "version": 1, "package_code": "pro", "quantity": 8,
-                       "unit_price_fen": 4_800_000}]}
-
-
-async def _project_step(five: Five, headers: dict[str, str], project: dict[str, Any], action: str,
-                        body: dict[str, Any] | None = None, status: int = 200) -> Any:
-    return ok(await five.funding.post(f"{FUNDING}/projects/{project['id']}/{action}", json=body,
-                                      headers={**headers, **etag(project)}), status)
 
 
 async def test_guangzhou_journey_through_all_five_services(stack: Stack) -> None:
@@ -157,64 +146,14 @@ async def _guangzhou(five: Five, inbox: Any) -> None:
     assert {i["product_id"] for i in reco["items"]} == {offered["id"], unit_offered["id"]}
     assert all(i["explanation"] for i in reco["items"])
 
-    # 5. enrolled in the pilot pool; consent for the third party's on-site assessment
-    ok(await five.registry.post(f"{REGISTRY}/pilot-pool", json={"enterprise_id": enterprise}, headers=five.city), 201)
-    ok(await five.diagnosis.post(f"{DIAGNOSIS}/consents", json={"organisation_id": third}, headers=ent), 201)
-
-    # 6. it contracts the traction unit for the platform's product (funding knows the pool, the title, the version)
-    async def contracted() -> Any:
-        made = await five.funding.post(f"{FUNDING}/projects", json=_contract(unit, offered["id"], "HT-2026-001"),
-                                       headers={**ent, **idem()})
-        return made.json() if made.status_code == 201 else None
-
-    project = await eventually(contracted, timeout=30, interval=0.3)
-    assert (project["state"], project["price_flagged"], project["lines"][0]["catalogue_price_fen"]) == (
-        "draft", False, 4_800_000)
-    as_unit, as_third = five.as_org(unit), five.as_org(third, "third_party")
-    project = await _project_step(five, ent, project, "submit")
-    project = await _project_step(five, as_third, project, "investment", {"approved_investment_fen": 38 * WAN})
-    project = await _project_step(five, as_unit, project, "progress", {"percent": 60, "milestone": "上线试运行",
-                                                                      "text": "排产模块上线"})
-    project = await _project_step(five, as_unit, project, "complete")
-    assert (project["state"], project["completed_on"]) == ("completed", titled_on.isoformat())
-
-    # 7. the on-site post-transformation assessment by the third party reaches 二级
-    post = await KIT.assess(five.diagnosis, as_third, KIT.LEVEL2, kind="onsite", stage="post_transformation",
-                            enterprise_id=enterprise)
-    assert (post["level"], post["official_record"]) == (2, True)
-
-    # 8. the acceptance batch passes (once funding holds the post-transformation assessment)
-    batch = ok(await five.funding.post(f"{FUNDING}/acceptance-batches", headers=five.city, json={
-        "name": "2026年第一批验收", "year": 2026, "closes_on": (titled_on + timedelta(days=30)).isoformat()}), 201)
-    project = await _project_step(five, ent, project, "acceptance", {"batch_id": batch["id"], "invoices": [
-        {"number": "FP-001", "amount_fen": 30 * WAN}, {"number": "FP-002", "amount_fen": 8 * WAN}]})
-
-    async def accepted() -> Any:
-        current = ok(await five.funding.get(f"{FUNDING}/projects/{project['id']}", headers=five.city))
-        decided = await five.funding.post(f"{FUNDING}/projects/{project['id']}/decision", headers={
-            **five.city, **etag(current)}, json={"passed": True, "verified_actual_investment_fen": 37 * WAN})
-        return decided.json() if decided.status_code == 200 else None
-
-    project = await eventually(accepted, timeout=30, interval=0.3)
-    assert (project["state"], project["post_level"]) == ("accepted", 2)
-
-    # 9. the S2 subsidy: computed with its trace, reviewed and approved by two people, paid and reconciled
-    await budget(five, "s2-transformation", 2026, 100 * WAN)
-    subsidy = await application(five, ent, "gz-s2-sme-pilot", "s2-transformation", project["id"], official={
-        "approved_investment_fen": project["approved_investment_fen"],
-        "verified_actual_investment_fen": project["verified_actual_investment_fen"], "batch_rate": "50%"})
-    assert subsidy["state"] == "approved" and subsidy["amount_fen"] == 185_000_00  # min(38万, 37万) × 50%
-    assert subsidy["trace"]["steps"]
-    replay = ok(await five.funding.get(f"{FUNDING}/applications/{subsidy['id']}/computation", headers=five.city))
-    assert replay["same_as_decision"] is True
-    await paid(five, subsidy, "whole")
-    report = ok(await five.funding.get(f"{FUNDING}/reconciliation", headers=five.finance))
-    assert report["balanced"] and [(i["application_id"], i["paid_fen"]) for i in report["items"]] == [
-        (subsidy["id"], 185_000_00)]
+    # 5–9. enrolled in the pilot pool, it contracts the traction unit for the platform's product; investment approved,
+    # progress, completion, on-site 二级, acceptance; the S2 subsidy with its trace, two people, paid, reconciled
+    project, subsidy = await s2_project_paid(five, enterprise, ent, unit=unit, third=third, product_id=offered["id"])
+    assert project["completed_on"] == titled_on.isoformat()
 
     # a second project with the unit is running when the unit is evaluated
-    running = await _project_step(five, ent, ok(await five.funding.post(
-        f"{FUNDING}/projects", json=_contract(unit, offered["id"], "HT-2026-002"), headers={**ent, **idem()}), 201), "submit")
+    running = await project_step(five, ent, ok(await five.funding.post(
+        f"{FUNDING}/projects", json=contract(unit, offered["id"], "HT-2026-002"), headers={**ent, **idem()}), 201), "submit")
 
     # 10. the traction units' evaluation cycle grades the unit from the facts: 不合格 → notice, no rectification,
     # a failing verdict nobody appeals, issued after the window
@@ -258,7 +197,7 @@ async def _guangzhou(five: Five, inbox: Any) -> None:
     assert ok(await five.catalog.get(f"{CATALOG}/products/{offered['id']}", headers=five.city))["listing"] == "listed"
 
     async def refused() -> Any:
-        made = await five.funding.post(f"{FUNDING}/projects", json=_contract(unit, offered["id"], "HT-2026-003"),
+        made = await five.funding.post(f"{FUNDING}/projects", json=contract(unit, offered["id"], "HT-2026-003"),
                                        headers={**ent, **idem()})
         return made.json() if made.status_code == 409 else None
 
@@ -294,3 +233,38 @@ async def _guangzhou(five: Five, inbox: Any) -> None:
             return any(f["type"].endswith(fact) for f in (await all_facts(stack, producer)).values())
 
         await eventually(on_nats, timeout=20)
+
+
+async def test_zhongshan_journey_under_its_own_configuration(stack: Stack) -> None:
+    async with five_services(stack, start=ZS_START, worker_day=ZS_LAST, jurisdiction="zhongshan") as five:
+        w = five.world()
+        platform = await w.org(kind="platform", district="shiqi", name="中山市工业互联网标杆平台有限公司")
+        enterprise = await w.org(kind="enterprise", district="shiqi", name="中山市石岐五金制造有限公司")
+        experts = [await w.expert(fields=["智能制造"]) for _ in range(4)]
+        # Zhongshan's benchmark-platform title (中山市标杆平台) through its own call, publicity in working days
+        titles = await titles_through_calls(five, w, [
+            ({"kind": "key_platform", "category": "industrial_internet", "title": "2025年中山市标杆平台遴选"}, platform)],
+            experts)
+        title = ok(await five.registry.get(f"{REGISTRY}/titles/{titles['key_platform']['id']}", headers=five.city))
+        assert (title["name_zh"], title["organisation_id"]) == ("中山市标杆平台", platform)
+        ent = five.stack.issuer.headers(["enterprise"], org=enterprise, sub="zs-ent-account")
+
+        # the enterprise self-assesses under the same index (its report names its 镇街)
+        async def assessed() -> Any:
+            started = await five.diagnosis.post(f"{DIAGNOSIS}/assessments", json={"kind": "self", "stage": "baseline"},
+                                                headers=ent)
+            if started.status_code != 201:
+                return None
+            return await KIT.fill_and_submit(five.diagnosis, ent, started.json()["id"], KIT.LEVEL1)
+
+        baseline = await eventually(assessed, timeout=30, interval=0.3)
+        assert (baseline["level"], baseline["counts"]) == (1, True)
+
+        money = await zhongshan_money(five, ent)
+        assert [v["amount_fen"] for v in money["vouchers"]] == [20 * WAN, 10 * WAN]
+
+        async def paid_facts() -> Any:
+            types = [f["type"] for f in (await all_facts(stack, "funding")).values()]
+            return types if sum(t.endswith("application.approved.v1") for t in types) == 3 else None
+
+        await eventually(paid_facts, timeout=20)
