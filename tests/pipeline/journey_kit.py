@@ -24,7 +24,7 @@ from funding.main import create_app as create_funding
 from registry.main import create_app as create_registry
 from services.registry.tests.selection_kit import World, if_match
 from sihua_shared.bus import stream_name
-from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client
+from sihua_shared.testing.harness import Stack, delete_namespace_streams, eventually, running_worker, service_client
 
 from .helpers import spec_of
 from .test_diagnosis_flow import KIT  # the diagnosis tests' hand-built answer sets (一级, 二级)
@@ -117,6 +117,19 @@ class Five:
         w = World(self.stack, self.registry)
         w.city = self.city
         return w
+
+
+@asynccontextmanager
+async def another_stack(stack: Stack, name: str) -> AsyncIterator[Stack]:
+    """A second namespace (and databases) on the same servers, for a second jurisdiction in the same test."""
+    other = Stack(servers=stack.servers, namespace=f"t{uuid.uuid4().hex[:10]}", data_dir=stack.data_dir.parent / name)
+    await other.open()
+    try:
+        yield other
+    finally:
+        other.close()
+        if stack.servers.embedded_nats is None:  # leave an external NATS as the test found it
+            await delete_namespace_streams(stack.servers, other.namespace)
 
 
 @asynccontextmanager
