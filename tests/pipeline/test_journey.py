@@ -169,6 +169,13 @@ async def _guangzhou(five: Five, inbox: Any) -> None:
 
     (result,) = await eventually(graded, timeout=30, interval=0.5)
     assert result["grade"] == "不合格" and result["trace"]["indicators"], result
+    # the key platforms' cycle grades the platform the same way (its indicators traced to their facts or submissions)
+    platform_model = next(m for m in models if m["model_id"] == "gz-key-platform-2026")
+    platform_cycle = ok(await e.post(f"{EVALUATION}/cycles", headers=five.city, json={
+        "kind": "key_platform", "year": 2026, "model_version": platform_model["version_id"]}), 201)
+    (platform_result,) = ok(await e.post(f"{EVALUATION}/cycles/{platform_cycle['id']}/compute", headers=five.city))
+    assert platform_result["provider_id"] == platform and platform_result["grade"], platform_result
+    assert {i["indicator_id"] for i in platform_result["trace"]["indicators"]} >= {"satisfaction", "enterprises_served"}
     result = ok(await e.post(f"{r}/{result['id']}/notify", headers={**five.city, **etag(result)}))
     assert result["state"] == "rectifying"
     five.pin(date.fromisoformat(result["rectification_due"]) + timedelta(days=1))
