@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Date, bindparam, distinct, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,6 +56,33 @@ SUBSCRIPTIONS = [
 ]
 
 
+def _facts_statement() -> Any:
+    """Every fact kept for an applicant, a project and a date, in one statement (one round trip), built once."""
+    applicant, project, on = bindparam("applicant_id"), bindparam("project_id"), bindparam("on", type_=Date)
+    latest = (select(levels.c.level, levels.c.assessment_id).where(
+        levels.c.enterprise_id == applicant, levels.c.stage == "post_transformation", levels.c.official.is_(True))
+        .order_by(levels.c.recorded_at.desc(), levels.c.assessment_id.desc()).limit(1))
+    tier = select(tiers.c.tier, tiers.c.model_version).where(tiers.c.provider_id == applicant, tiers.c.cycle_id == project).limit(1)
+    titles = select(func.array_agg(distinct(known_titles.c.kind))).where(
+        known_titles.c.organisation_id == applicant,
+        or_(known_titles.c.valid_from.is_(None), known_titles.c.valid_from <= on),
+        or_(known_titles.c.valid_until.is_(None), known_titles.c.valid_until >= on),
+        or_(known_titles.c.revoked_on.is_(None), known_titles.c.revoked_on > on))
+    pilot = select(pilot_pool.c.enrolled_on, pilot_pool.c.removed_on).where(pilot_pool.c.enterprise_id == applicant).limit(1)
+    fee = select(diagnosis_completions.c.fee_fen, diagnosis_completions.c.completed_on).where(
+        diagnosis_completions.c.project_id == project, diagnosis_completions.c.provider_id == applicant).limit(1)
+
+    def one(query: Any, column: str) -> Any:
+        return query.with_only_columns(query.selected_columns[column]).scalar_subquery().label(column)
+
+    return select(one(latest, "level"), one(latest, "assessment_id"), one(tier, "tier"), one(tier, "model_version"),
+                  titles.scalar_subquery().label("titles"), one(pilot, "enrolled_on"), one(pilot, "removed_on"),
+                  one(fee, "fee_fen"), one(fee, "completed_on"))
+
+
+_FACTS = _facts_statement()
+
+
 async def gathered_facts(session: AsyncSession, applicant_id: str, project_id: str, on: date) -> tuple[dict[str, Any], dict[str, Any]]:
     """The facts kept for an applicant and project on a date, and the inputs they supply: membership of the city
     pilot pool (S2 四(一)1: 列入试点的中小企业), the latest official post-transformation level, the tier of the
@@ -63,32 +90,17 @@ async def gathered_facts(session: AsyncSession, applicant_id: str, project_id: s
     the applicant is its provider)."""
     facts: dict[str, Any] = {}
     inputs: dict[str, Any] = {}
-    level = (await session.execute(
-        select(levels.c.level, levels.c.assessment_id).where(
-            levels.c.enterprise_id == applicant_id, levels.c.stage == "post_transformation", levels.c.official.is_(True))
-        .order_by(levels.c.recorded_at.desc(), levels.c.assessment_id.desc()).limit(1))).first()
-    if level is not None:
-        facts["level"] = int(level.level)
-        facts["level_assessment_id"] = level.assessment_id
-    tier = (await session.execute(
-        select(tiers).where(tiers.c.provider_id == applicant_id, tiers.c.cycle_id == project_id))).mappings().first()
-    if tier is not None:
-        facts["tier"] = tier["tier"]
-        facts["tier_model_version"] = tier["model_version"]
-    held = (await session.execute(select(known_titles.c.kind).where(
-        known_titles.c.organisation_id == applicant_id,
-        or_(known_titles.c.valid_from.is_(None), known_titles.c.valid_from <= on),
-        or_(known_titles.c.valid_until.is_(None), known_titles.c.valid_until >= on),
-        or_(known_titles.c.revoked_on.is_(None), known_titles.c.revoked_on > on),
-    ))).scalars().all()
-    facts["titles"] = sorted(set(held))
-    pilot = (await session.execute(select(pilot_pool.c.enrolled_on, pilot_pool.c.removed_on).where(
-        pilot_pool.c.enterprise_id == applicant_id))).first()
-    facts["pilot"] = int(pilot is not None and pilot.enrolled_on is not None and pilot.enrolled_on <= on
-                         and (pilot.removed_on is None or pilot.removed_on > on))
-    fee = (await session.execute(select(diagnosis_completions).where(
-        diagnosis_completions.c.project_id == project_id, diagnosis_completions.c.provider_id == applicant_id))).mappings().first()
-    if fee is not None and fee["fee_fen"] is not None:
-        inputs["diagnosis_fee_fen"] = int(fee["fee_fen"])
-        facts["diagnosis_completed_on"] = fee["completed_on"].isoformat()
+    kept = (await session.execute(_FACTS, {"applicant_id": applicant_id, "project_id": project_id, "on": on})).one()
+    if kept.level is not None:
+        facts["level"] = int(kept.level)
+        facts["level_assessment_id"] = kept.assessment_id
+    if kept.tier is not None:
+        facts["tier"] = kept.tier
+        facts["tier_model_version"] = kept.model_version
+    facts["titles"] = sorted(set(kept.titles or ()))
+    facts["pilot"] = int(kept.enrolled_on is not None and kept.enrolled_on <= on
+                         and (kept.removed_on is None or kept.removed_on > on))
+    if kept.fee_fen is not None:
+        inputs["diagnosis_fee_fen"] = int(kept.fee_fen)
+        facts["diagnosis_completed_on"] = kept.completed_on.isoformat()
     return facts, inputs
