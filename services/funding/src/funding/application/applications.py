@@ -367,9 +367,24 @@ async def review(session: AsyncSession, actor: Actor, app: dict[str, Any], expec
 
 async def approve(session: AsyncSession, actor: Actor, app: dict[str, Any], expected_version: int) -> dict[str, Any]:
     ensure_may(actor, app, "approve")
+    if app["version"] != expected_version:
+        raise stale_version("funding application", "奖补申请")
+    transition(app["state"], "approve")
+    if same_person(app["reviewed_by"], actor.id):
+        raise DomainError("same_person", "审核与审批不得为同一人", "review and approval are done by two different people",
+                          field="authorization", kind=Kind.FORBIDDEN)
+    today = business_clock(session).today()
     version = await load_version(session, app["policy_version_id"])
     measure = version.document.measure(app["measure_id"])
     assert measure is not None
+    payable_until = version.document.payable_after_expiry_until or version.document.valid_until
+    if version.document.payable_after_expiry_until is not None and payable_until is not None and today > payable_until:
+        raise conflict("payment_period_over", f"该政策的奖补兑现期已于 {payable_until} 结束（S4 附则(四)）",
+                       f"the policy's awards were payable until {payable_until}")
+    # Read before the locks what no approval changes: the facts kept from other services and the evidence (closed
+    # at review). The row locked below is at the same version as ``app``, so they are the row's.
+    inputs, facts = await _prepare(session, app, None, None, today)
+    evidence_kept = [{"id": e["id"], "kind": e["kind"], "sha256": e["sha256"]} for e in await list_evidence(session, app["id"])]
     # The locks the rules need, in one round trip: the enterprise (cumulative and per-year caps, three years, once),
     # the project (double application, project caps) and — only for a measure capped per district — the district.
     district = _district_counts(version, measure) and app["district"] is not None
@@ -377,16 +392,7 @@ async def approve(session: AsyncSession, actor: Actor, app: dict[str, Any], expe
                 f"funding:district:{app['district']}" if district else None, f"funding:applicant:{app['applicant_id']}")
     row = await _locked_row(session, app, expected_version)
     state = transition(row["state"], "approve")
-    if same_person(row["reviewed_by"], actor.id):
-        raise DomainError("same_person", "审核与审批不得为同一人", "review and approval are done by two different people",
-                          field="authorization", kind=Kind.FORBIDDEN)
-    today = business_clock(session).today()
     await _no_double(session, row, measure)
-    payable_until = version.document.payable_after_expiry_until or version.document.valid_until
-    if version.document.payable_after_expiry_until is not None and payable_until is not None and today > payable_until:
-        raise conflict("payment_period_over", f"该政策的奖补兑现期已于 {payable_until} 结束（S4 附则(四)）",
-                       f"the policy's awards were payable until {payable_until}")
-    inputs, facts = await _prepare(session, row, None, None, today)
     priors = await _priors(session, row, district=district)
     result = _run(version, row, inputs, facts, priors, today)
     if result.refusals:
@@ -399,7 +405,7 @@ async def approve(session: AsyncSession, actor: Actor, app: dict[str, Any], expe
               "applied_on": row["applied_on"].isoformat(), "decided_on": today.isoformat(), "inputs": inputs,
               "facts": {k: list(v) if isinstance(v, tuple) else v for k, v in facts.items()},
               "priors": [_prior_json(p) for p in priors], "official_inputs": _official(row["inputs"], row),
-              "evidence": [{"id": e["id"], "kind": e["kind"], "sha256": e["sha256"]} for e in await list_evidence(session, row["id"])]}
+              "evidence": evidence_kept}
     # the award reserves its share of each fund source's budget for the measure and the decision's year (资金池)
     await reserve(session, actor, row, result.amount_fen, today.year)
     await session.execute(awards.insert().values(
