@@ -56,7 +56,7 @@ from ..domain.engine import Claim, Computation, MissingInputs, PriorAward, compu
 from ..domain.policies import PolicyVersion, status_on
 from ..domain.policy_schema import MAX_FEN, Measure
 from .budgets import reserve
-from .facts import gathered_facts
+from .facts import gathered_facts, group_purchase_facts
 from .policies import load_version, versions_in_force
 
 COLUMNS: dict[str, Attribute] = {ORGANISATION: applications.c.applicant_id, DISTRICT: applications.c.district}
@@ -320,6 +320,9 @@ def _run(version: PolicyVersion, row: dict[str, Any], inputs: dict[str, Any], fa
 async def _prepare(session: AsyncSession, row: dict[str, Any], official_inputs: dict[str, Any] | None,
                    official_facts: dict[str, Any] | None, on: date) -> tuple[dict[str, Any], dict[str, Any]]:
     kept, supplied = await gathered_facts(session, row["applicant_id"], row["project_id"], row["applied_on"])
+    measure = (await load_version(session, row["policy_version_id"])).document.measure(row["measure_id"])
+    if measure is not None and measure.basis == "group_purchase":  # S2 四(二)3: catalog's group purchases
+        kept.update(await group_purchase_facts(session, row["applicant_id"], row["district"], row["applied_on"]))
     reported = (row["facts"] or {}).get("reported_interest")
     if reported is not None:  # the bank's statement, reported by a service client, replaces the declared interest
         supplied["actual_interest_paid_fen"] = int(reported["actual_interest_paid_fen"])
