@@ -211,11 +211,14 @@ async def _locked_row(session: AsyncSession, app: dict[str, Any], expected_versi
     return dict(row)
 
 
-async def _save(session: AsyncSession, row: dict[str, Any], **values: Any) -> dict[str, Any]:
-    """Update the row at its version; answers the row as saved (one round trip)."""
-    updated = (await session.execute(
-        update(applications).where(applications.c.id == row["id"], applications.c.version == row["version"])
-        .values(**values, version=applications.c.version + 1).returning(*applications.c))).mappings().first()
+async def _save(session: AsyncSession, row: dict[str, Any], *, also: Any = None, **values: Any) -> dict[str, Any]:
+    """Update the row at its version; answers the row as saved (one round trip, with ``also`` — an insert run in
+    the same statement as a common table expression)."""
+    statement = (update(applications).where(applications.c.id == row["id"], applications.c.version == row["version"])
+                 .values(**values, version=applications.c.version + 1).returning(*applications.c))
+    if also is not None:
+        statement = statement.add_cte(also.cte("also"))
+    updated = (await session.execute(statement)).mappings().first()
     if updated is None:
         raise stale_version("funding application", "奖补申请")
     return dict(updated)
@@ -411,13 +414,14 @@ async def approve(session: AsyncSession, actor: Actor, app: dict[str, Any], expe
               "evidence": evidence_kept}
     # the award reserves its share of each fund source's budget for the measure and the decision's year (资金池)
     await reserve(session, actor, row, result.amount_fen, today.year)
-    await session.execute(awards.insert().values(
+    # the ledger's row (unique per application) and the decision, in one statement
+    entry = awards.insert().values(
         id=str(uuid.uuid4()), application_id=row["id"], applicant_id=row["applicant_id"], uscc=row["applicant_uscc"],
         policy_id=row["policy_id"], policy_version_id=version.version_id, measure_id=row["measure_id"],
         award_group=row["award_group"], project_id=row["project_id"], district=row["district"], decided_on=today,
-        year=result.year or today.year, amount_fen=result.amount_fen))
-    saved = await _save(session, row, state=state, decided_by=actor.id, decided_on=today, amount_fen=result.amount_fen,
-                        trace=trace_json(result), frozen=frozen)
+        year=result.year or today.year, amount_fen=result.amount_fen)
+    saved = await _save(session, row, also=entry, state=state, decided_by=actor.id, decided_on=today,
+                        amount_fen=result.amount_fen, trace=trace_json(result), frozen=frozen)
     await record_event(session, APPLICATION_APPROVED, ApplicationApproved(
         **_fact_base(saved, version), approved_on=today, approved_by_account_id=actor.id, amount_fen=result.amount_fen,
         award_group=row["award_group"], trace=[TraceLine(rule=s.rule, clause=s.clause, amount_fen=s.amount_fen) for s in result.steps],
