@@ -7,6 +7,7 @@ ledger)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy import select
 
 from funding.adapters.funding_tables import awards
 from funding.adapters.group_purchase_tables import group_purchase_deliveries, group_purchases
+from funding.application.facts import record_group_purchase_delivered
 from funding.main import create_app
 from funding.spec import SPEC
 from sihua_shared.bus import ensure_stream
@@ -24,12 +26,14 @@ from sihua_shared.contracts.catalog import (
     GROUP_PURCHASE_DELIVERED,
     GROUP_PURCHASE_ENROLLED,
     GROUP_PURCHASE_OPENED,
+    GroupPurchaseDelivered,
 )
+from sihua_shared.db import create_engine, session_factory
 from sihua_shared.events import EventSpec, new_event
 from sihua_shared.testing.harness import Stack, eventually, running_worker, served_app
 from tests.pipeline.helpers import rows
 
-from .kit import API, WAN, created, seed, step
+from .kit import API, ENVELOPE, WAN, created, seed, step
 
 S2 = "gz-s2-sme-pilot"
 LIST_PRICE, PRICE = 1_980_000, 1_500_000  # 19,800元 in the catalogue, 15,000元 negotiated
@@ -135,3 +139,36 @@ async def test_the_district_award_rests_on_catalogs_deliveries_and_the_district_
         assert refused.json()["code"] == "award_refused" and "condition_unmet" in refused.json()["codes"]
     ledger = await rows(settings.database_url, select(awards.c.applicant_id, awards.c.amount_fen).order_by(awards.c.applicant_id))
     assert [(r.applicant_id, r.amount_fen) for r in ledger] == [("body-1", 1200 * WAN), ("body-2", 300 * WAN)]
+
+
+async def test_parallel_approvals_of_a_districts_bodies_never_exceed_its_1500wan(stack: Stack) -> None:
+    """Four bodies of one district propose 600万 each and are approved at once: the district lock makes each see the
+    others' awards — 600万, 600万, 300万 and one with nothing left; the ledger holds exactly 1500万."""
+    settings = await stack.settings("funding", business_date=date(2026, 3, 10))
+    bodies = [f"body-{n}" for n in range(4)]
+    await seed(settings.database_url, *[(b, "cluster_body", "baiyun") for b in bodies])
+    engine = create_engine(settings.database_url)
+    async with session_factory(engine)() as s, s.begin():
+        for n, body in enumerate(bodies):
+            await record_group_purchase_delivered(s, ENVELOPE, GroupPurchaseDelivered(
+                group_purchase_id=f"gp-{n}", cluster_body_id=body, enterprise_id=f"ent-{n}", product_id="prod-1", version=1,
+                price_fen=PRICE, district="baiyun", delivered_on=date(2026, 2, 20)))
+    await engine.dispose()
+    reviewer = stack.issuer.headers(["city_officer"], sub="officer-a")
+    approvers = [stack.issuer.headers(["city_officer"], sub=f"officer-{n}") for n in ("b", "c")]
+    async with served_app(create_app(settings)) as base, httpx.AsyncClient(base_url=base, timeout=60) as client:
+        reviewed = []
+        for body in bodies:
+            headers = stack.issuer.headers(["cluster_body"], org=body)
+            app = await step(client, headers, await created(client, headers, S2, "s2-group-purchase", f"gp-award-{body}"), "submit")
+            reviewed.append(await step(client, reviewer, app, "review", {"inputs": {
+                "proposed_fen": 600 * WAN, "proposal_reason": "集中采购已交付，按成效评级"}}))
+
+        async def one(n: int, app: dict[str, Any]) -> int:
+            headers = {**approvers[n % 2], "If-Match": f'"{app["version"]}"'}
+            return (await client.post(f"{API}/applications/{app['id']}/approve", headers=headers)).status_code
+
+        statuses = await asyncio.gather(*(one(n, a) for n, a in enumerate(reviewed)))
+    assert sorted(statuses) == [200, 200, 200, 409]
+    ledger = await rows(settings.database_url, select(awards.c.amount_fen))
+    assert sorted(r.amount_fen for r in ledger) == [300 * WAN, 600 * WAN, 600 * WAN]
