@@ -1,5 +1,7 @@
 """The catalog service declared once: routes, events published, reactions, background jobs."""
 
+from sqlalchemy import select
+
 from sihua_shared.consumer import Reaction, Subscription, merge_subscriptions
 from sihua_shared.contracts import diagnosis as diagnosis_facts
 from sihua_shared.contracts import funding as funding_facts
@@ -8,7 +10,7 @@ from sihua_shared.contracts.catalog import PUBLISHED
 from sihua_shared.revocation import deactivated_ids, revocation_subscription
 from sihua_shared.service import ServiceSpec
 
-from .adapters.readmodels import REGISTRY_FACTS, catalog_readmodels
+from .adapters.readmodels import REGISTRY_FACTS, catalog_readmodels, expert_pool
 from .adapters.tables import deactivated_accounts
 from .api.adaptations import router as adaptations_router
 from .api.group_purchase import router as group_purchase_router
@@ -67,4 +69,6 @@ SPEC = ServiceSpec(
              group_purchase_router, ratings_router, solutions_router],
     background=[expiry_job],
     deactivated_accounts=deactivated_ids(deactivated_accounts),
+    # registry's expert.left_pool: a withdrawn expert's live tokens lose the role expert here too
+    withdrawn_experts=select(expert_pool.c.expert_account_id).where(expert_pool.c.active.is_(False)),
 )
