@@ -6,7 +6,9 @@ cap admits three per enterprise). Measured with ``--concurrency`` requests in fl
 (the refused ones answer 409 after the same locks and computation), beside a bare write endpoint of the same run
 (``PUT /applications/{id}/inputs`` on drafts: token, one locked read, one update, an audit row); then the ledger is
 checked for rule violations (an enterprise over its cap, an application awarded twice). Target (issue 13): 200
-approvals/s with zero violations, as a ratio to the bare write endpoint. Not a test: nothing asserts.
+approvals/s with zero violations, as a ratio to the bare write endpoint. Beside the rates, each phase reports what
+does not depend on the machine's load: SQL statements per request and this process's CPU per request (client and
+server). Not a test: nothing asserts.
 """
 
 from __future__ import annotations
@@ -30,9 +32,22 @@ API = "/api/funding/v1"
 OFFICIAL = {"approved_investment_fen": 40 * WAN, "verified_actual_investment_fen": 40 * WAN, "batch_rate": "50%"}
 
 
+_STATEMENTS = Counter[str]()
+
+
+def _count_statements() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def _counted(*_: Any) -> None:
+        _STATEMENTS["n"] += 1
+
+
 async def _drive(client: httpx.AsyncClient, requests: list[tuple[str, str, dict[str, str], Any]], concurrency: int) -> dict[str, Any]:
     queue = list(reversed(requests))
     statuses: Counter[int] = Counter()
+    statements, cpu = _STATEMENTS["n"], time.process_time()
 
     async def worker() -> None:
         while queue:
@@ -43,7 +58,8 @@ async def _drive(client: httpx.AsyncClient, requests: list[tuple[str, str, dict[
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     seconds = time.perf_counter() - start
     return {"requests": len(requests), "seconds": round(seconds, 2), "per_s": round(len(requests) / seconds, 1),
-            "statuses": dict(statuses)}
+            "statuses": dict(statuses), "statements_per_request": round((_STATEMENTS["n"] - statements) / len(requests), 2),
+            "process_cpu_ms_per_request": round((time.process_time() - cpu) * 1000 / len(requests), 2)}
 
 
 async def run(args: argparse.Namespace, servers: Any) -> dict[str, Any]:
@@ -116,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="sihua-bench-funding-"))
     args.work = str(work)
+    _count_statements()
     servers = Servers.start(work, secure=False)
     try:
         results = asyncio.run(run(args, servers))

@@ -72,6 +72,9 @@ async def _seed(w: World) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     member = await client.post(f"{API}/clusters/{cluster.json()['id']}/members", json={"enterprise_id": enterprise}, headers=city)
     assert member.status_code == 201, member.text
 
+    agency = await client.post(f"{API}/clients", json={"name": "权限测试接入机构", "roles": ["service"]}, headers=city)
+    assert agency.status_code == 201, agency.text
+
     actors = {
         "enterprise": w.stack.issuer.headers(["enterprise"], org=enterprise, sub="enterprise-home"),
         "provider": w.as_org(provider),
@@ -107,7 +110,7 @@ async def _seed(w: World) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
         "other_application": str(theirs["id"]), "other_provider": other_provider, "other_enterprise": other_enterprise,
         "enterprise": enterprise,
         "membership_id": str(membership.json()["id"]), "cluster_id": str(cluster.json()["id"]),
-        "member_id": str(member.json()["id"]), "traction_unit": traction_unit,
+        "member_id": str(member.json()["id"]), "traction_unit": traction_unit, "client_id": agency.json()["client_id"],
     }
     return params, actors
 
@@ -214,6 +217,8 @@ ROWS: list[Row] = [
     Row("POST", f"{A}/accounts/{{account_id}}/activate", "enterprise district_officer city_officer",
         cases=[Case(OTHER_ORG, 403), Case(OTHER_DISTRICT, 403)]),
     Row("POST", f"{A}/clients", "city_officer"),
+    Row("GET", f"{A}/clients/{{client_id}}", "city_officer auditor"),
+    Row("POST", f"{A}/clients/{{client_id}}/deactivate", "city_officer"),
     Row("GET", f"{A}/notifications", PEOPLE),
     Row("POST", f"{A}/notifications/{{notification_id}}/read", "expert", hidden=PEOPLE.replace("expert ", ""),
         cases=[Case(UNASSIGNED, 404)]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -19,7 +19,7 @@ from .jurisdiction import load_jurisdiction
 from .logging import configure_logging, get_logger
 from .openapi import install_openapi
 from .problems import install_problem_handlers
-from .revocation import DeactivatedAccounts
+from .revocation import DeactivatedAccounts, RevokedBefore
 from .runtime import Runtime
 from .service import ServiceSpec
 from .settings import Settings
@@ -105,14 +105,26 @@ def build_app(
 
 
 async def _keep_deactivated_accounts(runtime: Runtime, spec: ServiceSpec) -> None:
-    """Read the deactivated accounts before serving (briefly: a database that is away must not stop the start), then
-    keep re-reading them in the background; the verifier refuses their tokens."""
-    deactivated = DeactivatedAccounts(spec.deactivated_accounts)
-    runtime.verifier.deactivated = runtime.deactivated = deactivated
+    """Read the deactivated accounts (the withdrawn experts, the accounts whose password was reset) before serving
+    (briefly: a database that is away must not stop the start), then keep re-reading them in the background; the
+    verifier refuses their tokens (drops the role ``expert`` from a withdrawn expert's; refuses those issued before
+    a password reset)."""
+    verifier = runtime.verifier
+    verifier.deactivated = runtime.deactivated = await _kept_ids(runtime, DeactivatedAccounts(spec.deactivated_accounts))
+    verifier.withdrawn_experts = await _kept_ids(runtime, DeactivatedAccounts(spec.withdrawn_experts))
+    verifier.revoked_before = await _kept_ids(runtime, RevokedBefore(spec.revoked_before))
+
+
+Kept = TypeVar("Kept", bound=DeactivatedAccounts)
+
+
+async def _kept_ids(runtime: Runtime, ids: Kept) -> Kept:
+    query = ids.query
     try:
-        await asyncio.wait_for(deactivated.refresh(runtime.factory), timeout=5.0)
+        await asyncio.wait_for(ids.refresh(runtime.factory), timeout=5.0)
     except Exception as exc:
         log.warning("revocation.first_read_failed", error=repr(exc))
-    if spec.deactivated_accounts is not None:
+    if query is not None:
         interval = runtime.settings.revocation_refresh_seconds
-        runtime.start_background(lambda stop: deactivated.keep_fresh(runtime.factory, interval, stop))
+        runtime.start_background(lambda stop: ids.keep_fresh(runtime.factory, interval, stop))
+    return ids

@@ -71,7 +71,7 @@ def build_asyncapi(spec: ServiceSpec, *, nats_host: str) -> dict[str, Any]:
     sent = list(spec.publishes)
     received = [s for s in spec.consumes if s.type not in {p.type for p in sent}]
     every = sent + received
-    _, schemas = models_json_schema(
+    refs, schemas = models_json_schema(
         [(s.payload, "validation") for s in every], ref_template=_REF
     )
     components_schemas: dict[str, Any] = dict(schemas.get("$defs", {}))
@@ -92,7 +92,8 @@ def build_asyncapi(spec: ServiceSpec, *, nats_host: str) -> dict[str, Any]:
                     "type": "object",
                     "properties": {"Nats-Msg-Id": {"type": "string", "description": "the event id"}},
                 },
-                "payload": _envelope_schema(_REF.format(model=event.payload.__name__)),
+                # pydantic's own reference: two producers' payloads of one class name get distinct schema names
+                "payload": _envelope_schema(refs[(event.payload, "validation")]["$ref"]),
             }
             if event.example is not None:
                 messages[channel_id]["examples"] = [{"name": "example", "payload": _example_envelope(event)}]

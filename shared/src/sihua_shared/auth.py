@@ -18,6 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from .actor import OFFICIALS, ROLES, Actor, Role
 from .logging import get_logger
 from .problems import ProblemError, field_error
+from .revocation import RevokedBefore
 
 log = get_logger("sihua.auth")
 __all__ = ["OFFICIALS", "ROLES", "Actor", "Role", "TokenVerifier", "current_actor", "require_roles"]
@@ -25,7 +26,9 @@ __all__ = ["OFFICIALS", "ROLES", "Actor", "Role", "TokenVerifier", "current_acto
 
 class TokenVerifier:
     """Verifies tokens against a key set, refreshing it from the JWKS URL when a ``kid`` is unknown, and refuses the
-    tokens of deactivated accounts (``deactivated``: the api's in-memory set, see ``revocation.py``)."""
+    tokens of deactivated accounts (``deactivated``: the api's in-memory set, see ``revocation.py``); a token of an
+    expert withdrawn from the pool (``withdrawn_experts``, kept the same way) keeps its other roles but not ``expert``;
+    a token issued before its account's cutoff (``revoked_before``: a password reset) is refused."""
 
     def __init__(
         self,
@@ -39,6 +42,8 @@ class TokenVerifier:
     ) -> None:
         self.issuer = issuer
         self.deactivated = deactivated
+        self.withdrawn_experts: Container[str] = frozenset()
+        self.revoked_before: RevokedBefore = RevokedBefore()
         self.audience = audience
         self._url = jwks_url
         self._keys: dict[str, Any] = {}
@@ -93,7 +98,11 @@ class TokenVerifier:
             raise _unauthorized("not an access token")
         if str(claims["sub"]) in self.deactivated:
             raise _unauthorized("the account is deactivated", "账号已停用")
+        if self.revoked_before.refuses(str(claims["sub"]), claims.get("iat")):
+            raise _unauthorized("the token was revoked (the password was reset)", "密码已重置，请重新登录")
         roles = frozenset(r for r in claims.get("roles", []) if r in ROLES)
+        if "expert" in roles and str(claims["sub"]) in self.withdrawn_experts:
+            roles = roles - {"expert"}  # withdrawn from the pool since the token was issued
         return Actor(
             id=str(claims["sub"]),
             org=claims.get("org"),

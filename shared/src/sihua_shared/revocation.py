@@ -98,6 +98,10 @@ class DeactivatedAccounts:
         self._ids: frozenset[str] = frozenset()
         self.refreshed_at: float | None = None  # time.monotonic() of the last successful read
 
+    @property
+    def query(self) -> Select[Any] | None:
+        return self._query
+
     def __contains__(self, account_id: object) -> bool:
         return account_id in self._ids
 
@@ -113,8 +117,11 @@ class DeactivatedAccounts:
             return
         async with factory() as session:
             found = await session.execute(self._query)
-            self._ids = frozenset(str(account_id) for account_id in found.scalars())
+            self._take(found)
         self.refreshed_at = time.monotonic()
+
+    def _take(self, found: Any) -> None:
+        self._ids = frozenset(str(account_id) for account_id in found.scalars())
 
     async def keep_fresh(
         self, factory: async_sessionmaker[AsyncSession], interval: float, stop: asyncio.Event
@@ -126,3 +133,23 @@ class DeactivatedAccounts:
                 await self.refresh(factory)
             except Exception as exc:  # the database may be away: keep the last set, try again next round
                 log.warning("revocation.refresh_failed", error=repr(exc), age_seconds=self.age_seconds)
+
+
+class RevokedBefore(DeactivatedAccounts):
+    """Per account, the moment before which its access tokens are refused (a password reset ends the live tokens as
+    well as the sessions): the query answers (account id, moment) rows; held and refreshed like the deactivated set."""
+
+    def __init__(self, query: Select[Any] | None = None) -> None:
+        super().__init__(query)
+        self._cutoffs: dict[str, float] = {}
+
+    def _take(self, found: Any) -> None:
+        cutoffs = {str(account_id): moment.timestamp() for account_id, moment in found.all()}
+        self._cutoffs, self._ids = cutoffs, frozenset(cutoffs)
+
+    def refuses(self, account_id: str, issued_at: Any) -> bool:
+        """A token of the account issued (``iat``, whole seconds) before its cutoff's second, or without ``iat``."""
+        cutoff = self._cutoffs.get(account_id)
+        if cutoff is None:
+            return False
+        return not isinstance(issued_at, int | float) or issued_at < int(cutoff)

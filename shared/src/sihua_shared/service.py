@@ -27,6 +27,11 @@ class ServiceSpec:
     # The ids of the accounts the registry deactivated, as this service knows them (its read model, or the
     # registry's own accounts): the api keeps them in memory and refuses their tokens (revocation.py).
     deactivated_accounts: Select[Any] | None = None
+    # The ids of the experts withdrawn from the pool (``expert.left_pool``), as this service knows them: kept the same
+    # way, their live tokens lose the role ``expert`` (the registry's next tokens no longer carry it).
+    withdrawn_experts: Select[Any] | None = None
+    # (account id, moment) rows: the account's access tokens issued before the moment are refused (a password reset).
+    revoked_before: Select[Any] | None = None
 
     @property
     def consumes(self) -> list[EventSpec[Any]]:

@@ -1,13 +1,16 @@
 """The catalog service declared once: routes, events published, reactions, background jobs."""
 
+from sqlalchemy import select
+
 from sihua_shared.consumer import Reaction, Subscription, merge_subscriptions
 from sihua_shared.contracts import diagnosis as diagnosis_facts
+from sihua_shared.contracts import funding as funding_facts
 from sihua_shared.contracts import registry as registry_facts
 from sihua_shared.contracts.catalog import PUBLISHED
 from sihua_shared.revocation import deactivated_ids, revocation_subscription
 from sihua_shared.service import ServiceSpec
 
-from .adapters.readmodels import REGISTRY_FACTS, catalog_readmodels
+from .adapters.readmodels import REGISTRY_FACTS, catalog_readmodels, expert_pool
 from .adapters.tables import deactivated_accounts
 from .api.adaptations import router as adaptations_router
 from .api.group_purchase import router as group_purchase_router
@@ -17,7 +20,7 @@ from .api.products import router as products_router
 from .api.ratings import router as ratings_router
 from .api.showcase import router as showcase_router
 from .api.solutions import router as solutions_router
-from .application import group_purchase, matching
+from .application import adoption, group_purchase, matching
 from .application.adaptations import expiry_job
 from .application.standing import on_registry_fact
 
@@ -43,6 +46,16 @@ MATCHING = [
     ]),
 ]
 
+# Adoption and outcome (issue 14 §2): funding's transformation projects and the product versions they contract.
+ADOPTION = Subscription("catalog", "funding", [
+    Reaction(funding_facts.PROJECT_CONTRACTED, adoption.on_contracted),
+    Reaction(funding_facts.INVESTMENT_APPROVED, adoption.on_investment_approved),
+    Reaction(funding_facts.PROJECT_COMPLETED, adoption.on_completed),
+    Reaction(funding_facts.ACCEPTANCE_APPLIED, adoption.on_acceptance_applied),
+    Reaction(funding_facts.PROJECT_ACCEPTED, adoption.on_accepted),
+    Reaction(funding_facts.PROJECT_FAILED, adoption.on_failed),
+])
+
 SPEC = ServiceSpec(
     name="catalog",
     title="产品供给清单 / product catalogue",
@@ -50,10 +63,12 @@ SPEC = ServiceSpec(
     publishes=list(PUBLISHED),
     subscriptions=merge_subscriptions(
         [REGISTRY_FACTS.subscription("catalog")], [revocation_subscription("catalog", deactivated_accounts)],
-        catalog_readmodels("catalog"), [STANDING], MATCHING,
+        catalog_readmodels("catalog"), [STANDING], MATCHING, [ADOPTION],
     ),
     routers=[products_router, adaptations_router, showcase_router, officials_router, matching_router,
              group_purchase_router, ratings_router, solutions_router],
     background=[expiry_job],
     deactivated_accounts=deactivated_ids(deactivated_accounts),
+    # registry's expert.left_pool: a withdrawn expert's live tokens lose the role expert here too
+    withdrawn_experts=select(expert_pool.c.expert_account_id).where(expert_pool.c.active.is_(False)),
 )

@@ -134,9 +134,10 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], tuple[PriorAward, ..
     ("S2 四(二)2 platform at 250万", "s2-traction-platform", {"approved_investment_fen": 833_333_334}, {}, (), 250 * WAN),
     ("S2 四(二)2 platform under", "s2-traction-platform", {"approved_investment_fen": 833_333_333}, {}, (), 249_999_999),
     # S2 四(二)3: ≤ 1500万 per district, over every body of the district
-    ("S2 四(二)3 district has 1400万", "s2-group-purchase", {"proposed_fen": 200 * WAN, **PROPOSE}, {},
+    ("S2 四(二)3 district has 1400万", "s2-group-purchase", {"proposed_fen": 200 * WAN, **PROPOSE}, {"group_purchase_deliveries": 1},
      (prior("s2-group-purchase", 1400 * WAN, applicant="other-body"),), 100 * WAN),
-    ("S2 四(二)3 another district's awards do not count", "s2-group-purchase", {"proposed_fen": 200 * WAN, **PROPOSE}, {},
+    ("S2 四(二)3 another district's awards do not count", "s2-group-purchase", {"proposed_fen": 200 * WAN, **PROPOSE},
+     {"group_purchase_deliveries": 1},
      (prior("s2-group-purchase", 1500 * WAN, applicant="other-body", district="huadu"),), 200 * WAN),
     ("S2 四(三)4 training ≤ 300万", "s2-training", {"proposed_fen": 301 * WAN, **PROPOSE}, {}, (), 300 * WAN),
     ("S2 四(三)5 third party ≤ 1200万", "s2-third-party", {"proposed_fen": 1200 * WAN, **PROPOSE}, {}, (), 1200 * WAN),

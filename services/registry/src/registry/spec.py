@@ -1,6 +1,8 @@
 """The registry service declared once: routes, events published, reactions."""
 
-from sqlalchemy import select
+from datetime import timedelta
+
+from sqlalchemy import func, select, union_all
 
 from sihua_shared.consumer import merge_subscriptions
 from sihua_shared.contracts.registry import (
@@ -25,7 +27,8 @@ from sihua_shared.contracts.registry import (
 )
 from sihua_shared.service import ServiceSpec
 
-from .adapters.account_tables import accounts
+from .adapters.account_tables import accounts, api_clients
+from .adapters.call_tables import expert_profiles
 from .api.accounts import router as accounts_router
 from .api.clusters import router as clusters_router
 from .api.ecosystem import router as ecosystem_router
@@ -46,6 +49,9 @@ from .application.enterprise_file import enterprise_file_subscriptions
 from .application.notifications import notification_jobs, notification_subscriptions
 from .application.titles import title_subscriptions
 from .application.verification_notices import verification_notice_subscriptions
+
+_REFUSED = union_all(select(accounts.c.id.label("id")).where(accounts.c.active.is_(False)),
+                     select(api_clients.c.client_id.label("id")).where(api_clients.c.active.is_(False))).subquery("refused")
 
 SPEC = ServiceSpec(
     name="registry",
@@ -81,6 +87,15 @@ SPEC = ServiceSpec(
         *SELECTION_ROUTERS,
     ],
     background=[notification_jobs, call_jobs],
-    # The registry's api refuses deactivated accounts from its own table, like the others from their read models.
-    deactivated_accounts=select(accounts.c.id).where(accounts.c.active.is_(False)),
+    # The registry's api refuses deactivated accounts and agency clients from its own tables, like the others from
+    # their read models.
+    deactivated_accounts=select(_REFUSED.c.id),
+    # Experts withdrawn from the pool: accounts with a pool profile that no longer hold the role (their live tokens
+    # lose it; the next ones are issued without it).
+    withdrawn_experts=select(accounts.c.id).join(expert_profiles, expert_profiles.c.account_id == accounts.c.id)
+    .where(~accounts.c.roles.contains(["expert"])),
+    # A password reset ends the account's live access tokens too: those issued before it are refused. Access tokens
+    # live minutes (SIHUA_ACCESS_TOKEN_MINUTES), so a day of resets bounds the set.
+    revoked_before=select(accounts.c.id, accounts.c.password_changed_at).where(
+        accounts.c.password_changed_at > accounts.c.created_at, accounts.c.password_changed_at > func.now() - timedelta(days=1)),
 )

@@ -28,7 +28,7 @@ consents = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
-# An enterprise adopted a product version (a delivered group purchase today; a contract line once funding exists).
+# An enterprise adopted a product version: a delivered group purchase, or a contract line of a funded project.
 adoptions = Table(
     "adoptions",
     metadata,
@@ -36,8 +36,8 @@ adoptions = Table(
     Column("product_id", String(36), primary_key=True),
     Column("product_version", Integer, primary_key=True),
     Column("sector", String(50)),
-    Column("source", String(30), nullable=False),  # group_purchase
-    Column("source_id", String(36), nullable=False),
+    Column("source", String(30), nullable=False),  # group_purchase, contract (funding's project)
+    Column("source_id", String(100), nullable=False),  # the group purchase, or the project
     Column("adopted_on", Date, nullable=False),
     Index("ix_adoptions_product_sector", "product_id", "sector"),
 )

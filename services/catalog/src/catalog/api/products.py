@@ -59,11 +59,12 @@ async def index(
 
 
 @router.get("/{product_id}", response_model=ProductOut, summary="产品详情 / Read a product",
-            description="Its latest version's content and review state; the version in force is `admitted_version`.")
+            description="Its latest version's content and review state; the version in force is `admitted_version`; "
+            "`adoption`: its adopters and outcomes (contracts, accepted / failed projects, acceptance rate).")
 async def read(product_id: Uuid, actor: Actor = Depends(require_roles(*PRODUCT_READERS)),
                runtime: Runtime = Depends(get_runtime)) -> Response:
     async with runtime.uow() as session:
-        row = await uc.get_product(session, actor, product_id)
+        row = await uc.read_product(session, actor, product_id)
     return _answer(row)
 
 

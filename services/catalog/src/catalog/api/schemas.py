@@ -112,6 +112,7 @@ class ProductOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    adoption: dict[str, Any] | None = Field(None, description="采用与成效（读取单个产品时）/ adopters and outcomes")
 
 
 class VersionOut(BaseModel):

@@ -23,7 +23,8 @@ def _facet(label: str) -> Any:
 @router.get("/products", summary="检索供给清单 / Search the supply list",
             description="Public. Chinese full-text over names, summaries, descriptions, providers and scene names "
             "(segmented, with synonyms such as 排产 ↔ 计划排程), facets (scene, business link, sector, type, deployment, "
-            "price band, verified-with) and sorting (relevance, price, newest, rating, adoption). Admitted, listed products only.")
+            "price band, verified-with) and sorting (relevance, price, newest, rating, adoption, outcome). Each item carries its "
+            "adoption: adopters, contracts, accepted and failed projects, acceptance rate. Admitted, listed products only.")
 async def search(
     q: str | None = Query(None, max_length=100, description="检索词"),
     scene: str | None = _facet("场景编号"), business_link: str | None = _facet("业务环节"),
@@ -31,7 +32,8 @@ async def search(
     deployment: str | None = _facet("部署方式"), price_band: str | None = _facet("价格区间"),
     verified_with: str | None = Query(None, max_length=130, pattern=r"^(platform|product|interface):[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$",
                                       description="适配验证对象，如 platform:<组织 id>、interface:<代码>"),
-    sort: Literal["relevance", "price_asc", "price_desc", "newest", "rating", "adoption"] = Query("relevance", description="排序"),
+    sort: Literal["relevance", "price_asc", "price_desc", "newest", "rating", "adoption", "outcome"] = Query(
+        "relevance", description="排序：相关度、价格、最新、评分、采用企业数（adoption）、验收成效（outcome）"),
     page: PageParams = Depends(page_params), runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
     filters = {"scene": scene, "business_link": business_link, "sector": sector, "product_type": product_type,
@@ -43,7 +45,9 @@ async def search(
 
 
 @router.get("/products/{product_id}", summary="供给清单产品详情 / A listed product",
-            description="Public. The version in force of an admitted, listed product.")
+            description="Public. The version in force of an admitted, listed product, with its adoption and outcomes "
+            "(adopters, contracts and their amount in fen, accepted / failed projects, acceptance rate, the levels its "
+            "accepted adopters reached, per version).")
 async def read(product_id: Uuid, runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     async with runtime.uow() as session:
         found = await showcase.showcased(session, product_id)

@@ -22,6 +22,7 @@ from ..adapters.tables import panel_members, product_files, product_versions, pr
 from ..domain import access as policy
 from ..domain.product import EDITABLE, OPEN, PROVIDER_KINDS, Listing, Review, check_content
 from .access import ensure, organisation, product_resource, visible
+from .adoption import product_adoption
 from .showcase import edition_in_force, reindex
 from .standing import marks_of
 
@@ -83,6 +84,11 @@ async def get_product(session: AsyncSession, actor: Actor, product_id: str, *, l
     version = await get_version(session, product_id, product["latest_version"])
     return product | {"open_version": version if version["state"] in OPEN else None,
                       "content": version["content"], "state": version["state"]}
+
+
+async def read_product(session: AsyncSession, actor: Actor, product_id: str) -> dict[str, Any]:
+    """A product as its readers see it, with its adoption and outcomes (application/adoption.py)."""
+    return await get_product(session, actor, product_id) | {"adoption": await product_adoption(session, product_id)}
 
 
 async def get_version(session: AsyncSession, product_id: str, number: int) -> dict[str, Any]:

@@ -1,7 +1,7 @@
-"""Ratings (评价): an enterprise that adopted a product version (a delivered group purchase today; a contract line
-once funding exists) rates it once per version, 1–5 with a comment; a city officer hides a comment with a reason
-(the score still counts). The showcase sorts by the mean score and by adoption (``rating_order``,
-``adoption_order``)."""
+"""Ratings (评价): an enterprise that adopted a product version (a delivered group purchase or a contract line of a
+funded project) rates it once per version, 1–5 with a comment; a city officer hides a comment with a reason
+(the score still counts). The showcase sorts by the mean score (``rating_order``; adoption and outcome:
+``application/adoption.py``)."""
 
 from __future__ import annotations
 
@@ -94,8 +94,3 @@ def rating_order(product_id: Any) -> list[ColumnElement[Any]]:
     count = select(func.count()).where(r.product_id == product_id).scalar_subquery()
     return [mean.desc().nulls_last(), count.desc()]
 
-
-def adoption_order(product_id: Any) -> list[ColumnElement[Any]]:
-    """The showcase's "adoption" sort: how many enterprises adopted the product, most first."""
-    a = adoptions.c
-    return [select(func.count(func.distinct(a.enterprise_id))).where(a.product_id == product_id).scalar_subquery().desc()]

@@ -23,7 +23,7 @@ from ..adapters.readmodels import editions, known_organisations
 from ..adapters.tables import adaptation_records, product_search, product_versions, products
 from ..domain import search as words
 from ..domain.product import Listing, min_price_fen
-from . import ratings
+from . import adoption, ratings
 
 
 async def edition_in_force(session: AsyncSession) -> dict[str, Any] | None:
@@ -88,7 +88,7 @@ ARRAY_FACETS = {"scene": product_search.c.scenes, "business_link": product_searc
                 "sector": product_search.c.sectors, "verified_with": product_search.c.verified_with}
 SCALAR_FACETS = {"product_type": product_search.c.product_type, "deployment": product_search.c.deployment,
                  "price_band": product_search.c.price_band}
-SORTS = ("relevance", "price_asc", "price_desc", "newest")
+SORTS = ("relevance", "price_asc", "price_desc", "newest", "rating", "adoption", "outcome")
 
 
 def _filters(filters: dict[str, str | None]) -> list[Any]:
@@ -121,7 +121,8 @@ async def search(
         "price_desc": (s.min_price_fen.desc().nulls_last(), s.product_id),
         "newest": (desc(s.admitted_at), s.product_id),
         "rating": (*ratings.rating_order(s.product_id), s.product_id),  # ratings feed sorting (application/ratings.py)
-        "adoption": (*ratings.adoption_order(s.product_id), s.product_id),
+        "adoption": (*adoption.adoption_order(s.product_id), s.product_id),  # adopters (application/adoption.py)
+        "outcome": (*adoption.outcome_order(s.product_id), s.product_id),  # accepted projects, acceptance rate
     }[sort]
     # One statement for the page and the total (a window count), one for every facet over the matching set.
     page = (select(product_search, rank.label("rank"), func.count().over().label("total_matching"))
@@ -135,7 +136,9 @@ async def search(
     if total:
         for facet, value, count in (await session.execute(_facet_counts(conditions))).all():
             facets[facet][str(value)] = int(count)
-    items = [{k: v for k, v in r.items() if k not in ("document", "total_matching")} for r in rows]
+    adopted = await adoption.summaries(session, [r["product_id"] for r in rows])
+    items = [{k: v for k, v in r.items() if k not in ("document", "total_matching")} | {"adoption": adopted[r["product_id"]]}
+             for r in rows]
     return {"items": items, "total": total, "limit": limit, "offset": offset,
             "facets": {name: dict(sorted(counts.items())) for name, counts in facets.items()}, "query": text_query}
 
@@ -163,6 +166,7 @@ async def showcased(session: AsyncSession, product_id: str) -> dict[str, Any]:
         raise not_found("product", product_id)
     version = (await session.execute(select(product_versions.c.content).where(
         product_versions.c.product_id == product_id, product_versions.c.number == row["version"]))).scalar_one()
-    return {k: v for k, v in dict(row).items() if k != "document"} | {"content": version}
+    return {k: v for k, v in dict(row).items() if k != "document"} | {
+        "content": version, "adoption": await adoption.product_adoption(session, product_id)}
 
 

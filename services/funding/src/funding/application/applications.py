@@ -13,7 +13,7 @@ import uuid
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.access_sql import Attribute, where
@@ -56,8 +56,9 @@ from ..domain.engine import Claim, Computation, MissingInputs, PriorAward, compu
 from ..domain.policies import PolicyVersion, status_on
 from ..domain.policy_schema import MAX_FEN, Measure
 from .budgets import reserve
-from .facts import gathered_facts
+from .facts import gathered_facts, group_purchase_facts
 from .policies import load_version, versions_in_force
+from .projects import figures_from_project
 
 COLUMNS: dict[str, Attribute] = {ORGANISATION: applications.c.applicant_id, DISTRICT: applications.c.district}
 AWARD_COLUMNS: dict[str, Attribute] = {ORGANISATION: awards.c.applicant_id, DISTRICT: awards.c.district}
@@ -191,10 +192,17 @@ async def list_applications(session: AsyncSession, actor: Actor, *, state: str |
     return [dict(r) for r in rows], int(total)
 
 
+# One round trip for every lock of a step: the keys' hashes taken in ascending order (the same order for every
+# caller, so two transactions taking overlapping keys never deadlock).
+_LOCKS = text("SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h "
+              "FROM unnest(CAST(:keys AS text[])) AS k ORDER BY h) AS ordered")
+
+
 async def _lock(session: AsyncSession, *keys: str | None) -> None:
-    """Transaction-scoped advisory locks, always taken in sorted order (no deadlock between two approvals)."""
-    for key in sorted({k for k in keys if k}):
-        await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+    """Transaction-scoped advisory locks, always taken in one order (no deadlock between two approvals)."""
+    wanted = sorted({k for k in keys if k})
+    if wanted:
+        await session.execute(_LOCKS, {"keys": wanted})
 
 
 async def _locked_row(session: AsyncSession, app: dict[str, Any], expected_version: int) -> dict[str, Any]:
@@ -204,13 +212,17 @@ async def _locked_row(session: AsyncSession, app: dict[str, Any], expected_versi
     return dict(row)
 
 
-async def _save(session: AsyncSession, row: dict[str, Any], **values: Any) -> dict[str, Any]:
-    updated = (await session.execute(
-        update(applications).where(applications.c.id == row["id"], applications.c.version == row["version"])
-        .values(**values, version=applications.c.version + 1).returning(applications.c.version))).first()
+async def _save(session: AsyncSession, row: dict[str, Any], *, also: Any = None, **values: Any) -> dict[str, Any]:
+    """Update the row at its version; answers the row as saved (one round trip, with ``also`` — an insert run in
+    the same statement as a common table expression)."""
+    statement = (update(applications).where(applications.c.id == row["id"], applications.c.version == row["version"])
+                 .values(**values, version=applications.c.version + 1).returning(*applications.c))
+    if also is not None:
+        statement = statement.add_cte(also.cte("also"))
+    updated = (await session.execute(statement)).mappings().first()
     if updated is None:
         raise stale_version("funding application", "奖补申请")
-    return await _reload(session, row["id"])
+    return dict(updated)
 
 
 def _fact_base(row: dict[str, Any], version: PolicyVersion) -> dict[str, Any]:
@@ -259,11 +271,22 @@ async def submit(session: AsyncSession, actor: Actor, jurisdiction: str, app: di
     return saved
 
 
-async def _priors(session: AsyncSession, row: dict[str, Any]) -> list[PriorAward]:
-    found = (await session.execute(select(awards).where(or_(
-        awards.c.applicant_id == row["applicant_id"], awards.c.project_id == row["project_id"],
-        awards.c.district == row["district"] if row["district"] is not None else awards.c.id.is_(None),
-    )).where(awards.c.application_id != row["id"]).order_by(awards.c.created_at, awards.c.id))).mappings().all()
+def _district_counts(version: PolicyVersion, measure: Measure) -> bool:
+    """Whether an award of ``measure`` counts towards a cap per district (its own, or one whose group names it):
+    only then does its approval lock the district and read the district's awards."""
+    names = {measure.id, measure.group}
+    return any(cap.scope == "district_total" and names & set(cap.group or (other.id,))
+               for other in version.document.measures for cap in other.caps)
+
+
+async def _priors(session: AsyncSession, row: dict[str, Any], *, district: bool = True) -> list[PriorAward]:
+    """The ledger's awards the computation counts: the applicant's, the project's and (for a measure capped per
+    district) the district's."""
+    scopes = [awards.c.applicant_id == row["applicant_id"], awards.c.project_id == row["project_id"]]
+    if district and row["district"] is not None:
+        scopes.append(awards.c.district == row["district"])
+    found = (await session.execute(select(awards).where(or_(*scopes)).where(awards.c.application_id != row["id"])
+                                   .order_by(awards.c.created_at, awards.c.id))).mappings().all()
     return [PriorAward(a["applicant_id"], a["measure_id"], a["award_group"], a["project_id"], a["district"], a["decided_on"],
                        a["year"], int(a["amount_fen"])) for a in found]
 
@@ -301,6 +324,9 @@ def _run(version: PolicyVersion, row: dict[str, Any], inputs: dict[str, Any], fa
 async def _prepare(session: AsyncSession, row: dict[str, Any], official_inputs: dict[str, Any] | None,
                    official_facts: dict[str, Any] | None, on: date) -> tuple[dict[str, Any], dict[str, Any]]:
     kept, supplied = await gathered_facts(session, row["applicant_id"], row["project_id"], row["applied_on"])
+    measure = (await load_version(session, row["policy_version_id"])).document.measure(row["measure_id"])
+    if measure is not None and measure.basis == "group_purchase":  # S2 四(二)3: catalog's group purchases
+        kept.update(await group_purchase_facts(session, row["applicant_id"], row["district"], row["applied_on"]))
     reported = (row["facts"] or {}).get("reported_interest")
     if reported is not None:  # the bank's statement, reported by a service client, replaces the declared interest
         supplied["actual_interest_paid_fen"] = int(reported["actual_interest_paid_fen"])
@@ -332,6 +358,7 @@ async def review(session: AsyncSession, actor: Actor, app: dict[str, Any], expec
     await _lock(session, f"funding:project:{app['project_id']}")
     row = await _locked_row(session, app, expected_version)
     state = transition(row["state"], "review")
+    official_inputs = await figures_from_project(session, row, official_inputs)  # an accepted project's figures (money)
     today = business_clock(session).today()
     version = await load_version(session, row["policy_version_id"])
     inputs, facts = await _prepare(session, row, official_inputs, official_facts, today)
@@ -348,24 +375,33 @@ async def review(session: AsyncSession, actor: Actor, app: dict[str, Any], expec
 
 async def approve(session: AsyncSession, actor: Actor, app: dict[str, Any], expected_version: int) -> dict[str, Any]:
     ensure_may(actor, app, "approve")
-    await _lock(session, f"funding:uscc:{app['applicant_uscc']}", f"funding:project:{app['project_id']}",
-                f"funding:district:{app['district']}" if app["district"] else None, f"funding:applicant:{app['applicant_id']}")
-    row = await _locked_row(session, app, expected_version)
-    state = transition(row["state"], "approve")
-    if same_person(row["reviewed_by"], actor.id):
+    if app["version"] != expected_version:
+        raise stale_version("funding application", "奖补申请")
+    transition(app["state"], "approve")
+    if same_person(app["reviewed_by"], actor.id):
         raise DomainError("same_person", "审核与审批不得为同一人", "review and approval are done by two different people",
                           field="authorization", kind=Kind.FORBIDDEN)
     today = business_clock(session).today()
-    version = await load_version(session, row["policy_version_id"])
-    measure = version.document.measure(row["measure_id"])
+    version = await load_version(session, app["policy_version_id"])
+    measure = version.document.measure(app["measure_id"])
     assert measure is not None
-    await _no_double(session, row, measure)
     payable_until = version.document.payable_after_expiry_until or version.document.valid_until
     if version.document.payable_after_expiry_until is not None and payable_until is not None and today > payable_until:
         raise conflict("payment_period_over", f"该政策的奖补兑现期已于 {payable_until} 结束（S4 附则(四)）",
                        f"the policy's awards were payable until {payable_until}")
-    inputs, facts = await _prepare(session, row, None, None, today)
-    priors = await _priors(session, row)
+    # Read before the locks what no approval changes: the facts kept from other services and the evidence (closed
+    # at review). The row locked below is at the same version as ``app``, so they are the row's.
+    inputs, facts = await _prepare(session, app, None, None, today)
+    evidence_kept = [{"id": e["id"], "kind": e["kind"], "sha256": e["sha256"]} for e in await list_evidence(session, app["id"])]
+    # The locks the rules need, in one round trip: the enterprise (cumulative and per-year caps, three years, once),
+    # the project (double application, project caps) and — only for a measure capped per district — the district.
+    district = _district_counts(version, measure) and app["district"] is not None
+    await _lock(session, f"funding:uscc:{app['applicant_uscc']}", f"funding:project:{app['project_id']}",
+                f"funding:district:{app['district']}" if district else None, f"funding:applicant:{app['applicant_id']}")
+    row = await _locked_row(session, app, expected_version)
+    state = transition(row["state"], "approve")
+    await _no_double(session, row, measure)
+    priors = await _priors(session, row, district=district)
     result = _run(version, row, inputs, facts, priors, today)
     if result.refusals:
         raise conflict("award_refused", "不予奖补：" + "；".join(r.message_zh for r in result.refusals),
@@ -377,16 +413,17 @@ async def approve(session: AsyncSession, actor: Actor, app: dict[str, Any], expe
               "applied_on": row["applied_on"].isoformat(), "decided_on": today.isoformat(), "inputs": inputs,
               "facts": {k: list(v) if isinstance(v, tuple) else v for k, v in facts.items()},
               "priors": [_prior_json(p) for p in priors], "official_inputs": _official(row["inputs"], row),
-              "evidence": [{"id": e["id"], "kind": e["kind"], "sha256": e["sha256"]} for e in await list_evidence(session, row["id"])]}
+              "evidence": evidence_kept}
     # the award reserves its share of each fund source's budget for the measure and the decision's year (资金池)
     await reserve(session, actor, row, result.amount_fen, today.year)
-    await session.execute(awards.insert().values(
+    # the ledger's row (unique per application) and the decision, in one statement
+    entry = awards.insert().values(
         id=str(uuid.uuid4()), application_id=row["id"], applicant_id=row["applicant_id"], uscc=row["applicant_uscc"],
         policy_id=row["policy_id"], policy_version_id=version.version_id, measure_id=row["measure_id"],
         award_group=row["award_group"], project_id=row["project_id"], district=row["district"], decided_on=today,
-        year=result.year or today.year, amount_fen=result.amount_fen))
-    saved = await _save(session, row, state=state, decided_by=actor.id, decided_on=today, amount_fen=result.amount_fen,
-                        trace=trace_json(result), frozen=frozen)
+        year=result.year or today.year, amount_fen=result.amount_fen)
+    saved = await _save(session, row, also=entry, state=state, decided_by=actor.id, decided_on=today,
+                        amount_fen=result.amount_fen, trace=trace_json(result), frozen=frozen)
     await record_event(session, APPLICATION_APPROVED, ApplicationApproved(
         **_fact_base(saved, version), approved_on=today, approved_by_account_id=actor.id, amount_fen=result.amount_fen,
         award_group=row["award_group"], trace=[TraceLine(rule=s.rule, clause=s.clause, amount_fen=s.amount_fen) for s in result.steps],

@@ -18,6 +18,9 @@ from typing import Any
 from .policy_schema import BASE_INPUTS, Cap, Measure, PolicyDocument, parse_rate
 
 FactValue = int | str | tuple[str, ...]
+# The facts of S2 四(二)3's basis (catalog's group purchases in the application's district), shown in the trace.
+GROUP_PURCHASE_FACTS = ("group_purchase_deliveries", "group_purchase_enterprises", "group_purchase_amount_fen",
+                        "group_purchase_saving_fen")
 
 
 class MissingInputs(Exception):
@@ -228,6 +231,7 @@ class _Run:
                 amount = self.step(f"fixed_by:{m.fixed_by}", m.clause,
                                    {m.fixed_by: _plain(value), "table": dict(m.fixed_amounts_fen)}, figure)
         else:  # proposed
+            self.basis()
             proposed = _fen(inputs, "proposed_fen", self.missing, self.invalid)
             reason = inputs.get("proposal_reason")
             if not isinstance(reason, str) or len(reason.strip()) < 2:
@@ -238,6 +242,17 @@ class _Run:
             amount = self.step("proposed_lower", m.clause, {"computed_fen": amount, "proposed_fen": lower,
                                                             "reason": inputs.get("proposal_reason")}, min(amount, lower))
         return amount
+
+    def basis(self) -> None:
+        """What the official's proposal rests on (S2 四(二)3: the cluster body's group purchases and deliveries by
+        district), as the trace's first step; its amount is what the district's enterprises paid at the negotiated price."""
+        m, facts = self.measure, self.claim.facts
+        if m.basis != "group_purchase":
+            return
+        shown = {name: _plain(facts.get(name)) for name in GROUP_PURCHASE_FACTS}
+        shown["basis"] = facts.get("group_purchase")
+        amount = facts.get("group_purchase_amount_fen")
+        self.step("basis:group_purchase", m.clause, shown, amount if isinstance(amount, int) else 0)
 
     # ---- caps ---------------------------------------------------------------------------------------------------
 

@@ -138,10 +138,13 @@ class Cap(Node):
 
 
 class Condition(Node):
-    """A condition of the measure: a fact at least a value (reaching 二级 for S2's transformation subsidy)."""
+    """A condition of the measure: a fact at least a value (reaching 二级 for S2's transformation subsidy; at least
+    one group-purchase delivery in the district for S2 四(二)3)."""
 
-    fact: Literal["level", "pilot"]  # pilot: 1 when the enterprise is in the city pilot pool on the application date
-    at_least: int = Field(ge=0, le=4)
+    # pilot: 1 when the enterprise is in the city pilot pool on the application date; group_purchase_deliveries: the
+    # applicant cluster body's deliveries in the application's district (catalog's facts)
+    fact: Literal["level", "pilot", "group_purchase_deliveries"]
+    at_least: int = Field(ge=0, le=1_000_000)
     clause: str = Field(min_length=2)
     reading: Reading | None = None
 
@@ -149,6 +152,7 @@ class Condition(Node):
 class Tranche(Node):
     share: Rate
     trigger: str = Field(min_length=2)
+    reading: Reading | None = None
 
     @field_validator("share")
     @classmethod
@@ -158,9 +162,15 @@ class Tranche(Node):
 
 
 class Clawback(Node):
+    """A claw-back rule: what it recovers, for which reason, and whether the recovery may be withheld from the same
+    enterprise's later payments (``offset``) or is a receivable until repaid."""
+
     trigger: str = Field(min_length=2)
-    recovers: Literal["first_tranche", "all"]
+    recovers: Literal["first_tranche", "all", "difference"]
     clause: str = Field(min_length=2)
+    reason: Literal["failed_progress_check", "revoked_acceptance", "double_funding", "recomputed_below_paid"] | None = None
+    offset: bool = Field(default=False, description="offset against the same enterprise's later payments (抵扣)")
+    reading: Reading | None = None
 
 
 class Exclusion(Node):
@@ -215,6 +225,9 @@ class Measure(Node):
     clawbacks: tuple[Clawback, ...] = ()
     exclusions: tuple[Exclusion, ...] = ()
     combinable_with: tuple[Id, ...] = ()
+    basis: Literal["group_purchase"] | None = Field(
+        default=None, description="facts kept from another service that an official's proposal rests on, shown in the trace "
+                                  "and frozen in the decision (group_purchase: catalog's group purchases and deliveries)")
     project_exempt: bool = Field(default=False, description="exempt from the no-double-application rule")
     readings: tuple[Reading, ...] = ()
     note: str | None = None

@@ -2,6 +2,7 @@
 
 import funding.adapters.budget_tables  # noqa: F401  (budgets and their movements)
 import funding.adapters.funding_tables  # noqa: F401  (policies, applications, the ledger, facts kept)
+import funding.adapters.group_purchase_tables  # noqa: F401  (catalog's group purchases, S2 四(二)3)
 import funding.adapters.payment_tables  # noqa: F401  (payment orders, claw-backs)
 import funding.adapters.project_tables  # noqa: F401  (transformation projects, the catalogue versions)
 import funding.adapters.readmodels  # noqa: F401  (declares the registry read models on the metadata)

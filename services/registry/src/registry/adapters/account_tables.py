@@ -45,6 +45,7 @@ api_clients = Table(
     Column("active", Boolean, nullable=False, server_default="true"),
     Column("created_by", String(100), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("version", Integer, nullable=False, server_default="1"),
 )
 
 refresh_tokens = Table(

@@ -17,13 +17,21 @@ from pydantic import BaseModel, ConfigDict, Field
 from sihua_shared.auth import Actor, Role, current_actor, require_roles
 from sihua_shared.errors import DomainError, Kind
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
-from sihua_shared.inputs import Text, Uuid
+from sihua_shared.inputs import Key, Text, Uuid
 from sihua_shared.jurisdiction import DistrictCode
 from sihua_shared.runtime import Runtime, get_runtime
 
-from ..application.accounts import create_account, create_client, list_accounts, read_account, set_account_active
+from ..application.accounts import (
+    create_account,
+    create_client,
+    deactivate_client,
+    list_accounts,
+    read_account,
+    read_client,
+    set_account_active,
+)
 from ..application.credentials import generate_password
-from ..domain.access import ACCOUNT_MANAGERS, ACCOUNT_READERS, CITY_ONLY
+from ..domain.access import ACCOUNT_MANAGERS, ACCOUNT_READERS, CITY_ONLY, CLIENT_READERS
 
 router = APIRouter(tags=["accounts 账号"])
 
@@ -73,13 +81,25 @@ class ClientIn(BaseModel):
     organisation_id: Uuid | None = Field(default=None, description="所属单位")
 
 
-class ClientCreated(BaseModel):
+class ClientOut(BaseModel):
     client_id: str
-    client_secret: str = Field(description="密钥，只显示这一次 / shown this once only")
     name: str
     roles: list[Role]
     organisation_id: str | None
+    active: bool
+    created_by: str
     created_at: datetime
+    version: int
+
+
+class ClientCreated(ClientOut):
+    client_secret: str = Field(description="密钥，只显示这一次 / shown this once only")
+
+
+class ClientDeactivateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: Text = Field(min_length=2, max_length=1000, description="停用理由（如密钥泄露、机构停止接入）")
 
 
 def _answer(body: BaseModel, status: int = 200, **headers: str) -> JSONResponse:
@@ -222,4 +242,39 @@ async def new_client(
     async with runtime.uow() as session:
         client, secret = await create_client(session, actor, body.name, list(body.roles), body.organisation_id)
     out = ClientCreated(**client, client_secret=secret)
-    return _answer(out, 201, **{"Cache-Control": "no-store"})
+    return _answer(out, 201, **{"Cache-Control": "no-store", "ETag": etag_for(client["version"])})
+
+
+@router.get(
+    "/clients/{client_id}",
+    summary="查看接入凭证 / Get an agency client",
+    description="City officers and auditors. Never the secret. The ETag is its version.",
+    response_model=ClientOut,
+)
+async def get_client(
+    client_id: Key, actor: Actor = Depends(require_roles(*CLIENT_READERS)), runtime: Runtime = Depends(get_runtime)
+) -> Response:
+    async with runtime.uow() as session:
+        client = await read_client(session, client_id)
+    return _answer(ClientOut(**client), ETag=etag_for(client["version"]))
+
+
+@router.post(
+    "/clients/{client_id}/deactivate",
+    summary="停用接入凭证 / Deactivate an agency client",
+    description=(
+        "A city officer, with a reason and `If-Match` (the client's ETag). Final: the client-credentials grant refuses "
+        "it at once and every service refuses its live access tokens within seconds (`account.deactivated`)."
+    ),
+    response_model=ClientOut,
+)
+async def deactivate_agency_client(
+    client_id: Key,
+    body: ClientDeactivateIn,
+    request: Request,
+    actor: Actor = Depends(require_roles(*CITY_ONLY)),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    async with runtime.uow() as session:
+        client = await deactivate_client(session, actor, client_id, body.reason, lambda v: check_if_match(request, v))
+    return _answer(ClientOut(**client), ETag=etag_for(client["version"]))

@@ -223,9 +223,44 @@ async def create_client(
         "created_by": actor.id,
     }
     created = (await session.execute(pg_insert(api_clients).values(**row).returning(api_clients))).mappings().one()
-    view = {k: v for k, v in created.items() if k != "secret_hash"}
+    view = client_view(created)
     await audit(session, actor, "client.create", "api_client", client_id, after=_jsonable(view))
     return view, secret
+
+
+def client_view(row: Mapping[Any, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "secret_hash"}
+
+
+async def read_client(session: AsyncSession, client_id: str, *, lock: bool = False) -> dict[str, Any]:
+    query = select(api_clients).where(api_clients.c.client_id == client_id)
+    found = (await session.execute(query.with_for_update() if lock else query)).mappings().first()
+    if found is None:
+        raise not_found("client", client_id)
+    return client_view(found)
+
+
+async def deactivate_client(
+    session: AsyncSession, actor: Actor, client_id: str, reason: str, check_version: Callable[[int], None]
+) -> dict[str, Any]:
+    """A city officer deactivates an agency's client credentials (final: a new client is issued instead). The
+    client-credentials grant refuses it at once, and ``account.deactivated`` (the client id as the account) makes
+    every service refuse its live access tokens within seconds (sihua_shared.revocation)."""
+    client = await read_client(session, client_id, lock=True)
+    check_version(client["version"])
+    if not client["active"]:
+        raise transition_not_allowed("client", "inactive", "deactivate", [])
+    changed = await session.execute(
+        update(api_clients).where(api_clients.c.client_id == client_id)
+        .values(active=False, version=api_clients.c.version + 1).returning(api_clients)
+    )
+    after = client_view(changed.mappings().one())
+    await record_event(session, ACCOUNT_DEACTIVATED, AccountDeactivated(
+        account_id=client_id, organisation_id=after["organisation_id"], version=after["version"]),
+        subject=client_id, aggregate_version=after["version"])
+    await audit(session, actor, "client.deactivate", "api_client", client_id,
+                before=_jsonable(client), after=_jsonable(after) | {"reason": reason})
+    return after
 
 
 async def find_client(session: AsyncSession, client_id: str) -> dict[str, Any] | None:

@@ -1,7 +1,9 @@
 """Assemble the enterprise file (一企一档) from facts: any event whose payload names an organisation
-(``enterprise_id`` or ``organisation_id``) becomes an entry on that organisation's timeline.
+(``enterprise_id``, ``organisation_id``, or funding's ``applicant_id``: applications, payments, claw-backs) becomes
+an entry on that organisation's timeline, linked to its fact (event id and type).
 
-New event contracts join the file automatically when they carry one of those fields.
+New event contracts join the file automatically when they carry one of those fields. A fact naming none files
+nothing: evaluation's ``survey.answered`` names only the provider on purpose (who answered what stays there).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sihua_shared.events import CloudEvent, EventSpec, parse_type
 
 from ..adapters.file_tables import enterprise_file_entries
 
-ORGANISATION_FIELDS = ("enterprise_id", "organisation_id")
+ORGANISATION_FIELDS = ("enterprise_id", "organisation_id", "applicant_id")
 
 
 def organisation_of(payload: Any) -> str | None:

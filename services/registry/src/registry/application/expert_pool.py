@@ -152,7 +152,8 @@ async def pool_membership_changed(session: AsyncSession, account_id: str) -> Non
 
 async def withdraw_expert(session: AsyncSession, actor: Actor, account_id: str, reason: str) -> dict[str, Any]:
     """A city officer takes an expert out of the pool: the account loses the role ``expert`` (its next tokens carry
-    the others only); publishes ``expert.left_pool`` if it had a profile. Refused (409) for an account that is no expert."""
+    the others only; its live ones lose it within seconds, in every api that keeps the pool); publishes
+    ``expert.left_pool``. Refused (409) for an account that is no expert."""
     found = (await session.execute(select(accounts).where(accounts.c.id == account_id).with_for_update())).mappings().first()
     if found is None:
         raise not_found("expert", account_id)
@@ -163,6 +164,10 @@ async def withdraw_expert(session: AsyncSession, actor: Actor, account_id: str, 
         update(accounts).where(accounts.c.id == account_id)
         .values(roles=roles, version=accounts.c.version + 1, updated_at=now_utc())
     )
+    # The profile row stays (made if the expert never had one): a profile without the role is a withdrawn expert,
+    # whose live tokens every api strips of the role (the registry's SPEC.withdrawn_experts).
+    await session.execute(pg_insert(expert_profiles).values(account_id=account_id, updated_by=actor.id)
+                          .on_conflict_do_nothing(index_elements=["account_id"]))
     await pool_membership_changed(session, account_id)
     after = (await expert_rows(session, [account_id], active_only=False, experts_only=False))[0]
     await audit(session, actor, "expert.withdraw", "expert", account_id,

@@ -33,6 +33,7 @@ PANEL_READERS = ("city_officer", "district_officer", "auditor", "expert")
 TIE_BREAKERS = ("city_officer", "expert")  # the city, or the chair of every tied application's panel
 ACCOUNT_MANAGERS = ("city_officer", "district_officer", "enterprise", "provider")
 ACCOUNT_READERS = ("city_officer", "district_officer", "auditor")
+CLIENT_READERS = ("city_officer", "auditor")  # agencies' client credentials (never their secrets)
 # The finance bureau's officers (``finance``) read what paying the funds needs — every organisation (the payee) and
 # every title (the basis of a payment) — and nothing else here: not relationships (conflict data), the pilot pool,
 # applications' content or accounts. They change nothing in the registry.
