@@ -86,6 +86,17 @@ class System:
         self.processes.append((name, process))
         return process
 
+    def payee_account_key(self) -> str:
+        """Funding's key for payees' bank accounts: generated into the data folder on first start (no default)."""
+        path = self.data_dir / "services" / "funding" / "payee-account.key"
+        if not path.exists():
+            from cryptography.fernet import Fernet
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(Fernet.generate_key())
+            path.chmod(0o600)
+        return path.read_text().strip()
+
     def start_services(self, urls: dict[str, str], nats_url: str) -> None:
         host = os.environ.get("SIHUA_HOST", "127.0.0.1")
         registry_url = f"http://127.0.0.1:{self.ports['registry']}"
@@ -96,6 +107,8 @@ class System:
                 "SIHUA_NATS_URL": nats_url,
                 "SIHUA_DATA_DIR": str(self.data_dir / "services"),
             }
+            if service == "funding":
+                env.setdefault("SIHUA_PAYEE_ACCOUNT_KEY", self.payee_account_key())
             if service != "registry":
                 env.setdefault("SIHUA_JWKS_URL", f"{registry_url}/.well-known/jwks.json")
             api = self._spawn(
@@ -108,9 +121,20 @@ class System:
             _wait_ready(f"http://127.0.0.1:{self.ports[service]}/readyz", api)
             _say(f"{service:<10} api and worker started (logs: {self.logs}/{service}-*.log)")
 
-    def load_demo_data(self, urls: dict[str, str]) -> None:
-        env = {**os.environ, "SIHUA_REGISTRY_DATABASE_URL": urls["registry"], "SIHUA_DATA_DIR": str(self.data_dir / "services")}
-        subprocess.run([sys.executable, "-m", "registry.demo"], env=env, check=True)
+    def load_demo_data(self, urls: dict[str, str], nats_url: str) -> None:
+        """The demo (``sihua_shared.demo``): the programme's history through the use cases, once; timed."""
+        env = {
+            **os.environ,
+            **{f"SIHUA_{s.upper()}_DATABASE_URL": urls[s] for s in SERVICES},
+            "SIHUA_NATS_URL": nats_url,
+            "SIHUA_DATA_DIR": str(self.data_dir / "services"),
+            "SIHUA_JWKS_URL": os.environ.get("SIHUA_JWKS_URL", f"http://127.0.0.1:{self.ports['registry']}/.well-known/jwks.json"),
+            "SIHUA_LOG_LEVEL": "WARNING",
+            "SIHUA_PAYEE_ACCOUNT_KEY": os.environ.get("SIHUA_PAYEE_ACCOUNT_KEY") or self.payee_account_key(),
+        }
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-m", "sihua_shared.demo"], env=env, check=False)
+        _say(f"demo loading took {time.monotonic() - started:.1f} s")
 
     def stop(self) -> None:
         for _, process in reversed(self.processes):
@@ -141,7 +165,7 @@ def main() -> int:
     try:
         urls, nats_url = system.start_servers()
         system.start_services(urls, nats_url)
-        system.load_demo_data(urls)
+        system.load_demo_data(urls, nats_url)
         _say("ready. Open the API docs:")
         for service in SERVICES:
             port = system.ports[service]

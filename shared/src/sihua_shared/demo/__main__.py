@@ -1,0 +1,96 @@
+"""``python -m sihua_shared.demo``: load the demo once (``make run`` calls it after starting every api and worker).
+
+The stages run in the programme's order on business dates in the past; each is recorded in
+``<data>/demo/loaded.json`` when done, so nothing is loaded twice. The demo accounts' passwords are generated when the
+accounts are created and printed this once: a start that finds the accounts loads nothing more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from typing import Any
+
+from ..clock import BusinessClock
+from ..settings import load_settings
+from .kit import Demo, Marker
+
+END_OF_PROGRAMME = date(2026, 12, 31)
+
+
+def _part(service: str) -> Any:
+    return importlib.import_module(f"{service}.demo")
+
+
+def stages(now: date) -> list[tuple[str, Callable[[Demo], Awaitable[None]]]]:
+    """The story, stage by stage (name, step). The first call and the first project are history; the second call's
+    publicity began two weeks before ``now`` (so a newcomer finalises it today) and the second project runs."""
+    registry, diagnosis, catalog, funding, evaluation = (_part(s) for s in ("registry", "diagnosis", "catalog", "funding",
+                                                                             "evaluation"))
+    recent = min(now, END_OF_PROGRAMME) - timedelta(days=14)
+    return [
+        ("registry: experts, pilot pool, titles granted directly, a cluster", registry.setup),
+        ("registry: first call through review and publicity to its titles", registry.first_call),
+        ("diagnosis: the edition in force", lambda d: diagnosis.edition_in_force(d, date(2025, 4, 1))),
+        ("catalog: two products admitted, an adaptation record", lambda d: catalog.products(d, date(2025, 4, 7))),
+        ("diagnosis: consents and an on-site baseline assessment", lambda d: _both(
+            diagnosis.consents(d, date(2025, 5, 6)), lambda: diagnosis.baseline(d, date(2025, 5, 6)))),
+        ("catalog: recommendations", catalog.recommendations),
+        ("catalog: a group purchase delivered", lambda d: catalog.group_purchase(d, date(2025, 5, 12))),
+        ("diagnosis: two diagnosis projects", lambda d: _both(
+            diagnosis.project(d, "furniture", date(2025, 5, 15)), lambda: diagnosis.project(d, "luggage", date(2025, 5, 15)))),
+        ("diagnosis: the luggage enterprise's diagnosis completed", lambda d: diagnosis.complete(
+            d, "luggage", "baseline", diagnosis.LEVEL1, date(2025, 5, 28), "计划排程上云\n设备联网")),
+        ("funding: the first project from contract to completion", lambda d: funding.first_project(d, date(2025, 6, 2))),
+        ("diagnosis: on-site post-transformation assessment (二级), diagnosis completed", lambda d: diagnosis.complete(
+            d, "furniture", "post_transformation", diagnosis.LEVEL2, date(2025, 9, 20), "排产系统上云\n车间看板\n设备联网")),
+        ("funding: acceptance, subsidy approved by two, paid, reconciled", lambda d: funding.accepted_paid(d, date(2025, 10, 9))),
+        ("evaluation: surveys answered", lambda d: evaluation.surveys(d, date(2025, 11, 3))),
+        ("evaluation: cycle graded, one rectification, a revoked title, closed; KPIs", lambda d: evaluation.cycle(
+            d, 2025, date(2026, 1, 5))),
+        ("funding: the second project in progress", lambda d: funding.second_project(d, recent - timedelta(days=40))),
+        ("registry: the second call in publicity with an open objection", lambda d: registry.second_call(d, recent)),
+    ]
+
+
+async def _both(first: Awaitable[None], then: Callable[[], Awaitable[None]]) -> None:
+    await first
+    await then()
+
+
+async def load() -> int:
+    started = time.monotonic()
+    settings = load_settings("registry")
+    registry = _part("registry")
+    marker = Marker(settings.data_dir)
+    existing, created = await registry.load_accounts()
+    if created:
+        registry.print_passwords(created)
+    if not created:
+        done = len(marker.stages)
+        print(f"[sihua] demo data already loaded ({existing} organisations, {done} stages); nothing loaded")
+        return 0
+    _part("diagnosis").write_request_bodies(settings.data_dir / "demo")
+    now = BusinessClock.from_settings(settings).today()
+    passwords = {username: password for username, _, password in created}
+    async with Demo(settings.data_dir, passwords) as demo:
+        for name, step in stages(now):
+            began = time.monotonic()
+            try:
+                await step(demo)
+            except Exception as error:  # noqa: BLE001 — name the stage, keep the system running
+                print(f"[sihua] demo stage failed: {name}: {error}")
+                print("[sihua] the demo stops here (`make reset` wipes the data to load it again)")
+                return 1
+            marker.done(name, demo.ids)
+            print(f"[sihua] demo: {name} ({time.monotonic() - began:.1f} s)", flush=True)
+    print(f"[sihua] demo data loaded: {len(marker.stages)} stages in {time.monotonic() - started:.1f} s "
+          f"(ids in {marker.path})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(load()))
