@@ -37,7 +37,8 @@ async def _admitted(demo: Demo, account: str, body: dict[str, Any]) -> dict[str,
         "catalog", "/products", account, key=True, json=body))
     await _step(demo, created["id"], "submit", account)
     await _step(demo, created["id"], "start_formal_check", "demo.city")
-    await _step(demo, created["id"], "pass_formal_check", "demo.city")
+    # the panel is drawn from the expert pool the registry's facts built
+    await demo.until("the catalog to know the expert pool", lambda: _step(demo, created["id"], "pass_formal_check", "demo.city"))
     panel = await demo.get("catalog", f"/products/{created['id']}/panel", "demo.city")
     by_id = {demo.ids["accounts"][e]: e for e in EXPERTS}
     for member in panel["members"]:
@@ -51,7 +52,6 @@ async def products(demo: Demo, day: date) -> None:
     """The traction unit's scheduling SaaS and the key platform's equipment cloud, admitted; the third party verifies
     the first with the key platform's interface."""
     demo.on(day)
-    # the panel is drawn from the expert pool the registry's facts built: wait until the four experts are known
     scheduling = await _admitted(demo, "demo.traction", _product("智能排产云", "面向定制家居与箱包企业的轻量级生产排产 SaaS",
                                                                  ["S05", "S06", "S09", "S10", "S11", "S12"], 1_980_000))
     equipment = await _admitted(demo, "demo.platform", _product("设备联网管理云", "中小企业设备联网、点检与能耗管理",

@@ -46,7 +46,8 @@ async def edition_in_force(demo: Demo, day: date) -> None:
 
 async def consents(demo: Demo, day: date) -> None:
     demo.on(day)
-    for enterprise, grantee in (("demo.furniture", "assessor"), ("demo.furniture", "platform"), ("demo.luggage", "platform")):
+    for enterprise, grantee in (("demo.furniture", "assessor"), ("demo.furniture", "platform"), ("demo.luggage", "platform"),
+                              ("demo.luggage", "assessor")):
         async def granted(e: str = enterprise, g: str = grantee) -> Any:
             return await demo.post("diagnosis", "/consents", e, json={"organisation_id": demo.ids[g]})
 
@@ -86,14 +87,20 @@ async def project(demo: Demo, enterprise: str, day: date) -> str:
     return str(assigned["id"])
 
 
-async def complete(demo: Demo, enterprise: str, stage: str, payload: dict[str, Any], day: date, plan: str) -> str:
-    """The platform assesses the project's enterprise on site, waits for the report, and completes the project."""
+async def assess_for_project(demo: Demo, enterprise: str, stage: str, payload: dict[str, Any], day: date) -> None:
+    """The key platform assesses its project's enterprise on site (the worker renders the report meanwhile)."""
     demo.on(day)
-    project_id = demo.ids["diagnosis_projects"][enterprise]
     found = await assess(demo, "demo.platform", enterprise, stage, payload)
-    await reported(demo, "demo.platform", found["id"])
-    etag = await demo.current("diagnosis", f"/diagnosis-projects/{project_id}", "demo.platform")
-    await demo.post("diagnosis", f"/diagnosis-projects/{project_id}/complete", "demo.platform", if_match=etag,
-                    json={"assessment_id": found["id"], "plan": plan})
     demo.ids["assessments"][f"{enterprise}_{stage}"] = found["id"]
-    return str(found["id"])
+    demo.ids.setdefault("project_assessments", {})[enterprise] = found["id"]
+
+
+async def complete_projects(demo: Demo, day: date, plans: dict[str, str]) -> None:
+    """The key platform completes its diagnosis projects, each with its on-site assessment (report issued) and plan."""
+    demo.on(day)
+    for enterprise, plan in plans.items():
+        project_id, assessment_id = demo.ids["diagnosis_projects"][enterprise], demo.ids["project_assessments"][enterprise]
+        await reported(demo, "demo.platform", assessment_id)
+        etag = await demo.current("diagnosis", f"/diagnosis-projects/{project_id}", "demo.platform")
+        await demo.post("diagnosis", f"/diagnosis-projects/{project_id}/complete", "demo.platform", if_match=etag,
+                        json={"assessment_id": assessment_id, "plan": plan})

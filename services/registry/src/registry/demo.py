@@ -138,9 +138,9 @@ async def setup(demo: Demo) -> None:
     with the furniture enterprise as its member."""
     demo.on(FIRST_DAY)
     await organisation_ids(demo)
-    for n, expert in enumerate(EXPERTS):
+    for expert in EXPERTS:
         await demo.put("registry", f"/experts/{demo.ids['accounts'][expert]}/profile", "demo.city",
-                       json={"fields": ["工业互联网", "智能制造"], "can_chair": n == 0})
+                       json={"fields": ["工业互联网", "智能制造"], "can_chair": True})
     for enterprise in ("furniture", "luggage"):
         await demo.post("registry", "/pilot-pool", "demo.city", key=True, json={"enterprise_id": demo.ids[enterprise]})
     for org, kind in (("traction", "traction_unit"), ("platform", "diagnosis_provider"), ("platform2", "diagnosis_provider")):

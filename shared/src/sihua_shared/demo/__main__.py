@@ -14,8 +14,10 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
+import httpx
+
 from ..clock import BusinessClock
-from ..settings import load_settings
+from ..settings import SERVICES, load_settings
 from .kit import Demo, Marker
 
 END_OF_PROGRAMME = date(2026, 12, 31)
@@ -36,60 +38,81 @@ def stages(now: date) -> list[tuple[str, Callable[[Demo], Awaitable[None]]]]:
         ("registry: first call through review and publicity to its titles", registry.first_call),
         ("diagnosis: the edition in force", lambda d: diagnosis.edition_in_force(d, date(2025, 4, 1))),
         ("catalog: two products admitted, an adaptation record", lambda d: catalog.products(d, date(2025, 4, 7))),
-        ("diagnosis: consents and an on-site baseline assessment", lambda d: _both(
-            diagnosis.consents(d, date(2025, 5, 6)), lambda: diagnosis.baseline(d, date(2025, 5, 6)))),
+        # the assessments the diagnosis projects complete with come early: the worker renders their PDF reports
+        # while the other stages load (the stages' business dates need not follow their order across services)
+        ("diagnosis: consents, two diagnosis projects, on-site baseline assessments", lambda d: _then(
+            diagnosis.consents(d, date(2025, 5, 6)), lambda: diagnosis.baseline(d, date(2025, 5, 6)),
+            lambda: diagnosis.project(d, "furniture", date(2025, 5, 15)), lambda: diagnosis.project(d, "luggage", date(2025, 5, 15)),
+            lambda: diagnosis.assess_for_project(d, "luggage", "baseline", diagnosis.LEVEL1, date(2025, 5, 20)))),
+        ("funding: the first project from contract to completion", lambda d: funding.first_project(d, date(2025, 6, 2))),
+        ("diagnosis: on-site post-transformation assessment (二级)", lambda d: diagnosis.assess_for_project(
+            d, "furniture", "post_transformation", diagnosis.LEVEL2, date(2025, 9, 20))),
         ("catalog: recommendations", catalog.recommendations),
         ("catalog: a group purchase delivered", lambda d: catalog.group_purchase(d, date(2025, 5, 12))),
-        ("diagnosis: two diagnosis projects", lambda d: _both(
-            diagnosis.project(d, "furniture", date(2025, 5, 15)), lambda: diagnosis.project(d, "luggage", date(2025, 5, 15)))),
-        ("diagnosis: the luggage enterprise's diagnosis completed", lambda d: diagnosis.complete(
-            d, "luggage", "baseline", diagnosis.LEVEL1, date(2025, 5, 28), "计划排程上云\n设备联网")),
-        ("funding: the first project from contract to completion", lambda d: funding.first_project(d, date(2025, 6, 2))),
-        ("diagnosis: on-site post-transformation assessment (二级), diagnosis completed", lambda d: diagnosis.complete(
-            d, "furniture", "post_transformation", diagnosis.LEVEL2, date(2025, 9, 20), "排产系统上云\n车间看板\n设备联网")),
         ("funding: acceptance, subsidy approved by two, paid, reconciled", lambda d: funding.accepted_paid(d, date(2025, 10, 9))),
-        ("evaluation: surveys answered", lambda d: evaluation.surveys(d, date(2025, 11, 3))),
-        ("evaluation: cycle graded, one rectification, a revoked title, closed; KPIs", lambda d: evaluation.cycle(
-            d, 2025, date(2026, 1, 5))),
         ("funding: the second project in progress", lambda d: funding.second_project(d, recent - timedelta(days=40))),
         ("registry: the second call in publicity with an open objection", lambda d: registry.second_call(d, recent)),
+        ("diagnosis: both diagnosis projects completed with their reports", lambda d: diagnosis.complete_projects(
+            d, date(2025, 11, 10), {"luggage": "计划排程上云\n设备联网", "furniture": "排产系统上云\n车间看板\n设备联网"})),
+        ("evaluation: surveys answered", lambda d: evaluation.surveys(d, date(2025, 11, 17))),
+        ("evaluation: cycle graded, one rectification, a revoked title, closed; KPIs", lambda d: evaluation.cycle(
+            d, 2025, date(2026, 1, 5))),
     ]
 
 
-async def _both(first: Awaitable[None], then: Callable[[], Awaitable[None]]) -> None:
+async def _then(first: Awaitable[None], *then: Callable[[], Awaitable[None]]) -> None:
     await first
-    await then()
+    for step in then:
+        await step()
+
+
+async def ready(timeout: float = 180.0) -> None:
+    """Wait until every running api answers ``/readyz`` (the loader starts beside them)."""
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(timeout=2) as client:
+        for service in SERVICES:
+            url = f"http://127.0.0.1:{load_settings(service).port}/readyz"
+            while True:
+                try:
+                    if (await client.get(url)).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{url} not ready after {timeout:.0f}s")
+                await asyncio.sleep(0.2)
 
 
 async def load() -> int:
-    started = time.monotonic()
     settings = load_settings("registry")
     registry = _part("registry")
     marker = Marker(settings.data_dir)
     existing, created = await registry.load_accounts()
-    if created:
-        registry.print_passwords(created)
     if not created:
-        done = len(marker.stages)
-        print(f"[sihua] demo data already loaded ({existing} organisations, {done} stages); nothing loaded")
+        print(f"[sihua] demo data already loaded ({existing} organisations, {len(marker.stages)} stages); nothing loaded")
         return 0
-    _part("diagnosis").write_request_bodies(settings.data_dir / "demo")
-    now = BusinessClock.from_settings(settings).today()
-    passwords = {username: password for username, _, password in created}
-    async with Demo(settings.data_dir, passwords) as demo:
-        for name, step in stages(now):
-            began = time.monotonic()
-            try:
-                await step(demo)
-            except Exception as error:  # noqa: BLE001 — name the stage, keep the system running
-                print(f"[sihua] demo stage failed: {name}: {error}")
-                print("[sihua] the demo stops here (`make reset` wipes the data to load it again)")
-                return 1
-            marker.done(name, demo.ids)
-            print(f"[sihua] demo: {name} ({time.monotonic() - began:.1f} s)", flush=True)
-    print(f"[sihua] demo data loaded: {len(marker.stages)} stages in {time.monotonic() - started:.1f} s "
-          f"(ids in {marker.path})")
-    return 0
+    try:
+        _part("diagnosis").write_request_bodies(settings.data_dir / "demo")
+        now = BusinessClock.from_settings(settings).today()
+        passwords = {username: password for username, _, password in created}
+        await ready()
+        started = time.monotonic()
+        async with Demo(settings.data_dir, passwords) as demo:
+            for name, step in stages(now):
+                began = time.monotonic()
+                try:
+                    await step(demo)
+                except Exception as error:  # noqa: BLE001 — name the stage, keep the system running
+                    print(f"[sihua] demo stage failed: {name}: {error}")
+                    print("[sihua] the demo stops here (`make reset` wipes the data to load it again)")
+                    return 1
+                marker.done(name, demo.ids)
+                print(f"[sihua] demo: {name} ({time.monotonic() - began:.1f} s)", flush=True)
+        print(f"[sihua] demo data loaded: {len(marker.stages)} stages in {time.monotonic() - started:.1f} s "
+              f"(ids in {marker.path})")
+        return 0
+    finally:
+        registry.print_passwords(created)
 
 
 if __name__ == "__main__":
