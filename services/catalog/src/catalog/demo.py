@@ -51,7 +51,7 @@ async def _admitted(demo: Demo, account: str, body: dict[str, Any]) -> dict[str,
 async def products(demo: Demo, day: date) -> None:
     """The traction unit's scheduling SaaS and the key platform's equipment cloud, admitted; the third party verifies
     the first with the key platform's interface."""
-    demo.on(day)
+    demo.on(day, "catalog")
     scheduling = await _admitted(demo, "demo.traction", _product("智能排产云", "面向定制家居与箱包企业的轻量级生产排产 SaaS",
                                                                  ["S05", "S06", "S09", "S10", "S11", "S12"], 1_980_000))
     equipment = await _admitted(demo, "demo.platform", _product("设备联网管理云", "中小企业设备联网、点检与能耗管理",
@@ -78,7 +78,7 @@ async def recommendations(demo: Demo) -> None:
 async def group_purchase(demo: Demo, day: date) -> None:
     """The cluster body's group purchase of the scheduling SaaS: the furniture enterprise enrols, enrolment closes,
     delivery is recorded (the enterprise becomes an adopter)."""
-    demo.on(day)
+    demo.on(day, "catalog")
     body = {"product_id": demo.ids["products"]["scheduling"], "package_code": "basic", "price_fen": 1_500_000, "places": 10,
             "opens_on": day.isoformat(), "closes_on": (day + timedelta(days=30)).isoformat(),
             "title": "白云区定制家居集群排产云集中采购"}
@@ -86,7 +86,7 @@ async def group_purchase(demo: Demo, day: date) -> None:
     one = f"/group-purchases/{opened['id']}"
     await demo.until("the catalog to know the cluster's members", lambda: demo.post(
         "catalog", f"{one}/enrolments", "demo.furniture", key=True))
-    demo.on(day + timedelta(days=31))
+    demo.on(day + timedelta(days=31), "catalog")
     etag = await demo.current("catalog", one, "demo.cluster")
     await demo.post("catalog", f"{one}/close", "demo.cluster", if_match=etag)
     await demo.post("catalog", f"{one}/deliveries", "demo.cluster", key=True,

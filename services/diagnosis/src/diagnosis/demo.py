@@ -40,12 +40,12 @@ def write_request_bodies(folder: Path) -> None:
 
 async def edition_in_force(demo: Demo, day: date) -> None:
     """The shipped edition is registered and activated on first use (``edition.activated`` for the catalog)."""
-    demo.on(day)
+    demo.on(day, "diagnosis")
     await demo.get("diagnosis", "/editions", "demo.city")
 
 
 async def consents(demo: Demo, day: date) -> None:
-    demo.on(day)
+    demo.on(day, "diagnosis")
     for enterprise, grantee in (("demo.furniture", "assessor"), ("demo.furniture", "platform"), ("demo.luggage", "platform"),
                               ("demo.luggage", "assessor")):
         async def granted(e: str = enterprise, g: str = grantee) -> Any:
@@ -72,14 +72,14 @@ async def reported(demo: Demo, account: str, assessment_id: str) -> None:
 
 async def baseline(demo: Demo, day: date) -> None:
     """The third party assesses the furniture enterprise on site: 一级 (its baseline)."""
-    demo.on(day)
+    demo.on(day, "diagnosis")
     found = await assess(demo, "demo.assessor", "furniture", "baseline", LEVEL1)
     demo.ids["assessments"] = {"furniture_baseline": found["id"]}
 
 
 async def project(demo: Demo, enterprise: str, day: date) -> str:
     """The city assigns the key platform a diagnosis project for ``enterprise`` (fee 15万元)."""
-    demo.on(day)
+    demo.on(day, "diagnosis")
     assigned = await demo.until("diagnosis to know the platform's diagnosis-provider title", lambda: demo.post(
         "diagnosis", "/diagnosis-projects", "demo.city", key=True, json={
             "enterprise_id": demo.ids[enterprise], "provider_id": demo.ids["platform"], "fee_fen": 15_000_000}))
@@ -89,7 +89,7 @@ async def project(demo: Demo, enterprise: str, day: date) -> str:
 
 async def assess_for_project(demo: Demo, enterprise: str, stage: str, payload: dict[str, Any], day: date) -> None:
     """The key platform assesses its project's enterprise on site (the worker renders the report meanwhile)."""
-    demo.on(day)
+    demo.on(day, "diagnosis")
     found = await assess(demo, "demo.platform", enterprise, stage, payload)
     demo.ids["assessments"][f"{enterprise}_{stage}"] = found["id"]
     demo.ids.setdefault("project_assessments", {})[enterprise] = found["id"]
@@ -97,7 +97,7 @@ async def assess_for_project(demo: Demo, enterprise: str, stage: str, payload: d
 
 async def complete_projects(demo: Demo, day: date, plans: dict[str, str]) -> None:
     """The key platform completes its diagnosis projects, each with its on-site assessment (report issued) and plan."""
-    demo.on(day)
+    demo.on(day, "diagnosis")
     for enterprise, plan in plans.items():
         project_id, assessment_id = demo.ids["diagnosis_projects"][enterprise], demo.ids["project_assessments"][enterprise]
         await reported(demo, "demo.platform", assessment_id)

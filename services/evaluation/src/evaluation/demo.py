@@ -30,7 +30,7 @@ def demo_model() -> str:
 
 async def surveys(demo: Demo, day: date) -> None:
     """Each served enterprise answers the survey its completed diagnosis project opened."""
-    demo.on(day)
+    demo.on(day, "evaluation")
     for account in ("demo.furniture", "demo.luggage"):
         async def opened(a: str = account) -> Any:
             return (await demo.get("evaluation", "/surveys", a))["items"]
@@ -41,7 +41,7 @@ async def surveys(demo: Demo, day: date) -> None:
 
 
 async def cycle(demo: Demo, year: int, day: date) -> None:
-    demo.on(day)
+    demo.on(day, "evaluation")
     model = await demo.post("evaluation", "/models", "demo.city", json={"content": demo_model()})
     opened = await demo.post("evaluation", "/cycles", "demo.city", json={
         "kind": "key_platform", "year": year, "model_version": model["version_id"], "seed": SEED})
@@ -63,9 +63,9 @@ async def cycle(demo: Demo, year: int, day: date) -> None:
         raise RuntimeError(f"unexpected grades: {[(r['provider_id'], r['grade']) for r in results.values()]}")
     await demo.post("evaluation", f"/results/{results[good]['id']}/issue", "demo.city", if_match=results[good])
     weak_result = await demo.post("evaluation", f"/results/{results[weak]['id']}/notify", "demo.city", if_match=results[weak])
-    demo.on(date.fromisoformat(weak_result["rectification_due"]) + timedelta(days=1))
+    demo.on(date.fromisoformat(weak_result["rectification_due"]) + timedelta(days=1), "evaluation")
     weak_result = await demo.post("evaluation", f"/results/{weak_result['id']}/recheck", "demo.city", if_match=weak_result)
-    demo.on(date.fromisoformat(weak_result["appeal_until"]) + timedelta(days=1))
+    demo.on(date.fromisoformat(weak_result["appeal_until"]) + timedelta(days=1), "evaluation")
     weak_result = await demo.post("evaluation", f"/results/{weak_result['id']}/issue", "demo.city", if_match=weak_result)
     held = await demo.get("evaluation", c, "demo.city")
     await demo.post("evaluation", f"{c}/close", "demo.city", if_match=held)

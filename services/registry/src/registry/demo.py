@@ -136,7 +136,7 @@ async def organisation_ids(demo: Demo) -> None:
 async def setup(demo: Demo) -> None:
     """Expert profiles, the pilot pool, direct grants (the traction unit's title; the diagnosis-provider titles), a cluster
     with the furniture enterprise as its member."""
-    demo.on(FIRST_DAY)
+    demo.on(FIRST_DAY, "registry")
     await organisation_ids(demo)
     for expert in EXPERTS:
         await demo.put("registry", f"/experts/{demo.ids['accounts'][expert]}/profile", "demo.city",
@@ -163,7 +163,7 @@ def _sheet(total: int) -> dict[str, Any]:
 async def _call(demo: Demo, title: str, category: str) -> dict[str, Any]:
     created = await demo.post("registry", "/calls", "demo.city", key=True, json={
         "kind": "key_platform", "category": category, "title": title,
-        "window": {"opens_on": demo.today.isoformat(), "closes_on": None}, "required_materials": MATERIALS,
+        "window": {"opens_on": demo.today("registry").isoformat(), "closes_on": None}, "required_materials": MATERIALS,
         "experts_per_application": 3, "cut_rule": {"pass_mark": "60", "quota": 2}, "spread_limit": "20", "review_days": 10})
     etag = await demo.current("registry", f"/calls/{created['id']}", "demo.city")
     opened: dict[str, Any] = await demo.post("registry", f"/calls/{created['id']}/open", "demo.city", if_match=etag)
@@ -203,13 +203,13 @@ async def _reviewed(demo: Demo, call: dict[str, Any], applicants: list[tuple[str
 
 async def first_call(demo: Demo) -> None:
     """2025's call for key platforms: two platforms apply, are reviewed, listed in publicity and titled."""
-    demo.on(FIRST_DAY + timedelta(days=1))
+    demo.on(FIRST_DAY + timedelta(days=1), "registry")
     call = await _call(demo, "2025年广州市四化赋能重点平台征集（工业互联网平台）", "industrial_internet")
     await _reviewed(demo, call, [("demo.platform", "工业互联网示范平台申报", 91), ("demo.platform2", "智造服务示范平台申报", 78)])
-    demo.on(FIRST_DAY + timedelta(days=7))
+    demo.on(FIRST_DAY + timedelta(days=7), "registry")
     await demo.post("registry", f"/calls/{call['id']}/publicity", "demo.city", json={})
     listed = await demo.get("registry", f"/publicity/{call['id']}")
-    demo.on(date.fromisoformat(listed["ends_on"]) + timedelta(days=1))
+    demo.on(date.fromisoformat(listed["ends_on"]) + timedelta(days=1), "registry")
     etag = await demo.current("registry", f"/publicity/{call['id']}", "demo.city")
     final = await demo.post("registry", f"/publicity/{call['id']}/finalise", "demo.city", if_match=etag)
     titles = {t["organisation_id"]: t for t in final["titles"]}
@@ -220,10 +220,10 @@ async def first_call(demo: Demo) -> None:
 async def second_call(demo: Demo, publicity_on: date) -> None:
     """2026's call for smart-manufacturing platforms: the traction unit's application reviewed and in publicity since
     ``publicity_on``, an objection open — a newcomer resolves it and finalises (README)."""
-    demo.on(publicity_on - timedelta(days=14))
+    demo.on(publicity_on - timedelta(days=14), "registry")
     call = await _call(demo, "2026年广州市四化赋能重点平台征集（智能制造服务平台）", "smart_manufacturing")
     [app] = await _reviewed(demo, call, [("demo.traction", "定制家居链主智能制造服务平台申报", 88)])
-    demo.on(publicity_on)
+    demo.on(publicity_on, "registry")
     await demo.post("registry", f"/calls/{call['id']}/publicity", "demo.city", json={})
     objection = await demo.post("registry", f"/publicity/{call['id']}/objections", "demo.luggage", key=True, json={
         "application_id": app, "reasons": "该平台申报的服务案例数量与实际不符，请核查"})

@@ -29,26 +29,28 @@ def _part(service: str) -> Any:
 
 def stages(now: date) -> list[tuple[str, Callable[[Demo], Awaitable[None]]]]:
     """The story, stage by stage (name, step). The first call and the first project are history; the second call's
-    publicity began two weeks before ``now`` (so a newcomer finalises it today) and the second project runs."""
+    publicity began three weeks before ``now`` (so a newcomer finalises it today) and the second project runs."""
     registry, diagnosis, catalog, funding, evaluation = (_part(s) for s in ("registry", "diagnosis", "catalog", "funding",
                                                                              "evaluation"))
-    recent = min(now, END_OF_PROGRAMME) - timedelta(days=14)
+    recent = min(now, END_OF_PROGRAMME) - timedelta(days=21)  # publicity: five working days, even across a holiday
     return [
         ("registry: experts, pilot pool, titles granted directly, a cluster", registry.setup),
-        ("registry: first call through review and publicity to its titles", registry.first_call),
-        ("diagnosis: the edition in force", lambda d: diagnosis.edition_in_force(d, date(2025, 4, 1))),
-        ("catalog: two products admitted, an adaptation record", lambda d: catalog.products(d, date(2025, 4, 7))),
-        # the assessments the diagnosis projects complete with come early: the worker renders their PDF reports
-        # while the other stages load (the stages' business dates need not follow their order across services)
-        ("diagnosis: consents, two diagnosis projects, on-site baseline assessments", lambda d: _then(
-            diagnosis.consents(d, date(2025, 5, 6)), lambda: diagnosis.baseline(d, date(2025, 5, 6)),
-            lambda: diagnosis.project(d, "furniture", date(2025, 5, 15)), lambda: diagnosis.project(d, "luggage", date(2025, 5, 15)),
-            lambda: diagnosis.assess_for_project(d, "luggage", "baseline", diagnosis.LEVEL1, date(2025, 5, 20)))),
+        # two parts side by side (each service's part pins its own api's clock): the registry's first call, and the
+        # catalog's products followed by diagnosis's assessments — early, so that the diagnosis worker renders their
+        # PDF reports while the other stages load
+        ("registry: first call through review and publicity to its titles; catalog: two products admitted, an "
+         "adaptation record; diagnosis: consents, two diagnosis projects, on-site baseline and post-transformation "
+         "assessments", lambda d: _together(registry.first_call(d), _then(
+             diagnosis.edition_in_force(d, date(2025, 4, 1)), lambda: catalog.products(d, date(2025, 4, 7)),
+             lambda: diagnosis.consents(d, date(2025, 5, 6)), lambda: diagnosis.baseline(d, date(2025, 5, 6)),
+             lambda: diagnosis.project(d, "furniture", date(2025, 5, 15)),
+             lambda: diagnosis.project(d, "luggage", date(2025, 5, 15)),
+             lambda: diagnosis.assess_for_project(d, "luggage", "baseline", diagnosis.LEVEL1, date(2025, 5, 20)),
+             lambda: diagnosis.assess_for_project(d, "furniture", "post_transformation", diagnosis.LEVEL2,
+                                                  date(2025, 9, 20))))),
         ("funding: the first project from contract to completion", lambda d: funding.first_project(d, date(2025, 6, 2))),
-        ("diagnosis: on-site post-transformation assessment (二级)", lambda d: diagnosis.assess_for_project(
-            d, "furniture", "post_transformation", diagnosis.LEVEL2, date(2025, 9, 20))),
-        ("catalog: recommendations", catalog.recommendations),
-        ("catalog: a group purchase delivered", lambda d: catalog.group_purchase(d, date(2025, 5, 12))),
+        ("catalog: recommendations; a group purchase delivered", lambda d: _then(
+            catalog.recommendations(d), lambda: catalog.group_purchase(d, date(2025, 5, 12)))),
         ("funding: acceptance, subsidy approved by two, paid, reconciled", lambda d: funding.accepted_paid(d, date(2025, 10, 9))),
         ("funding: the second project in progress", lambda d: funding.second_project(d, recent - timedelta(days=40))),
         ("registry: the second call in publicity with an open objection", lambda d: registry.second_call(d, recent)),
@@ -60,17 +62,21 @@ def stages(now: date) -> list[tuple[str, Callable[[Demo], Awaitable[None]]]]:
     ]
 
 
+async def _together(*parts: Awaitable[None]) -> None:
+    await asyncio.gather(*parts)
+
+
 async def _then(first: Awaitable[None], *then: Callable[[], Awaitable[None]]) -> None:
     await first
     for step in then:
         await step()
 
 
-async def ready(timeout: float = 180.0) -> None:
-    """Wait until every running api answers ``/readyz`` (the loader starts beside them)."""
+async def ready(services: tuple[str, ...] = SERVICES, timeout: float = 180.0) -> None:
+    """Wait until the running apis answer ``/readyz`` (the loader starts beside them)."""
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(timeout=2) as client:
-        for service in SERVICES:
+        for service in services:
             url = f"http://127.0.0.1:{load_settings(service).port}/readyz"
             while True:
                 try:
@@ -95,9 +101,13 @@ async def load() -> int:
         _part("diagnosis").write_request_bodies(settings.data_dir / "demo")
         now = BusinessClock.from_settings(settings).today()
         passwords = {username: password for username, _, password in created}
-        await ready()
-        started = time.monotonic()
+        # the in-process apis need the registry's keys; they start while the other services still start
+        await ready(("registry",))
         async with Demo(settings.data_dir, passwords) as demo:
+            for username in passwords:  # signed in once each (argon2), meanwhile too
+                await demo.token(username)
+            await ready()
+            started = time.monotonic()
             for name, step in stages(now):
                 began = time.monotonic()
                 try:

@@ -50,15 +50,15 @@ class Demo:
     async def __aexit__(self, *exc: object) -> None:
         await self._stack.aclose()
 
-    # the business calendar: every in-process api lives on the same day
-    def on(self, day: date) -> date:
-        for clock in self.clocks.values():
-            clock.pin(day)
+    # the business calendar: each service's part pins its own api's clock, so that parts of different services may
+    # run side by side on different days
+    def on(self, day: date, *services: str) -> date:
+        for service in services or tuple(self.clocks):
+            self.clocks[service].pin(day)
         return day
 
-    @property
-    def today(self) -> date:
-        return self.clocks["registry"].today()
+    def today(self, service: str) -> date:
+        return self.clocks[service].today()
 
     async def token(self, username: str) -> str:
         if username not in self._tokens:
@@ -83,7 +83,7 @@ class Demo:
         answer = await self.clients[service].request(method, url, headers=headers, **kwargs)
         wanted = (status,) if isinstance(status, int) else status
         if answer.status_code not in wanted:
-            raise DemoError(f"{method} {url} as {as_} on {self.today}: {answer.status_code} {answer.text[:600]}")
+            raise DemoError(f"{method} {url} as {as_} on {self.today(service)}: {answer.status_code} {answer.text[:600]}")
         if raw:
             return answer
         return answer.json() if answer.content else None
