@@ -1,14 +1,14 @@
 """Funding: the read model of catalog's group purchases (S2 四(二)3): purchases, enrolments, deliveries.
 
 Revision ID: gp_0001
-Revises: projects_0005
+Revises: money_0001
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "gp_0001"
-down_revision = "projects_0005"
+down_revision = "money_0001"
 branch_labels = None
 depends_on = None
 
