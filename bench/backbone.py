@@ -440,15 +440,16 @@ async def end_to_end(pipe: Pipeline, events: int, per_tx: int, timeout: float, c
 
     async def watch_relay() -> None:
         nonlocal relay_done
-        if isinstance(pipe, ProcessPipeline):  # the relay is elsewhere: watch the outbox
-            await asyncio.sleep(0.05)
+        if isinstance(pipe, ProcessPipeline):  # the relay is elsewhere: watch the outbox once all is committed
+            await produced_all.wait()
             while await pipe.unpublished():  # noqa: ASYNC110 - another process's outbox, no event to await
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(0.02)
         else:
             while pipe.relay_published - relay_before < events:  # noqa: ASYNC110 - a counter, no event
                 await asyncio.sleep(0.01)
         relay_done = time.perf_counter()
 
+    produced_all = asyncio.Event()
     watcher = asyncio.create_task(watch_relay())
     first_commit: float | None = None
     produced = 0
@@ -458,8 +459,12 @@ async def end_to_end(pipe: Pipeline, events: int, per_tx: int, timeout: float, c
         produced += count
         first_commit = first_commit or at
     last_commit = time.perf_counter()
+    produced_all.set()
     assert first_commit is not None
     complete = await pipe.wait(phase, timeout)
+    if isinstance(pipe, ProcessPipeline):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(watcher), 5)
     watcher.cancel()
     cpu_after = cpu.read()
     end = phase.last_reaction if complete else time.perf_counter()

@@ -257,7 +257,7 @@ class Soak:
 
     async def run(self) -> None:
         events, rate = self.args.events, self.args.rate
-        backlog = min(10_000, events // 5)
+        backlog = self.args.backlog if self.args.backlog is not None else min(10_000, events // 5)
         duplicates = max(10, events // 100)
         poison = max(6, events // 5000 // 3 * 3)
         plan = [  # (share of the steadily produced events before the step, step)
@@ -273,7 +273,7 @@ class Soak:
         await self.produce(20, rate=None)
         if not await self.caught_up(timeout=180):
             raise RuntimeError("the workers did not apply the first 20 facts within 180 s")
-        steady = events - self.produced - backlog - round(rate * self.args.nats_down) - round(rate)
+        steady = max(0, events - self.produced - backlog - round(rate * self.args.nats_down) - round(rate))
         started = time.perf_counter()
         done_share = 0.0
         for share, step in plan:
@@ -354,6 +354,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--per-tx", type=int, default=20, help="facts per producer transaction (default 20)")
     parser.add_argument("--nats-down", type=float, default=3.0, help="seconds NATS stays killed (default 3)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="longest wait for the consumers at the end")
+    parser.add_argument("--backlog", type=int, default=None,
+                        help="facts piled up for the drain phase (default 10,000, at most a fifth of --events)")
     parser.add_argument("--seed", type=int, default=17)
     return parser.parse_args(argv)
 
