@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 PROJECTS := shared services/registry services/diagnosis services/catalog services/funding services/evaluation
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PROJECTS)) requirements-dev.txt
 
-.PHONY: run test install lint reset clean bench
+.PHONY: run test install lint reset clean bench bench-backbone bench-soak
 
 $(STAMP): $(PYPROJECTS)
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or 3.12 is required (pgserver has no 3.13 wheels)"; exit 1; }
@@ -34,8 +34,15 @@ lint: install
 	$(BIN)/mypy shared/src services/*/src
 	$(BIN)/lint-imports
 
-bench: install
+## bench: the event backbone (batched consumers, relay) with its baselines and ratios of the same run
+bench: bench-backbone
+
+bench-backbone: install
 	$(BIN)/python -m bench.backbone
+
+## bench-soak: 100,000 facts through the consumers while NATS and workers are SIGKILLed (EVENTS=5000 for a quick run)
+bench-soak: install
+	$(BIN)/python -m bench.soak $(if $(EVENTS),--events $(EVENTS))
 
 ## reset: wipe the local data folder of `make run`
 reset:

@@ -8,8 +8,11 @@
 - no password is written into the compose file, .env.example, the Dockerfile or the Kubernetes manifests;
 - NATS runs with authentication from generated configuration, and each api and worker gets its own NKey
   seed from a secret (never a seed written into a file here);
-- every Kubernetes manifest parses and names itself, and the scale-out shape is the one deploy/README.md
+- every Kubernetes manifest parses and names itself, is valid (strictly) against the Kubernetes schemas that
+  the kubernetes-validate package (PyPI) ships, and the scale-out shape is the one deploy/README.md
   describes;
+- NATS runs as a three-node cluster in compose (three nodes, own volumes and names, routes to each other; the
+  apps know all three and ask for three stream replicas), as it does in Kubernetes;
 - the image does not run as root.
 
 Each check is a function returning the problems it finds; ``test_checks_catch_faults`` feeds each one a broken
@@ -498,6 +501,89 @@ def scale_out_problems(manifests: dict[str, list[Any]]) -> list[str]:
     return problems
 
 
+# ------------------------------------------------------------------------------------------- the NATS cluster
+
+NATS_NODES = ("nats", "nats-2", "nats-3")
+
+
+def _environment(entry: dict[str, Any]) -> dict[str, str]:
+    env = entry.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env if "=" in item)
+    return {str(k): str(v) for k, v in env.items()}
+
+
+def compose_cluster_problems(compose: dict[str, Any], nats_conf: str) -> list[str]:
+    """NATS runs as three nodes of one cluster, each with its own data volume and name, routed to each other;
+    every api and worker knows all three and every producer asks for three replicas."""
+    services = compose.get("services") or {}
+    problems = []
+    volumes, names = set(), set()
+    for node in NATS_NODES:
+        entry = services.get(node)
+        if entry is None:
+            problems.append(f"{node}: missing (NATS is a three-node cluster)")
+            continue
+        if _argv(entry.get("command")) != ["-c", "/etc/nats/nats.conf"]:
+            problems.append(f"{node}: does not run deploy/nats/nats.conf")
+        data = [v for v in entry.get("volumes") or [] if isinstance(v, str) and v.endswith(":/data")]
+        if len(data) != 1:
+            problems.append(f"{node}: no data volume of its own on /data")
+        volumes.update(data)
+        names.add(_environment(entry).get("SERVER_NAME"))
+    if len(volumes) != len(NATS_NODES):
+        problems.append(f"NATS nodes share data volumes: {sorted(volumes)}")
+    if len(names - {None}) != len(NATS_NODES):
+        problems.append(f"NATS nodes have no distinct SERVER_NAME: {sorted(str(n) for n in names)}")
+    if not re.search(r"^\s*server_name:\s*\$SERVER_NAME\s*$", nats_conf, re.MULTILINE):
+        problems.append("deploy/nats/nats.conf: server_name is not $SERVER_NAME")
+    cluster = re.search(r"^cluster\s*\{(.*?)^\}", nats_conf, re.MULTILINE | re.DOTALL)
+    routes = set(re.findall(r"nats://([\w.-]+):6222", cluster.group(1))) if cluster else set()
+    if routes != set(NATS_NODES):
+        problems.append(f"deploy/nats/nats.conf: the cluster routes {sorted(routes)} are not the three nodes")
+    for name, entry in services.items():
+        command = " ".join(_argv(entry.get("command")))
+        if not (command.startswith("uvicorn ") or command.endswith(".worker")):
+            continue
+        env = _environment(entry)
+        urls = {u.strip() for u in env.get("SIHUA_NATS_URL", "").split(",") if u.strip()}
+        if urls != {f"nats://{node}:4222" for node in NATS_NODES}:
+            problems.append(f"{name}: SIHUA_NATS_URL {env.get('SIHUA_NATS_URL')!r} does not name the three nodes")
+        if env.get("SIHUA_NATS_STREAM_REPLICAS") != "3":
+            problems.append(f"{name}: SIHUA_NATS_STREAM_REPLICAS is not '3'")
+    return problems
+
+
+# ------------------------------------------------------------------------------ Kubernetes schema validation
+
+# kubernetes-validate (PyPI) ships the Kubernetes OpenAPI schemas of each release; the manifests are checked
+# strictly (no unknown field) against the oldest release the deployment supports.
+KUBERNETES_VERSION = "1.30.0"
+# Custom resources have no schema in the Kubernetes release: CloudNativePG's and kustomize's own kinds.
+CUSTOM_KINDS = {("postgresql.cnpg.io/v1", "Cluster"), ("postgresql.cnpg.io/v1", "Database"),
+                ("kustomize.config.k8s.io/v1beta1", "Kustomization")}
+
+
+def k8s_schema_problems(manifests: dict[str, list[Any]]) -> list[str]:
+    import kubernetes_validate
+
+    problems = []
+    for file, docs in manifests.items():
+        for i, doc in enumerate(docs):
+            if not isinstance(doc, dict):
+                continue
+            if (doc.get("apiVersion"), doc.get("kind")) in CUSTOM_KINDS:
+                continue
+            try:
+                kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+            except kubernetes_validate.ValidationError as exc:
+                problems.append(f"{file}#{i} {doc.get('kind')}: {exc.message} at {'/'.join(map(str, exc.path))}")
+            except kubernetes_validate.SchemaNotFoundError:
+                problems.append(f"{file}#{i}: no Kubernetes {KUBERNETES_VERSION} schema for "
+                                f"{doc.get('apiVersion')} {doc.get('kind')}")
+    return problems
+
+
 # -------------------------------------------------------------------------------------------------- dockerfile
 
 
@@ -614,6 +700,48 @@ def test_kubernetes_manifests_parse_and_name_themselves() -> None:
 
 def test_kubernetes_manifests_have_the_scale_out_shape() -> None:
     assert scale_out_problems(load_manifests()) == []
+
+
+def test_compose_runs_nats_as_a_three_node_cluster_with_three_replicas() -> None:
+    assert compose_cluster_problems(load_compose(), NATS_CONF.read_text(encoding="utf-8")) == []
+
+
+def test_kubernetes_manifests_are_valid_against_the_kubernetes_schemas() -> None:
+    manifests = load_manifests()
+    assert k8s_schema_problems(manifests) == []
+    checked = [d for docs in manifests.values() for d in docs
+               if isinstance(d, dict) and (d.get("apiVersion"), d.get("kind")) not in CUSTOM_KINDS]
+    assert {d["kind"] for d in checked} >= {"Deployment", "StatefulSet", "Service", "ConfigMap", "Job", "Ingress"}
+
+
+def test_cluster_and_schema_checks_catch_faults() -> None:
+    conf = NATS_CONF.read_text(encoding="utf-8")
+    compose = load_compose()
+    one_node = copy.deepcopy(compose)
+    del one_node["services"]["nats-3"]
+    assert compose_cluster_problems(one_node, conf)
+    shared_volume = copy.deepcopy(compose)
+    shared_volume["services"]["nats-2"]["volumes"] = ["nats-data:/data"]
+    assert compose_cluster_problems(shared_volume, conf)
+    one_url = copy.deepcopy(compose)
+    one_url["services"]["catalog-worker"]["environment"] = {
+        **_environment(one_url["services"]["catalog-worker"]), "SIHUA_NATS_URL": "nats://nats:4222"}
+    assert compose_cluster_problems(one_url, conf)
+    one_replica = copy.deepcopy(compose)
+    one_replica["services"]["registry-worker"]["environment"] = {
+        **_environment(one_replica["services"]["registry-worker"]), "SIHUA_NATS_STREAM_REPLICAS": "1"}
+    assert compose_cluster_problems(one_replica, conf)
+    assert compose_cluster_problems(compose, conf.replace("nats://nats-3:6222", ""))
+    manifests = load_manifests()
+    typo = copy.deepcopy(manifests)
+    next(d for d in typo["nats.yaml"] if d["kind"] == "StatefulSet")["spec"]["replica"] = 3
+    assert k8s_schema_problems(typo)
+    wrong_type = copy.deepcopy(manifests)
+    next(d for d in wrong_type["registry.yaml"] if d["kind"] == "Deployment")["spec"]["replicas"] = "two"
+    assert k8s_schema_problems(wrong_type)
+    unknown = copy.deepcopy(manifests)
+    unknown["config.yaml"].append({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}})
+    assert k8s_schema_problems(unknown)
 
 
 def test_image_does_not_run_as_root() -> None:

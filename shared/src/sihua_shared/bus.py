@@ -68,6 +68,12 @@ class ConsumerDecl:
     subjects: tuple[str, ...]
 
 
+def server_urls(url: str) -> list[str]:
+    """The servers of a NATS URL setting: one URL, or a cluster's nodes separated by commas
+    (``nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222``); the client moves to another on failure."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 async def connect(
     url: str, *, name: str, credentials: Credentials | None = None, connect_timeout: float = 2.0
 ) -> NATS:
@@ -88,7 +94,7 @@ async def connect(
         log.warning("nats.error", client=name, error=repr(exc))
 
     nc = await nats.connect(
-        url,
+        server_urls(url),
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,

