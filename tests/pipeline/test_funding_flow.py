@@ -2,9 +2,10 @@
 pilot enterprise contracts a titled traction unit for an admitted product, the investment is approved, progress is
 reported, the project completes, a post-transformation assessment reaches 二级, the acceptance batch passes, the S2
 subsidy is computed with its trace, reviewed and approved by two people, paid and reconciled; concurrent approvals
-never overspend a budget; and under Zhongshan's configuration (a second namespace) a technical-transformation
-project is paid 30%, fails its progress check and the first payment is clawed back, and a voucher claim hits the
-30万元 yearly cap."""
+never overspend a budget; and under Zhongshan's configuration (a second namespace) technical-transformation
+projects are paid 30% and settled after acceptance (after a failed progress check and its claw-back; on a lower
+verified investment, the final tranche through a payment file; below what was paid, a claw-back offset against the
+next payment), vouchers hit the 30万元 yearly cap, and the reconciliation balances."""
 
 from __future__ import annotations
 

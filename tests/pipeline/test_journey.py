@@ -1,18 +1,23 @@
 """Issue 16 §1: one journey through all five services, over real NATS and PostgreSQL, every api over HTTP and every
 worker running — nothing injected, each fact from the service that owns it.
 
-Guangzhou: a call opens; a platform applies, is reviewed and titled; a traction unit is selected the same way; both
-offer products, admitted to the catalogue; an enterprise signs up (mailed activation), is verified, self-assesses at
-一级 and receives recommendations; it is enrolled in the pilot pool and contracts the traction unit for the platform's
-product; the investment is approved by the third party, progress reported, the project completed, an on-site
-post-transformation assessment reaches 二级, the acceptance batch passes, the S2 subsidy is computed with its trace,
-reviewed and approved by two people, paid and reconciled; the traction unit's evaluation cycle grades it 不合格 from
-the facts; it gets notice, does not rectify, receives a failing verdict and loses its title; its products are
-suspended, its running project flagged and funding refuses its new contracts; the enterprise file shows the stages.
+Guangzhou: a call opens; a platform applies, is reviewed and titled; a traction unit is selected the same way (a
+second one is titled by an officer); they offer products, admitted to the catalogue; an enterprise signs up (mailed
+activation), is verified, self-assesses at 一级 and receives recommendations; it is enrolled in the pilot pool and
+contracts the traction unit for the platform's product; the investment is approved by the third party, progress
+reported, the project completed, an on-site post-transformation assessment reaches 二级, the acceptance batch passes,
+the S2 subsidy is computed from the project's figures with its trace, reviewed and approved by two people, paid and
+reconciled; the enterprise answers the survey the accepted project opened. Its project with the second unit fails
+acceptance. The traction units' cycle grades them from those facts: the first passes with a tier (paid by funding
+within the tier's cap), the second fails, gets notice, does not rectify, receives a failing verdict and loses its
+title; its products are suspended, its running project flagged and funding refuses its new contracts; the
+enterprise file shows the stages.
 
 Zhongshan: the same services under Zhongshan's configuration (no code change): its benchmark-platform title through
-its call, a technical-transformation project (S4 (四)) paid 30% first and clawed back on a failed progress check, and
-cloud vouchers (S4 (六)) that hit the 30万元 yearly cap."""
+its call; technical-transformation projects (S4 (四)) paid 30% first — one clawed back on a failed progress check and
+paid once after acceptance, one settled on a lower verified investment (its final tranche paid through the bank's
+XLSX payment file), one settled below what was paid (a claw-back offset against the next payment); cloud vouchers
+(S4 (六)) that hit the 30万元 yearly cap; every payment and claw-back fact on NATS."""
 
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 
 from catalog.adapters.readmodels import known_titles as catalog_titles
+from funding.adapters.funding_tables import tiers as funding_tiers
 from sihua_shared.testing.data import make_uscc
 from sihua_shared.testing.harness import Stack, eventually
 from sihua_shared.testing.smtp import smtp_server
@@ -40,6 +46,7 @@ from .journey_kit import (
     Five,
     admitted_product,
     all_facts,
+    application,
     contract,
     etag,
     five_services,
@@ -260,6 +267,21 @@ async def _guangzhou(five: Five, inbox: Any) -> None:
     flagged = ok(await five.funding.get(f"{FUNDING}/projects/{running['id']}", headers=ent))
     assert flagged["flag"] and "撤销" in flagged["flag"]
 
+    # the passing unit's result is issued, the cycle closes, its tier reaches funding, which pays it within the
+    # tier's cap (三档: at most 50万) on an s2-traction-tier application approved by two people
+    good = ok(await e.post(f"{r}/{good['id']}/issue", headers={**five.city, **etag(good)}))
+    held = ok(await e.get(f"{EVALUATION}/cycles/{cycle['id']}", headers=five.city))
+    closed = ok(await e.post(f"{EVALUATION}/cycles/{cycle['id']}/close", headers={**five.city, **etag(held)}))
+    assert closed["state"] == "closed"
+
+    async def tier_known() -> Any:
+        return await rows(five.settings["funding"].database_url, select(funding_tiers)) or None
+
+    assert [(t.provider_id, t.tier) for t in await eventually(tier_known, timeout=30)] == [(unit, "三档")]
+    tier_award = await application(five, five.as_org(unit), "gz-s2-sme-pilot", "s2-traction-tier", cycle["id"],
+                                   official={"proposed_fen": 60 * WAN, "proposal_reason": "改造项目通过验收 1 项"})
+    assert (tier_award["state"], tier_award["amount_fen"]) == ("approved", 50 * WAN)
+
     # 12. the enterprise file (一企一档) shows the stages, each entry naming the fact it comes from (on NATS). Today it
     # holds the registry's, diagnosis's, catalog's recommendations and funding's project facts (no subsidy or payment)
     wanted = {"registry": {"organisation.registered.v1", "organisation.verified.v1", "pilot_pool.enterprise_enrolled.v1"},
@@ -283,7 +305,9 @@ async def _guangzhou(five: Five, inbox: Any) -> None:
             assert entry["data"] == published[entry["event_id"]]["data"], entry
     # every stage's other facts are on NATS too
     for producer, fact in (("registry", "title.revoked.v1"), ("catalog", "product.suspended.v1"),
-                           ("funding", "application.approved.v1"), ("evaluation", "verdict.issued.v1")):
+                           ("funding", "application.approved.v1"), ("funding", "payment.paid.v1"),
+                           ("funding", "project.failed.v1"), ("evaluation", "verdict.issued.v1"),
+                           ("evaluation", "survey.answered.v1"), ("evaluation", "tier.assigned.v1")):
         async def on_nats(producer: str = producer, fact: str = fact) -> bool:
             return any(f["type"].endswith(fact) for f in (await all_facts(stack, producer)).values())
 
