@@ -5,6 +5,7 @@ comes from the service that owns it."""
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 from cryptography.fernet import Fernet
 from fastapi import FastAPI
+from openpyxl import Workbook
 
 from catalog.main import create_app as create_catalog
 from diagnosis.main import create_app as create_diagnosis
@@ -26,8 +28,9 @@ from services.registry.tests.selection_kit import World, if_match
 from sihua_shared.bus import stream_name
 from sihua_shared.testing.harness import Stack, delete_namespace_streams, eventually, running_worker, service_client
 
-from .helpers import spec_of
+from .helpers import facts_on_nats, spec_of
 from .test_diagnosis_flow import KIT  # the diagnosis tests' hand-built answer sets (一级, 二级)
+from .test_evaluation_flow import _model
 
 REGISTRY = "/api/registry/v1"
 DIAGNOSIS = "/api/diagnosis/v1"
@@ -43,6 +46,7 @@ RUBRIC = {"criteria": [
     {"code": "scale_strength", "name_zh": "规模实力", "weight": 30, "max_points": "30"},
     {"code": "service_capability", "name_zh": "服务能力", "weight": 30, "max_points": "30"},
 ]}
+scaled_model = _model  # an evaluation model version an official uploads, scaled for a small city
 MAKERS = {
     "registry": create_registry, "diagnosis": create_diagnosis, "catalog": create_catalog, "funding": create_funding,
     "evaluation": create_evaluation,
@@ -266,19 +270,28 @@ async def application(five: Five, applicant: dict[str, str], policy: str, measur
     return body
 
 
-async def paid(five: Five, app: dict[str, Any], tranche: str, amount_fen: int | None = None) -> dict[str, Any]:
-    """A payment order of one tranche, ordered and confirmed paid by finance."""
+async def ordered(five: Five, app: dict[str, Any], tranche: str, amount_fen: int | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"payee_name": "收款企业", "payee_account": ACCOUNT, "tranche": tranche}
     if amount_fen is not None:
         body["amount_fen"] = amount_fen
-    order = ok(await five.funding.post(f"{FUNDING}/applications/{app['id']}/payment-orders",
-                                       headers={**five.finance, **idem()}, json=body), 201)
+    order: dict[str, Any] = ok(await five.funding.post(f"{FUNDING}/applications/{app['id']}/payment-orders",
+                                                       headers={**five.finance, **idem()}, json=body), 201)
     assert order["payee_account"] == "****" + ACCOUNT[-4:]
+    return order
+
+
+async def confirmed(five: Five, order: dict[str, Any]) -> dict[str, Any]:
+    """Finance confirms an order paid (with the bank's reference)."""
     done: dict[str, Any] = ok(await five.funding.post(f"{FUNDING}/payment-orders/{order['id']}/paid",
                                                       json={"bank_reference": f"BK-{order['id'][:8]}"},
                                                       headers={**five.finance, **etag(order)}))
     assert done["state"] == "paid"
     return done
+
+
+async def paid(five: Five, app: dict[str, Any], tranche: str, amount_fen: int | None = None) -> dict[str, Any]:
+    """A payment order of one tranche, ordered and confirmed paid by finance."""
+    return await confirmed(five, await ordered(five, app, tranche, amount_fen))
 
 
 async def budget(five: Five, measure: str, year: int, amount_fen: int) -> dict[str, Any]:
@@ -369,9 +382,9 @@ async def s2_project_paid(five: Five, enterprise: str, ent: dict[str, str], *, u
     assert (project["state"], project["post_level"]) == ("accepted", 2)
 
     await budget(five, "s2-transformation", 2026, 100 * WAN)
-    subsidy = await application(five, ent, "gz-s2-sme-pilot", "s2-transformation", project["id"], official={
-        "approved_investment_fen": project["approved_investment_fen"],
-        "verified_actual_investment_fen": project["verified_actual_investment_fen"], "batch_rate": "50%"})
+    # the review takes 核定投入 and the verified actual investment from the accepted project (nobody types them)
+    subsidy = await application(five, ent, "gz-s2-sme-pilot", "s2-transformation", project["id"],
+                                official={"batch_rate": "50%"})
     assert subsidy["state"] == "approved" and subsidy["amount_fen"] == 185_000_00  # min(38万, 37万) × 50%
     assert subsidy["trace"]["steps"]
     replay = ok(await five.funding.get(f"{FUNDING}/applications/{subsidy['id']}/computation", headers=five.city))
@@ -385,29 +398,100 @@ async def s2_project_paid(five: Five, enterprise: str, ent: dict[str, str], *, u
 
 # ---- Zhongshan's money (S4 (四), S4 (六)) ------------------------------------------------------------------------------
 
+TECH_INPUTS = {"equipment_software_investment_fen": 5_000 * WAN, "other_city_funded_fen": 1_000 * WAN,
+               "project_total_investment_fen": 6_000 * WAN}
+PAYMENT_FILE_HEADER = ["拨付指令编号", "金额（分）", "银行流水号", "支付日期"]
+
+
+def payment_file(rows: list[list[Any]]) -> bytes:
+    """The bank's XLSX payment file (first sheet, the columns funding reads)."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(PAYMENT_FILE_HEADER)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+async def settled(five: Five, app: dict[str, Any], verified_fen: int) -> dict[str, Any]:
+    """A city officer settles a tranche-paid award after acceptance on the verified actual investment."""
+    done: dict[str, Any] = ok(await five.funding.post(f"{FUNDING}/applications/{app['id']}/settlement",
+                                                      headers={**five.city, **idem()}, json={
+        "verified_actual_investment_fen": verified_fen, "accepted_on": five.today().isoformat(),
+        "payee_name": "收款企业", "payee_account": ACCOUNT}), 201)
+    return done
+
+
+async def ledger(five: Five, app: dict[str, Any]) -> list[tuple[str, int, int]]:
+    found = ok(await five.funding.get(f"{FUNDING}/applications/{app['id']}/ledger", headers=five.finance))
+    return [(e["kind"], e["amount_fen"], e["paid_fen"]) for e in found["items"]]
+
+
 async def zhongshan_money(five: Five, ent: dict[str, str]) -> dict[str, Any]:
-    """A technical-transformation project (S4 (四)) approved by two people and paid its first tranche, 30%; it fails
-    its progress check and the first payment is clawed back (repaid to the budget); cloud vouchers (S4 (六)) of a
-    benchmark platform's service (100%) hit the 30万元 yearly cap. Answers the amounts."""
+    """Three technical-transformation projects (S4 (四): 20% × (equipment + software − other city funds), 800万
+    approved by two people, 30% = 240万 paid first): (a) fails its progress check, the first payment is clawed back and
+    repaid, and after acceptance it is paid once in full (800万); (b) settles on a lower verified investment (3000万 →
+    400万): the final tranche is 400万 − 240万, paid through the bank's XLSX payment file; (c) settles below what was
+    paid (2100万 → 220万): a claw-back ``recomputed_below_paid`` of 20万, offset against the enterprise's next payment.
+    Cloud vouchers (S4 (六)) of a benchmark platform's service (100%) hit the 30万元 yearly cap; the first one's payment
+    is withheld for the claw-back. Reconciled balanced. Answers the applications, orders and claw-backs."""
     policy = "zs-s4-digital-intelligent"
-    tech_budget = await budget(five, "s4-tech-transformation", five.today().year, 1_000 * WAN)
-    tech = await application(five, ent, policy, "s4-tech-transformation", "zs-tt-1", wait=True,
-                             equipment_software_investment_fen=5_000 * WAN, other_city_funded_fen=1_000 * WAN,
-                             project_total_investment_fen=6_000 * WAN)
-    first_share = tech["trace"]["tranches"][0]["amount_fen"]
-    assert (tech["amount_fen"], first_share) == (800 * WAN, 240 * WAN)  # 20% × (5000万 − 1000万); 30% first
-    first = await paid(five, tech, "first", first_share)
-    assert first["amount_fen"] == 240 * WAN
-    # the progress check fails: the whole first tranche is clawed back and repaid to the budget it came from
+    tech_budget = await budget(five, "s4-tech-transformation", five.today().year, 3_000 * WAN)
+    techs = [await application(five, ent, policy, "s4-tech-transformation", f"zs-tt-{n}", wait=n == 0, **TECH_INPUTS)
+             for n in range(3)]
+    for tech in techs:
+        assert (tech["amount_fen"], tech["trace"]["tranches"][0]["amount_fen"]) == (800 * WAN, 240 * WAN)
+    firsts = [await paid(five, tech, "first", 240 * WAN) for tech in techs]
+    assert [f["amount_fen"] for f in firsts] == [240 * WAN] * 3
+    # the last payment goes through the settlement, never a plain order
+    early = await five.funding.post(f"{FUNDING}/applications/{techs[0]['id']}/payment-orders", headers={
+        **five.finance, **idem()}, json={"payee_name": "收款企业", "payee_account": ACCOUNT, "tranche": "final"})
+    assert (early.status_code, early.json()["code"]) == (409, "settlement_required"), early.text
+
+    # (a) the progress check fails: the whole first tranche is clawed back and repaid to the budget it came from ...
+    tech = techs[0]
     claw = ok(await five.funding.post(f"{FUNDING}/applications/{tech['id']}/clawbacks", headers=five.city,
                                       json={"reason": "failed_progress_check"}), 201)
     assert (claw["amount_fen"], claw["state"]) == (240 * WAN, "open")
-    settled = ok(await five.funding.post(f"{FUNDING}/clawbacks/{claw['id']}/repayments", headers={
+    repaid = ok(await five.funding.post(f"{FUNDING}/clawbacks/{claw['id']}/repayments", headers={
         **five.finance, **etag(claw)}, json={"amount_fen": 240 * WAN, "reference": "JK-2025-001"}))
-    assert (settled["state"], settled["recovered_fen"]) == ("settled", 240 * WAN)
-    held = ok(await five.funding.get(f"{FUNDING}/budgets/{tech_budget['id']}", headers=five.finance))
-    assert (held["reserved_fen"], held["paid_fen"], held["remaining_fen"]) == (560 * WAN, 0, 440 * WAN)
-    assert [e["kind"] for e in held["entries"]] == ["reserve", "consume", "release"]
+    assert (repaid["state"], repaid["recovered_fen"]) == ("settled", 240 * WAN)
+    # ... and after acceptance the project is paid once, in full, on the declared investment
+    whole = await settled(five, tech, 5_000 * WAN)
+    assert (whole["payment_order"]["tranche"], whole["payment_order"]["amount_fen"], whole["clawback"]) == (
+        "final", 800 * WAN, None)
+    final_a = await confirmed(five, whole["payment_order"])
+    assert final_a["offset_fen"] == 0
+
+    # (b) verified lower: recomputed (3000万 − 1000万) × 20% = 400万; the final tranche is 400万 − 240万 paid
+    lower = await settled(five, techs[1], 3_000 * WAN)
+    calc = lower["computation"]
+    assert (calc["recomputed_fen"], calc["total_fen"], calc["net_paid_fen"], calc["remainder_fen"]) == (
+        400 * WAN, 400 * WAN, 240 * WAN, 160 * WAN) and calc["clause"] == "S4 (四)"
+    final_b = lower["payment_order"]
+    assert (final_b["tranche"], final_b["amount_fen"]) == ("final", 160 * WAN)
+    # finance imports the bank's payment file: the row marks the final tranche paid (once)
+    content = payment_file([[final_b["id"], 160 * WAN, "BK-ZS-0001", five.today()]])
+    files = {"file": ("银行回单.xlsx", content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
+    imported = ok(await five.funding.post(f"{FUNDING}/payment-files", headers=five.finance, files=files), 201)
+    assert [(r["row"], r["status"]) for r in imported["report"]["rows"]] == [(2, "applied")]
+    again = ok(await five.funding.post(f"{FUNDING}/payment-files", headers=five.finance, files=files), 201)
+    assert again["repeated"] and again["id"] == imported["id"]
+    orders = ok(await five.funding.get(f"{FUNDING}/payment-orders", headers=five.finance, params={"state": "paid"}))
+    by_file = next(o for o in orders["items"] if o["id"] == final_b["id"])
+    assert (by_file["confirmed_by"], by_file["bank_reference"]) == ("payment_file", "BK-ZS-0001")
+    assert await ledger(five, techs[1]) == [("paid", 0, 240 * WAN), ("recomputed", -400 * WAN, 0), ("paid", 0, 160 * WAN)]
+
+    # (c) verified below what was paid: (2100万 − 1000万) × 20% = 220万 < 240万 → a 20万 claw-back the rule lets offset
+    below = await settled(five, techs[2], 2_100 * WAN)
+    owed = below["clawback"]
+    assert below["payment_order"] is None and below["computation"]["remainder_fen"] == -20 * WAN
+    assert (owed["reason"], owed["amount_fen"], owed["offsettable"]) == ("recomputed_below_paid", 20 * WAN, True)
+    report = ok(await five.funding.get(f"{FUNDING}/reconciliation", headers=five.finance))
+    assert [d["kind"] for d in report["discrepancies"]] == ["receivable"], report
 
     # cloud vouchers of the benchmark platform's service: 100%, at most 30万 per enterprise in the decision's year
     vouchers = []
@@ -417,4 +501,38 @@ async def zhongshan_money(five: Five, ent: dict[str, str]) -> dict[str, Any]:
                                           project_total_investment_fen=20 * WAN))
     assert [v.get("amount_fen") for v in vouchers[:2]] == [20 * WAN, 10 * WAN]  # the second one capped at the 30万
     assert vouchers[2]["code"] == "nothing_to_award", vouchers[2]
-    return {"tech": tech, "first": first, "clawback": settled, "vouchers": vouchers[:2]}
+    # the enterprise's next payment withholds the open claw-back (抵扣), which is then settled
+    withheld = await paid(five, vouchers[0], "whole")
+    assert (withheld["amount_fen"], withheld["offset_fen"]) == (20 * WAN, 20 * WAN)
+    assert (await paid(five, vouchers[1], "whole"))["offset_fen"] == 0
+    claws = ok(await five.funding.get(f"{FUNDING}/clawbacks", headers=five.finance))["items"]
+    assert sorted((c["reason"], c["state"], c["amount_fen"], c["offset_fen"]) for c in claws) == [
+        ("failed_progress_check", "settled", 240 * WAN, 0), ("recomputed_below_paid", "settled", 20 * WAN, 20 * WAN)]
+    assert await ledger(five, techs[2]) == [("paid", 0, 240 * WAN), ("recomputed", -580 * WAN, 0), ("clawback_opened", 0, 0),
+                                            ("clawback_offset", 0, -20 * WAN)]
+    report = ok(await five.funding.get(f"{FUNDING}/reconciliation", headers=five.finance))
+    assert report["balanced"], report
+    # (the list: GET /budgets/{id} answers 500 once a settlement wrote `unreserve`/`restore` movements — see the report)
+    (held,) = [b for b in ok(await five.funding.get(f"{FUNDING}/budgets", headers=five.finance, params={
+        "measure_id": "s4-tech-transformation"}))["items"] if b["id"] == tech_budget["id"]]
+    # paid and kept: 800万 (a) + 400万 (b) + 220万 (c); nothing left reserved
+    assert (held["reserved_fen"], held["paid_fen"], held["remaining_fen"]) == (0, 1_420 * WAN, 1_580 * WAN), held
+    return {"techs": techs, "firsts": firsts, "clawback": repaid, "below": owed, "final_b": by_file,
+            "vouchers": vouchers[:2], "withheld": withheld}
+
+
+MONEY_FACTS = {"payment.ordered", "payment.paid", "clawback.opened", "clawback.offset", "clawback.repaid", "clawback.settled"}
+
+
+async def money_facts_on_nats(stack: Stack) -> dict[str, list[dict[str, Any]]]:
+    """Funding's payment and claw-back facts on NATS, by kind (``payment.paid``), once all kinds are there."""
+    async def found() -> Any:
+        kinds: dict[str, list[dict[str, Any]]] = {}
+        for fact in await facts_on_nats(stack, "funding"):
+            kind = ".".join(fact["type"].split(".")[-3:-1])
+            if kind in MONEY_FACTS:
+                kinds.setdefault(kind, []).append(fact["data"])
+        return kinds if set(kinds) == MONEY_FACTS else None
+
+    kinds: dict[str, list[dict[str, Any]]] = await eventually(found, timeout=20, interval=0.5)
+    return kinds

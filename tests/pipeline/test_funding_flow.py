@@ -2,9 +2,10 @@
 pilot enterprise contracts a titled traction unit for an admitted product, the investment is approved, progress is
 reported, the project completes, a post-transformation assessment reaches 二级, the acceptance batch passes, the S2
 subsidy is computed with its trace, reviewed and approved by two people, paid and reconciled; concurrent approvals
-never overspend a budget; and under Zhongshan's configuration (a second namespace) a technical-transformation
-project is paid 30%, fails its progress check and the first payment is clawed back, and a voucher claim hits the
-30万元 yearly cap."""
+never overspend a budget; and under Zhongshan's configuration (a second namespace) technical-transformation
+projects are paid 30% and settled after acceptance (after a failed progress check and its claw-back; on a lower
+verified investment, the final tranche through a payment file; below what was paid, a claw-back offset against the
+next payment), vouchers hit the 30万元 yearly cap, and the reconciliation balances."""
 
 from __future__ import annotations
 
@@ -93,11 +94,14 @@ async def test_s2_project_paid_and_reconciled_parallel_approvals_and_zhongshan_t
                                                                        jurisdiction="zhongshan") as five:
         enterprise = await _organisation(five, 20, "enterprise", "中山市石岐五金制造有限公司", "shiqi")
         money = await zhongshan_money(five, five.stack.issuer.headers(["enterprise"], org=enterprise, sub="zs-account"))
-        assert money["first"]["tranche"] == "first" and money["clawback"]["recovered_fen"] == 240 * WAN
+        assert money["firsts"][0]["tranche"] == "first" and money["clawback"]["recovered_fen"] == 240 * WAN
         report = ok(await five.funding.get(f"{FUNDING}/reconciliation", headers=five.finance))
-        paid = {i["application_id"]: i["paid_fen"] for i in report["items"]}
-        assert paid[money["tech"]["id"]] == 240 * WAN
-
+        # each award as settled, what was paid in all and what came back: (a) 240万 + 800万 paid, the first 240万
+        # repaid; (b) 240万 + 160万; (c) 240万 paid, 20万 recovered by the offset
+        paid = {i["application_id"]: (i["award_fen"], i["paid_fen"], i["recovered_fen"]) for i in report["items"]}
+        assert [paid[t["id"]] for t in money["techs"]] == [(800 * WAN, 1_040 * WAN, 240 * WAN), (400 * WAN, 400 * WAN, 0),
+                                                          (220 * WAN, 240 * WAN, 20 * WAN)], report
+        assert report["balanced"]
 
 async def _parallel_approvals(five: Five) -> None:
     applicants = [await _organisation(five, 10 + n, "enterprise", f"广州5G示范企业{n}有限公司") for n in range(4)]
