@@ -92,6 +92,9 @@ async def test_the_final_tranche_is_recomputed_on_the_verified_investment(stack:
         assert await _budget(settings.database_url) == (160 * WAN, 240 * WAN, 1_600 * WAN)
         await _paid(client, who["finance"], final)
         assert await _budget(settings.database_url) == (0, 400 * WAN, 1_600 * WAN)
+        shown = await client.get(f"{API}/budgets/{made.json()['id']}", headers=who["finance"])
+        assert shown.status_code == 200, shown.text  # its movements include the settlement's unreserve
+        assert [e["kind"] for e in shown.json()["entries"]] == ["reserve", "consume", "unreserve", "consume"]
         ledger = (await client.get(f"{API}/applications/{tech['id']}/ledger", headers=who["ent"])).json()
         assert [(e["kind"], e["amount_fen"], e["paid_fen"]) for e in ledger["items"]] == [
             ("paid", 0, 240 * WAN), ("recomputed", -400 * WAN, 0), ("paid", 0, 160 * WAN)]

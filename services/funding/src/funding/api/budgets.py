@@ -46,7 +46,8 @@ class EntryOut(BaseModel):
 
     id: str
     application_id: str
-    kind: Literal["reserve", "consume", "release"] = Field(description="reserve 预留 / consume 支付 / release 收回")
+    kind: Literal["reserve", "consume", "release", "unreserve", "restore"] = Field(
+        description="reserve 预留 / consume 支付 / release 收回 / unreserve 释放预留（结算后奖补减少） / restore 追回后重新预留")
     amount_fen: Fen
     reference: str | None = None
     created_by: str
