@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.access_sql import Attribute, where
@@ -28,6 +28,7 @@ from sihua_shared.contracts.registry import (
 )
 from sihua_shared.errors import conflict, forbidden, invalid
 from sihua_shared.jurisdiction import Jurisdiction
+from sihua_shared.paging import fetch_page
 
 from ..adapters.alliance_tables import cluster_members as members
 from ..adapters.alliance_tables import clusters
@@ -36,7 +37,9 @@ from ..domain import access as policy
 from ..domain.access import DISTRICT, ORGANISATION
 from ..domain.alliances import CLUSTER_MEMBER_MACHINE, OPEN_MEMBER_STATES, ClusterMemberAction, ClusterMemberState
 from .access import ensure
+from .acting_for import acting_for
 from .lifecycle import Lifecycle, find_row, insert_row
+from .organisation_names import with_names
 from .organisations import get_organisation
 from .places import check_district, check_sector
 
@@ -70,12 +73,10 @@ async def create_cluster(
     jurisdiction: Jurisdiction,
 ) -> dict[str, Any]:
     """A cluster body's own accounts (or a city officer) name the body's cluster; one per body (409 after)."""
-    body_id = cluster_body_id or actor.org
-    if body_id is None:
-        raise invalid("body.cluster_body_id", "请指定集群责任主体", "name the cluster body")
-    ensure(policy.cluster_owner(actor), {ORGANISATION: body_id},
-           forbidden("只有集群责任主体本单位账号或市级主管部门可以登记集群", "only the cluster body itself or the city names its cluster",
-                     field="body.cluster_body_id", code="not_owner"))
+    body_id = acting_for(actor, cluster_body_id, policy.cluster_owner(actor), field="body.cluster_body_id",
+                         missing=("请指定集群责任主体", "name the cluster body"),
+                         refusal=("只有集群责任主体本单位账号或市级主管部门可以登记集群",
+                                  "only the cluster body itself or the city names its cluster"))
     check_district(jurisdiction, district, "body.district")
     check_sector(jurisdiction, sector, "body.sector")
     body = await get_organisation(session, body_id, lock=True)
@@ -95,8 +96,7 @@ async def create_cluster(
 
 
 async def _with_body(session: AsyncSession, row: Mapping[str, Any]) -> dict[str, Any]:
-    body = await get_organisation(session, row["cluster_body_id"])
-    return {**row, "cluster_body_name": body["name"] if body else None}
+    return await with_names(session, row, cluster_body_name="cluster_body_id")
 
 
 async def find_cluster(session: AsyncSession, cluster_id: str, *, lock: bool = False) -> dict[str, Any]:
@@ -112,10 +112,9 @@ async def list_clusters(
 ) -> tuple[list[dict[str, Any]], int]:
     conditions = [column == value for column, value in ((clusters.c.district, district), (clusters.c.sector, sector))
                   if value is not None]
-    total = (await session.execute(select(func.count()).select_from(clusters).where(*conditions))).scalar_one()
-    found = await session.execute(
-        select(clusters).where(*conditions).order_by(clusters.c.name, clusters.c.id).limit(limit).offset(offset))
-    return [await _with_body(session, dict(r)) for r in found.mappings()], int(total)
+    found, total = await fetch_page(session, select(clusters).where(*conditions).order_by(clusters.c.name, clusters.c.id),
+                                    limit=limit, offset=offset)
+    return [await _with_body(session, r) for r in found], total
 
 
 # ---- members --------------------------------------------------------------------------------------------------
@@ -152,8 +151,7 @@ async def recommend_member(
 
 
 async def _member_view(session: AsyncSession, row: Mapping[str, Any]) -> dict[str, Any]:
-    enterprise = await get_organisation(session, row["enterprise_id"])
-    return {**row, "enterprise_name": enterprise["name"] if enterprise else None}
+    return await with_names(session, row, enterprise_name="enterprise_id")
 
 
 async def _visible_member(
@@ -226,10 +224,7 @@ async def list_members(
     conditions: list[ColumnElement[bool]] = [members.c.cluster_id == cluster_id, where(policy.cluster_members(actor), MEMBER_COLUMNS)]
     if state is not None:
         conditions.append(members.c.state == state)
-    total = (await session.execute(select(func.count()).select_from(members).where(*conditions))).scalar_one()
-    found = await session.execute(
-        select(members, organisations.c.name.label("enterprise_name"))
-        .join(organisations, organisations.c.id == members.c.enterprise_id).where(*conditions)
-        .order_by(members.c.recommended_on.desc(), members.c.created_at.desc(), members.c.id).limit(limit).offset(offset)
-    )
-    return [dict(r) for r in found.mappings()], int(total)
+    return await fetch_page(session, select(members, organisations.c.name.label("enterprise_name"))
+                            .join(organisations, organisations.c.id == members.c.enterprise_id).where(*conditions)
+                            .order_by(members.c.recommended_on.desc(), members.c.created_at.desc(), members.c.id),
+                            limit=limit, offset=offset)

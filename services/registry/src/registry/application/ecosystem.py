@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.access import Scope
@@ -27,6 +27,7 @@ from sihua_shared.contracts.registry import (
     EcosystemPartnerEnded,
 )
 from sihua_shared.errors import conflict, forbidden, invalid, not_found
+from sihua_shared.paging import fetch_page
 
 from ..adapters.alliance_tables import ecosystem_memberships as eco
 from ..adapters.tables import organisations
@@ -35,7 +36,9 @@ from ..domain import access as policy
 from ..domain.access import DISTRICT, ORGANISATION
 from ..domain.alliances import ECOSYSTEM_MACHINE, OPEN_ECOSYSTEM_STATES, PARTNER_KINDS, EcosystemAction, EcosystemState
 from .access import ensure
+from .acting_for import acting_for
 from .lifecycle import Lifecycle
+from .organisation_names import with_names
 from .organisations import get_organisation
 
 
@@ -71,23 +74,18 @@ async def is_traction_unit(session: AsyncSession, organisation: Mapping[str, Any
     return held.first() is not None
 
 
-async def with_names(session: AsyncSession, row: Mapping[str, Any]) -> dict[str, Any]:
-    names = dict((await session.execute(
-        select(organisations.c.id, organisations.c.name).where(organisations.c.id.in_([row["traction_unit_id"], row["partner_id"]]))
-    )).all())
-    return {**row, "traction_unit_name": names.get(row["traction_unit_id"]), "partner_name": names.get(row["partner_id"])}
+async def _named(session: AsyncSession, row: Mapping[str, Any]) -> dict[str, Any]:
+    return await with_names(session, row, traction_unit_name="traction_unit_id", partner_name="partner_id")
 
 
 async def declare_partner(
     session: AsyncSession, actor: Actor, traction_unit_id: str | None, partner_id: str, note: str = ""
 ) -> dict[str, Any]:
     """The traction unit's own accounts declare a provider as a partner; the partner then confirms or declines."""
-    tu_id = traction_unit_id or actor.org
-    if tu_id is None:
-        raise invalid("body.traction_unit_id", "请指定牵引单位", "name the traction unit")
-    ensure(policy.ecosystem_declarer(actor), {ORGANISATION: tu_id},
-           forbidden("只有牵引单位本单位账号可以申报生态联合体成员", "only the traction unit's own accounts declare its partners",
-                     field="body.traction_unit_id", code="not_owner"))
+    tu_id = acting_for(actor, traction_unit_id, policy.ecosystem_declarer(actor), field="body.traction_unit_id",
+                       missing=("请指定牵引单位", "name the traction unit"),
+                       refusal=("只有牵引单位本单位账号可以申报生态联合体成员",
+                                "only the traction unit's own accounts declare its partners"))
     traction_unit = await get_organisation(session, tu_id, lock=True)  # serialises declarations of one traction unit
     if traction_unit is None:
         raise not_found("organisation", tu_id)
@@ -112,7 +110,7 @@ async def declare_partner(
         "id": str(uuid.uuid4()), "traction_unit_id": tu_id, "partner_id": partner_id, "state": EcosystemState.DECLARED.value,
         "note": note, "declared_by": actor.id, "declared_on": business_clock(session).today(), "version": 1,
     }
-    return await with_names(session, await MEMBERSHIPS.create(session, actor, row, "declare"))
+    return await _named(session, await MEMBERSHIPS.create(session, actor, row, "declare"))
 
 
 async def _visible(session: AsyncSession, actor: Actor, membership_id: str, *, lock: bool = False) -> dict[str, Any]:
@@ -149,7 +147,7 @@ async def decide_partnership(
     else:
         after = await MEMBERSHIPS.step(session, actor, before, EcosystemAction.DECLINE,
                                        {"decided_by": actor.id, "declined_on": today, "decline_reason": reason})
-    return await with_names(session, after)
+    return await _named(session, after)
 
 
 async def end_partnership(
@@ -167,11 +165,11 @@ async def end_partnership(
         payload = EcosystemPartnerEnded(membership_id=after["id"], traction_unit_id=after["traction_unit_id"],
                                         partner_id=after["partner_id"], reason=reason, ended_on=today)
         await MEMBERSHIPS.publish(session, ECOSYSTEM_PARTNER_ENDED, payload, after)
-    return await with_names(session, after)
+    return await _named(session, after)
 
 
 async def get_membership(session: AsyncSession, actor: Actor, membership_id: str) -> dict[str, Any]:
-    return await with_names(session, await _visible(session, actor, membership_id))
+    return await _named(session, await _visible(session, actor, membership_id))
 
 
 async def list_memberships(
@@ -189,9 +187,7 @@ async def list_memberships(
     for column, value in ((eco.c.traction_unit_id, traction_unit_id), (eco.c.partner_id, partner_id), (eco.c.state, state)):
         if value is not None:
             conditions.append(column == value)
-    total = (await session.execute(select(func.count()).select_from(eco).where(and_(*conditions)))).scalar_one()
-    found = await session.execute(
-        select(eco).where(and_(*conditions)).order_by(eco.c.declared_on.desc(), eco.c.created_at.desc(), eco.c.id)
-        .limit(limit).offset(offset)
-    )
-    return [await with_names(session, dict(r)) for r in found.mappings()], int(total)
+    found, total = await fetch_page(
+        session, select(eco).where(and_(*conditions)).order_by(eco.c.declared_on.desc(), eco.c.created_at.desc(), eco.c.id),
+        limit=limit, offset=offset)
+    return [await _named(session, r) for r in found], total
