@@ -59,26 +59,25 @@ class ProductAdmitted(EventPayload):
     admitted_on: date
 
 
-class ProductReturned(EventPayload):
+class ReviewOutcome(EventPayload):
+    """What a product version's review decided at a stage, with its reasons: the fields of ``ProductReturned`` and
+    ``ProductRejected``. Not published itself."""
+
+    product_id: EntityId
+    version: int = Field(ge=1)
+    organisation_id: EntityId
+    stage: Literal["formal_check", "expert_review"]
+    reasons: list[str]
+
+
+class ProductReturned(ReviewOutcome):
     """The formal check or the expert review returned a product version for revision, with reasons.
     产品已退回修改。"""
 
-    product_id: EntityId
-    version: int = Field(ge=1)
-    organisation_id: EntityId
-    stage: Literal["formal_check", "expert_review"]
-    reasons: list[str]
 
-
-class ProductRejected(EventPayload):
+class ProductRejected(ReviewOutcome):
     """A product version was rejected, with reasons; an admitted product stays at its earlier version.
     产品未通过入库审核。"""
-
-    product_id: EntityId
-    version: int = Field(ge=1)
-    organisation_id: EntityId
-    stage: Literal["formal_check", "expert_review"]
-    reasons: list[str]
 
 
 class ProductChanged(EventPayload):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -12,6 +12,12 @@ from .common import EntityId, Uscc
 
 AssessmentKind = Literal["self", "onsite"]
 AssessmentStage = Literal["baseline", "post_transformation"]
+# Whether an assessment is the enterprise's record and whether it counts at all: on submission and on completion alike.
+OfficialRecord = Annotated[bool | None, Field(
+    description="false for a pilot enterprise's self-assessment: practice only, not its baseline/post record")]
+Counts = Annotated[bool | None, Field(
+    description="false for a practice assessment of an enterprise not verified yet (signed itself up): never an "
+    "official record, never a basis for matching or money — catalog and funding ignore it; none: counts (older facts)")]
 
 
 class AssessmentSubmitted(EventPayload):
@@ -26,15 +32,8 @@ class AssessmentSubmitted(EventPayload):
     submitted_by_account_id: EntityId
     filled_by_organisation_id: EntityId | None = Field(default=None, description="provider or third party filling on behalf")
     edition_version: str | None = Field(default=None, description="the exact edition version scored with: <edition id>@<hash prefix>")
-    official_record: bool | None = Field(
-        default=None,
-        description="false for a pilot enterprise's self-assessment: practice only, not its baseline/post record",
-    )
-    counts: bool | None = Field(
-        default=None,
-        description="false for a practice assessment of an enterprise not verified yet (signed itself up): never an "
-        "official record, never a basis for matching or money — catalog and funding ignore it; none: counts (older facts)",
-    )
+    official_record: OfficialRecord = None
+    counts: Counts = None
 
 
 class AssessmentCompleted(EventPayload):
@@ -57,15 +56,8 @@ class AssessmentCompleted(EventPayload):
     scene_levels: dict[str, int]
     weakest_scenes: list[str]
     edition_version: str | None = Field(default=None, description="the exact edition version scored with")
-    official_record: bool | None = Field(
-        default=None,
-        description="false for a pilot enterprise's self-assessment: practice only, not its baseline/post record",
-    )
-    counts: bool | None = Field(
-        default=None,
-        description="false for a practice assessment of an enterprise not verified yet (signed itself up): never an "
-        "official record, never a basis for matching or money — catalog and funding ignore it; none: counts (older facts)",
-    )
+    official_record: OfficialRecord = None
+    counts: Counts = None
     level_name: str | None = Field(default=None, description="一级..四级, or 未达一级")
     max_milli: int | None = Field(default=None, ge=0, description="the edition's full score")
     next_level_gap: dict[str, int | None] | None = Field(

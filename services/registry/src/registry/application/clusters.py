@@ -14,11 +14,10 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.access_sql import Attribute, where
-from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.clock import business_clock
 from sihua_shared.contracts.registry import (
@@ -27,9 +26,9 @@ from sihua_shared.contracts.registry import (
     ClusterMemberApproved,
     ClusterMemberRemoved,
 )
-from sihua_shared.errors import conflict, forbidden, invalid, not_found
+from sihua_shared.errors import conflict, forbidden, invalid
 from sihua_shared.jurisdiction import Jurisdiction
-from sihua_shared.outbox import record_event
+from sihua_shared.paging import fetch_page
 
 from ..adapters.alliance_tables import cluster_members as members
 from ..adapters.alliance_tables import clusters
@@ -38,7 +37,9 @@ from ..domain import access as policy
 from ..domain.access import DISTRICT, ORGANISATION
 from ..domain.alliances import CLUSTER_MEMBER_MACHINE, OPEN_MEMBER_STATES, ClusterMemberAction, ClusterMemberState
 from .access import ensure
-from .lifecycle import take_step
+from .acting_for import acting_for
+from .lifecycle import Lifecycle, find_row, insert_row
+from .organisation_names import with_names
 from .organisations import get_organisation
 from .places import check_district, check_sector
 
@@ -48,6 +49,10 @@ def _body_of_member(org: Any) -> ColumnElement[bool]:
 
 
 MEMBER_COLUMNS: dict[str, Attribute] = {ORGANISATION: _body_of_member, DISTRICT: members.c.district}
+
+
+MEMBERS = Lifecycle(members, CLUSTER_MEMBER_MACHINE, what="cluster member", entity_type="cluster_member",
+                    audit_prefix="cluster.member")
 
 
 def _member_resource(row: Mapping[str, Any], cluster: Mapping[str, Any]) -> dict[str, Any]:
@@ -68,12 +73,10 @@ async def create_cluster(
     jurisdiction: Jurisdiction,
 ) -> dict[str, Any]:
     """A cluster body's own accounts (or a city officer) name the body's cluster; one per body (409 after)."""
-    body_id = cluster_body_id or actor.org
-    if body_id is None:
-        raise invalid("body.cluster_body_id", "请指定集群责任主体", "name the cluster body")
-    ensure(policy.cluster_owner(actor), {ORGANISATION: body_id},
-           forbidden("只有集群责任主体本单位账号或市级主管部门可以登记集群", "only the cluster body itself or the city names its cluster",
-                     field="body.cluster_body_id", code="not_owner"))
+    body_id = acting_for(actor, cluster_body_id, policy.cluster_owner(actor), field="body.cluster_body_id",
+                         missing=("请指定集群责任主体", "name the cluster body"),
+                         refusal=("只有集群责任主体本单位账号或市级主管部门可以登记集群",
+                                  "only the cluster body itself or the city names its cluster"))
     check_district(jurisdiction, district, "body.district")
     check_sector(jurisdiction, sector, "body.sector")
     body = await get_organisation(session, body_id, lock=True)
@@ -88,22 +91,16 @@ async def create_cluster(
                        field="body.cluster_body_id", cluster_id=existing.id)
     row: dict[str, Any] = {"id": str(uuid.uuid4()), "cluster_body_id": body_id, "name": name, "district": district, "sector": sector,
            "created_by": actor.id, "version": 1}
-    stored = dict((await session.execute(clusters.insert().values(**row).returning(clusters))).mappings().one())
-    await audit(session, actor, "cluster.create", "cluster", row["id"], after=stored)
+    stored = await insert_row(session, actor, clusters, row, action="cluster.create", entity_type="cluster")
     return await _with_body(session, stored)
 
 
 async def _with_body(session: AsyncSession, row: Mapping[str, Any]) -> dict[str, Any]:
-    body = await get_organisation(session, row["cluster_body_id"])
-    return {**row, "cluster_body_name": body["name"] if body else None}
+    return await with_names(session, row, cluster_body_name="cluster_body_id")
 
 
 async def find_cluster(session: AsyncSession, cluster_id: str, *, lock: bool = False) -> dict[str, Any]:
-    query = select(clusters).where(clusters.c.id == cluster_id)
-    found = (await session.execute(query.with_for_update() if lock else query)).mappings().first()
-    if found is None:
-        raise not_found("cluster", cluster_id)
-    return dict(found)
+    return await find_row(session, clusters, cluster_id, "cluster", lock=lock)
 
 
 async def get_cluster(session: AsyncSession, cluster_id: str) -> dict[str, Any]:
@@ -115,10 +112,9 @@ async def list_clusters(
 ) -> tuple[list[dict[str, Any]], int]:
     conditions = [column == value for column, value in ((clusters.c.district, district), (clusters.c.sector, sector))
                   if value is not None]
-    total = (await session.execute(select(func.count()).select_from(clusters).where(*conditions))).scalar_one()
-    found = await session.execute(
-        select(clusters).where(*conditions).order_by(clusters.c.name, clusters.c.id).limit(limit).offset(offset))
-    return [await _with_body(session, dict(r)) for r in found.mappings()], int(total)
+    found, total = await fetch_page(session, select(clusters).where(*conditions).order_by(clusters.c.name, clusters.c.id),
+                                    limit=limit, offset=offset)
+    return [await _with_body(session, r) for r in found], total
 
 
 # ---- members --------------------------------------------------------------------------------------------------
@@ -151,24 +147,17 @@ async def recommend_member(
         "state": ClusterMemberState.RECOMMENDED.value, "note": note, "recommended_by": actor.id,
         "recommended_on": business_clock(session).today(), "version": 1,
     }
-    stored = dict((await session.execute(members.insert().values(**row).returning(members))).mappings().one())
-    await audit(session, actor, "cluster.member.recommend", "cluster_member", row["id"], after=stored)
-    return await _member_view(session, stored)
+    return await _member_view(session, await MEMBERS.create(session, actor, row, "recommend"))
 
 
 async def _member_view(session: AsyncSession, row: Mapping[str, Any]) -> dict[str, Any]:
-    enterprise = await get_organisation(session, row["enterprise_id"])
-    return {**row, "enterprise_name": enterprise["name"] if enterprise else None}
+    return await with_names(session, row, enterprise_name="enterprise_id")
 
 
 async def _visible_member(
     session: AsyncSession, actor: Actor, member_id: str, *, lock: bool = False
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    query = select(members).where(members.c.id == member_id)
-    found = (await session.execute(query.with_for_update() if lock else query)).mappings().first()
-    if found is None:
-        raise not_found("cluster member", member_id)
-    row = dict(found)
+    row = await MEMBERS.find(session, member_id, lock=lock)
     cluster = await find_cluster(session, row["cluster_id"])
     ensure(policy.cluster_members(actor), _member_resource(row, cluster),
            forbidden("无权查看该集群成员记录", "you may not see this cluster membership"))
@@ -178,13 +167,6 @@ async def _visible_member(
 async def get_member(session: AsyncSession, actor: Actor, member_id: str) -> dict[str, Any]:
     row, _ = await _visible_member(session, actor, member_id)
     return await _member_view(session, row)
-
-
-async def _step(
-    session: AsyncSession, actor: Actor, before: dict[str, Any], action: ClusterMemberAction, values: dict[str, Any]
-) -> dict[str, Any]:
-    return await take_step(session, actor, members, CLUSTER_MEMBER_MACHINE, before, action.value, values,
-                           entity_type="cluster_member", audit_prefix="cluster.member")
 
 
 async def decide_member(
@@ -203,17 +185,17 @@ async def decide_member(
     check_version(before["version"])
     today = business_clock(session).today()
     if not approve:
-        after = await _step(session, actor, before, ClusterMemberAction.REJECT,
-                            {"decided_by": actor.id, "rejected_on": today, "rejection_reason": reason})
+        after = await MEMBERS.step(session, actor, before, ClusterMemberAction.REJECT,
+                                   {"decided_by": actor.id, "rejected_on": today, "rejection_reason": reason})
         return await _member_view(session, after)
-    after = await _step(session, actor, before, ClusterMemberAction.APPROVE, {"decided_by": actor.id, "approved_on": today})
+    after = await MEMBERS.step(session, actor, before, ClusterMemberAction.APPROVE, {"decided_by": actor.id, "approved_on": today})
     body, enterprise = await get_organisation(session, cluster["cluster_body_id"]), await get_organisation(session, after["enterprise_id"])
     assert body is not None and enterprise is not None  # foreign keys
     payload = ClusterMemberApproved(
         membership_id=after["id"], cluster_body_id=body["id"], cluster_body_uscc=body["uscc"], cluster_name=cluster["name"],
         enterprise_id=enterprise["id"], enterprise_uscc=enterprise["uscc"], district=after["district"], approved_on=today,
     )
-    await record_event(session, CLUSTER_MEMBER_APPROVED, payload, subject=after["id"], aggregate_version=after["version"])
+    await MEMBERS.publish(session, CLUSTER_MEMBER_APPROVED, payload, after)
     return await _member_view(session, after)
 
 
@@ -227,11 +209,11 @@ async def remove_member(
                      code="outside_district"))
     check_version(before["version"])
     today = business_clock(session).today()
-    after = await _step(session, actor, before, ClusterMemberAction.REMOVE,
-                        {"removed_by": actor.id, "removed_on": today, "removal_reason": reason})
+    after = await MEMBERS.step(session, actor, before, ClusterMemberAction.REMOVE,
+                               {"removed_by": actor.id, "removed_on": today, "removal_reason": reason})
     payload = ClusterMemberRemoved(membership_id=after["id"], cluster_body_id=cluster["cluster_body_id"],
                                    enterprise_id=after["enterprise_id"], reason=reason, removed_on=today)
-    await record_event(session, CLUSTER_MEMBER_REMOVED, payload, subject=after["id"], aggregate_version=after["version"])
+    await MEMBERS.publish(session, CLUSTER_MEMBER_REMOVED, payload, after)
     return await _member_view(session, after)
 
 
@@ -242,10 +224,7 @@ async def list_members(
     conditions: list[ColumnElement[bool]] = [members.c.cluster_id == cluster_id, where(policy.cluster_members(actor), MEMBER_COLUMNS)]
     if state is not None:
         conditions.append(members.c.state == state)
-    total = (await session.execute(select(func.count()).select_from(members).where(*conditions))).scalar_one()
-    found = await session.execute(
-        select(members, organisations.c.name.label("enterprise_name"))
-        .join(organisations, organisations.c.id == members.c.enterprise_id).where(*conditions)
-        .order_by(members.c.recommended_on.desc(), members.c.created_at.desc(), members.c.id).limit(limit).offset(offset)
-    )
-    return [dict(r) for r in found.mappings()], int(total)
+    return await fetch_page(session, select(members, organisations.c.name.label("enterprise_name"))
+                            .join(organisations, organisations.c.id == members.c.enterprise_id).where(*conditions)
+                            .order_by(members.c.recommended_on.desc(), members.c.created_at.desc(), members.c.id),
+                            limit=limit, offset=offset)

@@ -13,12 +13,11 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.access import Scope
 from sihua_shared.access_sql import Attribute, where
-from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.clock import business_clock
 from sihua_shared.contracts.registry import (
@@ -28,7 +27,7 @@ from sihua_shared.contracts.registry import (
     EcosystemPartnerEnded,
 )
 from sihua_shared.errors import conflict, forbidden, invalid, not_found
-from sihua_shared.outbox import record_event
+from sihua_shared.paging import fetch_page
 
 from ..adapters.alliance_tables import ecosystem_memberships as eco
 from ..adapters.tables import organisations
@@ -37,7 +36,9 @@ from ..domain import access as policy
 from ..domain.access import DISTRICT, ORGANISATION
 from ..domain.alliances import ECOSYSTEM_MACHINE, OPEN_ECOSYSTEM_STATES, PARTNER_KINDS, EcosystemAction, EcosystemState
 from .access import ensure
-from .lifecycle import take_step
+from .acting_for import acting_for
+from .lifecycle import Lifecycle
+from .organisation_names import with_names
 from .organisations import get_organisation
 
 
@@ -46,6 +47,8 @@ def _either_side(district: Any) -> ColumnElement[bool]:
     return or_(eco.c.traction_unit_id.in_(in_district), eco.c.partner_id.in_(in_district))
 
 
+MEMBERSHIPS = Lifecycle(eco, ECOSYSTEM_MACHINE, what="ecosystem membership", entity_type="ecosystem_membership",
+                        audit_prefix="ecosystem")
 COLUMNS: dict[str, Attribute] = {
     ORGANISATION: lambda org: or_(eco.c.traction_unit_id == org, eco.c.partner_id == org),
     DISTRICT: _either_side,
@@ -71,23 +74,18 @@ async def is_traction_unit(session: AsyncSession, organisation: Mapping[str, Any
     return held.first() is not None
 
 
-async def with_names(session: AsyncSession, row: Mapping[str, Any]) -> dict[str, Any]:
-    names = dict((await session.execute(
-        select(organisations.c.id, organisations.c.name).where(organisations.c.id.in_([row["traction_unit_id"], row["partner_id"]]))
-    )).all())
-    return {**row, "traction_unit_name": names.get(row["traction_unit_id"]), "partner_name": names.get(row["partner_id"])}
+async def _named(session: AsyncSession, row: Mapping[str, Any]) -> dict[str, Any]:
+    return await with_names(session, row, traction_unit_name="traction_unit_id", partner_name="partner_id")
 
 
 async def declare_partner(
     session: AsyncSession, actor: Actor, traction_unit_id: str | None, partner_id: str, note: str = ""
 ) -> dict[str, Any]:
     """The traction unit's own accounts declare a provider as a partner; the partner then confirms or declines."""
-    tu_id = traction_unit_id or actor.org
-    if tu_id is None:
-        raise invalid("body.traction_unit_id", "请指定牵引单位", "name the traction unit")
-    ensure(policy.ecosystem_declarer(actor), {ORGANISATION: tu_id},
-           forbidden("只有牵引单位本单位账号可以申报生态联合体成员", "only the traction unit's own accounts declare its partners",
-                     field="body.traction_unit_id", code="not_owner"))
+    tu_id = acting_for(actor, traction_unit_id, policy.ecosystem_declarer(actor), field="body.traction_unit_id",
+                       missing=("请指定牵引单位", "name the traction unit"),
+                       refusal=("只有牵引单位本单位账号可以申报生态联合体成员",
+                                "only the traction unit's own accounts declare its partners"))
     traction_unit = await get_organisation(session, tu_id, lock=True)  # serialises declarations of one traction unit
     if traction_unit is None:
         raise not_found("organisation", tu_id)
@@ -112,26 +110,14 @@ async def declare_partner(
         "id": str(uuid.uuid4()), "traction_unit_id": tu_id, "partner_id": partner_id, "state": EcosystemState.DECLARED.value,
         "note": note, "declared_by": actor.id, "declared_on": business_clock(session).today(), "version": 1,
     }
-    stored = dict((await session.execute(eco.insert().values(**row).returning(eco))).mappings().one())
-    await audit(session, actor, "ecosystem.declare", "ecosystem_membership", row["id"], after=stored)
-    return await with_names(session, stored)
+    return await _named(session, await MEMBERSHIPS.create(session, actor, row, "declare"))
 
 
-async def _locked(session: AsyncSession, actor: Actor, membership_id: str) -> dict[str, Any]:
-    found = (await session.execute(select(eco).where(eco.c.id == membership_id).with_for_update())).mappings().first()
-    if found is None:
-        raise not_found("ecosystem membership", membership_id)
-    row = dict(found)
+async def _visible(session: AsyncSession, actor: Actor, membership_id: str, *, lock: bool = False) -> dict[str, Any]:
+    row = await MEMBERSHIPS.find(session, membership_id, lock=lock)
     ensure(policy.ecosystem(actor), await _resource(session, row), forbidden("无权查看该生态联合体成员关系",
                                                                             "you may not see this membership"))
     return row
-
-
-async def _step(
-    session: AsyncSession, actor: Actor, before: dict[str, Any], action: EcosystemAction, values: dict[str, Any]
-) -> dict[str, Any]:
-    return await take_step(session, actor, eco, ECOSYSTEM_MACHINE, before, action.value, values,
-                           entity_type="ecosystem_membership", audit_prefix="ecosystem")
 
 
 async def decide_partnership(
@@ -144,50 +130,46 @@ async def decide_partnership(
     check_version: Callable[[int], None],
 ) -> dict[str, Any]:
     """The partner's own accounts confirm (publishes ``ecosystem.partner_confirmed``) or decline a declaration."""
-    before = await _locked(session, actor, membership_id)
+    before = await _visible(session, actor, membership_id, lock=True)
     ensure(policy.ecosystem_partner(actor), {ORGANISATION: before["partner_id"]},
            forbidden("只有被申报的成员单位可以确认或谢绝", "only the partner confirms or declines", code="not_partner"))
     check_version(before["version"])
     today = business_clock(session).today()
     if confirm:
-        after = await _step(session, actor, before, EcosystemAction.CONFIRM, {"decided_by": actor.id, "confirmed_on": today})
+        after = await MEMBERSHIPS.step(session, actor, before, EcosystemAction.CONFIRM, {"decided_by": actor.id, "confirmed_on": today})
         tu, partner = await get_organisation(session, after["traction_unit_id"]), await get_organisation(session, after["partner_id"])
         assert tu is not None and partner is not None  # foreign keys
         payload = EcosystemPartnerConfirmed(
             membership_id=after["id"], traction_unit_id=tu["id"], traction_unit_uscc=tu["uscc"], partner_id=partner["id"],
             partner_uscc=partner["uscc"], confirmed_on=today,
         )
-        await record_event(session, ECOSYSTEM_PARTNER_CONFIRMED, payload, subject=after["id"], aggregate_version=after["version"])
+        await MEMBERSHIPS.publish(session, ECOSYSTEM_PARTNER_CONFIRMED, payload, after)
     else:
-        after = await _step(session, actor, before, EcosystemAction.DECLINE,
-                            {"decided_by": actor.id, "declined_on": today, "decline_reason": reason})
-    return await with_names(session, after)
+        after = await MEMBERSHIPS.step(session, actor, before, EcosystemAction.DECLINE,
+                                       {"decided_by": actor.id, "declined_on": today, "decline_reason": reason})
+    return await _named(session, after)
 
 
 async def end_partnership(
     session: AsyncSession, actor: Actor, membership_id: str, reason: str, *, check_version: Callable[[int], None]
 ) -> dict[str, Any]:
     """Either side, or a city officer, ends a membership; a confirmed one publishes ``ecosystem.partner_ended``."""
-    before = await _locked(session, actor, membership_id)
+    before = await _visible(session, actor, membership_id, lock=True)
     ensure(policy.ecosystem_ender(actor), {ORGANISATION: [before["traction_unit_id"], before["partner_id"]]},
            forbidden("只有联合体双方或市级主管部门可以终止成员关系", "only either side or the city ends a membership"))
     check_version(before["version"])
     today = business_clock(session).today()
-    after = await _step(session, actor, before, EcosystemAction.END, {"ended_by": actor.id, "ended_on": today, "end_reason": reason})
+    after = await MEMBERSHIPS.step(session, actor, before, EcosystemAction.END,
+                                   {"ended_by": actor.id, "ended_on": today, "end_reason": reason})
     if before["state"] == EcosystemState.CONFIRMED.value:
         payload = EcosystemPartnerEnded(membership_id=after["id"], traction_unit_id=after["traction_unit_id"],
                                         partner_id=after["partner_id"], reason=reason, ended_on=today)
-        await record_event(session, ECOSYSTEM_PARTNER_ENDED, payload, subject=after["id"], aggregate_version=after["version"])
-    return await with_names(session, after)
+        await MEMBERSHIPS.publish(session, ECOSYSTEM_PARTNER_ENDED, payload, after)
+    return await _named(session, after)
 
 
 async def get_membership(session: AsyncSession, actor: Actor, membership_id: str) -> dict[str, Any]:
-    found = (await session.execute(select(eco).where(eco.c.id == membership_id))).mappings().first()
-    if found is None:
-        raise not_found("ecosystem membership", membership_id)
-    ensure(policy.ecosystem(actor), await _resource(session, dict(found)),
-           forbidden("无权查看该生态联合体成员关系", "you may not see this membership"))
-    return await with_names(session, dict(found))
+    return await _named(session, await _visible(session, actor, membership_id))
 
 
 async def list_memberships(
@@ -205,9 +187,7 @@ async def list_memberships(
     for column, value in ((eco.c.traction_unit_id, traction_unit_id), (eco.c.partner_id, partner_id), (eco.c.state, state)):
         if value is not None:
             conditions.append(column == value)
-    total = (await session.execute(select(func.count()).select_from(eco).where(and_(*conditions)))).scalar_one()
-    found = await session.execute(
-        select(eco).where(and_(*conditions)).order_by(eco.c.declared_on.desc(), eco.c.created_at.desc(), eco.c.id)
-        .limit(limit).offset(offset)
-    )
-    return [await with_names(session, dict(r)) for r in found.mappings()], int(total)
+    found, total = await fetch_page(
+        session, select(eco).where(and_(*conditions)).order_by(eco.c.declared_on.desc(), eco.c.created_at.desc(), eco.c.id),
+        limit=limit, offset=offset)
+    return [await _named(session, r) for r in found], total
