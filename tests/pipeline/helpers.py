@@ -46,8 +46,14 @@ async def facts_on_nats(stack: Stack, producer: str = "diagnosis") -> list[dict[
     nc = await stack.servers.connect(f"{producer}-facts-check")
     try:
         js = nc.jetstream()
-        sub = await js.pull_subscribe(f"{stack.namespace}.sihua.{producer}.>", stream=stream_name(producer, stack.namespace))
-        messages = await sub.fetch(100, timeout=2)
-        return [json.loads(m.data) for m in messages]
+        stream = stream_name(producer, stack.namespace)
+        total = (await js.stream_info(stream)).state.messages
+        sub = await js.pull_subscribe(f"{stack.namespace}.sihua.{producer}.>", stream=stream)
+        found: list[dict[str, Any]] = []
+        while len(found) < total:  # every fact, however many (a single fetch returns at most its batch)
+            found.extend(json.loads(m.data) for m in await sub.fetch(min(total - len(found), 500), timeout=2))
+        if not found:
+            raise TimeoutError(f"no fact on {stream}")
+        return found
     finally:
         await nc.close()
