@@ -13,7 +13,7 @@ from evaluation.application.facts import on_project_completed
 from sihua_shared.contracts.diagnosis import DiagnosisProjectCompleted
 from sihua_shared.contracts.registry import OrganisationRegistered, TitleGranted
 from sihua_shared.db import create_engine, session_factory
-from sihua_shared.events import CloudEvent
+from sihua_shared.events import CloudEvent, EventPayload, EventSpec, new_event
 from sihua_shared.testing.data import make_uscc
 
 API = "/api/evaluation/v1"
@@ -54,3 +54,27 @@ def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
 
 def if_match(row: dict[str, Any]) -> dict[str, str]:
     return {"If-Match": f'"{row["version"]}"'}
+
+
+def fact(spec: EventSpec[Any], **changes: Any) -> tuple[EventSpec[Any], EventPayload]:
+    """A fact of another service: its contract's example with the fields a test sets."""
+    return spec, spec.parse({**(spec.example or {}), **changes})
+
+
+async def apply(url: str, facts: list[tuple[EventSpec[Any], EventPayload]]) -> list[str]:
+    """Apply facts through the evaluation worker's own reactions (as it would from NATS, inbox aside); answers the
+    event ids."""
+    from evaluation.spec import SPEC
+
+    engine = create_engine(url)
+    ids = []
+    async with session_factory(engine)() as s, s.begin():
+        for spec, payload in facts:
+            event = new_event(spec, payload, subject="s", aggregate_version=1)
+            ids.append(event.id)
+            for sub in SPEC.subscriptions:
+                for reaction in sub.reactions:
+                    if reaction.spec.type == spec.type:
+                        await reaction.handler(s, event, payload)
+    await engine.dispose()
+    return ids

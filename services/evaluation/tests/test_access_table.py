@@ -32,7 +32,7 @@ ROWS: list[Row] = [
     Row("POST", f"{A}/cycles/{{cycle_id}}/samples", "city_officer"),
     Row("GET", f"{A}/cycles/{{cycle_id}}/samples", "third_party city_officer auditor"),
     Row("POST", f"{A}/cycles/{{cycle_id}}/submissions", "provider third_party", cases=[
-        Case("provider@other", 403, json={"provider_id": "prov-home", "indicator_id": "contracts_signed", "value": 1,
+        Case("provider@other", 403, json={"provider_id": "prov-home", "indicator_id": "complaints", "value": 1,
                                           "evidence": ["合同台账"]}),
     ]),
     Row("POST", f"{A}/cycles/{{cycle_id}}/findings", "third_party"),

@@ -21,6 +21,7 @@ READ = "enterprise district_officer city_officer auditor finance third_party"
 OTHERS = [Case("enterprise@other", 404), Case("district_officer@other", 404), Case("district_officer@unbound", 404)]
 PDF = ("利息单.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n")
 PROJECT_READERS = "enterprise provider third_party district_officer city_officer auditor finance"
+AWARD_READERS = "enterprise district_officer city_officer auditor finance"
 LISTERS = "enterprise provider third_party cluster_body district_officer city_officer auditor finance"
 
 ROWS: list[Row] = [
@@ -71,7 +72,25 @@ ROWS: list[Row] = [
     Row("POST", f"{A}/clawbacks/{{clawback_id}}/repayments", "finance"),
     Row("GET", f"{A}/acceptance-batches", PROJECT_READERS),
     Row("POST", f"{A}/projects/{{project_id}}/decision", "city_officer"),
+    Row("POST", f"{A}/applications/{{application_id}}/settlement", "city_officer"),
+    Row("POST", f"{A}/payment-files", "finance"),
+    Row("GET", f"{A}/exports/awards", "finance city_officer auditor"),
+    Row("GET", f"{A}/exports/payment-orders", "finance city_officer auditor"),
+    Row("GET", f"{A}/exports/reconciliation", "finance city_officer auditor"),
+    Row("GET", f"{A}/views/queues", "district_officer city_officer finance auditor"),
+    Row("GET", f"{A}/views/budget-use", "finance city_officer auditor district_officer"),
+    Row("GET", f"{A}/views/forecast", "finance city_officer auditor"),
+    Row("POST", f"{A}/views/what-if", "finance city_officer auditor"),
 ]
+
+
+def award_rows(award_id: str) -> list[Row]:
+    """Rows about an approved award (its id replaces the application's)."""
+    at = {"application_id": award_id}
+    return [
+        Row("GET", f"{A}/applications/{{application_id}}/ledger", AWARD_READERS, hidden="provider cluster_body third_party", params=at,
+            cases=[Case("enterprise@other", 404, params=at), Case("district_officer@other", 404, params=at)]),
+    ]
 
 
 async def test_every_funding_operation_answers_each_role_as_the_table_says(stack: Stack) -> None:
@@ -124,4 +143,4 @@ async def test_every_funding_operation_answers_each_role_as_the_table_says(stack
                   "application_id": application["id"],
                   "version_id": versions[0]["version_id"],
                   "evidence_id": evidence.json()["id"], "budget_id": budget.json()["id"]}
-        await check_table(client, app, ROWS, actors, params)
+        await check_table(client, app, ROWS + award_rows(paid["id"]), actors, params)

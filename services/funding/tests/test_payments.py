@@ -14,8 +14,11 @@ from sqlalchemy import select
 from funding.adapters.budget_tables import budgets
 from funding.adapters.payment_tables import payment_orders
 from funding.main import create_app
+from funding.spec import SPEC
 from sihua_shared.db import create_engine, session_factory
-from sihua_shared.testing.harness import Stack, service_client
+from sihua_shared.tables import outbox
+from sihua_shared.testing.harness import Stack, eventually, running_worker, service_client
+from tests.pipeline.helpers import facts_on_nats
 
 from .kit import API, WAN, approved, seed
 
@@ -30,6 +33,16 @@ async def _order(client: httpx.AsyncClient, headers: dict[str, str], app: dict[s
     assert response.status_code == status, response.text
     answer: dict[str, Any] = response.json()
     return answer
+
+
+async def money_facts(url: str) -> list[tuple[str, dict[str, Any]]]:
+    """The payment and claw-back facts in the outbox, in order: (``payment.paid``, data)."""
+    engine = create_engine(url)
+    async with session_factory(engine)() as s:
+        rows = (await s.execute(select(outbox.c.type, outbox.c.envelope).where(
+            outbox.c.type.like("%funding.payment.%") | outbox.c.type.like("%funding.clawback.%")).order_by(outbox.c.seq))).all()
+    await engine.dispose()
+    return [(".".join(t.split(".")[-3:-1]), e["data"]) for t, e in rows]
 
 
 async def _paid(client: httpx.AsyncClient, headers: dict[str, str], order: dict[str, Any], status: int = 200) -> dict[str, Any]:
@@ -71,9 +84,25 @@ async def test_tranches_are_ordered_paid_and_reconciled(stack: Stack) -> None:
         report = (await client.get(f"{API}/reconciliation", headers=finance)).json()
         assert report["balanced"] and report["items"] == [{
             "application_id": app["id"], "applicant_id": "ent-1", "measure_id": "s2-transformation", "approved_fen": 20 * WAN,
-            "ordered_fen": 20 * WAN, "paid_fen": 20 * WAN}], report
+            "award_fen": 20 * WAN, "ordered_fen": 20 * WAN, "paid_fen": 20 * WAN, "clawed_back_fen": 0, "recovered_fen": 0}], report
         mine = (await client.get(f"{API}/payment-orders", headers=ent)).json()
         assert mine["total"] == 2 and {o["state"] for o in mine["items"]} == {"paid"}
+    facts = await money_facts(settings.database_url)
+    assert [k for k, _ in facts] == ["payment.ordered", "payment.ordered", "payment.paid", "payment.paid"]
+    assert facts[0][1]["payee_account_masked"] == "****" + ACCOUNT[-4:] and ACCOUNT not in str(facts)
+    assert (facts[2][1]["tranche"], facts[2][1]["amount_fen"], facts[2][1]["confirmed_by"]) == ("first", 6 * WAN, "finance")
+    assert facts[3][1]["confirmed_by"] == "service" and facts[3][1]["measure_id"] == "s2-transformation"
+    await stack.create_streams("funding")
+    async with running_worker(SPEC, settings):  # the relay publishes them
+
+        async def on_nats() -> list[str] | None:
+            try:
+                seen = [f["type"] for f in await facts_on_nats(stack, "funding")]
+            except TimeoutError:
+                return None
+            return seen if sum(".payment." in t for t in seen) == 4 else None
+
+        assert "cn.gov.sihua.funding.payment.paid.v1" in await eventually(on_nats, timeout=30, interval=0.3)
     engine = create_engine(settings.database_url)
     async with session_factory(engine)() as s:
         stored = (await s.execute(select(payment_orders.c.payee_account_enc))).scalars().all()
@@ -126,6 +155,12 @@ async def test_a_zhongshan_transformation_paid_30_percent_fails_its_progress_che
         assert rest.status_code == 200 and (rest.json()["state"], rest.json()["recovered_fen"]) == ("settled", 240 * WAN), rest.text
         listed = (await client.get(f"{API}/clawbacks", headers=ent)).json()
         assert [c["state"] for c in listed["items"]] == ["settled"]
+    facts = await money_facts(settings.database_url)
+    assert [k for k, _ in facts] == ["payment.ordered", "payment.paid", "clawback.opened", "clawback.repaid", "clawback.repaid",
+                                     "clawback.settled"]
+    assert (facts[2][1]["reason"], facts[2][1]["amount_fen"]) == ("failed_progress_check", 240 * WAN)
+    assert [f[1]["outstanding_fen"] for f in facts[3:5]] == [200 * WAN, 0]
+    assert (facts[5][1]["repaid_fen"], facts[5][1]["offset_fen"]) == (240 * WAN, 0)
 
 
 async def client_post_status(client: httpx.AsyncClient, url: str, headers: dict[str, str], json: dict[str, Any], status: int) -> None:

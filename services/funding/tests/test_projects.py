@@ -119,9 +119,11 @@ async def test_a_project_from_contract_to_acceptance_and_a_revoked_unit(stack: S
         # approved by two people, with its trace
         app = await created(client, ent, "gz-s2-sme-pilot", "s2-transformation", project["id"])
         app = await step(client, ent, app, "submit")
-        app = await step(client, city, app, "review", {"inputs": {
-            "approved_investment_fen": project["approved_investment_fen"],
-            "verified_actual_investment_fen": project["verified_actual_investment_fen"], "batch_rate": "50%"}})
+        mismatch = await step(client, city, app, "review", {"inputs": {"approved_investment_fen": 40 * WAN, "batch_rate": "50%"}},
+                              status=409)
+        assert (mismatch["code"], mismatch["errors"][0]["field"]) == ("project_figures_mismatch", "body.inputs.approved_investment_fen")
+        app = await step(client, city, app, "review", {"inputs": {"batch_rate": "50%"}})  # the figures come from the project
+        assert app["trace"]["steps"][0]["inputs"] == {"approved_investment_fen": 38 * WAN, "verified_actual_investment_fen": 37 * WAN}
         await step(client, city, app, "approve", status=403)  # the reviewer never approves
         app = await step(client, issuer.headers(["city_officer"], sub="officer-b"), app, "approve")
         assert app["amount_fen"] == 185_000_00 and app["trace"]["steps"], app
@@ -149,3 +151,38 @@ async def test_a_project_from_contract_to_acceptance_and_a_revoked_unit(stack: S
         await engine.dispose()
         assert types == ["contracted", "investment_approved", "progress_reported", "completed", "acceptance_applied",
                          "accepted", "contracted"], types
+
+
+async def test_a_project_that_fails_acceptance(stack: Stack) -> None:
+    settings = await stack.settings("funding", business_date=DAY)
+    usccs = await seed(settings.database_url, ("ent-1", "enterprise", "baiyun"), ("tu-1", "traction_unit", None),
+                       ("tp-1", "third_party", None), titles={"tu-1": ("traction_unit",)})
+    await seed_project_facts(settings.database_url, pilots={"ent-1": (usccs["ent-1"], "baiyun")},
+                             products={"prod-1": ("tu-1", PRICE)})
+    issuer = stack.issuer
+    ent, unit = issuer.headers(["enterprise"], org="ent-1"), issuer.headers(["provider"], org="tu-1")
+    third, city = issuer.headers(["third_party"], org="tp-1"), issuer.headers(["city_officer"], sub="officer-a")
+    async with service_client(create_app(settings)) as client:
+        project = await project_step(client, ent, await _create(client, ent, _body("tu-1")), "submit")
+        project = await project_step(client, third, project, "investment", {"approved_investment_fen": 38 * WAN})
+        project = await project_step(client, unit, project, "progress", {"percent": 80, "text": "上线"})
+        project = await project_step(client, unit, project, "complete")
+        batch = await client.post(f"{API}/acceptance-batches", headers=city, json={"name": "2026年第一批", "year": 2026,
+                                                                                   "closes_on": "2026-04-30"})
+        project = await project_step(client, ent, project, "acceptance", {
+            "batch_id": batch.json()["id"], "invoices": [{"number": "FP-1", "amount_fen": 38 * WAN}]})
+        await project_step(client, ent, project, "decision", {"passed": False, "reasons": ["改造内容未完成"]}, status=403)
+        await project_step(client, city, project, "decision", {"passed": False}, status=422)  # a failure gives its reasons
+        project = await project_step(client, city, project, "decision", {"passed": False, "reasons": ["改造内容未完成"]})
+        assert project["state"] == "failed"
+        await project_step(client, city, project, "decision", {"passed": True, "verified_actual_investment_fen": WAN},
+                           status=409)  # decided
+        # the S2 subsidy is not reviewed on a project that did not pass
+        app = await step(client, ent, await created(client, ent, "gz-s2-sme-pilot", "s2-transformation", project["id"]), "submit")
+        refused = await step(client, city, app, "review", {"inputs": {"batch_rate": "50%"}}, status=409)
+        assert refused["code"] == "project_not_accepted"
+    engine = create_engine(settings.database_url)
+    async with session_factory(engine)() as s:
+        facts = [r.envelope for r in await s.execute(select(outbox.c.envelope).where(outbox.c.type.like("%funding.project.failed%")))]
+    await engine.dispose()
+    assert [f["data"]["reasons"] for f in facts] == [["改造内容未完成"]]

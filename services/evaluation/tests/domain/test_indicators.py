@@ -10,15 +10,26 @@ from decimal import Decimal
 from fractions import Fraction
 
 from evaluation.domain.indicators import (
+    ACCEPTANCE_FAILED,
+    ACCEPTED,
     ASSESSMENT_COMPLETED,
+    CONTRACTED,
+    DELIVERED,
+    PARTNER_CONFIRMED,
+    PARTNER_ENDED,
+    PRODUCT_ADMITTED,
+    PRODUCT_DELISTED,
+    PRODUCT_RATED,
     PROJECT_COMPLETED,
     SURVEY_ANSWERED,
+    WORK_PLAN_FILED,
     Fact,
     Finding,
     Submission,
     adjusted_uplift,
     compute,
     enterprise_uplifts,
+    measure,
     points,
 )
 from evaluation.domain.model import shipped_models
@@ -81,11 +92,12 @@ def test_compute_links_each_value_to_its_facts_and_findings_deduct() -> None:
     assert (by_id["enterprises_served"].value, by_id["enterprises_served"].facts) == (Decimal(1), ["f1", "f2"])
     assert by_id["diagnoses_completed"].value == 2
     assert (by_id["satisfaction"].value, by_id["satisfaction"].points_milli, by_id["satisfaction"].facts) == (
-        Decimal("90.000"), 30_000, ["s1"])
+        Decimal("90.000"), 25_000, ["s1"])
     assert by_id["complaints"].points_milli == 5000 and by_id["complaints"].facts == ["sub1"]
-    assert by_id["contracts_signed"].value is None and by_id["contracts_signed"].source == "submitted"
-    # 30 + 5 + 15·1/50 + 10·2/50 = 35.7 points, less 5 for the major finding
-    assert grading.deductions_milli == 5000 and grading.score_milli == 30_700 and grading.grade == "不合格"
+    assert by_id["contracts_signed"].value == 0 and by_id["contracts_signed"].source == "computed"
+    assert by_id["work_plan_attainment"].value is None and by_id["product_ratings"].value is None
+    # 25 + 5 + 15·1/50 + 10·2/50 = 30.7 points, less 5 for the major finding
+    assert grading.deductions_milli == 5000 and grading.score_milli == 25_700 and grading.grade == "不合格"
     assert grading.trace()["findings"][0]["finding_id"] == "fd1"
 
 
@@ -102,3 +114,56 @@ def test_quarters_end_where_the_calendar_says() -> None:
     assert [quarter_end(2026, q) for q in (1, 2, 3, 4)] == [date(2026, 3, 31), date(2026, 6, 30), date(2026, 9, 30),
                                                           date(2026, 12, 31)]
     assert (current_quarter(2026, date(2026, 5, 2)), current_quarter(2026, date(2027, 1, 3))) == (2, 4)
+
+
+def _contract(eid: str, unit: str, enterprise: str, project: str, *products: str) -> Fact:
+    return Fact(eid, CONTRACTED, D, unit, enterprise, {"project_id": project, "lines": [{"product_id": p} for p in products]})
+
+
+def test_catalog_and_funding_facts_by_hand() -> None:
+    """Contracts as party or supplier, acceptances and their pass rate, listed products, an alliance's products,
+    adopters, ratings and a work plan against its results, each value with the facts behind it."""
+    facts = [
+        Fact("adm-a", PRODUCT_ADMITTED, D, "P", None, {"product_id": "pa"}),
+        Fact("adm-b", PRODUCT_ADMITTED, D, "P", None, {"product_id": "pb"}),
+        Fact("adm-u", PRODUCT_ADMITTED, D, "U", None, {"product_id": "pu"}),
+        Fact("adm-x", PRODUCT_ADMITTED, D, "X", None, {"product_id": "px"}),  # U's partner's
+        Fact("adm-y", PRODUCT_ADMITTED, D, "Y", None, {"product_id": "py"}),  # a former partner's
+        Fact("del-b", PRODUCT_DELISTED, D, "P", None, {"product_id": "pb"}),
+        Fact("eco-x", PARTNER_CONFIRMED, D, "U", None, {"membership_id": "m1", "partner_id": "X"}),
+        Fact("eco-y", PARTNER_CONFIRMED, D, "U", None, {"membership_id": "m2", "partner_id": "Y"}),
+        Fact("end-y", PARTNER_ENDED, D, "U", None, {"membership_id": "m2"}),
+        # U contracts three projects: e1 with P's product, e2 with its own, e3 with P's again
+        _contract("c1", "U", "e1", "j1", "pa"), _contract("c2", "U", "e2", "j2", "pu"),
+        _contract("c3", "U", "e3", "j3", "pa", "pu"),
+        Fact("ok1", ACCEPTED, D, "U", "e1", {"project_id": "j1"}), Fact("ok2", ACCEPTED, D, "U", "e2", {"project_id": "j2"}),
+        Fact("no3", ACCEPTANCE_FAILED, D, "U", "e3", {"project_id": "j3"}),
+        Fact("gp1", DELIVERED, D, "CB", "e4", {"product_id": "pa"}),
+        Fact("r1", PRODUCT_RATED, D, None, "e1", {"product_id": "pa", "score": 5}),
+        Fact("r2", PRODUCT_RATED, D, None, "e3", {"product_id": "pa", "score": 4}),
+        Fact("r3", PRODUCT_RATED, D, None, "e2", {"product_id": "pu", "score": 1}),
+        Fact("wp0", WORK_PLAN_FILED, D, "P", None, {"year": 2025, "targets": []}),
+        Fact("wp1", WORK_PLAN_FILED, D, "P", None, {"year": 2026, "targets": [
+            {"sector": "furniture", "enterprises_to_serve": 4, "products_to_apply": 1},
+            {"sector": "auto", "enterprises_to_serve": 0, "products_to_apply": 2}]}),
+    ]
+    projects = [_project("d1", "P", "e1"), _project("d2", "P", "e5")]
+    sectors = {"e1": "furniture", "e3": "auto", "e4": "furniture", "e5": "furniture"}
+
+    def m(method: str, provider: str) -> tuple[object, list[str], object]:
+        got = measure(method, facts, provider, year=2026, projects=projects, sectors=sectors)
+        return got.value, got.facts, got.n
+
+    assert m("count_contracts", "U")[:2] == (3, ["c1", "c2", "c3"])
+    assert m("count_contracts", "P")[:2] == (2, ["c1", "c3"])  # as the supplier of the lines' products
+    assert m("count_accepted", "U")[:2] == (2, ["ok1", "ok2"])
+    assert m("acceptance_rate", "U") == (Decimal("66.667"), ["ok1", "ok2", "no3"], 3)
+    assert m("count_products", "P")[:2] == (1, ["adm-a"])  # pb delisted
+    assert m("count_ecosystem_products", "U")[:2] == (2, ["adm-u", "adm-x"])  # Y left the alliance
+    assert m("count_adopters", "P")[:2] == (3, ["c1", "c3", "gp1"])  # e1, e3, e4
+    assert m("rating_mean", "P") == (Decimal("4.500"), ["r1", "r2"], 2)
+    # furniture: 2 of 4 enterprises served (e1, e5) → 1/2, pa applied there (e1, e4) → 1/1; auto: pa only → 1/2
+    # mean of (1/2, 1, 1/2) × 100
+    value, used, n = m("work_plan_attainment", "P")
+    assert (value, n) == (Decimal("66.667"), 3) and used[0] == "wp1" and {"d1", "d2", "c1", "gp1", "c3"} <= set(used)
+    assert m("work_plan_attainment", "U")[0] is None

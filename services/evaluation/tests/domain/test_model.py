@@ -25,9 +25,13 @@ def test_shipped_models_are_this_deployments_reading_with_provenance() -> None:
     assert max(platform.indicators, key=lambda i: i.weight).id == "satisfaction"
     traction = models["gz-traction-unit-2026"].model
     assert [t.tier for t in traction.tiers] == ["一档", "二档", "三档"]
-    # indicators whose facts are not published yet are submitted with evidence and name their future facts
-    later = {i.id: i.source.later_facts for i in platform.indicators if i.source.kind == "submitted"}
-    assert later["contracts_signed"] == ["funding.contract.signed"]
+    # only what no service publishes a fact for is submitted with evidence, and the provenance says why
+    submitted = {m.model.id: [i.id for i in m.model.indicators if i.source.kind == "submitted"] for m in models.values()}
+    assert submitted == {"gz-key-platform-2026": ["complaints"],
+                         "gz-traction-unit-2026": ["scenarios_and_chain_cases", "milestones_on_time"]}
+    assert "funding.project.contracted" in traction.provenance.note_zh and "投诉" in platform.provenance.note_zh
+    computed = {i.id: i.source.method for i in platform.indicators if i.source.kind == "computed"}
+    assert computed["contracts_signed"] == "count_contracts" and computed["work_plan_attainment"] == "work_plan_attainment"
 
 
 def _content(**changes: object) -> str:

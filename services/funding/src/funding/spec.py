@@ -31,9 +31,11 @@ from .adapters.tables import deactivated_accounts
 from .api.applications import router as applications_router
 from .api.budgets import router as budgets_router
 from .api.evidence import router as evidence_router
+from .api.finance import router as finance_router
 from .api.payments import router as payments_router
 from .api.policies import router as policies_router
 from .api.projects import router as projects_router
+from .api.views import router as views_router
 from .application.facts import SUBSCRIPTIONS
 from .application.projects import SUBSCRIPTIONS as PROJECT_SUBSCRIPTIONS
 
@@ -49,6 +51,7 @@ SPEC = ServiceSpec(
         [REGISTRY_FACTS.subscription("funding")], [revocation_subscription("funding", deactivated_accounts)], SUBSCRIPTIONS,
         PROJECT_SUBSCRIPTIONS,
     ),
-    routers=[policies_router, applications_router, evidence_router, budgets_router, projects_router, payments_router],
+    routers=[policies_router, applications_router, evidence_router, budgets_router, projects_router, payments_router,
+             finance_router, views_router],
     deactivated_accounts=deactivated_ids(deactivated_accounts),
 )

@@ -199,3 +199,22 @@ training_attendance = Table(
     Column("enterprise_id", String(100)),
     Index("ix_training_attendance_enterprise", "enterprise_id"),
 )
+
+# Catalog's products as evaluation keeps them (revision evalx_0001): who provides each, and whether it is listed,
+# suspended (its title revoked: temporary) or delisted — the 小快轻准 products KPI counts admitted minus delisted.
+evaluation_products = Table(
+    "evaluation_products",
+    metadata,
+    Column("product_id", String(100), primary_key=True),
+    Column("organisation_id", String(100), nullable=False, index=True),
+    Column("name", String(300), nullable=False),
+    Column("catalogue_number", String(100), nullable=False),
+    Column("sectors", JSONB, nullable=False),
+    Column("state", String(20), nullable=False),  # listed | suspended | delisted
+    Column("admitted_on", Date, nullable=False),
+    Column("admitted_event_id", String(100), nullable=False),
+    Column("suspended_on", Date),
+    Column("delisted_on", Date),
+    Column("updated_event_id", String(100)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

@@ -19,7 +19,7 @@ from .schemas import KpiReport
 
 router = APIRouter(prefix="/programme", tags=["programme KPIs 试点目标"])
 COLUMNS = [Column("name_zh", "指标", 40), Column("target", "目标"), Column("actual", "完成"), Column("share", "完成率"),
-           Column("source", "依据"), Column("awaits", "待接入的事实", 30), Column("by_sector", "按行业", 40),
+           Column("source", "依据"), Column("reading", "统计口径", 30), Column("by_sector", "按行业", 40),
            Column("by_district", "按区", 40), Column("by_quarter", "各季度末累计", 40)]
 RESPONSES: dict[int | str, dict[str, object]] = {200: {"description": "JSON，或 XLSX / PNG 文件（`format`）", "content": {
     XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},

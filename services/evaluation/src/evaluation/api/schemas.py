@@ -192,7 +192,7 @@ class KpiRow(_Out):
     name_zh: str
     target: int
     source: str
-    awaits: str | None = None
+    reading: str | None = None  # how the figure is read from the facts (this deployment's reading)
     actual: int | None = None
     share: str | None = None
     by_sector: dict[str, int]

@@ -32,7 +32,7 @@ from sihua_shared.outbox import record_event
 from ..adapters.eval_tables import cycles, evaluation_facts, findings, indicator_models, results, samples, submissions
 from ..adapters.readmodels import known_organisations, known_titles, pilot_pool
 from ..domain import cycles as cycle_rules
-from ..domain.indicators import PROJECT_COMPLETED, SURVEY_ANSWERED, Fact, Finding, Grading, Submission, compute
+from ..domain.indicators import IN_YEAR, PROJECT_COMPLETED, Fact, Finding, Grading, Submission, compute
 from ..domain.model import IndicatorModel, LoadedModel, ModelInvalid, parse_model
 from ..domain.sampling import draw
 from .common import ensure_shipped_models, get_cycle, guarded_update, load_model
@@ -130,7 +130,7 @@ async def cycle_facts(session: AsyncSession, cycle: dict[str, Any], until: date 
     the year's end (a baseline may predate the year)."""
     start, end = _year_bounds(cycle["year"])
     last = min(end, until) if until else end
-    in_year = evaluation_facts.c.type.in_((PROJECT_COMPLETED, SURVEY_ANSWERED))
+    in_year = evaluation_facts.c.type.in_(IN_YEAR)
     query = select(evaluation_facts).where(
         evaluation_facts.c.occurred_on <= last,
         or_(~in_year, evaluation_facts.c.occurred_on >= start),
@@ -157,7 +157,7 @@ async def grade_provider(session: AsyncSession, cycle: dict[str, Any], model: In
     found = [Finding(r.id, r.severity, r.enterprise_id, r.summary) for r in await session.execute(
         select(findings).where(findings.c.cycle_id == cycle["id"], findings.c.provider_id == provider_id)
         .order_by(findings.c.created_at, findings.c.id))]
-    return compute(model, provider_id, facts, sectors=sector_of, submissions=subs, findings=found)
+    return compute(model, provider_id, facts, sectors=sector_of, submissions=subs, findings=found, year=cycle["year"])
 
 
 def require_open(cycle: dict[str, Any]) -> None:

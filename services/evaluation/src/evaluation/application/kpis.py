@@ -16,22 +16,31 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..adapters.eval_tables import evaluation_facts, training_sessions
+from ..adapters.eval_tables import evaluation_facts, evaluation_products, training_sessions
 from ..adapters.readmodels import known_organisations, known_titles, pilot_pool
 from ..domain.cycles import quarter_end
-from ..domain.indicators import ASSESSMENT_COMPLETED, PROJECT_COMPLETED
+from ..domain.indicators import (
+    ACCEPTED,
+    ASSESSMENT_COMPLETED,
+    CLUSTER_MEMBER_APPROVED,
+    CLUSTER_MEMBER_REMOVED,
+    PROJECT_COMPLETED,
+)
 
 TARGETS: list[dict[str, Any]] = [
-    {"key": "enterprises_level2_plus", "name_zh": "完成改造并达到数字化二级及以上的中小企业", "target": 710, "source": "S2 二"},
+    {"key": "enterprises_level2_plus", "name_zh": "完成改造并达到数字化二级及以上的中小企业", "target": 710, "source": "S2 二",
+     "reading": "改造项目验收通过（资金）且最近一次正式测评达到二级及以上（诊断）"},
     {"key": "digital_workshops", "name_zh": "市级数字化车间", "target": 40, "source": "S2 二", "title_kind": "digital_workshop"},
     {"key": "smart_factories", "name_zh": "智能制造示范工厂", "target": 40, "source": "S2 二",
      "title_kind": "smart_manufacturing_factory"},
     {"key": "quality_providers", "name_zh": "优质数字化服务商", "target": 50, "source": "S2 二, 三(五)",
      "title_kind": "excellent_provider"},
-    {"key": "products", "name_zh": "\"小快轻准\"数字化产品", "target": 360, "source": "S2 二", "awaits": "catalog.product.admitted"},
+    {"key": "products", "name_zh": "\"小快轻准\"数字化产品", "target": 360, "source": "S2 二",
+     "reading": "入库且截至统计时点未下架的产品（暂停展示的仍计入）"},
     {"key": "scenarios", "name_zh": "典型应用场景", "target": 50, "source": "S2 二", "title_kind": "typical_scenario"},
     {"key": "chain_cases", "name_zh": "\"链式转型\"典型案例", "target": 20, "source": "S2 二", "title_kind": "chain_case"},
-    {"key": "clusters", "name_zh": "特色产业集群", "target": 5, "source": "S2 二", "awaits": "registry cluster facts"},
+    {"key": "clusters", "name_zh": "特色产业集群", "target": 5, "source": "S2 二",
+     "reading": "截至统计时点至少有一家成员企业经确认且未移出的集群"},
     {"key": "training_person_times", "name_zh": "培训人次", "target": 2000, "source": "S2 二"},
     {"key": "enterprises_served_year", "name_zh": "年度服务企业数", "target": 1000, "source": "S3（超1000家/年）"},
 ]
@@ -68,6 +77,13 @@ async def kpis(session: AsyncSession, *, year: int, district: str | None) -> dic
         select(evaluation_facts.c.enterprise_id, evaluation_facts.c.occurred_on).where(
             evaluation_facts.c.type == PROJECT_COMPLETED, evaluation_facts.c.occurred_on >= date(year, 1, 1),
             evaluation_facts.c.occurred_on <= date(year, 12, 31), evaluation_facts.c.enterprise_id.is_not(None)))]
+    accepted = [(str(r.enterprise_id), r.occurred_on) for r in await session.execute(
+        select(evaluation_facts.c.enterprise_id, evaluation_facts.c.occurred_on).where(
+            evaluation_facts.c.type == ACCEPTED, evaluation_facts.c.enterprise_id.is_not(None)))]
+    products = (await session.execute(select(evaluation_products))).mappings().all()
+    memberships = (await session.execute(select(
+        evaluation_facts.c.type, evaluation_facts.c.provider_id, evaluation_facts.c.occurred_on, evaluation_facts.c.data,
+    ).where(evaluation_facts.c.type.in_((CLUSTER_MEMBER_APPROVED, CLUSTER_MEMBER_REMOVED))))).all()
     recognitions = (await session.execute(select(known_titles.c.kind, known_titles.c.organisation_id,
                                                  known_titles.c.valid_from, known_titles.c.revoked_on))).all()
     query = select(training_sessions.c.district, training_sessions.c.sector, training_sessions.c.person_times,
@@ -81,9 +97,28 @@ async def kpis(session: AsyncSession, *, year: int, district: str | None) -> dic
                 latest[enterprise] = level
         return {e for e, level in latest.items() if level >= 2}
 
+    def product_profiles() -> dict[str, tuple[str | None, str | None]]:
+        """A product's sector (its first) and district (its provider's)."""
+        return {p["product_id"]: ((p["sectors"] or [None])[0], profiles.get(p["organisation_id"], (None, None))[1])
+                for p in products}
+
+    def clusters_at(cut: date) -> tuple[set[str], dict[str, tuple[str | None, str | None]]]:
+        removed = {str(m.data["membership_id"]) for m in memberships if m.type == CLUSTER_MEMBER_REMOVED and m.occurred_on <= cut}
+        live = [m for m in memberships if m.type == CLUSTER_MEMBER_APPROVED and m.occurred_on <= cut
+                and str(m.data["membership_id"]) not in removed]
+        return {str(m.provider_id) for m in live}, {str(m.provider_id): (None, m.data.get("district")) for m in live}
+
     def measure(key: str, cut: date) -> tuple[int, dict[str, int], dict[str, int]] | None:
         if key == "enterprises_level2_plus":
-            return _split(level2_at(cut), profiles, district)
+            transformed = {e for e, on in accepted if on <= cut}
+            return _split(level2_at(cut) & transformed, profiles, district)
+        if key == "products":
+            listed = {p["product_id"] for p in products if p["admitted_on"] <= cut
+                      and (p["delisted_on"] is None or p["delisted_on"] > cut)}
+            return _split(listed, product_profiles(), district)
+        if key == "clusters":
+            bodies, where = clusters_at(cut)
+            return _split(bodies, where, district)
         if key == "enterprises_served_year":
             return _split({e for e, on in served if on <= cut}, profiles, district)
         kind = next((t.get("title_kind") for t in TARGETS if t["key"] == key), None)

@@ -20,6 +20,25 @@ from .model import FAILING, GRADES, IndicatorModel
 PROJECT_COMPLETED = "diagnosis.diagnosis_project.completed"
 ASSESSMENT_COMPLETED = "diagnosis.assessment.completed"
 SURVEY_ANSWERED = "evaluation.survey.answered"
+CONTRACTED = "funding.project.contracted"
+PROGRESS_REPORTED = "funding.project.progress_reported"
+WORKS_COMPLETED = "funding.project.completed"
+ACCEPTED = "funding.project.accepted"
+ACCEPTANCE_FAILED = "funding.project.failed"
+PRODUCT_ADMITTED = "catalog.product.admitted"
+PRODUCT_DELISTED = "catalog.product.delisted"
+PRODUCT_SUSPENDED = "catalog.product.suspended"
+PRODUCT_RATED = "catalog.product.rated"
+DELIVERED = "catalog.group_purchase.delivered"
+WORK_PLAN_FILED = "catalog.work_plan.filed"
+SOLUTION_PUBLISHED = "catalog.solution.published"
+PARTNER_CONFIRMED = "registry.ecosystem.partner_confirmed"
+PARTNER_ENDED = "registry.ecosystem.partner_ended"
+CLUSTER_MEMBER_APPROVED = "registry.cluster.member_approved"
+CLUSTER_MEMBER_REMOVED = "registry.cluster.member_removed"
+# Facts counted within the cycle's year (the others count up to its end: assessments, admissions, work plans …).
+IN_YEAR = (PROJECT_COMPLETED, SURVEY_ANSWERED, CONTRACTED, PROGRESS_REPORTED, WORKS_COMPLETED, ACCEPTED,
+           ACCEPTANCE_FAILED, PRODUCT_RATED, DELIVERED)
 
 
 @dataclass(frozen=True)
@@ -209,6 +228,129 @@ def tier_for(model: IndicatorModel, score: Fraction) -> str | None:
     return None
 
 
+# ---- catalog's and funding's facts --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measured:
+    value: Decimal | None
+    facts: list[str]
+    n: int | None = None
+    note: str = ""
+
+
+def product_owners(facts: Iterable[Fact]) -> dict[str, str]:
+    """product id → the providing organisation, from catalog's admitted facts."""
+    return {str(f.data["product_id"]): str(f.provider_id) for f in facts if f.type == PRODUCT_ADMITTED and f.provider_id}
+
+
+def listed_products(facts: Sequence[Fact], owners: set[str]) -> list[Fact]:
+    """The admitted facts of the owners' products not delisted since (a suspension is temporary and still counts)."""
+    delisted = {str(f.data["product_id"]) for f in facts if f.type == PRODUCT_DELISTED}
+    return [f for f in facts if f.type == PRODUCT_ADMITTED and f.provider_id in owners
+            and str(f.data["product_id"]) not in delisted]
+
+
+def ecosystem_of(facts: Sequence[Fact], unit: str) -> set[str]:
+    """The traction unit and the partners of its ecosystem alliance (confirmed and not ended)."""
+    ended = {str(f.data["membership_id"]) for f in facts if f.type == PARTNER_ENDED}
+    return {unit} | {str(f.data["partner_id"]) for f in facts if f.type == PARTNER_CONFIRMED and f.provider_id == unit
+                     and str(f.data["membership_id"]) not in ended}
+
+
+def contracts_of(facts: Sequence[Fact], provider: str, owner_of: Mapping[str, str]) -> list[Fact]:
+    """The transformation contracts the provider is party to: as the traction unit, or as the supplier of a product
+    the contract's lines name."""
+    return [f for f in facts if f.type == CONTRACTED and (f.provider_id == provider or any(
+        owner_of.get(str(line["product_id"])) == provider for line in f.data.get("lines", [])))]
+
+
+def decisions_of(facts: Sequence[Fact], contracts: Sequence[Fact]) -> tuple[list[Fact], list[Fact]]:
+    """The acceptance decisions (passed, failed) of those contracts' projects: one per project, its latest."""
+    projects = {str(f.data["project_id"]) for f in contracts}
+    latest = {str(f.data["project_id"]): f for f in facts
+              if f.type in (ACCEPTED, ACCEPTANCE_FAILED) and str(f.data["project_id"]) in projects}
+    decided = list(latest.values())
+    return [f for f in decided if f.type == ACCEPTED], [f for f in decided if f.type == ACCEPTANCE_FAILED]
+
+
+def adoptions(facts: Sequence[Fact], provider: str, owner_of: Mapping[str, str]) -> list[tuple[str, str, Fact]]:
+    """(enterprise, product, fact): each enterprise whose contract names one of the provider's products, or to whom a
+    group purchase delivered one."""
+    found: list[tuple[str, str, Fact]] = []
+    for f in facts:
+        if f.type == CONTRACTED and f.enterprise_id:
+            found += [(f.enterprise_id, str(line["product_id"]), f) for line in f.data.get("lines", [])
+                      if owner_of.get(str(line["product_id"])) == provider]
+        elif f.type == DELIVERED and f.enterprise_id and owner_of.get(str(f.data["product_id"])) == provider:
+            found.append((f.enterprise_id, str(f.data["product_id"]), f))
+    return found
+
+
+def _ids(facts: Iterable[Fact]) -> list[str]:
+    return list(dict.fromkeys(f.event_id for f in facts))
+
+
+def work_plan_attainment(facts: Sequence[Fact], provider: str, year: int | None, projects: Sequence[Fact],
+                         adopted: Sequence[tuple[str, str, Fact]], sectors: Mapping[str, str | None]) -> Measured:
+    """The provider's latest work plan for the year against its results, sector by sector: enterprises served
+    (completed diagnosis projects) against ``enterprises_to_serve``, the provider's products applied by enterprises
+    of the sector (contracts and deliveries) against ``products_to_apply``; value = mean over the non-zero targets of
+    min(1, result ÷ target) × 100."""
+    plans = [f for f in facts if f.type == WORK_PLAN_FILED and f.provider_id == provider
+             and (year is None or int(f.data["year"]) == year)]
+    if not plans:
+        return Measured(None, [], None, "未报送年度工作计划 / no work plan filed")
+    plan = plans[-1]
+    shares: list[Fraction] = []
+    used: list[Fact] = [plan]
+    for target in plan.data["targets"]:
+        sector = target["sector"]
+        served = [f for f in projects if sectors.get(f.enterprise_id or "") == sector]
+        applied = [(e, p, f) for e, p, f in adopted if sectors.get(e) == sector]
+        for wanted, done, behind in ((int(target["enterprises_to_serve"]), len({f.enterprise_id for f in served}), served),
+                                     (int(target["products_to_apply"]), len({p for _, p, _ in applied}),
+                                      [f for *_, f in applied])):
+            if wanted > 0:
+                shares.append(min(Fraction(1), Fraction(done, wanted)))
+                used += behind
+    if not shares:
+        return Measured(None, _ids(used), 0, "计划无非零目标 / no non-zero target")
+    return Measured(_q(sum(shares, Fraction(0)) / len(shares) * 100), _ids(used), len(shares))
+
+
+def measure(method: str, facts: Sequence[Fact], provider: str, *, year: int | None, projects: Sequence[Fact],
+            sectors: Mapping[str, str | None]) -> Measured:
+    """The catalog and funding methods of one provider (the diagnosis ones stay in ``compute``)."""
+    owner_of = product_owners(facts)
+    if method == "count_contracts":
+        mine = contracts_of(facts, provider, owner_of)
+        return Measured(Decimal(len(mine)), _ids(mine))
+    if method in ("count_accepted", "acceptance_rate"):
+        passed, failed = decisions_of(facts, contracts_of(facts, provider, owner_of))
+        if method == "count_accepted":
+            return Measured(Decimal(len(passed)), _ids(passed))
+        decided = len(passed) + len(failed)
+        if decided == 0:
+            return Measured(None, [], 0)
+        return Measured(_q(Fraction(len(passed) * 100, decided)), _ids([*passed, *failed]), decided)
+    if method in ("count_products", "count_ecosystem_products"):
+        owners = ecosystem_of(facts, provider) if method == "count_ecosystem_products" else {provider}
+        listed = listed_products(facts, owners)
+        return Measured(Decimal(len(listed)), _ids(listed))
+    if method == "count_adopters":
+        adopted = adoptions(facts, provider, owner_of)
+        return Measured(Decimal(len({e for e, _, _ in adopted})), _ids(f for *_, f in adopted))
+    if method == "rating_mean":
+        rated = [f for f in facts if f.type == PRODUCT_RATED and owner_of.get(str(f.data["product_id"])) == provider]
+        if not rated:
+            return Measured(None, [], 0)
+        return Measured(_q(Fraction(sum(int(f.data["score"]) for f in rated), len(rated))), _ids(rated), len(rated))
+    if method == "work_plan_attainment":
+        return work_plan_attainment(facts, provider, year, projects, adoptions(facts, provider, owner_of), sectors)
+    raise ValueError(f"unknown method {method}")
+
+
 def compute(
     model: IndicatorModel,
     provider_id: str,
@@ -217,6 +359,7 @@ def compute(
     sectors: Mapping[str, str | None],
     submissions: Sequence[Submission] = (),
     findings: Sequence[Finding] = (),
+    year: int | None = None,
 ) -> Grading:
     """Every indicator of the model for one provider from the facts of the cycle (all providers' facts: the
     adjusted uplift compares with enterprises others served), then the grade, the tier and the support flag."""
@@ -248,10 +391,13 @@ def compute(
             elif method == "level_uplift":
                 up = level_uplift(served, uplifts)
                 value, v.facts, v.n = up.mean, up.facts, up.n
-            else:  # adjusted_uplift
+            elif method == "adjusted_uplift":
                 adj = adjusted_uplift(served, uplifts, sectors, model.parameters.interval_z)
                 value, v.facts, v.n, v.interval = adj.mean, adj.facts, adj.n, adj.interval
                 v.note = f"unmatched={adj.unmatched}"
+            else:
+                got = measure(str(method), facts, provider_id, year=year, projects=projects, sectors=sectors)
+                value, v.facts, v.n, v.note = got.value, got.facts, got.n, got.note
             if value is None:
                 v.note = (v.note + " " if v.note else "") + "无数据 / no data"
         v.value = value

@@ -20,9 +20,11 @@ GRADES = ("优秀", "良好", "合格", "不合格")
 TIERS = ("一档", "二档", "三档")
 FAILING = "不合格"
 # The computing methods this version of the service knows; a model naming another is refused on load.
-METHODS = ("count_enterprises", "count_facts", "satisfaction_mean", "level_uplift", "adjusted_uplift")
-# The facts the service consumes today; a computed indicator's ``facts`` must be among them. Facts of other services
-# (catalog, funding) are named in ``later_facts`` of submitted indicators until their producers publish them.
+METHODS = ("count_enterprises", "count_facts", "satisfaction_mean", "level_uplift", "adjusted_uplift",
+           "count_contracts", "count_accepted", "acceptance_rate", "count_products", "count_ecosystem_products",
+           "count_adopters", "rating_mean", "work_plan_attainment")
+# The facts the service consumes; a computed indicator's ``facts`` must be among them. A submitted indicator may
+# name in ``later_facts`` a fact no producer publishes yet (and the model's provenance says which is missing).
 KNOWN_FACTS = (
     "diagnosis.diagnosis_project.completed",
     "diagnosis.assessment.completed",
@@ -30,8 +32,23 @@ KNOWN_FACTS = (
     "evaluation.survey.answered",
     "registry.title.granted",
     "registry.pilot_pool.enterprise_enrolled",
+    "registry.ecosystem.partner_confirmed",
+    "registry.ecosystem.partner_ended",
+    "registry.cluster.member_approved",
+    "registry.cluster.member_removed",
+    "funding.project.contracted",
+    "funding.project.progress_reported",
+    "funding.project.completed",
+    "funding.project.accepted",
+    "funding.project.failed",
+    "catalog.product.admitted",
+    "catalog.product.delisted",
+    "catalog.product.suspended",
+    "catalog.product.rated",
+    "catalog.group_purchase.delivered",
+    "catalog.work_plan.filed",
+    "catalog.solution.published",
 )
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -61,7 +78,7 @@ class Source(_Strict):
     method: str | None = None
     facts: list[str] = Field(default_factory=list)
     submitted_by: Literal["provider", "third_party"] | None = None
-    later_facts: list[str] = Field(default_factory=list, description="facts that will compute it once published")
+    later_facts: list[str] = Field(default_factory=list, description="facts that would compute it once published")
 
     @model_validator(mode="after")
     def _consistent(self) -> Source:

@@ -50,6 +50,9 @@ class OrderOut(BaseModel):
     ordered_on: date
     paid_on: date | None = None
     bank_reference: str | None = None
+    offset_fen: int = Field(0, description="支付时抵扣的追回款（分）/ withheld to settle open claw-backs")
+    confirmed_by: Literal["finance", "service", "payment_file"] | None = None
+    computation: dict[str, Any] | None = Field(None, description="验收结算的重算过程（尾款）/ the settlement's recomputation")
     version: int
 
 
@@ -128,7 +131,10 @@ class ClawbackOut(BaseModel):
     reason: str
     note: str | None = None
     amount_fen: int = Field(description="应追回（分）")
-    recovered_fen: int = Field(description="已收回（分）")
+    recovered_fen: int = Field(description="已收回（分）：抵扣 + 退回")
+    offset_fen: int = Field(0, description="其中抵扣（分）")
+    offsettable: bool = Field(False, description="可从该企业此后的拨付中抵扣（政策数据中的追回规则）")
+    clause: str | None = None
     state: Literal["open", "settled"]
     opened_on: date
     settled_on: date | None = None
@@ -166,3 +172,71 @@ async def repayment(clawback_id: Uuid, body: RepaymentIn, request: Request, acto
         check_if_match(request, clawback["version"])
         return versioned_json(ClawbackOut, await uc.recover(session, actor, clawback, clawback["version"],
                                                             amount_fen=body.amount_fen, reference=body.reference))
+
+
+class SettlementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    verified_actual_investment_fen: int = Field(ge=0, le=MAX_FEN, description="验收核实的实际投入（分，不含税）")
+    accepted_on: date = Field(description="通过整体验收的日期")
+    payee_name: Text = Field(max_length=300, description="收款单位")
+    payee_account: str = Field(pattern=r"^[0-9]{8,34}$", description="收款账号（加密存储，显示时脱敏）")
+
+
+class SettlementOut(BaseModel):
+    application_id: str
+    computation: dict[str, Any] = Field(description="重算：核实投入、重算金额（不超过审批金额）、已拨付、差额，及其计算过程与条款")
+    payment_order: OrderOut | None = Field(None, description="尾款（或验收后一次性拨付）的拨付指令")
+    clawback: ClawbackOut | None = Field(None, description="差额为负时的追回（recomputed_below_paid）")
+
+
+@router.post("/applications/{application_id}/settlement", status_code=201, response_model=SettlementOut,
+             summary="验收结算 / Settle after acceptance",
+             description=("A city officer settles an award paid in tranches (S4 (四)) after acceptance: the support is "
+                          "recomputed on the verified actual investment (never above the approved amount); the last payment "
+                          "is that total minus what was paid and kept, a negative remainder is clawed back. Send an Idempotency-Key."))
+async def settlement(application_id: Uuid, body: SettlementIn, request: Request,
+                     actor: Actor = Depends(require_roles("city_officer")), runtime: Runtime = Depends(get_runtime)) -> Response:
+    async def make() -> tuple[dict[str, object], dict[str, str]]:
+        async with runtime.uow() as session:
+            done = await uc.settle(session, actor, runtime.settings.payee_account_key, application_id,
+                                   verified_actual_investment_fen=body.verified_actual_investment_fen, accepted_on=body.accepted_on,
+                                   payee_name=body.payee_name, payee_account=body.payee_account)
+        return SettlementOut.model_validate(done).model_dump(mode="json"), {}
+
+    return await runtime.idempotency.run(request, f"funding_settlement:{actor.id}", make)
+
+
+class LedgerEntryOut(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    kind: Literal["paid", "clawback_opened", "clawback_offset", "clawback_repaid", "recomputed"]
+    amount_fen: int = Field(description="奖补金额的变动（分，负数为减少）/ change of the award")
+    paid_fen: int = Field(description="资金的变动（分）：拨付为正，抵扣、退回为负")
+    clause: str | None = None
+    reference: str | None = None
+    trace: dict[str, Any] | None = None
+    created_by: str
+    created_on: date
+
+
+class LedgerOut(BaseModel):
+    items: list[LedgerEntryOut]
+    total: int
+    limit: int
+    offset: int
+    standing: dict[str, int] = Field(description="奖补净额、已下达、已支付、已追回、待下达（分）")
+
+
+@router.get("/applications/{application_id}/ledger", response_model=LedgerOut, summary="奖补台账明细 / An award's ledger",
+            description=("Every step of an award after approval (payments, claw-backs, offsets, repayments, recomputation); "
+                         "visible as awards are."))
+async def ledger(application_id: Uuid, page: PageParams = Depends(page_params),
+                 actor: Actor = Depends(require_roles("enterprise", "provider", "third_party", "cluster_body", "district_officer",
+                                                      "city_officer", "auditor", "finance")),
+                 runtime: Runtime = Depends(get_runtime)) -> LedgerOut:
+    async with runtime.uow() as session:
+        items, total, standing = await uc.award_ledger(session, actor, application_id, limit=page.limit, offset=page.offset)
+    return LedgerOut(items=[LedgerEntryOut.model_validate(i) for i in items], total=total, limit=page.limit, offset=page.offset,
+                     standing=standing)

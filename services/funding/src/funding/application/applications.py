@@ -58,6 +58,7 @@ from ..domain.policy_schema import MAX_FEN, Measure
 from .budgets import reserve
 from .facts import gathered_facts
 from .policies import load_version, versions_in_force
+from .projects import figures_from_project
 
 COLUMNS: dict[str, Attribute] = {ORGANISATION: applications.c.applicant_id, DISTRICT: applications.c.district}
 AWARD_COLUMNS: dict[str, Attribute] = {ORGANISATION: awards.c.applicant_id, DISTRICT: awards.c.district}
@@ -332,6 +333,7 @@ async def review(session: AsyncSession, actor: Actor, app: dict[str, Any], expec
     await _lock(session, f"funding:project:{app['project_id']}")
     row = await _locked_row(session, app, expected_version)
     state = transition(row["state"], "review")
+    official_inputs = await figures_from_project(session, row, official_inputs)  # an accepted project's figures (money)
     today = business_clock(session).today()
     version = await load_version(session, row["policy_version_id"])
     inputs, facts = await _prepare(session, row, official_inputs, official_facts, today)

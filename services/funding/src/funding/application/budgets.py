@@ -170,9 +170,9 @@ async def _held(session: AsyncSession, application_id: str) -> dict[str, dict[st
                                   .group_by(budget_entries.c.budget_id, budget_entries.c.kind))).all()
     held: dict[str, dict[str, int]] = {}
     for budget_id, kind, total in rows:
-        held.setdefault(budget_id, {"reserve": 0, "consume": 0, "release": 0})[kind] = int(total)
-    return {b: {"reserved": h["reserve"] - h["consume"], "paid": h["consume"] - h["release"]}
-            for b, h in held.items()}
+        held.setdefault(budget_id, {"reserve": 0, "consume": 0, "release": 0, "unreserve": 0, "restore": 0})[kind] = int(total)
+    return {b: {"reserved": h["reserve"] - h["consume"] - h["unreserve"] + h["restore"],
+                "paid": h["consume"] - h["release"] - h["restore"]} for b, h in held.items()}
 
 
 async def _move(session: AsyncSession, actor: Actor, application_id: str, amount_fen: int, kind: str, reference: str | None,
@@ -188,8 +188,7 @@ async def _move(session: AsyncSession, actor: Actor, application_id: str, amount
         raise conflict("budget_not_held", "金额超过该奖补在资金池中的额度", "more than the budgets hold for the award") from None
     out = []
     for budget_id, part in parts:
-        values = ({"reserved_fen": budgets.c.reserved_fen - part, "paid_fen": budgets.c.paid_fen + part} if kind == "consume"
-                  else {"paid_fen": budgets.c.paid_fen - part, "remaining_fen": budgets.c.remaining_fen + part})
+        values = MOVES[kind](part)
         before = await _reload(session, budget_id)
         await session.execute(update(budgets).where(budgets.c.id == budget_id).values(**values, version=budgets.c.version + 1))
         await session.execute(budget_entries.insert().values(
@@ -199,6 +198,32 @@ async def _move(session: AsyncSession, actor: Actor, application_id: str, amount
                     after=await _reload(session, budget_id))
         out.append({"budget_id": budget_id, "amount_fen": part})
     return out
+
+
+MOVES: dict[str, Any] = {
+    "consume": lambda part: {"reserved_fen": budgets.c.reserved_fen - part, "paid_fen": budgets.c.paid_fen + part},
+    "release": lambda part: {"paid_fen": budgets.c.paid_fen - part, "remaining_fen": budgets.c.remaining_fen + part},
+    "unreserve": lambda part: {"reserved_fen": budgets.c.reserved_fen - part, "remaining_fen": budgets.c.remaining_fen + part},
+    "restore": lambda part: {"paid_fen": budgets.c.paid_fen - part, "reserved_fen": budgets.c.reserved_fen + part},
+}
+
+
+async def held_reserved(session: AsyncSession, application_id: str) -> int:
+    """What the budgets still hold reserved (approved, not yet paid) for the award."""
+    return sum(h["reserved"] for h in (await _held(session, application_id)).values())
+
+
+async def unreserve(session: AsyncSession, actor: Actor, application_id: str, amount_fen: int,
+                    reference: str | None = None) -> list[dict[str, Any]]:
+    """An award recomputed lower: the part of its reservation it no longer needs returns to the budgets."""
+    return await _move(session, actor, application_id, amount_fen, "unreserve", reference, "reserved")
+
+
+async def restore(session: AsyncSession, actor: Actor, application_id: str, amount_fen: int,
+                  reference: str | None = None) -> list[dict[str, Any]]:
+    """A recovery of money the award still stands for (a first tranche clawed back after a failed progress check,
+    the award payable again after acceptance): what was paid is reserved for the award again."""
+    return await _move(session, actor, application_id, amount_fen, "restore", reference, "paid")
 
 
 async def consume(session: AsyncSession, actor: Actor, application_id: str, amount_fen: int,

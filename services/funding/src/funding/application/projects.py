@@ -377,3 +377,31 @@ async def decide(session: AsyncSession, actor: Actor, project: dict[str, Any], e
     await record_event(session, PROJECT_FAILED, ProjectFailed(**_fact(saved), failed_on=today, reasons=reasons),
                        subject=saved["id"], aggregate_version=saved["version"])
     return saved
+
+
+# ---- the S2 subsidy's review takes the project's figures ------------------------------------------------------------
+
+PROJECT_MEASURE = "s2-transformation"
+PROJECT_FIGURES = ("approved_investment_fen", "verified_actual_investment_fen")
+
+
+async def figures_from_project(session: AsyncSession, app: dict[str, Any], official_inputs: dict[str, Any]) -> dict[str, Any]:
+    """An ``s2-transformation`` application whose project id is a funding project: the review takes the project's
+    approved investment (核定投入) and verified actual investment from it — the project must be accepted and the
+    applicant's own; a figure the reviewer types that differs is refused. Other applications pass unchanged."""
+    if app["measure_id"] != PROJECT_MEASURE:
+        return official_inputs
+    project = (await session.execute(select(projects).where(projects.c.id == app["project_id"]))).mappings().first()
+    if project is None:
+        return official_inputs
+    if project["enterprise_id"] != app["applicant_id"]:
+        raise conflict("project_not_own", "该改造项目不属于申请企业", "the project is not the applicant's", field="body.inputs")
+    if project["state"] != "accepted":
+        raise conflict("project_not_accepted", "改造项目尚未通过验收", "the transformation project is not accepted yet")
+    figures = {name: int(project[name]) for name in PROJECT_FIGURES}
+    for name, value in figures.items():
+        typed = official_inputs.get(name)
+        if typed is not None and typed != value:
+            raise conflict("project_figures_mismatch", "审核填写的投入与改造项目记录不一致", "the figure differs from the project's record",
+                           field=f"body.inputs.{name}", project_fen=value)
+    return {**official_inputs, **figures}

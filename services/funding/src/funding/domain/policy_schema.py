@@ -149,6 +149,7 @@ class Condition(Node):
 class Tranche(Node):
     share: Rate
     trigger: str = Field(min_length=2)
+    reading: Reading | None = None
 
     @field_validator("share")
     @classmethod
@@ -158,9 +159,15 @@ class Tranche(Node):
 
 
 class Clawback(Node):
+    """A claw-back rule: what it recovers, for which reason, and whether the recovery may be withheld from the same
+    enterprise's later payments (``offset``) or is a receivable until repaid."""
+
     trigger: str = Field(min_length=2)
-    recovers: Literal["first_tranche", "all"]
+    recovers: Literal["first_tranche", "all", "difference"]
     clause: str = Field(min_length=2)
+    reason: Literal["failed_progress_check", "revoked_acceptance", "double_funding", "recomputed_below_paid"] | None = None
+    offset: bool = Field(default=False, description="offset against the same enterprise's later payments (抵扣)")
+    reading: Reading | None = None
 
 
 class Exclusion(Node):
