@@ -90,3 +90,42 @@ async def test_a_payment_file_marks_orders_paid_row_by_row_and_once(stack: Stack
         assert (await client.get(f"{API}/exports/awards", headers=ent)).status_code == 403
     kinds = [k for k, _ in await money_facts(settings.database_url)]
     assert kinds.count("payment.paid") == 2
+
+
+def _zip_with(member: str, data: bytes, base: bytes) -> bytes:
+    """The workbook ``base`` with one member replaced or added (a malformed sheet, a zip bomb)."""
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(base)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, data if info.filename == member else source.read(info.filename))
+        if member not in source.namelist():
+            target.writestr(member, data)
+    return out.getvalue()
+
+
+async def test_a_bad_payment_file_is_refused_or_reported_never_a_500(stack: Stack) -> None:
+    settings = await stack.settings("funding", business_date=date(2026, 3, 10), payee_account_key=Fernet.generate_key().decode())
+    await seed(settings.database_url, ("ent-1", "enterprise", "baiyun"), levels={"ent-1": 2})
+    ent = stack.issuer.headers(["enterprise"], org="ent-1")
+    finance = stack.issuer.headers(["finance"], sub="fin-1", org="finance-bureau")
+    a, b = stack.issuer.headers(["city_officer"], sub="officer-a"), stack.issuer.headers(["city_officer"], sub="officer-b")
+    loan = {"loan_contract_amount_fen": 100 * WAN, "actual_interest_paid_fen": 2 * WAN, "interest_period_start": "2026-01-01"}
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    async with service_client(create_app(settings)) as client:
+        app = await approved(client, ent, a, b, "gz-s2-sme-pilot", "s2-digital-loan", "loan-1", **loan)
+        order = await _order(client, finance, app, tranche="whole")
+        content = _xlsx([[order["id"], "²", "BK-0001", "2026-03-09"], [order["id"], "２００００", "BK-0002", "2026-03-09"]])
+        answer = await client.post(f"{API}/payment-files", headers=finance, files={"file": ("回单\x00.xlsx", content, kind)})
+        assert answer.status_code == 201, answer.text
+        assert [r["status"] for r in answer.json()["report"]["rows"]] == ["bad_amount", "bad_amount"]
+        base = _xlsx([[order["id"], 2 * WAN, "BK-0003", "2026-03-09"]])
+        broken = _zip_with("xl/worksheets/sheet1.xml", b"<worksheet><sheetData><row><c t='s'><v>", base)
+        bomb = _zip_with("xl/sharedStrings.xml", b"<sst>" + b" " * (200 * 1024 * 1024) + b"</sst>", base)
+        assert len(bomb) < 5 * 1024 * 1024
+        for data, code in ((broken, "not_xlsx"), (bomb, "file_too_large")):
+            refused = await client.post(f"{API}/payment-files", headers=finance, files={"file": ("x.xlsx", data, kind)})
+            assert refused.status_code == 422 and refused.json()["code"] == code, refused.text
+        listed = (await client.get(f"{API}/payment-orders", headers=finance, params={"state": "paid"})).json()
+        assert listed["total"] == 0
