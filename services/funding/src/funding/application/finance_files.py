@@ -137,8 +137,8 @@ async def import_payment_file(session: AsyncSession, actor: Actor, *, filename: 
     applied = sum(1 for r in report if r["status"] == "applied")
     import_id = str(uuid.uuid4())
     row: dict[str, Any] = {"id": import_id, "sha256": digest, "filename": filename.replace("\x00", "")[:300] or "payments.xlsx",
-                      "imported_by": actor.id,
-           "imported_on": today, "report": {"rows": report, "applied": applied, "refused": len(report) - applied}}
+                           "imported_by": actor.id, "imported_on": today,
+                           "report": {"rows": report, "applied": applied, "refused": len(report) - applied}}
     await session.execute(payment_imports.insert().values(**row))
     await audit(session, actor, "funding_payment.import", "funding_payment_import", import_id, after=row)
     return {**row, "repeated": False}
