@@ -129,3 +129,26 @@ async def test_a_bad_payment_file_is_refused_or_reported_never_a_500(stack: Stac
             assert refused.status_code == 422 and refused.json()["code"] == code, refused.text
         listed = (await client.get(f"{API}/payment-orders", headers=finance, params={"state": "paid"})).json()
         assert listed["total"] == 0
+
+
+async def test_the_same_payment_file_imported_twice_at_once_pays_once_and_answers_both(stack: Stack) -> None:
+    import asyncio
+
+    settings = await stack.settings("funding", business_date=date(2026, 3, 10), payee_account_key=Fernet.generate_key().decode())
+    await seed(settings.database_url, ("ent-1", "enterprise", "baiyun"), levels={"ent-1": 2})
+    ent = stack.issuer.headers(["enterprise"], org="ent-1")
+    finance = stack.issuer.headers(["finance"], sub="fin-1", org="finance-bureau")
+    other = stack.issuer.headers(["finance"], sub="fin-2", org="finance-bureau")
+    a, b = stack.issuer.headers(["city_officer"], sub="officer-a"), stack.issuer.headers(["city_officer"], sub="officer-b")
+    loan = {"loan_contract_amount_fen": 100 * WAN, "actual_interest_paid_fen": 2 * WAN, "interest_period_start": "2026-01-01"}
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    async with service_client(create_app(settings)) as client:
+        app = await approved(client, ent, a, b, "gz-s2-sme-pilot", "s2-digital-loan", "loan-1", **loan)
+        order = await _order(client, finance, app, tranche="whole")
+        content = _xlsx([[order["id"], 2 * WAN, "BK-0001", "2026-03-09"]])
+        answers = await asyncio.gather(*(client.post(f"{API}/payment-files", headers=who, files={"file": ("f.xlsx", content, kind)})
+                                         for who in (finance, other)))
+        assert [r.status_code for r in answers] == [201, 201], [r.text for r in answers]
+        assert sorted(r.json()["repeated"] for r in answers) == [False, True]  # the second answers the first's report
+    kinds = [k for k, _ in await money_facts(settings.database_url)]
+    assert kinds.count("payment.paid") == 1

@@ -28,6 +28,7 @@ from ..adapters.funding_tables import applications
 from ..adapters.payment_tables import payment_imports, payment_orders
 from ..domain import access as policy
 from . import payments
+from .applications import _lock as lock
 
 HEADERS = {"order_id": "拨付指令编号", "amount_fen": "金额（分）", "bank_reference": "银行流水号", "paid_on": "支付日期"}
 MAX_BYTES = 5 * 1024 * 1024
@@ -103,6 +104,7 @@ async def import_payment_file(session: AsyncSession, actor: Actor, *, filename: 
     if not actor.has("finance"):
         raise forbidden("支付文件由财政部门导入", "the finance side imports payment files")
     digest = hashlib.sha256(data).hexdigest()
+    await lock(session, f"funding_payment_file\n{digest}")  # the same file imported twice at once: the second waits, repeats
     known = (await session.execute(select(payment_imports).where(payment_imports.c.sha256 == digest))).mappings().first()
     if known is not None:
         return {**dict(known), "repeated": True}
