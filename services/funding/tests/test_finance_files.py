@@ -50,7 +50,7 @@ async def test_a_payment_file_marks_orders_paid_row_by_row_and_once(stack: Stack
         assert orders[0]["amount_fen"] == 2 * WAN
         await _paid(client, finance, orders[3])  # paid already through the API
         content = _xlsx([
-            [orders[0]["id"], 2 * WAN, "BK-0001", date(2026, 3, 9)],  # applied
+            [orders[0]["id"], 2 * WAN, "BK-0001", date(2026, 3, 10)],  # applied (ordered today)
             ["9a0b1c2d-0000-4a5b-8c6d-7e8f9a0b1c2d", 2 * WAN, "BK-0002", "2026-03-09"],  # unknown order
             [orders[1]["id"], 2 * WAN + 1, "BK-0003", "2026-03-09"],  # amount differs
             [orders[3]["id"], 2 * WAN, "BK-0004", "2026-03-09"],  # already paid
@@ -68,7 +68,7 @@ async def test_a_payment_file_marks_orders_paid_row_by_row_and_once(stack: Stack
         paid = (await client.get(f"{API}/payment-orders", headers=finance, params={"state": "paid"})).json()
         assert {o["id"] for o in paid["items"]} == {orders[0]["id"], orders[3]["id"]}
         one = next(o for o in paid["items"] if o["id"] == orders[0]["id"])
-        assert (one["paid_on"], one["bank_reference"], one["confirmed_by"]) == ("2026-03-09", "BK-0001", "payment_file")
+        assert (one["paid_on"], one["bank_reference"], one["confirmed_by"]) == ("2026-03-10", "BK-0001", "payment_file")
         again = await client.post(f"{API}/payment-files", headers=finance, files=files)
         assert again.status_code == 201 and again.json()["repeated"] and again.json()["id"] == report["id"], again.text
         paid_again = (await client.get(f"{API}/payment-orders", headers=finance, params={"state": "paid"})).json()
@@ -116,10 +116,11 @@ async def test_a_bad_payment_file_is_refused_or_reported_never_a_500(stack: Stac
     async with service_client(create_app(settings)) as client:
         app = await approved(client, ent, a, b, "gz-s2-sme-pilot", "s2-digital-loan", "loan-1", **loan)
         order = await _order(client, finance, app, tranche="whole")
-        content = _xlsx([[order["id"], "²", "BK-0001", "2026-03-09"], [order["id"], "２００００", "BK-0002", "2026-03-09"]])
+        content = _xlsx([[order["id"], "²", "BK-0001", "2026-03-09"], [order["id"], "２００００", "BK-0002", "2026-03-09"],
+                         [order["id"], 2 * WAN, "BK-0009", "2026-03-01"]])  # paid before it was ordered (03-10)
         answer = await client.post(f"{API}/payment-files", headers=finance, files={"file": ("回单\x00.xlsx", content, kind)})
         assert answer.status_code == 201, answer.text
-        assert [r["status"] for r in answer.json()["report"]["rows"]] == ["bad_amount", "bad_amount"]
+        assert [r["status"] for r in answer.json()["report"]["rows"]] == ["bad_amount", "bad_amount", "bad_date"]
         base = _xlsx([[order["id"], 2 * WAN, "BK-0003", "2026-03-09"]])
         broken = _zip_with("xl/worksheets/sheet1.xml", b"<worksheet><sheetData><row><c t='s'><v>", base)
         bomb = _zip_with("xl/sharedStrings.xml", b"<sst>" + b" " * (200 * 1024 * 1024) + b"</sst>", base)
@@ -145,7 +146,7 @@ async def test_the_same_payment_file_imported_twice_at_once_pays_once_and_answer
     async with service_client(create_app(settings)) as client:
         app = await approved(client, ent, a, b, "gz-s2-sme-pilot", "s2-digital-loan", "loan-1", **loan)
         order = await _order(client, finance, app, tranche="whole")
-        content = _xlsx([[order["id"], 2 * WAN, "BK-0001", "2026-03-09"]])
+        content = _xlsx([[order["id"], 2 * WAN, "BK-0001", "2026-03-10"]])
         answers = await asyncio.gather(*(client.post(f"{API}/payment-files", headers=who, files={"file": ("f.xlsx", content, kind)})
                                          for who in (finance, other)))
         assert [r.status_code for r in answers] == [201, 201], [r.text for r in answers]

@@ -127,8 +127,8 @@ async def import_payment_file(session: AsyncSession, actor: Actor, *, filename: 
         elif amount != int(found["amount_fen"]):
             item |= {"status": "amount_differs", "message": f"金额 {amount} 与指令金额 {found['amount_fen']} 不符",
                      "expected_fen": int(found["amount_fen"]), "amount_fen": amount}
-        elif paid_on is None:
-            item |= {"status": "bad_date", "message": "支付日期无效或晚于今天（YYYY-MM-DD）"}
+        elif paid_on is None or paid_on < found["ordered_on"]:
+            item |= {"status": "bad_date", "message": "支付日期无效、晚于今天或早于指令下达日（YYYY-MM-DD）"}
         elif not reference:
             item |= {"status": "no_reference", "message": "缺少银行流水号"}
         else:
