@@ -179,3 +179,15 @@ async def test_all_after_acceptance_is_one_whole_payment_on_the_recomputed_suppo
         voucher = await approved(client, who["ent"], who["a"], who["b"], POLICY, "s4-cloud-voucher", "cv-1",
                                  facts={"benchmark": False}, contract_amount_fen=50 * WAN, project_total_investment_fen=50 * WAN)
         assert (await _settle(client, who["a"], voucher, WAN, 409))["code"] == "no_tranches"
+
+
+async def test_a_settlement_waits_for_an_ordered_first_tranche_so_the_award_is_never_paid_twice(stack: Stack) -> None:
+    settings, who = await _setup(stack)
+    async with service_client(create_app(settings)) as client:
+        tech = await approved(client, who["ent"], who["a"], who["b"], POLICY, "s4-tech-transformation", "tt-1", **TECH)
+        first = await _order(client, who["finance"], tech, tranche="first")  # ordered, not yet paid
+        refused = await _settle(client, who["a"], tech, 5_000 * WAN, 409)
+        assert refused["code"] == "order_pending", refused
+        await _paid(client, who["finance"], first)
+        done = await _settle(client, who["a"], tech, 5_000 * WAN)
+        assert done["payment_order"]["amount_fen"] == 800 * WAN - first["amount_fen"]

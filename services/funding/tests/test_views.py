@@ -94,6 +94,8 @@ async def test_queues_budget_use_forecast_and_a_what_if_that_writes_nothing(stac
         assert stored.status_code == 200 and stored.json()["total"]["difference_fen"] == 0, stored.text
         bad = await client.post(f"{API}/views/what-if", headers=finance, json={"yaml_text": "schema: nope"})
         assert bad.status_code == 422, bad.text
+        nul = await client.post(f"{API}/views/what-if", headers=finance, json={"version_id": "gz-s2\u0000@x"})
+        assert nul.status_code == 422 and nul.json()["errors"][0]["field"] == "body.version_id", nul.text
         assert (await client.post(f"{API}/views/what-if", headers=ent, json={"yaml_text": changed})).status_code == 403
         assert await _counts(settings.database_url) == before  # nothing written
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
+import zipfile
 from datetime import date, datetime
 from typing import Any
 
@@ -21,15 +22,17 @@ from sihua_shared.access_sql import where
 from sihua_shared.audit import audit
 from sihua_shared.auth import Actor
 from sihua_shared.clock import business_clock
-from sihua_shared.errors import forbidden, invalid
+from sihua_shared.errors import DomainError, forbidden, invalid
 
 from ..adapters.funding_tables import applications
 from ..adapters.payment_tables import payment_imports, payment_orders
 from ..domain import access as policy
 from . import payments
+from .applications import _lock as lock
 
 HEADERS = {"order_id": "拨付指令编号", "amount_fen": "金额（分）", "bank_reference": "银行流水号", "paid_on": "支付日期"}
 MAX_BYTES = 5 * 1024 * 1024
+MAX_UNPACKED = 50 * 1024 * 1024  # what the XLSX (a zip) holds once unpacked: a zip bomb is refused before it is read
 MAX_ROWS = 5000
 FILE_READERS = ("finance", "city_officer", "auditor")
 
@@ -40,9 +43,20 @@ def _rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
     if len(data) > MAX_BYTES:
         raise invalid("file", "文件超过 5MB", "the file is above 5 MB", "file_too_large")
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds on a file that is not XLSX
+        unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
         raise invalid("file", "不是有效的 XLSX 文件", "not an XLSX file", "not_xlsx") from None
+    if unpacked > MAX_UNPACKED:
+        raise invalid("file", "文件解压后超过 50MB", "the file unpacks above 50 MB", "file_too_large")
+    try:
+        return _read(load_workbook(io.BytesIO(data), read_only=True, data_only=True))
+    except DomainError:
+        raise
+    except Exception:  # openpyxl raises many kinds on a file that is not XLSX, also while it reads the rows
+        raise invalid("file", "不是有效的 XLSX 文件", "not an XLSX file", "not_xlsx") from None
+
+
+def _read(book: Any) -> list[tuple[int, dict[str, Any]]]:
     sheet = book.worksheets[0]
     lines = sheet.iter_rows(values_only=True)
     header = [str(c).strip() if c is not None else "" for c in next(lines, ())]
@@ -66,7 +80,7 @@ def _amount(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():  # not '²' nor full-width
         return int(value.strip())
     return None  # a fraction (a float cell) is never money
 
@@ -90,6 +104,7 @@ async def import_payment_file(session: AsyncSession, actor: Actor, *, filename: 
     if not actor.has("finance"):
         raise forbidden("支付文件由财政部门导入", "the finance side imports payment files")
     digest = hashlib.sha256(data).hexdigest()
+    await lock(session, f"funding_payment_file\n{digest}")  # the same file imported twice at once: the second waits, repeats
     known = (await session.execute(select(payment_imports).where(payment_imports.c.sha256 == digest))).mappings().first()
     if known is not None:
         return {**dict(known), "repeated": True}
@@ -112,8 +127,8 @@ async def import_payment_file(session: AsyncSession, actor: Actor, *, filename: 
         elif amount != int(found["amount_fen"]):
             item |= {"status": "amount_differs", "message": f"金额 {amount} 与指令金额 {found['amount_fen']} 不符",
                      "expected_fen": int(found["amount_fen"]), "amount_fen": amount}
-        elif paid_on is None:
-            item |= {"status": "bad_date", "message": "支付日期无效或晚于今天（YYYY-MM-DD）"}
+        elif paid_on is None or paid_on < found["ordered_on"]:
+            item |= {"status": "bad_date", "message": "支付日期无效、晚于今天或早于指令下达日（YYYY-MM-DD）"}
         elif not reference:
             item |= {"status": "no_reference", "message": "缺少银行流水号"}
         else:
@@ -123,8 +138,9 @@ async def import_payment_file(session: AsyncSession, actor: Actor, *, filename: 
         report.append(item)
     applied = sum(1 for r in report if r["status"] == "applied")
     import_id = str(uuid.uuid4())
-    row: dict[str, Any] = {"id": import_id, "sha256": digest, "filename": filename[:300] or "payments.xlsx", "imported_by": actor.id,
-           "imported_on": today, "report": {"rows": report, "applied": applied, "refused": len(report) - applied}}
+    row: dict[str, Any] = {"id": import_id, "sha256": digest, "filename": filename.replace("\x00", "")[:300] or "payments.xlsx",
+                           "imported_by": actor.id, "imported_on": today,
+                           "report": {"rows": report, "applied": applied, "refused": len(report) - applied}}
     await session.execute(payment_imports.insert().values(**row))
     await audit(session, actor, "funding_payment.import", "funding_payment_import", import_id, after=row)
     return {**row, "repeated": False}

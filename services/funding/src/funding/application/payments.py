@@ -366,6 +366,11 @@ async def settle(session: AsyncSession, actor: Actor, key: str, application_id: 
                                                                      ledger_entries.c.kind == "recomputed"))).first()
     if done is not None:
         raise conflict("already_settled", "该奖补已验收结算", "the award is settled already")
+    pending = (await session.execute(select(payment_orders.c.id).where(payment_orders.c.application_id == application_id,
+                                                                       payment_orders.c.state != "paid"))).first()
+    if pending is not None:  # the remainder is on what was paid: an order still payable would be paid on top of it
+        raise conflict("order_pending", "首期拨付指令尚未支付，支付后再验收结算",
+                       "a payment order of the award is not paid yet: settle once it is paid")
     if accepted_on > business_clock(session).today():
         raise invalid("body.accepted_on", "验收日期不得晚于今天", "the acceptance is today or earlier", "accepted_in_future")
     version = await load_version(session, app["policy_version_id"])

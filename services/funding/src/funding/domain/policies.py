@@ -42,10 +42,20 @@ class PolicyVersion:
         return self.document.policy_id
 
 
+class _NoAliases(yaml.SafeLoader):
+    """YAML without aliases: a text from a caller can not expand into a billion nodes (billion laughs)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed",
+                                              self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+        return super().compose_node(parent, index)
+
+
 def load_policy_text(text: str) -> PolicyVersion:
     """Parse and validate one policy file; ``PolicyInvalid`` names every problem with its path."""
     try:
-        tree = yaml.safe_load(text)
+        tree = yaml.load(text, Loader=_NoAliases)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "$"
