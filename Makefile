@@ -37,6 +37,11 @@ lint: install
 bench: install
 	$(BIN)/python -m bench.backbone
 
+.PHONY: bench-http
+## bench-http: reads and writes against bare baselines of the same run (wrk when installed), server CPU per request
+bench-http: install
+	$(BIN)/python -m bench.http
+
 ## reset: wipe the local data folder of `make run`
 reset:
 	rm -rf .data
