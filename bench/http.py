@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -428,7 +429,8 @@ def main(argv: list[str] | None = None) -> int:
                                           args, work, use_wrk)
         if args.hold:
             print(json.dumps({name: {"pid": p.pid, "port": ports[name]} for name, p in processes.items()}), flush=True)
-            input("servers up; Enter stops them\n")
+            with contextlib.suppress(EOFError):
+                input("servers up; Enter stops them\n")
     finally:
         step("cleaning up")
         for process in processes.values():
