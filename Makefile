@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 PROJECTS := shared services/registry services/diagnosis services/catalog services/funding services/evaluation
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PROJECTS)) requirements-dev.txt
 
-.PHONY: run test install lint reset clean bench bench-backbone bench-soak
+.PHONY: run test install lint reset clean bench bench-backbone bench-soak bench-http bench-catalog bench-matching bench-funding bench-diagnosis
 
 $(STAMP): $(PYPROJECTS)
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or 3.12 is required (pgserver has no 3.13 wheels)"; exit 1; }
@@ -34,8 +34,9 @@ lint: install
 	$(BIN)/mypy shared/src services/*/src
 	$(BIN)/lint-imports
 
-## bench: the event backbone (batched consumers, relay) with its baselines and ratios of the same run
-bench: bench-backbone
+## bench: the event backbone (batched consumers, relay) and the HTTP reads and writes, with their baselines and ratios
+## of the same run (the soak, `make bench-soak`, takes long and runs apart)
+bench: bench-backbone bench-http
 
 bench-backbone: install
 	$(BIN)/python -m bench.backbone
@@ -43,6 +44,21 @@ bench-backbone: install
 ## bench-soak: 100,000 facts through the consumers while NATS and workers are SIGKILLed (EVENTS=5000 for a quick run)
 bench-soak: install
 	$(BIN)/python -m bench.soak $(if $(EVENTS),--events $(EVENTS))
+
+## bench-http: reads and writes against bare baselines of the same run (wrk when installed), server CPU per request
+bench-http: install
+	$(BIN)/python -m bench.http
+
+## bench-<area>: one area's benchmark with its baselines of the same run
+bench-catalog: install
+	$(BIN)/python -m bench.catalog
+bench-matching: install
+	$(BIN)/python -m bench.matching
+bench-funding: install
+	$(BIN)/python -m bench.funding
+	$(BIN)/python -m bench.funding_approvals
+bench-diagnosis: install
+	$(BIN)/python -m bench.diagnosis
 
 ## reset: wipe the local data folder of `make run`
 reset:

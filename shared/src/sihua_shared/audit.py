@@ -30,6 +30,11 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+# One statement, its values as parameters: compiled once and found in SQLAlchemy's cache by identity, where a
+# statement built with ``.values(...)`` is rebuilt and its cache key worked out again on every call.
+_INSERT = insert(audit_log)
+
+
 async def audit(
     session: AsyncSession,
     actor: Actor,
@@ -42,15 +47,16 @@ async def audit(
 ) -> None:
     """Record a state change in the caller's transaction."""
     await session.execute(
-        insert(audit_log).values(
-            actor_id=actor.id,
-            actor_org=actor.org,
-            actor_roles=sorted(actor.roles),
-            action=action,
-            entity_type=entity_type,
-            entity_id=str(entity_id),
-            before=jsonable(before),
-            after=jsonable(after),
-            correlation_id=correlation_id_var.get(),
-        )
+        _INSERT,
+        {
+            "actor_id": actor.id,
+            "actor_org": actor.org,
+            "actor_roles": sorted(actor.roles),
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": str(entity_id),
+            "before": jsonable(before),
+            "after": jsonable(after),
+            "correlation_id": correlation_id_var.get(),
+        },
     )

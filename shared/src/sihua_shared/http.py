@@ -48,7 +48,7 @@ class PageParams(BaseModel):
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: int = Query(50, ge=1, le=500, description="每页条数 / page size"),
     offset: int = Query(0, ge=0, le=BIGINT_MAX, description="起始位置 / offset"),
 ) -> PageParams:
@@ -68,17 +68,22 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        incoming = headers.get("x-request-id", "")
+        incoming = parent = ""
+        for name, value in scope["headers"]:  # only the two headers read here are decoded
+            lowered = name.lower()
+            if lowered == b"x-request-id":
+                incoming = value.decode("latin-1")
+            elif lowered == b"traceparent":
+                parent = value.decode("latin-1")
         request_id = incoming if _SAFE_ID.match(incoming) else str(uuid.uuid4())
-        trace = _TRACEPARENT.match(headers.get("traceparent", ""))
+        trace = _TRACEPARENT.match(parent)
         correlation = trace.group(1) if trace else request_id
         tokens = (
             request_id_var.set(request_id),
             correlation_id_var.set(correlation),
             causation_id_var.set(request_id),
         )
-        traceparent = headers.get("traceparent") if trace else None
+        traceparent = parent if trace else None
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -293,6 +298,19 @@ class ServerErrorMiddleware:
 # ---- ETag / If-Match -------------------------------------------------------------------------
 
 
+class _RenderedJSON(JSONResponse):
+    """A JSON response whose body is already JSON bytes."""
+
+    def render(self, content: Any) -> bytes:
+        assert isinstance(content, bytes)
+        return content
+
+
+def model_json(model: BaseModel, status: int = 200, **headers: str) -> JSONResponse:
+    """A model validated once, serialised straight to JSON bytes by pydantic (no dict, no second encoder)."""
+    return _RenderedJSON(model.model_dump_json().encode(), status_code=status, headers=headers)
+
+
 def etag_for(version: int) -> str:
     return f'"{version}"'
 
@@ -300,10 +318,9 @@ def etag_for(version: int) -> str:
 def versioned_json(model: type[BaseModel], view: Any, status: int = 200, **headers: str) -> JSONResponse:
     """A resource validated by its documented model (dates ISO 8601, exact decimals as strings), with its
     version as the ``ETag`` that state transitions send back in ``If-Match``."""
-    body = model.model_validate(dict(view)).model_dump(mode="json")
     if "version" in view:
         headers = {"ETag": etag_for(int(view["version"])), **headers}
-    return JSONResponse(body, status_code=status, headers=headers)
+    return model_json(model.model_validate(dict(view)), status, **headers)
 
 
 def check_if_match(request: Request, current_version: int, *, required: bool = True) -> None:

@@ -31,6 +31,8 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     factory: async_sessionmaker[AsyncSession]
+    # Sessions on autocommit connections, for reads (``Runtime.read``).
+    read_factory: async_sessionmaker[AsyncSession]
     verifier: TokenVerifier
     idempotency: Idempotency
     files: FileStore
@@ -63,6 +65,7 @@ class Runtime:
             settings=settings,
             engine=engine,
             factory=factory,
+            read_factory=session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"), clock=clock),
             verifier=verifier,
             idempotency=Idempotency(factory),
             files=build_file_store(settings),
@@ -87,6 +90,19 @@ class Runtime:
                 yield keyed
             return
         async with self.factory() as session, files_of_failed_transactions_removed(session), session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for a route that only reads: no transaction (autocommit, each statement sees the data as of
+        its own start), so a read is one round trip per statement instead of BEGIN, the statements and COMMIT.
+        Nothing written through it is kept together: a use case that writes takes ``uow``. Under an
+        ``Idempotency-Key`` the read joins the keyed transaction, like ``uow``."""
+        keyed = keyed_session()
+        if keyed is not None:
+            yield keyed
+            return
+        async with self.read_factory() as session:
             yield session
 
     def connect_nats_in_background(self, client_name: str) -> None:
@@ -121,12 +137,14 @@ class Runtime:
         await self.engine.dispose()
 
 
-def get_runtime(request: Request) -> Runtime:
+# The dependencies are coroutines: FastAPI runs a plain function in a worker thread, which costs a thread hand-off
+# (and the GIL's contention) on every request for what is an attribute lookup.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def business_day(runtime: Runtime = Depends(get_runtime)) -> date:
+async def business_day(runtime: Runtime = Depends(get_runtime)) -> date:
     """Today's business date (the runtime's business clock, in the jurisdiction's time zone): intake windows, due
     dates, publicity periods, decisions and title validity are business dates."""
     return runtime.clock.today()

@@ -100,7 +100,7 @@ async def index(
 async def read(
     assessment_id: Uuid, actor: Actor = Depends(require_roles(*READERS)), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
-    async with runtime.uow() as session:
+    async with runtime.read() as session:
         row = await load_assessment(session, actor, assessment_id)
         return assessment_response(row, progress=await assessment_progress(session, row))
 

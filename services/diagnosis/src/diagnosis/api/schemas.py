@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from sihua_shared.http import etag_for
+from sihua_shared.http import etag_for, model_json
 from sihua_shared.inputs import Key
 from sihua_shared.jurisdiction import DistrictCode, SectorCode
 
@@ -91,6 +91,5 @@ def assessment_out(row: dict[str, Any], *, detail: bool = False, progress: dict[
     return AssessmentOut.model_validate(values)
 
 
-def assessment_response(row: dict[str, Any], *, status: int = 200, progress: dict[str, Any] | None = None) -> JSONResponse:
-    body = assessment_out(row, detail=True, progress=progress).model_dump(mode="json")
-    return JSONResponse(body, status_code=status, headers={"ETag": etag_for(int(row["version"]))})
+def assessment_response(row: dict[str, Any], *, status: int = 200, progress: dict[str, Any] | None = None) -> Response:
+    return model_json(assessment_out(row, detail=True, progress=progress), status, ETag=etag_for(int(row["version"])))

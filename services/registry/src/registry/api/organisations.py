@@ -8,13 +8,13 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.contracts.registry import OrganisationKind, VerificationStatus
-from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params
+from sihua_shared.http import Page, PageParams, check_if_match, etag_for, model_json, page_params
 from sihua_shared.inputs import Code, Text, Uuid
 from sihua_shared.jurisdiction import DistrictCode, SectorCode
 from sihua_shared.runtime import Runtime, get_runtime
@@ -141,7 +141,7 @@ def _system_label(code: str) -> str:
     return found.label_zh if found else code
 
 
-def organisation_out(row: Mapping[str, Any]) -> dict[str, Any]:
+def organisation_model(row: Mapping[str, Any]) -> OrganisationOut:
     fen, assets = row.get("revenue_fen"), row.get("total_assets_fen")
     values: dict[str, Any] = {name: row.get(name) for name in OrganisationOut.model_fields}
     values |= {
@@ -150,11 +150,15 @@ def organisation_out(row: Mapping[str, Any]) -> dict[str, Any]:
         "total_assets_wan": None if assets is None else fen_to_wan(assets),
         "systems_zh": None if row.get("systems") is None else [_system_label(code) for code in row["systems"]],
     }
-    return OrganisationOut.model_validate(values).model_dump(mode="json")
+    return OrganisationOut.model_validate(values)
 
 
-def _answer(row: Mapping[str, Any], status: int = 200, **headers: str) -> JSONResponse:
-    return JSONResponse(organisation_out(row), status_code=status, headers={"ETag": etag_for(row["version"]), **headers})
+def organisation_out(row: Mapping[str, Any]) -> dict[str, Any]:
+    return organisation_model(row).model_dump(mode="json")
+
+
+def _answer(row: Mapping[str, Any], status: int = 200, **headers: str) -> Response:
+    return model_json(organisation_model(row), status, ETag=etag_for(row["version"]), **headers)
 
 
 @router.post(
@@ -205,14 +209,14 @@ async def index(
     ),
     actor: Actor = Depends(require_roles(*ORGANISATION_LISTERS)),
     runtime: Runtime = Depends(get_runtime),
-) -> JSONResponse:
-    async with runtime.uow() as session:
+) -> Response:
+    async with runtime.read() as session:
         found, total = await list_organisations(
             session, actor, limit=page.limit, offset=page.offset, kind=kind, district=district, sector=sector, q=q,
             verification=verification,
         )
-    items = [organisation_out(row) for row in found]
-    return JSONResponse({"items": items, "total": total, "limit": page.limit, "offset": page.offset})
+    items = [organisation_model(row) for row in found]
+    return model_json(Page[OrganisationOut].model_construct(items=items, total=total, limit=page.limit, offset=page.offset))
 
 
 @router.get(
@@ -226,7 +230,7 @@ async def read(
     actor: Actor = Depends(require_roles(*ORGANISATION_READERS)),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
-    async with runtime.uow() as session:
+    async with runtime.read() as session:
         row = await visible_organisation(session, actor, org_id)
     return _answer(row)
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import to_json
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.exports import EXPORT_RESPONSES, Column, export_response
@@ -85,13 +86,14 @@ def _answer(row: dict[str, Any], status: int = 200) -> Response:
     "/verify/{number}",
     summary="称号核验 / Verify a title number (public)",
     description="Public, for banks and enterprises: whether a title number is valid today, and whose it is.",
+    response_model=dict[str, Any],
 )
 async def verify(
     number: Annotated[Text, Path(max_length=60, description="称号编号")], runtime: Runtime = Depends(get_runtime)
-) -> dict[str, Any]:
-    async with runtime.uow() as session:
+) -> Response:
+    async with runtime.read() as session:
         result = await verify_title(session, number, runtime.clock.today())
-    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in result.items()}
+    return Response(to_json(result), media_type="application/json")  # dates as ISO 8601
 
 
 @router.get(

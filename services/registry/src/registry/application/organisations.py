@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,7 @@ from sihua_shared.contracts.registry import (
     OrganisationUpdated,
     VerificationStatus,
 )
+from sihua_shared.db import fetch_one
 from sihua_shared.errors import DomainError, Kind, Problem, conflict, forbidden, not_found
 from sihua_shared.jurisdiction import Jurisdiction
 from sihua_shared.outbox import record_event
@@ -37,6 +38,9 @@ _EVENT_FIELDS = ("uscc", "name", "kind", "district", "sector", "industry_code", 
 _STORED = (*_EVENT_FIELDS, "employees", "revenue_fen", "total_assets_fen", "size_class_basis", "systems")
 # What a public sign-up adds to a checked profile (application.sign_up); officials' registrations leave them out.
 _SIGN_UP_STORED = ("verification", "contact_name", "contact_email")
+
+
+_INSERT_ONE = pg_insert(organisations).on_conflict_do_nothing(index_elements=["uscc"]).returning(organisations)
 
 
 def verification_fact(row: Mapping[str, Any]) -> VerificationStatus | None:
@@ -71,9 +75,12 @@ async def insert_organisations(
         return []
     values = [{"id": str(uuid.uuid4()), **{name: row[name] for name in _STORED},
                **{name: row[name] for name in _SIGN_UP_STORED if name in row}, "version": 1} for row in rows]
-    inserted = await session.execute(
-        pg_insert(organisations).values(values).on_conflict_do_nothing(index_elements=["uscc"]).returning(organisations)
-    )
+    if len(values) == 1:  # one statement for every single registration, compiled once (SQLAlchemy's cache)
+        inserted = await session.execute(_INSERT_ONE, values[0])
+    else:
+        inserted = await session.execute(
+            pg_insert(organisations).values(values).on_conflict_do_nothing(index_elements=["uscc"]).returning(organisations)
+        )
     stored = {r["id"]: dict(r) for r in inserted.mappings()}
     missing = [v["uscc"] for v in values if v["id"] not in stored]
     if missing:
@@ -98,12 +105,12 @@ async def register_organisation(
     return (await insert_organisations(session, actor, [row]))[0]
 
 
+_BY_ID = select(organisations).where(organisations.c.id == bindparam("org_id"))
+_BY_ID_LOCKED = _BY_ID.with_for_update()
+
+
 async def get_organisation(session: AsyncSession, org_id: str, *, lock: bool = False) -> dict[str, Any] | None:
-    query = select(organisations).where(organisations.c.id == org_id)
-    if lock:
-        query = query.with_for_update()
-    found = (await session.execute(query)).mappings().first()
-    return dict(found) if found else None
+    return await fetch_one(session, _BY_ID_LOCKED if lock else _BY_ID, org_id=org_id)
 
 
 async def visible_organisation(

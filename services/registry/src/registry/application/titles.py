@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,7 @@ from sihua_shared.clock import business_clock
 from sihua_shared.consumer import PermanentError, Reaction, Subscription
 from sihua_shared.contracts.evaluation import VERDICT_ISSUED, VerdictIssued
 from sihua_shared.contracts.registry import TITLE_GRANTED, TITLE_REVOKED, TitleGranted, TitleRevoked
+from sihua_shared.db import fetch_one
 from sihua_shared.errors import DomainError, Kind, forbidden, not_found
 from sihua_shared.events import CloudEvent
 from sihua_shared.jurisdiction import Jurisdiction
@@ -230,15 +231,16 @@ def title_subscriptions() -> list[Subscription]:
     return [Subscription("registry", "evaluation", [Reaction(VERDICT_ISSUED, revoke_on_failing_verdict)])]
 
 
+_VERIFY = (
+    select(titles, organisations.c.name.label("organisation_name"), organisations.c.uscc)
+    .join(organisations, organisations.c.id == titles.c.organisation_id)
+    .where(titles.c.number == bindparam("number"))
+)
+
+
 async def verify_title(session: AsyncSession, number: str, on: date) -> dict[str, Any]:
     """What a bank or an enterprise may learn about a title number: whether it is valid today."""
-    row = (
-        await session.execute(
-            select(titles, organisations.c.name.label("organisation_name"), organisations.c.uscc)
-            .join(organisations, organisations.c.id == titles.c.organisation_id)
-            .where(titles.c.number == number.strip().upper())
-        )
-    ).mappings().first()
+    row = await fetch_one(session, _VERIFY, number=number.strip().upper())
     if row is None:
         return {"number": number, "found": False, "valid": False, "status": "not_found", "status_zh": "未查询到该称号编号"}
     status = as_domain(dict(row)).status_on(on)
