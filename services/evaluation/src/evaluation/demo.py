@@ -29,15 +29,18 @@ def demo_model() -> str:
 
 
 async def surveys(demo: Demo, day: date) -> None:
-    """Each served enterprise answers the survey its completed diagnosis project opened."""
+    """Each served enterprise answers the surveys it was sent: its completed diagnosis project's, and its accepted
+    project's where it has one."""
     demo.on(day, "evaluation")
     for account in ("demo.furniture", "demo.luggage"):
         async def opened(a: str = account) -> Any:
-            return (await demo.get("evaluation", "/surveys", a))["items"]
+            items = (await demo.get("evaluation", "/surveys", a))["items"]
+            return items if any(s["relationship"] == "diagnosis_project" for s in items) else None
 
-        [survey] = await demo.until("the survey of the completed diagnosis project", opened)
-        await demo.post("evaluation", f"/surveys/{survey['id']}/answer", account, if_match=survey,
-                        json={"answers": {q: 5 for q in ("q1", "q2", "q3", "q4")}})
+        for survey in await demo.until("the survey of the completed diagnosis project", opened):
+            if survey["state"] == "open":
+                await demo.post("evaluation", f"/surveys/{survey['id']}/answer", account, if_match=survey,
+                                json={"answers": {q: 5 for q in ("q1", "q2", "q3", "q4")}})
 
 
 async def cycle(demo: Demo, year: int, day: date) -> None:
