@@ -188,7 +188,7 @@ async def test_two_units_graded_from_real_facts_one_fails_loses_title_products_a
 
         async def contract(enterprise: str, unit: str, *suppliers: str) -> dict[str, Any]:
             body = {"traction_unit_id": unit, "contract_number": f"HT-{enterprise[:8]}", "contract_amount_fen": 40 * WAN,
-                    "declared_investment_fen": 40 * WAN, "milestones": [{"name": "上线试运行", "due": "2026-12-20"}],
+                    "declared_investment_fen": 40 * WAN, "milestones": [{"name": "上线试运行", "due_on": "2026-12-20"}],
                     "lines": [line(s) for s in suppliers]}
             return await _retrying(lambda: funding.post(f"{FUNDING}/projects", json=body, headers={
                 **as_ent[enterprise], "Idempotency-Key": str(uuid.uuid4())}))
