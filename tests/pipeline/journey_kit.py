@@ -321,7 +321,7 @@ async def all_facts(stack: Stack, producer: str) -> dict[str, dict[str, Any]]:
 
 def contract(unit: str, product_id: str, number: str) -> dict[str, Any]:
     return {"traction_unit_id": unit, "contract_number": number, "contract_amount_fen": 40 * WAN,
-            "declared_investment_fen": 40 * WAN, "milestones": [{"name": "上线试运行", "due": "2026-06-30"}],
+            "declared_investment_fen": 40 * WAN, "milestones": [{"name": "上线试运行", "due_on": "2026-06-30"}],
             "lines": [{"product_id": product_id, "version": 1, "package_code": "pro", "quantity": 8,
                        "unit_price_fen": 4_800_000}]}
 

@@ -50,7 +50,7 @@ SEED = "5eed" * 8
 WAN = 1_000_000  # 1万元 in fen
 SME = {"employees": 85, "revenue_wan": "4200"}
 EXPERTS = ("exp-a", "exp-b", "exp-c")
-UNIT_SUBMITTED = ("scenarios_and_chain_cases", "milestones_on_time")  # no fact computes them (the model says why)
+UNIT_SUBMITTED = ("scenarios_and_chain_cases",)  # no fact computes it (the model says why)
 
 
 def _model(shipped_id: str, new_id: str, full_at: dict[str, Any], minimum: int = 2) -> str:
@@ -188,7 +188,7 @@ async def test_two_units_graded_from_real_facts_one_fails_loses_title_products_a
 
         async def contract(enterprise: str, unit: str, *suppliers: str) -> dict[str, Any]:
             body = {"traction_unit_id": unit, "contract_number": f"HT-{enterprise[:8]}", "contract_amount_fen": 40 * WAN,
-                    "declared_investment_fen": 40 * WAN, "milestones": [{"name": "上线试运行", "due": "2026-12-20"}],
+                    "declared_investment_fen": 40 * WAN, "milestones": [{"name": "上线试运行", "due_on": "2026-12-20"}],
                     "lines": [line(s) for s in suppliers]}
             return await _retrying(lambda: funding.post(f"{FUNDING}/projects", json=body, headers={
                 **as_ent[enterprise], "Idempotency-Key": str(uuid.uuid4())}))
@@ -267,11 +267,13 @@ async def test_two_units_graded_from_real_facts_one_fails_loses_title_products_a
         refused = await api.post(f"{c}/submissions", headers=as_provider[platform], json={
             "provider_id": platform, "indicator_id": "contracts_signed", "value": 99, "evidence": ["自报"]})
         assert refused.status_code == 422  # computed from funding's facts: nobody submits it
-        for indicator, value in (("scenarios_and_chain_cases", 5), ("milestones_on_time", 100)):
-            ok(await api.post(f"{u}/submissions", headers=as_provider[good], json={
-                "provider_id": good, "indicator_id": indicator, "value": value, "evidence": ["验收报告"]}), 201)
+        ok(await api.post(f"{u}/submissions", headers=as_provider[good], json={
+            "provider_id": good, "indicator_id": "scenarios_and_chain_cases", "value": 5, "evidence": ["验收报告"]}), 201)
+        refused = await api.post(f"{u}/submissions", headers=as_provider[good], json={
+            "provider_id": good, "indicator_id": "milestones_on_time", "value": 100, "evidence": ["自报"]})
+        assert refused.status_code == 422  # computed from funding's milestones and progress reports
         refused = await api.post(f"{u}/submissions", headers=as_provider[bad], json={
-            "provider_id": good, "indicator_id": "milestones_on_time", "value": 0, "evidence": ["伪造"]})
+            "provider_id": good, "indicator_id": "scenarios_and_chain_cases", "value": 0, "evidence": ["伪造"]})
         assert refused.status_code == 403  # a provider submits for itself only
 
         # the sampling audit: drawn from the published seed, redrawn here by hand

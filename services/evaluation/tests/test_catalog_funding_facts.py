@@ -46,9 +46,12 @@ async def test_catalog_and_funding_facts_compute_indicators_open_surveys_and_cou
         fact(c.WORK_PLAN_FILED, organisation_id=KP, year=2026, filed_on="2026-01-15", targets=[
             {"sector": "custom_furniture", "enterprises_to_serve": 2, "products_to_apply": 1}]),
         fact(f.PROJECT_CONTRACTED, **_project("j1", E1), contracted_on="2026-03-01",
-             lines=[{**LINE, "product_id": "pa"}]),
-        fact(f.PROJECT_CONTRACTED, **_project("j2", E2), contracted_on="2026-03-02", lines=[]),
-        fact(f.PROGRESS_REPORTED, **_project("j1", E1), reported_on="2026-05-01", percent=50),
+             lines=[{**LINE, "product_id": "pa"}], milestones=[
+                 {"name": "上线", "due_on": "2026-05-01"}, {"name": "联调", "due_on": "2026-06-01"},
+                 {"name": "推广", "due_on": "2027-03-01"}]),  # 推广 is due after the cycle's end: not counted
+        fact(f.PROJECT_CONTRACTED, **_project("j2", E2), contracted_on="2026-03-02", lines=[],
+             milestones=[{"name": "上线", "due_on": "2026-04-01"}]),  # never reported: missed
+        fact(f.PROGRESS_REPORTED, **_project("j1", E1), reported_on="2026-05-01", percent=50, milestone="上线"),
         fact(f.PROJECT_ACCEPTED, **_project("j1", E1), accepted_on="2026-07-01"),
         fact(f.PROJECT_FAILED, **_project("j2", E2), failed_on="2026-07-02"),
         fact(r.CLUSTER_MEMBER_APPROVED, membership_id="m1", cluster_body_id=CB1, enterprise_id=E1, district="huangpu",
@@ -58,6 +61,7 @@ async def test_catalog_and_funding_facts_compute_indicators_open_surveys_and_cou
         fact(r.CLUSTER_MEMBER_REMOVED, membership_id="m2", cluster_body_id=CB2, enterprise_id=E2, removed_on="2026-10-01"),
         *(fact(d.ASSESSMENT_COMPLETED, assessment_id=f"post-{e}", enterprise_id=e, stage="post_transformation",
                kind="onsite", level=2) for e in (E1, E2)),
+        fact(f.PROGRESS_REPORTED, **_project("j1", E1), reported_on="2026-06-15", percent=80, milestone="联调"),  # late
     ]
     ids = dict(zip(range(len(facts)), await apply(url, facts), strict=True))
     again = await apply(url, [facts[9]])  # a second acceptance fact about j1: no second survey, one project accepted
@@ -87,7 +91,10 @@ async def test_catalog_and_funding_facts_compute_indicators_open_surveys_and_cou
         assert (values["acceptances_passed"]["value"], values["acceptances_passed"]["facts"]) == ("1", again)
         assert (values["acceptance_pass_rate"]["value"], values["acceptance_pass_rate"]["n"]) == ("50.000", 2)
         assert values["satisfaction"]["value"] == "100.000"
-        assert values["milestones_on_time"]["source"] == "submitted"
+        # 3 milestones due by the year's end (j1 上线 and 联调, j2 上线); only j1 上线 reached on its due date
+        on_time = values["milestones_on_time"]
+        assert (on_time["source"], on_time["value"], on_time["n"]) == ("computed", "33.333", 3)
+        assert on_time["facts"] == [ids[6], ids[8], ids[7]]
 
         platform_cycle = ok(await client.post(f"{API}/cycles", headers=city, json={"kind": "key_platform", "year": 2026}), 201)
         platform = ok(await client.post(f"{API}/cycles/{platform_cycle['id']}/compute", headers=city))[0]

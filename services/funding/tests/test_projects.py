@@ -29,7 +29,7 @@ PRICE = {"basic": 1_980_000, "pro": 4_800_000}
 
 def _body(unit: str, **extra: Any) -> dict[str, Any]:
     return {"traction_unit_id": unit, "contract_number": "HT-2026-001", "contract_amount_fen": 40 * WAN,
-            "declared_investment_fen": 40 * WAN, "milestones": [{"name": "上线试运行", "due": "2026-06-30"}],
+            "declared_investment_fen": 40 * WAN, "milestones": [{"name": "上线试运行", "due_on": "2026-06-30"}],
             "lines": [{"product_id": "prod-1", "version": 1, "package_code": "pro", "quantity": 2, "unit_price_fen": 5_000_000},
                       {"product_id": "prod-1", "version": 1, "package_code": "basic", "quantity": 1, "unit_price_fen": 1_980_000}],
             **extra}
@@ -75,8 +75,17 @@ async def test_a_project_from_contract_to_acceptance_and_a_revoked_unit(stack: S
         await _create(client, ent, _body("tp-1"), 409)
         bad = _body("tu-1", lines=[{"product_id": "prod-1", "version": 2, "package_code": "pro", "quantity": 1, "unit_price_fen": 1}])
         assert (await _create(client, ent, bad, 422))["errors"][0]["field"] == "body.lines.0"
+        # milestones: a name and a due date each, names unique in the project
+        for milestones, field in (([{"name": "上线试运行"}], "body.milestones.0.due_on"),
+                                  ([{"name": "上线", "due_on": "2026-13-01"}], "body.milestones.0.due_on"),
+                                  ([{"name": "", "due_on": "2026-06-30"}], "body.milestones.0.name"),
+                                  ([{"name": "上线", "due_on": "2026-06-30"}, {"name": "上线", "due_on": "2026-07-30"}],
+                                   "body.milestones.1.name")):
+            refused = await _create(client, ent, _body("tu-1", milestones=milestones), 422)
+            assert refused["errors"][0]["field"] == field, refused
         project = await _create(client, ent, _body("tu-1"))
         assert project["state"] == "draft" and project["price_flagged"] is True
+        assert project["milestones"] == [{"name": "上线试运行", "due_on": "2026-06-30"}]
         assert [(line["catalogue_price_fen"], line["above_catalogue_price"]) for line in project["lines"]] == [
             (4_800_000, True), (1_980_000, False)]
         project = await project_step(client, ent, project, "submit")
@@ -87,6 +96,9 @@ async def test_a_project_from_contract_to_acceptance_and_a_revoked_unit(stack: S
         project = await project_step(client, third, project, "investment", {"approved_investment_fen": 38 * WAN})
         assert (project["state"], project["approved_investment_fen"]) == ("investment_approved", 38 * WAN)
         await project_step(client, other_unit, project, "progress", {"percent": 10, "text": "x"}, status=404)
+        refused = await project_step(client, unit, project, "progress", {"percent": 50, "milestone": "验收", "text": "x"},
+                                     status=422)
+        assert refused["errors"][0]["field"] == "body.milestone"
         project = await project_step(client, unit, project, "progress", {"percent": 50, "milestone": "上线试运行", "text": "排产上线"})
         assert (project["state"], project["progress_percent"]) == ("in_progress", 50)
         await project_step(client, unit, project, "progress", {"percent": 40, "text": "倒退"}, status=422)
@@ -148,7 +160,11 @@ async def test_a_project_from_contract_to_acceptance_and_a_revoked_unit(stack: S
         async with session_factory(engine)() as s:
             types = [r.type.rsplit(".", 3)[-2] for r in (await s.execute(
                 select(outbox.c.type).where(outbox.c.type.like("%funding.project.%")).order_by(outbox.c.seq)))]
+            contracted = (await s.execute(select(outbox.c.envelope).where(
+                outbox.c.type.like("%funding.project.contracted%")).order_by(outbox.c.seq))).first()
         await engine.dispose()
+        assert contracted is not None
+        assert contracted.envelope["data"]["milestones"] == [{"name": "上线试运行", "due_on": "2026-06-30"}]
         assert types == ["contracted", "investment_approved", "progress_reported", "completed", "acceptance_applied",
                          "accepted", "contracted"], types
 

@@ -23,7 +23,7 @@ async def contracted(demo: Demo, enterprise: str, number: str, day: date, percen
     the unit reports ``percent`` progress."""
     demo.on(day, "funding")
     body = {"traction_unit_id": demo.ids["traction"], "contract_number": number, "contract_amount_fen": 40 * WAN,
-            "declared_investment_fen": 40 * WAN, "milestones": [{"name": "上线试运行", "due": (day + timedelta(days=90)).isoformat()}],
+            "declared_investment_fen": 40 * WAN, "milestones": [{"name": "上线试运行", "due_on": (day + timedelta(days=90)).isoformat()}],
             "lines": [{"product_id": demo.ids["products"]["scheduling"], "version": 1, "package_code": "pro", "quantity": 5,
                        "unit_price_fen": 3_960_000},
                       {"product_id": demo.ids["products"]["scheduling"], "version": 1, "package_code": "basic", "quantity": 10,

@@ -202,6 +202,11 @@ class ContractLine(EventPayload):
     above_catalogue_price: bool = Field(description="priced above the catalogue package price (flagged for review)")
 
 
+class Milestone(EventPayload):
+    name: str = Field(description="the milestone's name, unique in the project")
+    due_on: date = Field(description="the date it is due")
+
+
 class ProjectContracted(ProjectFact):
     """A pilot enterprise submitted its contract with a titled traction unit for admitted products. 改造项目已签约。"""
 
@@ -211,6 +216,8 @@ class ProjectContracted(ProjectFact):
     lines: list[ContractLine]
     title_id: EntityId = Field(description="the traction unit's title valid at contracting")
     contracted_on: date
+    milestones: list[Milestone] = Field(default_factory=list, description="the contract's milestones and due dates "
+                                        "(a progress report names the one it reached)")
 
 
 class InvestmentApproved(ProjectFact):
@@ -264,6 +271,7 @@ PROJECT_CONTRACTED = EventSpec(
     title_zh="改造项目已签约",
     example={**_PROJECT, "contract_number": "HT-2026-001", "contract_amount_fen": 39_600_000,
              "declared_investment_fen": 40_000_000, "title_id": "title-1", "contracted_on": "2026-03-10",
+             "milestones": [{"name": "上线试运行", "due_on": "2026-06-30"}],
              "lines": [{"product_id": "8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e", "version": 1, "package_code": "pro", "quantity": 2,
                         "unit_price_fen": 19_800_000, "amount_fen": 39_600_000, "above_catalogue_price": False}]},
 )

@@ -11,6 +11,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -319,6 +320,35 @@ def work_plan_attainment(facts: Sequence[Fact], provider: str, year: int | None,
     return Measured(_q(sum(shares, Fraction(0)) / len(shares) * 100), _ids(used), len(shares))
 
 
+def milestones_on_time(facts: Sequence[Fact], provider: str, year: int | None) -> Measured:
+    """The share (× 100) of the milestones of the traction unit's contracts due by the cycle's end (31 December of
+    ``year``) that a progress report of the same project named on or before its ``due_on``; n = the milestones due.
+    Facts: the contracts with a due milestone and the on-time reports."""
+    end = date(year, 12, 31) if year is not None else date.max
+    contracts = {str(f.data["project_id"]): f for f in facts if f.type == CONTRACTED and f.provider_id == provider}
+    reports: dict[tuple[str, str], list[Fact]] = defaultdict(list)
+    for f in facts:
+        if f.type == PROGRESS_REPORTED and f.provider_id == provider and f.data.get("milestone"):
+            reports[(str(f.data["project_id"]), str(f.data["milestone"]))].append(f)
+    due = met = 0
+    used: list[Fact] = []
+    for project, contract in contracts.items():
+        for milestone in contract.data.get("milestones", []):
+            due_on = date.fromisoformat(str(milestone["due_on"]))
+            if due_on > end:
+                continue
+            due += 1
+            used.append(contract)
+            on_time = [r for r in reports[(project, str(milestone["name"]))]
+                       if date.fromisoformat(str(r.data["reported_on"])) <= due_on]
+            if on_time:
+                met += 1
+                used.append(on_time[0])
+    if due == 0:
+        return Measured(None, [], 0, "无到期里程碑 / no milestone due")
+    return Measured(_q(Fraction(met * 100, due)), _ids(used), due, f"按期 {met} / {due} on time")
+
+
 def measure(method: str, facts: Sequence[Fact], provider: str, *, year: int | None, projects: Sequence[Fact],
             sectors: Mapping[str, str | None]) -> Measured:
     """The catalog and funding methods of one provider (the diagnosis ones stay in ``compute``)."""
@@ -348,6 +378,8 @@ def measure(method: str, facts: Sequence[Fact], provider: str, *, year: int | No
         return Measured(_q(Fraction(sum(int(f.data["score"]) for f in rated), len(rated))), _ids(rated), len(rated))
     if method == "work_plan_attainment":
         return work_plan_attainment(facts, provider, year, projects, adoptions(facts, provider, owner_of), sectors)
+    if method == "milestones_on_time":
+        return milestones_on_time(facts, provider, year)
     raise ValueError(f"unknown method {method}")
 
 

@@ -22,7 +22,7 @@ FAILING = "不合格"
 # The computing methods this version of the service knows; a model naming another is refused on load.
 METHODS = ("count_enterprises", "count_facts", "satisfaction_mean", "level_uplift", "adjusted_uplift",
            "count_contracts", "count_accepted", "acceptance_rate", "count_products", "count_ecosystem_products",
-           "count_adopters", "rating_mean", "work_plan_attainment")
+           "count_adopters", "rating_mean", "work_plan_attainment", "milestones_on_time")
 # The facts the service consumes; a computed indicator's ``facts`` must be among them. A submitted indicator may
 # name in ``later_facts`` a fact no producer publishes yet (and the model's provenance says which is missing).
 KNOWN_FACTS = (

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sihua_shared.auth import Actor, require_roles
 from sihua_shared.http import Page, PageParams, check_if_match, etag_for, page_params, versioned_json
-from sihua_shared.inputs import JsonObject, Key, Text, Uuid
+from sihua_shared.inputs import Key, Text, Uuid
 from sihua_shared.runtime import Runtime, get_runtime
 
 from ..application import projects as uc
@@ -39,6 +39,13 @@ class LineIn(BaseModel):
     unit_price_fen: Fen = Field(ge=0, le=MAX_FEN // 100_000, description="合同单价（分）")
 
 
+class MilestoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text = Field(min_length=1, max_length=200, description="里程碑名称（项目内唯一）")
+    due_on: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31), description="计划完成日期")
+
+
 class ProjectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -47,7 +54,8 @@ class ProjectIn(BaseModel):
     contract_amount_fen: Fen = Field(ge=0, le=MAX_FEN, description="合同金额（分，不含税）")
     declared_investment_fen: Fen = Field(ge=0, le=MAX_FEN, description="申报投入（分）")
     lines: list[LineIn] = Field(min_length=1, max_length=100, description="合同条目：已入库产品版本与套餐")
-    milestones: list[JsonObject] = Field(default_factory=list, max_length=50, description="里程碑")
+    milestones: list[MilestoneIn] = Field(default_factory=list, max_length=50,
+                                          description="里程碑：名称（项目内唯一）与计划完成日期")
 
 
 class InvestmentIn(BaseModel):
@@ -60,7 +68,7 @@ class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     percent: int = Field(ge=0, le=100, description="完成百分比")
-    milestone: Text | None = Field(None, max_length=200, description="达成的里程碑")
+    milestone: Text | None = Field(None, max_length=200, description="达成的里程碑（须为本项目的里程碑之一）")
     text: Text = Field(max_length=4000, description="进度说明")
 
 
@@ -158,7 +166,7 @@ class ProjectOut(BaseModel):
 @router.post("/projects", status_code=201, response_model=ProjectOut, summary="登记改造项目 / Record a project (draft)",
              description=("A pilot enterprise records its contract with a traction unit holding a valid title: amount, "
                           "lines of admitted catalogue product versions and packages (a line above the catalogue price is "
-                          "flagged), declared investment, milestones. Send an Idempotency-Key."))
+                          "flagged), declared investment, milestones (name unique in the project, due date). Send an Idempotency-Key."))
 async def create(body: ProjectIn, request: Request, actor: Actor = Depends(require_roles("enterprise")),
                  runtime: Runtime = Depends(get_runtime)) -> Response:
     async def make() -> tuple[dict[str, object], dict[str, str]]:
@@ -166,7 +174,7 @@ async def create(body: ProjectIn, request: Request, actor: Actor = Depends(requi
             row = await uc.create_project(
                 session, actor, traction_unit_id=body.traction_unit_id, contract_number=body.contract_number,
                 contract_amount_fen=body.contract_amount_fen, declared_investment_fen=body.declared_investment_fen,
-                lines=[Line(**line.model_dump()) for line in body.lines], milestones=list(body.milestones))
+                lines=[Line(**line.model_dump()) for line in body.lines], milestones=[m.model_dump(mode="json") for m in body.milestones])
         out = ProjectOut.model_validate(row).model_dump(mode="json")
         return out, {"ETag": etag_for(int(row["version"])), "Location": f"{request.url.path}/{row['id']}"}
 
@@ -224,7 +232,8 @@ async def investment(project_id: Uuid, body: InvestmentIn, request: Request,
 
 
 @router.post("/projects/{project_id}/progress", response_model=ProjectOut, summary="报告进度 / Report progress",
-             description="The traction unit reports the percent done and the milestone reached. Send If-Match.")
+             description=("The traction unit reports the percent done and the milestone reached (one of the "
+                          "project's). Send If-Match."))
 async def progress(project_id: Uuid, body: ReportIn, request: Request, actor: Actor = Depends(require_roles("provider")),
                    runtime: Runtime = Depends(get_runtime)) -> Response:
     return await _step(runtime, request, actor, project_id, "report", lambda s, p: uc.report(

@@ -37,6 +37,7 @@ from sihua_shared.contracts.funding import (
     AcceptanceApplied,
     ContractLine,
     InvestmentApproved,
+    Milestone,
     ProgressReported,
     ProjectAccepted,
     ProjectCompleted,
@@ -186,6 +187,7 @@ async def create_project(session: AsyncSession, actor: Actor, *, traction_unit_i
     pilot = await _pilot(session, actor.org, today)
     title_id = await _valid_title(session, traction_unit_id, today)
     priced_lines = await _priced_lines(session, lines)
+    _unique_milestones(milestones)
     if sum(line["amount_fen"] for line in priced_lines) > contract_amount_fen:
         raise invalid("body.lines", "合同条目金额之和不得超过合同金额", "the lines add up to more than the contract amount",
                       "lines_above_contract")
@@ -197,6 +199,20 @@ async def create_project(session: AsyncSession, actor: Actor, *, traction_unit_i
     await session.execute(projects.insert().values(**row))
     await audit(session, actor, "funding_project.create", "funding_project", row["id"], after=row)
     return await get_project(session, actor, row["id"])
+
+
+def _unique_milestones(milestones: list[dict[str, Any]]) -> None:
+    seen: set[str] = set()
+    for i, milestone in enumerate(milestones):
+        if milestone["name"] in seen:
+            raise invalid(f"body.milestones.{i}.name", "里程碑名称在项目内不得重复", "a milestone's name is unique in "
+                          "the project", "duplicate_milestone")
+        seen.add(milestone["name"])
+
+
+def _milestones(row: dict[str, Any]) -> list[Milestone]:
+    """The project's milestones as the contracted fact carries them (a record without a due date is left out)."""
+    return [Milestone(name=m["name"], due_on=m["due_on"]) for m in row["milestones"] if "name" in m and "due_on" in m]
 
 
 def ensure_may(actor: Actor, row: dict[str, Any], action: str) -> None:
@@ -241,7 +257,8 @@ async def submit(session: AsyncSession, actor: Actor, project: dict[str, Any], e
     await record_event(session, PROJECT_CONTRACTED, ProjectContracted(
         **_fact(saved), contract_number=saved["contract_number"], contract_amount_fen=int(saved["contract_amount_fen"]),
         declared_investment_fen=int(saved["declared_investment_fen"]), title_id=title_id, contracted_on=today,
-        lines=[ContractLine(**{k: line[k] for k in ContractLine.model_fields}) for line in saved["lines"]]),
+        lines=[ContractLine(**{k: line[k] for k in ContractLine.model_fields}) for line in saved["lines"]],
+        milestones=_milestones(saved)),
         subject=saved["id"], aggregate_version=saved["version"])
     return saved
 
@@ -273,6 +290,9 @@ async def report(session: AsyncSession, actor: Actor, project: dict[str, Any], e
             raise invalid("body.percent", "进度报告须填写完成百分比", "a progress report gives its percent", "percent_required")
         if percent < int(row["progress_percent"]):
             raise invalid("body.percent", "进度不得倒退", "progress never goes back", "progress_backwards")
+        if milestone is not None and milestone not in {m.get("name") for m in row["milestones"]}:
+            raise invalid("body.milestone", "达成的里程碑须为本项目的里程碑之一", "the milestone reached is one of the "
+                          "project's", "unknown_milestone")
         values = {"state": MACHINE.step(row["state"], "report"), "progress_percent": percent}
     elif row["state"] == "draft":
         raise conflict("not_contracted", "项目尚未签约提交", "the project is not contracted yet")
