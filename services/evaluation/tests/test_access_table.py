@@ -32,7 +32,8 @@ ROWS: list[Row] = [
     Row("POST", f"{A}/cycles/{{cycle_id}}/samples", "city_officer"),
     Row("GET", f"{A}/cycles/{{cycle_id}}/samples", "third_party city_officer auditor"),
     Row("POST", f"{A}/cycles/{{cycle_id}}/submissions", "provider third_party", cases=[
-        Case("provider@other", 403, json={"provider_id": "prov-home", "indicator_id": "complaints", "value": 1,
+        # the key-platform model submits nothing (complaints are computed): any indicator is refused as such
+        Case("provider@other", 422, json={"provider_id": "prov-home", "indicator_id": "complaints", "value": 1,
                                           "evidence": ["合同台账"]}),
     ]),
     Row("POST", f"{A}/cycles/{{cycle_id}}/findings", "third_party"),

@@ -78,6 +78,15 @@ async def test_complaints_filed_seen_decided_and_counted(stack: Stack) -> None:
         counts = ok(await client.get(f"{API}/providers/p1/complaints", headers=p1))
         assert counts["by_state"] == {"filed": 1, "upheld": 1, "dismissed": 1}
 
+        # the indicator: upheld complaints of the cycle's year, fewer is better, linked to the complaints
+        cycle = ok(await client.post(f"{API}/cycles", headers=city, json={"kind": "key_platform", "year": 2026}), 201)
+        results = {r["provider_id"]: r for r in ok(await client.post(f"{API}/cycles/{cycle['id']}/compute", headers=city))}
+        mine = {v["indicator_id"]: v for v in results["p1"]["trace"]["indicators"]}["complaints"]
+        other = {v["indicator_id"]: v for v in results["p2"]["trace"]["indicators"]}["complaints"]
+        assert (mine["source"], mine["value"], mine["points_milli"], mine["note"]) == (
+            "computed", "1", 4000, f"complaints={first['id']}")
+        assert len(mine["facts"]) == 1 and (other["value"], other["points_milli"], other["facts"]) == ("0", 5000, [])
+
     events = [r.envelope for r in await rows(settings.database_url, select(outbox.c.envelope).where(
         outbox.c.type.like("%complaint.decided%")).order_by(outbox.c.seq))]
     assert [(e["data"]["complaint_id"], e["data"]["outcome"]) for e in events] == [(first["id"], "upheld"),
