@@ -20,7 +20,7 @@ GRADES = ("优秀", "良好", "合格", "不合格")
 TIERS = ("一档", "二档", "三档")
 FAILING = "不合格"
 # The computing methods this version of the service knows; a model naming another is refused on load.
-METHODS = ("count_enterprises", "count_facts", "satisfaction_mean", "level_uplift", "adjusted_uplift",
+METHODS: tuple[str, ...] = ("count_enterprises", "count_facts", "satisfaction_mean", "level_uplift", "adjusted_uplift",
            "count_contracts", "count_accepted", "acceptance_rate", "count_products", "count_ecosystem_products",
            "count_adopters", "rating_mean", "work_plan_attainment")
 METHODS += ("count_upheld_complaints",)  # complaints evaluation itself decides (application.complaints)
