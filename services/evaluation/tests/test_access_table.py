@@ -32,7 +32,8 @@ ROWS: list[Row] = [
     Row("POST", f"{A}/cycles/{{cycle_id}}/samples", "city_officer"),
     Row("GET", f"{A}/cycles/{{cycle_id}}/samples", "third_party city_officer auditor"),
     Row("POST", f"{A}/cycles/{{cycle_id}}/submissions", "provider third_party", cases=[
-        Case("provider@other", 403, json={"provider_id": "prov-home", "indicator_id": "complaints", "value": 1,
+        # the key-platform model submits nothing (complaints are computed): any indicator is refused as such
+        Case("provider@other", 422, json={"provider_id": "prov-home", "indicator_id": "complaints", "value": 1,
                                           "evidence": ["合同台账"]}),
     ]),
     Row("POST", f"{A}/cycles/{{cycle_id}}/findings", "third_party"),
@@ -54,6 +55,15 @@ ROWS: list[Row] = [
     Row("POST", f"{A}/surveys/{{survey_id}}/answer", "enterprise",
         cases=[Case("enterprise@other", 404, json={"answers": {"q1": 5, "q2": 5, "q3": 5, "q4": 5}})]),
     Row("GET", f"{A}/providers/{{provider_id}}/satisfaction", "provider city_officer auditor",
+        cases=[Case("provider@other", 403)]),
+    Row("POST", f"{A}/complaints", "enterprise", cases=[
+        Case("enterprise@other", 409, json={"provider_id": "prov-home", "subject": "服务未完成", "text": "诊断报告迟交"}),
+    ]),
+    Row("GET", f"{A}/complaints", "enterprise city_officer district_officer auditor"),
+    Row("GET", f"{A}/complaints/{{complaint_id}}", "enterprise city_officer district_officer auditor",
+        cases=[Case("enterprise@other", 404), Case("district_officer@unbound", 404)]),
+    Row("POST", f"{A}/complaints/{{complaint_id}}/decision", "city_officer"),
+    Row("GET", f"{A}/providers/{{provider_id}}/complaints", "provider city_officer auditor",
         cases=[Case("provider@other", 403)]),
     Row("POST", f"{A}/training/programmes", "third_party provider"),
     # the seeded programme is the third party's: a provider does not see it
@@ -91,7 +101,12 @@ async def test_every_evaluation_operation_answers_each_role_as_the_table_says(st
         programme = await client.post(f"{API}/training/programmes", json={"title": "数字化转型培训"},
                                       headers=actors["third_party"])
         assert programme.status_code == 201, programme.text
+        complaint = await client.post(f"{API}/complaints", json={"provider_id": "prov-home", "subject": "服务未完成",
+                                                                 "text": "诊断报告迟交"},
+                                      headers={**actors["enterprise"], "Idempotency-Key": "complaint-1"})
+        assert complaint.status_code == 201, complaint.text
         params = {"cycle_id": cycle.json()["id"], "result_id": result["id"], "survey_id": surveys.json()["items"][0]["id"],
                   "provider_id": "prov-home", "programme_id": programme.json()["id"],
+                  "complaint_id": complaint.json()["id"],
                   "version_id": shipped_models()["gz-key-platform-2026"].version}
         await check_table(client, app, ROWS, actors, params)

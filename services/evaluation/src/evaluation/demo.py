@@ -54,9 +54,7 @@ async def cycle(demo: Demo, year: int, day: date) -> None:
                              ("milestones_on_time", 100)):
         await demo.post("evaluation", f"{c}/submissions", "demo.platform", json={
             "provider_id": good, "indicator_id": indicator, "value": value, "evidence": [f"{year}年合同与验收台账"]})
-    for provider, complaints in ((good, 0), (weak, 4)):
-        await demo.post("evaluation", f"{c}/submissions", "demo.assessor", json={
-            "provider_id": provider, "indicator_id": "complaints", "value": complaints, "evidence": ["投诉登记表"]})
+    # complaints are computed from the complaints a city officer upheld (POST /complaints), not submitted
     await demo.post("evaluation", f"{c}/samples", "demo.city")
     await demo.post("evaluation", f"{c}/findings", "demo.assessor", json={
         "provider_id": weak, "severity": "major", "summary": "服务记录与现场核查情况不符",

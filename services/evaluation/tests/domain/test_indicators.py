@@ -13,6 +13,7 @@ from evaluation.domain.indicators import (
     ACCEPTANCE_FAILED,
     ACCEPTED,
     ASSESSMENT_COMPLETED,
+    COMPLAINT_DECIDED,
     CONTRACTED,
     DELIVERED,
     PARTNER_CONFIRMED,
@@ -25,7 +26,6 @@ from evaluation.domain.indicators import (
     WORK_PLAN_FILED,
     Fact,
     Finding,
-    Submission,
     adjusted_uplift,
     compute,
     enterprise_uplifts,
@@ -85,19 +85,24 @@ def test_points_are_linear_clamped_and_fewer_is_better_when_inverted() -> None:
 def test_compute_links_each_value_to_its_facts_and_findings_deduct() -> None:
     model = shipped_models()["gz-key-platform-2026"].model
     facts = [_project("f1", "P", "e1"), _project("f2", "P", "e1"), _project("f3", "Q", "e2"),
-             Fact("s1", SURVEY_ANSWERED, D, "P", "e1", {"score_milli": 90_000})]
-    grading = compute(model, "P", facts, sectors={}, submissions=[Submission("sub1", "complaints", Decimal(0), ["台账"])],
+             Fact("s1", SURVEY_ANSWERED, D, "P", "e1", {"score_milli": 90_000}),
+             *(Fact(f"k{n}", COMPLAINT_DECIDED, D, provider, None, {"complaint_id": f"c{n}", "outcome": outcome})
+               for n, (provider, outcome) in enumerate((("P", "upheld"), ("P", "dismissed"), ("Q", "upheld"))))]
+    grading = compute(model, "P", facts, sectors={},
                       findings=[Finding("fd1", "major", "e1", "报告与现场不符")])
     by_id = {v.indicator_id: v for v in grading.values}
     assert (by_id["enterprises_served"].value, by_id["enterprises_served"].facts) == (Decimal(1), ["f1", "f2"])
     assert by_id["diagnoses_completed"].value == 2
     assert (by_id["satisfaction"].value, by_id["satisfaction"].points_milli, by_id["satisfaction"].facts) == (
         Decimal("90.000"), 25_000, ["s1"])
-    assert by_id["complaints"].points_milli == 5000 and by_id["complaints"].facts == ["sub1"]
+    # one upheld complaint about P (the dismissed one and Q's do not count): fewer is better, 5 → 0 points
+    complaints = by_id["complaints"]
+    assert (complaints.value, complaints.points_milli, complaints.facts, complaints.note) == (
+        Decimal(1), 4000, ["k0"], "complaints=c0")
     assert by_id["contracts_signed"].value == 0 and by_id["contracts_signed"].source == "computed"
     assert by_id["work_plan_attainment"].value is None and by_id["product_ratings"].value is None
-    # 25 + 5 + 15·1/50 + 10·2/50 = 30.7 points, less 5 for the major finding
-    assert grading.deductions_milli == 5000 and grading.score_milli == 25_700 and grading.grade == "不合格"
+    # 25 + 4 + 15·1/50 + 10·2/50 = 29.7 points, less 5 for the major finding
+    assert grading.deductions_milli == 5000 and grading.score_milli == 24_700 and grading.grade == "不合格"
     assert grading.trace()["findings"][0]["finding_id"] == "fd1"
 
 

@@ -27,10 +27,11 @@ def test_shipped_models_are_this_deployments_reading_with_provenance() -> None:
     assert [t.tier for t in traction.tiers] == ["一档", "二档", "三档"]
     # only what no service publishes a fact for is submitted with evidence, and the provenance says why
     submitted = {m.model.id: [i.id for i in m.model.indicators if i.source.kind == "submitted"] for m in models.values()}
-    assert submitted == {"gz-key-platform-2026": ["complaints"],
+    assert submitted == {"gz-key-platform-2026": [],
                          "gz-traction-unit-2026": ["scenarios_and_chain_cases"]}
     assert "funding.project.contracted" in traction.provenance.note_zh and "投诉" in platform.provenance.note_zh
     computed = {i.id: i.source.method for i in platform.indicators if i.source.kind == "computed"}
+    assert computed["complaints"] == "count_upheld_complaints"
     assert computed["contracts_signed"] == "count_contracts" and computed["work_plan_attainment"] == "work_plan_attainment"
 
 

@@ -126,6 +126,16 @@ class SurveyAnswered(EventPayload):
     answered_on: date
 
 
+class ComplaintDecided(EventPayload):
+    """A city officer decided an enterprise's complaint about a provider (有效投诉认定): upheld complaints count in
+    the provider's evaluation. Who complained and what they wrote stay in evaluation. 投诉已认定。"""
+
+    complaint_id: EntityId
+    provider_id: EntityId
+    outcome: Literal["upheld", "dismissed"]
+    decided_on: date
+
+
 class SampleDrawn(EventPayload):
     """A provider's audit sample (抽样评估) was drawn: the first n served enterprises by HMAC-SHA256(seed, id).
     抽样名单已生成。"""
@@ -233,6 +243,12 @@ SURVEY_ANSWERED = EventSpec(
     title_zh="满意度调查已填写",
     example={"survey_id": "9e5b6c7d-8e9f-4a0b-9c2d-3e4f5a6b7c8d", "provider_id": _PROVIDER,
              "relationship": "diagnosis_project", "score_milli": 85000, "answered_on": "2026-05-06"},
+)
+COMPLAINT_DECIDED = EventSpec(
+    "evaluation", "complaint", "decided", 1, ComplaintDecided, "A complaint about a provider was decided",
+    title_zh="投诉已认定",
+    example={"complaint_id": "5d6e7f80-9a1b-4c2d-8e3f-4a5b6c7d8e9f", "provider_id": _PROVIDER, "outcome": "upheld",
+             "decided_on": "2026-07-01"},
 )
 SAMPLE_DRAWN = EventSpec(
     "evaluation", "sample", "drawn", 1, SampleDrawn, "A provider's audit sample was drawn", title_zh="抽样名单已生成",

@@ -218,3 +218,24 @@ evaluation_products = Table(
     Column("updated_event_id", String(100)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+# Enterprises' complaints about the providers that served them (revision complaints_0001): a city officer upholds or
+# dismisses each; upheld ones count in the provider's evaluation. ``district`` is the enterprise's, for its officer.
+complaints = Table(
+    "evaluation_complaints",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("provider_id", String(100), nullable=False, index=True),
+    Column("enterprise_id", String(100), nullable=False, index=True),
+    Column("district", String(50)),
+    Column("subject", String(200), nullable=False),
+    Column("text", String(4000), nullable=False),
+    Column("state", String(20), nullable=False),  # filed | upheld | dismissed
+    Column("filed_on", Date, nullable=False),
+    Column("filed_by", String(100), nullable=False),
+    Column("decided_on", Date),
+    Column("decided_by", String(100)),
+    Column("decision_reason", String(4000)),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

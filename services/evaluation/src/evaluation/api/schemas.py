@@ -204,3 +204,25 @@ class KpiReport(_Out):
     year: int
     district: str | None = None
     kpis: list[KpiRow]
+
+
+class ComplaintOut(_Out):
+    id: str
+    provider_id: str
+    enterprise_id: str
+    district: str | None = None
+    subject: str
+    text: str
+    state: Literal["filed", "upheld", "dismissed"]
+    filed_on: date
+    decided_on: date | None = None
+    decided_by: str | None = None
+    decision_reason: str | None = None
+    version: int
+
+
+class ComplaintCounts(_Out):
+    provider_id: str
+    total: int
+    by_state: dict[str, int]
+    by_year: dict[str, int]

@@ -6,7 +6,8 @@ Pure: no framework, no database.
 
 - Providers (key platforms, traction units) see their own results and the aggregates of their surveys, never who
   answered what; they submit the values of their submitted indicators and appeal their own proposed verdict.
-- Enterprises answer their own surveys, once.
+- Enterprises answer their own surveys, once, and complain about a provider that served them; a provider sees the
+  counts of complaints about itself, never who complained; a city officer upholds or dismisses a complaint.
 - The third-party organisation (第三方综合服务机构) records audit findings with evidence and submits the values the
   model gives it (complaints), and sees the samples and results it audits.
 - City officers run cycles (open, progress checks, samples, notices, re-checks, verdicts) and decide appeals — a
@@ -36,6 +37,10 @@ SURVEY_TAKERS = ("enterprise",)
 AGGREGATE_READERS = ("provider", "city_officer", "auditor")
 TRAINERS = ("third_party", "provider")
 TRAINING_READERS = ("third_party", "provider", "city_officer", "district_officer", "auditor")
+COMPLAINANTS = ("enterprise",)
+COMPLAINT_READERS = ("enterprise", "city_officer", "district_officer", "auditor")
+COMPLAINT_DECIDERS = ("city_officer",)
+COMPLAINT_COUNT_READERS = ("provider", "city_officer", "auditor")
 KPI_READERS = ("city_officer", "district_officer", "auditor")
 # Below this many answers a provider sees no satisfaction figures at all, so no single answer can be inferred.
 MIN_ANSWERS_SHOWN_TO_PROVIDER = 3
@@ -74,6 +79,13 @@ def aggregates(actor: Actor) -> Scope:
     everyone = EVERYTHING if actor.has(*SEE_ALL) else NOTHING
     own = Scope.where(provider=actor.org) if actor.has("provider") else NOTHING
     return any_of(everyone, own)
+
+
+def complaints(actor: Actor) -> Scope:
+    """An enterprise its own complaints; city officers and auditors every one, a district officer those of its
+    district's enterprises. A provider never sees a complaint (counts only: ``aggregates``)."""
+    mine = Scope.where(enterprise=actor.org) if actor.has("enterprise") and actor.org else NOTHING
+    return any_of(mine, overseen(actor))
 
 
 def sees_every_answer_count(actor: Actor) -> bool:

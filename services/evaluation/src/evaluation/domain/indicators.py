@@ -37,9 +37,10 @@ PARTNER_CONFIRMED = "registry.ecosystem.partner_confirmed"
 PARTNER_ENDED = "registry.ecosystem.partner_ended"
 CLUSTER_MEMBER_APPROVED = "registry.cluster.member_approved"
 CLUSTER_MEMBER_REMOVED = "registry.cluster.member_removed"
+COMPLAINT_DECIDED = "evaluation.complaint.decided"
 # Facts counted within the cycle's year (the others count up to its end: assessments, admissions, work plans …).
 IN_YEAR = (PROJECT_COMPLETED, SURVEY_ANSWERED, CONTRACTED, PROGRESS_REPORTED, WORKS_COMPLETED, ACCEPTED,
-           ACCEPTANCE_FAILED, PRODUCT_RATED, DELIVERED)
+           ACCEPTANCE_FAILED, PRODUCT_RATED, DELIVERED, COMPLAINT_DECIDED)
 
 
 @dataclass(frozen=True)
@@ -349,6 +350,14 @@ def milestones_on_time(facts: Sequence[Fact], provider: str, year: int | None) -
     return Measured(_q(Fraction(met * 100, due)), _ids(used), due, f"按期 {met} / {due} on time")
 
 
+def upheld_complaints(facts: Sequence[Fact], provider: str) -> Measured:
+    """The complaints about the provider a city officer upheld in the period (decided_on); the note names them."""
+    upheld = [f for f in facts if f.type == COMPLAINT_DECIDED and f.provider_id == provider
+              and f.data.get("outcome") == "upheld"]
+    ids = sorted(str(f.data["complaint_id"]) for f in upheld)
+    return Measured(Decimal(len(upheld)), _ids(upheld), len(upheld), "complaints=" + ",".join(ids) if ids else "")
+
+
 def measure(method: str, facts: Sequence[Fact], provider: str, *, year: int | None, projects: Sequence[Fact],
             sectors: Mapping[str, str | None]) -> Measured:
     """The catalog and funding methods of one provider (the diagnosis ones stay in ``compute``)."""
@@ -376,6 +385,8 @@ def measure(method: str, facts: Sequence[Fact], provider: str, *, year: int | No
         if not rated:
             return Measured(None, [], 0)
         return Measured(_q(Fraction(sum(int(f.data["score"]) for f in rated), len(rated))), _ids(rated), len(rated))
+    if method == "count_upheld_complaints":
+        return upheld_complaints(facts, provider)
     if method == "work_plan_attainment":
         return work_plan_attainment(facts, provider, year, projects, adoptions(facts, provider, owner_of), sectors)
     if method == "milestones_on_time":

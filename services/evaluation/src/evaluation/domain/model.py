@@ -20,9 +20,10 @@ GRADES = ("优秀", "良好", "合格", "不合格")
 TIERS = ("一档", "二档", "三档")
 FAILING = "不合格"
 # The computing methods this version of the service knows; a model naming another is refused on load.
-METHODS = ("count_enterprises", "count_facts", "satisfaction_mean", "level_uplift", "adjusted_uplift",
+METHODS: tuple[str, ...] = ("count_enterprises", "count_facts", "satisfaction_mean", "level_uplift", "adjusted_uplift",
            "count_contracts", "count_accepted", "acceptance_rate", "count_products", "count_ecosystem_products",
            "count_adopters", "rating_mean", "work_plan_attainment", "milestones_on_time")
+METHODS += ("count_upheld_complaints",)  # complaints evaluation itself decides (application.complaints)
 # The facts the service consumes; a computed indicator's ``facts`` must be among them. A submitted indicator may
 # name in ``later_facts`` a fact no producer publishes yet (and the model's provenance says which is missing).
 KNOWN_FACTS = (
@@ -30,6 +31,7 @@ KNOWN_FACTS = (
     "diagnosis.assessment.completed",
     "diagnosis.report.issued",
     "evaluation.survey.answered",
+    "evaluation.complaint.decided",
     "registry.title.granted",
     "registry.pilot_pool.enterprise_enrolled",
     "registry.ecosystem.partner_confirmed",
