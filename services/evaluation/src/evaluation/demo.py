@@ -1,7 +1,8 @@
 """Evaluation's part of the demo of ``make run`` (``sihua_shared.demo``), through evaluation's api on a pinned business
-date: the surveys of the diagnosis projects answered; a key-platform cycle for the demo's year under a model scaled
-for the demo's small city; one platform graded and issued, the other noticed, not rectifying, its failing verdict
-issued after the windows (the registry revokes its title); the cycle closed; the KPIs with their chart."""
+date: the surveys of the diagnosis projects and the accepted project answered; a key-platform cycle for the demo's
+year under a model scaled for the demo's small city, computed from the other services' facts; one platform graded and
+issued, the other noticed, not rectifying, its failing verdict issued after the windows (the registry revokes its
+title); the cycle closed; the KPIs with their chart."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ def demo_model() -> str:
     data["id"] = "demo-key-platform"
     data["parameters"]["min_enterprises_for_uplift"] = 2
     for indicator in data["indicators"]:
-        if indicator["id"] in ("enterprises_served", "diagnoses_completed"):
+        if indicator["id"] in ("enterprises_served", "diagnoses_completed", "product_adopters"):
             indicator["scale"]["full_at"] = 2
+        if indicator["id"] in ("contracts_signed", "acceptances_passed", "products_admitted"):
+            indicator["scale"]["full_at"] = 1
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
@@ -50,11 +53,8 @@ async def cycle(demo: Demo, year: int, day: date) -> None:
         "kind": "key_platform", "year": year, "model_version": model["version_id"], "seed": SEED})
     c = f"/cycles/{opened['id']}"
     good, weak = demo.ids["platform"], demo.ids["platform2"]
-    for indicator, value in (("contracts_signed", 20), ("acceptances_passed", 15), ("products_adopted", 5),
-                             ("milestones_on_time", 100)):
-        await demo.post("evaluation", f"{c}/submissions", "demo.platform", json={
-            "provider_id": good, "indicator_id": indicator, "value": value, "evidence": [f"{year}年合同与验收台账"]})
-    # complaints are computed from the complaints a city officer upheld (POST /complaints), not submitted
+    # every indicator of the key-platform model is computed from the facts the demo's other stages produced
+    # (contracts, acceptances, products, adopters, surveys, complaints upheld): nothing is submitted
     await demo.post("evaluation", f"{c}/samples", "demo.city")
     await demo.post("evaluation", f"{c}/findings", "demo.assessor", json={
         "provider_id": weak, "severity": "major", "summary": "服务记录与现场核查情况不符",
