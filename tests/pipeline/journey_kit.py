@@ -5,7 +5,6 @@ comes from the service that owns it."""
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -17,13 +16,13 @@ from typing import Any
 import httpx
 from cryptography.fernet import Fernet
 from fastapi import FastAPI
-from openpyxl import Workbook
 
 from catalog.main import create_app as create_catalog
 from diagnosis.main import create_app as create_diagnosis
 from evaluation.main import create_app as create_evaluation
 from funding.main import create_app as create_funding
 from registry.main import create_app as create_registry
+from services.funding.tests.kit import payment_file
 from services.registry.tests.selection_kit import World, if_match
 from sihua_shared.bus import stream_name
 from sihua_shared.testing.harness import Stack, delete_namespace_streams, eventually, running_worker, service_client
@@ -400,20 +399,6 @@ async def s2_project_paid(five: Five, enterprise: str, ent: dict[str, str], *, u
 
 TECH_INPUTS = {"equipment_software_investment_fen": 5_000 * WAN, "other_city_funded_fen": 1_000 * WAN,
                "project_total_investment_fen": 6_000 * WAN}
-PAYMENT_FILE_HEADER = ["拨付指令编号", "金额（分）", "银行流水号", "支付日期"]
-
-
-def payment_file(rows: list[list[Any]]) -> bytes:
-    """The bank's XLSX payment file (first sheet, the columns funding reads)."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(PAYMENT_FILE_HEADER)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 async def settled(five: Five, app: dict[str, Any], verified_fen: int) -> dict[str, Any]:

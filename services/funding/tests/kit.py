@@ -3,13 +3,16 @@ evaluation facts) and the HTTP steps of an application."""
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
+from openpyxl import Workbook
 
 from funding.adapters.readmodels import REGISTRY_FACTS
 from funding.application.facts import record_assessment_completed, record_diagnosis_completed, record_tier
+from funding.application.finance_files import HEADERS as PAYMENT_FILE_HEADERS
 from sihua_shared.contracts.diagnosis import AssessmentCompleted, DiagnosisProjectCompleted
 from sihua_shared.contracts.evaluation import TierAssigned
 from sihua_shared.contracts.registry import EnterpriseEnrolled, OrganisationRegistered, TitleGranted
@@ -122,3 +125,16 @@ async def project_step(client: httpx.AsyncClient, headers: dict[str, str], proje
     assert response.status_code == status, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def payment_file(rows: list[list[Any]]) -> bytes:
+    """The bank's XLSX payment file: the first sheet with the columns funding reads (``finance_files.HEADERS``)."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(list(PAYMENT_FILE_HEADERS.values()))
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -9,27 +9,14 @@ from datetime import date
 from typing import Any
 
 from cryptography.fernet import Fernet
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from funding.main import create_app
 from sihua_shared.testing.harness import Stack, service_client
 
 from .kit import API, WAN, approved, seed
+from .kit import payment_file as _xlsx
 from .test_payments import _order, _paid, money_facts
-
-HEADER = ["拨付指令编号", "金额（分）", "银行流水号", "支付日期"]
-
-
-def _xlsx(rows: list[list[Any]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def _sheet(content: bytes) -> list[list[Any]]:
