@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -154,7 +155,7 @@ async def accepted_levels(session: AsyncSession, product_id: str) -> dict[str, i
         return {}
     r = recommendation_sets.c
     newest = (select(r.enterprise_id, r.level).where(r.enterprise_id.in_(accepted), r.stage == "post_transformation")
-              .order_by(r.enterprise_id, r.assessed_at.desc()).distinct(r.enterprise_id))
+              .order_by(r.enterprise_id, r.assessed_at.desc()).ext(distinct_on(r.enterprise_id)))
     levels = {e: lv for e, lv in await session.execute(newest)}
     found: dict[str, int] = {}
     for enterprise in accepted:
